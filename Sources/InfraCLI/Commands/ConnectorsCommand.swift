@@ -1,0 +1,66 @@
+import ArgumentParser
+import InfraConnectors
+import InfraCore
+import InfraEngine
+
+struct ConnectorsCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "connectors",
+    abstract: "List the enabled connectors, their resources, and the options each type takes.")
+
+  @OptionGroup var global: GlobalOptions
+
+  func run() async throws {
+    let session = try Session(global)
+    let style = session.console.styler
+    let workspace = try await session.loadWorkspace()
+    var table = TextTable(
+      header: ["PREFIX", "NAME", "TYPE", "HOSTS", "FOLDER", "FILES", "RESOURCES"], numeric: [5, 6])
+    for instance in workspace.connectors {
+      let hosts =
+        instance.config.hosts.map { $0.map(\.value.description).joined(separator: " ") } ?? "all"
+      table.rows.append([
+        instance.prefix, instance.name, instance.info.type, hosts,
+        "resources/\(instance.prefix)/\(instance.name)/", String(instance.files.count),
+        String(instance.resources.count),
+      ])
+    }
+    var text = table.render(style)
+    let used = Set(workspace.connectors.map(\.info.type))
+    text += "\n" + style("Connector types:", .bold) + "\n"
+    let registry = ConnectorRegistry.builtin
+    for name in registry.typeNames {
+      guard let info = registry[name]?.info else { continue }
+      text +=
+        "\n  " + style(info.type, .bold)
+        + (used.contains(name) ? "" : style(" (not enabled)", .dim))
+      text += "  \(info.summary)\n"
+      text += "    layout: \(info.layout)\n"
+      if info.options.isEmpty {
+        text += "    options: none\n"
+      } else {
+        text += "    options:\n"
+        var options = TextTable(header: ["NAME", "TYPE", "DEFAULT", "DESCRIPTION"])
+        for option in info.options {
+          options.rows.append([
+            option.name, option.type.rawValue, option.defaultValue.map(describe) ?? "-",
+            option.summary,
+          ])
+        }
+        text +=
+          options.render(style).split(separator: "\n").map { "      " + $0 }.joined(separator: "\n")
+          + "\n"
+      }
+    }
+    session.console.out(text)
+  }
+
+  private func describe(_ value: JSONValue) -> String {
+    switch value {
+    case .string(let text): "\"\(text)\""
+    case .int(let number): String(number)
+    case .bool(let flag): String(flag)
+    default: "\(value)"
+    }
+  }
+}

@@ -1,0 +1,106 @@
+import ArgumentParser
+import Foundation
+import InfraConnectors
+import InfraCore
+import InfraEngine
+import InfraTransport
+
+/// Options every command takes.
+struct GlobalOptions: ParsableArguments {
+  @Option(
+    name: [.customShort("C"), .customLong("repo")],
+    help: ArgumentHelp(
+      "The repository folder (default: the nearest folder holding infra.yaml, from here upwards).",
+      valueName: "folder"))
+  var repo: String?
+
+  @Flag(
+    inversion: .prefixedNo,
+    help: "Colour the output (default: on for a terminal, off when NO_COLOR is set).")
+  var color: Bool?
+}
+
+/// What a command works with: the console, the repository, and the steps most commands share.
+struct Session {
+  let console: Console
+  let repository: Repository
+  let directory: URL
+
+  init(_ options: GlobalOptions) throws {
+    let console = Console(color: options.color)
+    let directory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+    let start = options.repo.map { URL(fileURLWithPath: $0, relativeTo: directory) } ?? directory
+    guard let found = Repository.find(from: start) else {
+      let place = options.repo.map { "in \($0)" } ?? "in \(directory.path) or any folder above it"
+      let diagnostic = Diagnostic.error(
+        "there is no \(Repository.configFileName) \(place)",
+        hint: "run infra inside a repository, or name one with -C FOLDER")
+      console.error(DiagnosticRenderer(style: console.errorStyler).render(diagnostic))
+      throw ExitCode.failure
+    }
+    self.console = console
+    self.directory = directory
+    repository = found
+  }
+
+  var diagnosticRenderer: DiagnosticRenderer {
+    let root = repository.root
+    return DiagnosticRenderer(style: console.errorStyler) { file, line in
+      let url = file.hasPrefix("/") ? URL(fileURLWithPath: file) : root.appending(path: file)
+      guard let text = try? String(contentsOf: url, encoding: .utf8) else { return nil }
+      let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+      return lines.indices.contains(line - 1) ? String(lines[line - 1]) : nil
+    }
+  }
+
+  func report(_ diagnostics: some Sequence<Diagnostic>) {
+    console.error(diagnosticRenderer.render(diagnostics))
+  }
+
+  /// Loads the workspace, printing every diagnostic; exits 1 when there is any error.
+  func loadWorkspace() async throws -> Workspace {
+    let outcome = await WorkspaceLoader(registry: .builtin).load(repository)
+    report(outcome.diagnostics)
+    guard let workspace = outcome.workspace else {
+      console.error(
+        console.errorStyler("infra: stopped before touching any host", .bold) + " ("
+          + DiagnosticRenderer.count(outcome.diagnostics) + ").\n")
+      throw ExitCode.failure
+    }
+    return workspace
+  }
+
+  /// Command-line paths as address patterns; exits 1 naming every bad one.
+  func patterns(_ paths: [String], in workspace: Workspace) throws -> [AddressPattern] {
+    let prefixes = workspace.config.prefixes.map(\.name)
+    var patterns: [AddressPattern] = []
+    var problems: [Diagnostic] = []
+    for path in paths {
+      switch repository.pattern(for: path, from: directory, prefixes: prefixes) {
+      case .success(let pattern): patterns.append(pattern)
+      case .failure(let diagnostic): problems.append(diagnostic)
+      }
+    }
+    guard problems.isEmpty else {
+      report(problems)
+      throw ExitCode.failure
+    }
+    return patterns
+  }
+}
+
+/// Options of the commands that plan.
+struct PlanningOptions: ParsableArguments {
+  @Argument(
+    help: "Resource files or folders to plan, or addresses as plans print them (default: all).")
+  var paths: [String] = []
+
+  @Option(help: "The most hosts to work on at once.")
+  var parallelism = 10
+
+  func validate() throws {
+    guard parallelism >= 1 else {
+      throw ValidationError("--parallelism must be at least 1")
+    }
+  }
+}

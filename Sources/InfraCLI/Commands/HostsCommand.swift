@@ -1,0 +1,26 @@
+import ArgumentParser
+import InfraCore
+
+struct HostsCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "hosts", abstract: "List the hosts of the inventory and how they are reached.")
+
+  @OptionGroup var global: GlobalOptions
+
+  func run() async throws {
+    let session = try Session(global)
+    let (config, diagnostics) = ConfigLoader.load(from: session.repository.configURL)
+    session.report(diagnostics.sorted)
+    guard let config, !diagnostics.hasErrors else { throw ExitCode.failure }
+    let inventory = Inventory(config: config)
+    var table = TextTable(header: ["HOST", "CONNECT", "GROUPS", "SUDO"])
+    for host in inventory.hosts {
+      let sudo = host.sudo ? (host.sudoUser ?? "root") : "-"
+      table.rows.append([
+        host.name, host.connection.description,
+        host.groups.map { "@\($0)" }.joined(separator: " "), sudo,
+      ])
+    }
+    session.console.out(table.render(session.console.styler))
+  }
+}

@@ -1,0 +1,66 @@
+import InfraCore
+import InfraEngine
+
+/// The human view of an apply: a line per op as it finishes, then the results table.
+public struct ApplyRenderer: Sendable {
+  public var style: Styler
+
+  public init(style: Styler) {
+    self.style = style
+  }
+
+  /// One line for an op that finished or was skipped, printed while the apply runs.
+  public func progressLine(_ event: RunEvent) -> String? {
+    switch event {
+    case .opFinished(let change, .applied):
+      let verb =
+        switch change.action {
+        case .create: "created"
+        case .update: "updated"
+        case .delete: "deleted"
+        }
+      return "  " + style("✓", .green)
+        + " \(change.address.description.visible) on \(change.host): \(verb)\n"
+    case .opFinished(let change, .failed(let message)):
+      return "  " + style("✗", .red)
+        + " \(change.address.description.visible) on \(change.host): \(style("failed:", .red)) \(message.visible)\n"
+    case .opSkipped(let change, let reason):
+      return "  " + style("-", .dim)
+        + " \(change.address.description.visible) on \(change.host): skipped, \(reason.visible)\n"
+    default:
+      return nil
+    }
+  }
+
+  public func render(_ result: ApplyResult) -> String {
+    var text = ""
+    if result.plan.hasFailures {
+      text += PlanRenderer(style: style).renderFailures(
+        result.plan.failures, heading: "Not planned:")
+      text += "\n"
+    }
+    let unchanged = result.plan.unchanged.count
+    var counts = "\(result.changedCount) changed, \(result.failedCount) failed"
+    if result.skippedCount > 0 { counts += ", \(result.skippedCount) skipped" }
+    counts += ", \(unchanged) unchanged"
+    text +=
+      result.succeeded
+      ? style("Apply complete:", .bold, .green) + " \(counts).\n"
+      : style("Apply failed:", .bold, .red) + " \(counts).\n"
+    text += "\n" + table(result.stats)
+    return text
+  }
+
+  func table(_ stats: [ApplyStats]) -> String {
+    var table = TextTable(
+      header: ["CONNECTOR", "HOST", "CHANGED", "FAILED", "SKIPPED", "UNCHANGED"],
+      numeric: [2, 3, 4, 5])
+    for entry in stats {
+      table.rows.append([
+        entry.connectorID, entry.host, String(entry.changed), String(entry.failed),
+        String(entry.skipped), String(entry.unchanged),
+      ])
+    }
+    return table.render(style)
+  }
+}

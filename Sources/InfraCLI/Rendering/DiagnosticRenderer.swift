@@ -1,0 +1,65 @@
+import InfraCore
+
+/// Renders diagnostics as compilers do: `file:line:column: error: message`, the source line
+/// with a caret under the column, then the hint and any notes.
+public struct DiagnosticRenderer: Sendable {
+  public var style: Styler
+  /// The text of a line of a repository file, for the excerpt; `nil` leaves it out.
+  public var sourceLine: @Sendable (_ file: String, _ line: Int) -> String?
+
+  public init(
+    style: Styler, sourceLine: @escaping @Sendable (String, Int) -> String? = { _, _ in nil }
+  ) {
+    self.style = style
+    self.sourceLine = sourceLine
+  }
+
+  public func render(_ diagnostics: some Sequence<Diagnostic>) -> String {
+    diagnostics.map(render).joined()
+  }
+
+  public func render(_ diagnostic: Diagnostic) -> String {
+    let label =
+      switch diagnostic.severity {
+      case .error: style("error:", .bold, .red)
+      case .warning: style("warning:", .bold, .yellow)
+      }
+    var text = ""
+    if let location = diagnostic.location {
+      text += style("\(location):", .bold) + " "
+    }
+    text += "\(label) \(style(diagnostic.message.visible, .bold))\n"
+    if let location = diagnostic.location, let line = location.line,
+      let source = sourceLine(location.file, line)
+    {
+      let number = String(line)
+      let gutter = String(repeating: " ", count: number.count)
+      text += style(" \(number) | ", .dim) + source.visible + "\n"
+      if let column = location.column {
+        let indent = source.unicodeScalars.prefix(max(0, column - 1)).map {
+          $0 == "\t" ? "\t" : " "
+        }
+        .joined()
+        text += style(" \(gutter) | ", .dim) + indent + style("^", .bold, .green) + "\n"
+      }
+    }
+    if let hint = diagnostic.hint {
+      text += "  " + style("hint:", .cyan) + " \(hint)\n"
+    }
+    for note in diagnostic.notes {
+      let place = note.location.map { "\($0): " } ?? ""
+      text += "  " + style("note:", .dim) + " \(place)\(note.message)\n"
+    }
+    return text
+  }
+
+  /// `2 errors, 1 warning`, for the last line of a failed validation.
+  public static func count(_ diagnostics: Diagnostics) -> String {
+    let errors = diagnostics.errors.count
+    let warnings = diagnostics.warnings.count
+    var parts: [String] = []
+    if errors > 0 { parts.append(errors == 1 ? "1 error" : "\(errors) errors") }
+    if warnings > 0 { parts.append(warnings == 1 ? "1 warning" : "\(warnings) warnings") }
+    return parts.isEmpty ? "no problems" : parts.joined(separator: ", ")
+  }
+}

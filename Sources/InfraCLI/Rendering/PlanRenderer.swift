@@ -1,0 +1,88 @@
+import InfraCore
+import InfraEngine
+
+/// The human view of a plan: each change with its address, host, message and diff, then any
+/// failures, then the one-line summary. Pure: returns text, prints nothing.
+public struct PlanRenderer: Sendable {
+  public var style: Styler
+
+  public init(style: Styler) {
+    self.style = style
+  }
+
+  public func render(_ plan: Plan) -> String {
+    var text = ""
+    if plan.hasChanges {
+      text += style("infra will make these changes:", .bold) + "\n\n"
+      for change in plan.changes {
+        text += render(change) + "\n"
+      }
+    } else if !plan.hasFailures {
+      text += style("No changes:", .bold, .green) + " the hosts match the repository.\n\n"
+    }
+    if plan.hasFailures {
+      text += renderFailures(plan.failures, heading: "Could not plan:") + "\n"
+    }
+    text += summaryLine(plan.summary) + "\n"
+    return text
+  }
+
+  public func render(_ change: Change) -> String {
+    let color: Style =
+      switch change.action {
+      case .create: .green
+      case .update: .yellow
+      case .delete: .red
+      }
+    var text = style("\(change.action.symbol) \(change.address.description.visible)", .bold, color)
+    text += style(" on \(change.host)", .bold) + "\n"
+    text += "    \(change.op.message.visible)\n"
+    for detail in change.op.details {
+      text += "    \(detail.visible)\n"
+    }
+    for note in change.notes {
+      text += "    " + style("note:", .cyan) + " \(note.visible)\n"
+    }
+    if let diff = change.op.diff {
+      for line in diff.split(separator: "\n", omittingEmptySubsequences: false).dropLast() {
+        text += "    " + styleDiffLine(String(line)) + "\n"
+      }
+    }
+    return text
+  }
+
+  private func styleDiffLine(_ line: String) -> String {
+    let shown = line.visibleExceptTabs
+    if line.hasPrefix("+++") || line.hasPrefix("---") { return style(shown, .bold) }
+    if line.hasPrefix("@@") { return style(shown, .cyan) }
+    if line.hasPrefix("+") { return style(shown, .green) }
+    if line.hasPrefix("-") { return style(shown, .red) }
+    return shown
+  }
+
+  public func renderFailures(_ failures: [Failure], heading: String) -> String {
+    var text = style(heading, .bold, .red) + "\n"
+    for failure in failures {
+      text += "  " + style("✗", .red) + " \(failure.description.visible)\n"
+    }
+    return text
+  }
+
+  /// `Plan: 3 to create, 1 to update, 0 to delete, 120 unchanged.`
+  public func summaryLine(_ summary: Plan.Summary) -> String {
+    var line =
+      "Plan: \(summary.create) to create, \(summary.update) to update, \(summary.delete) to delete, \(summary.unchanged) unchanged"
+    if summary.failed > 0 {
+      line += ", " + style("\(summary.failed) failed", .red)
+    }
+    return style(line + ".", .bold)
+  }
+}
+
+extension String {
+  /// Like `visible`, but keeps tabs: diff lines legitimately contain them.
+  var visibleExceptTabs: String {
+    split(separator: "\t", omittingEmptySubsequences: false).map { String($0).visible }
+      .joined(separator: "\t")
+  }
+}

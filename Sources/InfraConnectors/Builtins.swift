@@ -1,0 +1,8 @@
+import InfraEngine
+
+extension ConnectorRegistry {
+  /// Every connector type built into `infra`.
+  public static var builtin: ConnectorRegistry {
+    ConnectorRegistry([FilesConnectorType()])
+  }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import InfraCore
+import Yams
+
+/// A `.infra-attrs.yaml` file: mode, owner and group for the files of its folder and every
+/// folder below it, and per-file settings under `files:`, including `state: absent`.
+///
+/// ```yaml
+/// mode: "0640"          # default for this folder and below
+/// owner: root
+/// group: www-data
+/// files:
+///   secret.key: { mode: "0600" }
+///   old.conf: { state: absent }
+/// ```
+struct AttributesFile: Sendable {
+  static let fileName = ".infra-attrs.yaml"
+
+  /// Attributes for files; `nil` fields are inherited or left unmanaged.
+  struct Attributes: Hashable, Sendable {
+    var mode: UInt32?
+    var owner: String?
+    var group: String?
+
+    /// `other`'s set fields win over ours.
+    func overridden(by other: Attributes) -> Attributes {
+      Attributes(
+        mode: other.mode ?? mode, owner: other.owner ?? owner, group: other.group ?? group)
+    }
+  }
+
+  struct Entry: Sendable {
+    var attributes: Attributes
+    var state: DesiredFile.State?
+    var location: SourceLocation
+  }
+
+  var path: String
+  var defaults: Attributes
+  /// Per-file entries by file name in the same folder.
+  var files: [String: Entry]
+
+  static let topKeys = ["mode", "owner", "group", "files"]
+  static let entryKeys = ["mode", "owner", "group", "state"]
+
+  /// Parses the file, reporting every problem with its line and column.
+  static func load(_ file: ResourceFile) -> (AttributesFile?, [Diagnostic]) {
+    let yaml: YAMLFile
+    switch YAMLFile.load(from: file.url, path: file.path) {
+    case .success(let loaded): yaml = loaded
+    case .failure(let diagnostic): return (nil, [diagnostic])
+    }
+    var reader = YAMLReader(file: yaml)
+    var result = AttributesFile(path: file.path, defaults: Attributes(), files: [:])
+    guard let root = yaml.root else { return (result, []) }
+    guard let top = reader.mapping(root, for: AttributesFile.fileName, keys: topKeys) else {
+      return (nil, reader.diagnostics.all)
+    }
+    top.reportUnknownKeys(into: &reader)
+    result.defaults = attributes(of: top, reader: &reader)
+    if let filesNode = top["files"],
+      let files = reader.mapping(
+        filesNode, for: "'files' (file names mapped to settings)", keys: [])
+    {
+      for entry in files.entries {
+        if entry.name.contains("/") || entry.name == "." || entry.name == ".." {
+          reader.error(
+            "'\(entry.name)' is not a file name in this folder", at: entry.key,
+            hint:
+              "name files of this folder only; put a \(fileName) in the subfolder for the others")
+          continue
+        }
+        guard
+          let settings = reader.mapping(
+            entry.value, for: "the settings of '\(entry.name)'", keys: entryKeys)
+        else { continue }
+        settings.reportUnknownKeys(into: &reader)
+        var state: DesiredFile.State?
+        if let stateNode = settings["state"], let text = reader.string(stateNode, for: "'state'") {
+          state = DesiredFile.State(rawValue: text)
+          if state == nil {
+            reader.error(
+              "'state' must be 'present' or 'absent', not '\(text)'", at: stateNode,
+              hint: "`state: absent` removes the file from the host")
+          }
+        }
+        result.files[entry.name] = Entry(
+          attributes: attributes(of: settings, reader: &reader), state: state,
+          location: reader.location(of: entry.key))
+      }
+    }
+    return (result, reader.diagnostics.all)
+  }
+
+  private static func attributes(of map: MappingReader, reader: inout YAMLReader) -> Attributes {
+    var attributes = Attributes()
+    if let node = map["mode"], let text = reader.string(node, for: "'mode'", acceptingScalars: true)
+    {
+      if let mode = FileMode.parse(text) {
+        attributes.mode = mode
+      } else {
+        reader.error(
+          "'\(text)' is not a file mode", at: node,
+          hint: "write the permission bits in octal, e.g. \"0644\" or \"0600\"")
+      }
+    }
+    if let node = map["owner"] {
+      attributes.owner = reader.string(node, for: "'owner'", acceptingScalars: true)
+    }
+    if let node = map["group"] {
+      attributes.group = reader.string(node, for: "'group'", acceptingScalars: true)
+    }
+    return attributes
+  }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import InfraCore
+
+/// What a resource file of the `files` connector asks for on one host.
+struct DesiredFile: Codable, Hashable, Sendable {
+  enum State: String, Codable, Sendable {
+    case present
+    case absent
+  }
+
+  /// Absolute path on the host, with the connector's `root` applied.
+  var path: String
+  var state: State
+  /// The content file in the repository (present files only).
+  var source: String?
+  var sha256: String?
+  var size: Int?
+  /// Valid UTF-8 without NUL bytes: diffed line by line rather than summarised.
+  var isText: Bool?
+  /// Unset attributes are not managed: new files get mode 0644 and the connecting user.
+  var mode: UInt32?
+  var owner: String?
+  var group: String?
+  /// The attributes file that declares the file absent.
+  var declaredIn: String?
+}
+
+/// What a path is on the host right now, as the read script reported it.
+struct LiveFile: Codable, Hashable, Sendable {
+  enum Kind: String, Codable, Sendable {
+    case file
+    case directory
+    case symlink
+    case other
+    /// A regular file the connecting user cannot read.
+    case unreadable
+  }
+
+  var kind: Kind
+  var mode: UInt32
+  var uid: String
+  var gid: String
+  var owner: String
+  var group: String
+  var size: Int
+  var sha256: String?
+
+  /// A digest of everything planning compares, for saved-plan staleness checks.
+  var fingerprint: String {
+    [kind.rawValue, FileMode.format(mode), uid, gid, String(size), sha256 ?? "-"]
+      .joined(separator: ":")
+  }
+}
+
+/// The payload of one op, kept in plans and executed by `apply`.
+struct FileOp: Codable, Hashable, Sendable {
+  enum Kind: String, Codable, Sendable {
+    /// Write content (from `source`, checked against `sha256`) with mode and owner.
+    case write
+    /// Change mode and/or owner of the existing file, leaving its content alone.
+    case attributes
+    /// Remove the file (or symbolic link).
+    case remove
+  }
+
+  var kind: Kind
+  var path: String
+  var source: String?
+  var sha256: String?
+  var mode: UInt32?
+  var owner: String?
+  var group: String?
+}
+
+/// Octal permission modes as users write them: `0644`, `644`, `"0644"`.
+enum FileMode {
+  static func parse(_ text: String) -> UInt32? {
+    guard !text.isEmpty, text.count <= 5, text.allSatisfy({ ("0"..."7").contains($0) }),
+      let value = UInt32(text, radix: 8), value <= 0o7777
+    else { return nil }
+    return value
+  }
+
+  /// Four octal digits: `0644`, `4755`.
+  static func format(_ mode: UInt32) -> String {
+    let digits = String(mode, radix: 8)
+    return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+  }
+}
+
+/// Sizes as people read them: `512 bytes`, `10.0 KiB`, `3.2 MiB`.
+enum ByteCount {
+  static func describe(_ bytes: Int) -> String {
+    if bytes == 1 { return "1 byte" }
+    if bytes < 1024 { return "\(bytes) bytes" }
+    let units = ["KiB", "MiB", "GiB", "TiB"]
+    var value = Double(bytes) / 1024
+    var unit = 0
+    while value >= 1024, unit < units.count - 1 {
+      value /= 1024
+      unit += 1
+    }
+    return String(format: "%.1f", value) + " " + units[unit]
+  }
+}
+
+/// Text for diffs: UTF-8 without NUL bytes. Anything else is summarised as binary.
+func textContent(_ data: Data) -> String? {
+  guard !data.contains(0), let text = String(data: data, encoding: .utf8) else { return nil }
+  return text
+}

@@ -1,0 +1,90 @@
+import Foundation
+import InfraCore
+import InfraEngine
+import InfraTransport
+
+/// The builtin `files` connector: whole files on hosts, with exact content, mode, owner and group.
+public struct FilesConnectorType: ConnectorType {
+  public init() {}
+
+  public var info: ConnectorTypeInfo {
+    ConnectorTypeInfo(
+      type: "files",
+      summary:
+        "Whole files on hosts: exact content, mode, owner and group; files declared absent are removed.",
+      layout:
+        "<host or @group>/<path on the host>; .infra-attrs.yaml in any folder sets mode, owner, group and state",
+      options: [
+        OptionSpec(
+          "root", .string, default: .string("/"),
+          "folder on every host that resource paths are relative to (an absolute path)")
+      ])
+  }
+
+  public func make(_ context: ConnectorContext) throws -> any Connector {
+    let rootOption = context.options["root"]
+    var root = rootOption?.value.stringValue ?? "/"
+    guard root.hasPrefix("/"),
+      !root.split(separator: "/").contains(where: { $0 == ".." || $0 == "." })
+    else {
+      throw Diagnostic.error(
+        "option 'root' of connector '\(context.name)' must be an absolute path without '.' or '..', not '\(root)'",
+        at: rootOption?.location ?? context.config.location, hint: "e.g. `root: /srv/app`")
+    }
+    while root.count > 1, root.hasSuffix("/") { root.removeLast() }
+    return FilesConnector(
+      settings: FilesConnector.Settings(
+        prefix: context.prefix, name: context.name, root: root, hosts: context.hosts,
+        inventory: context.inventory, repository: context.repository))
+  }
+}
+
+struct FilesConnector: Connector {
+  struct Settings: Sendable {
+    var prefix: String
+    var name: String
+    var root: String
+    var hosts: [InventoryHost]
+    var inventory: Inventory
+    var repository: Repository
+
+    /// `relative` (below a host or group folder) as an absolute path on the host.
+    func hostPath(_ relative: String) -> String {
+      root == "/" ? "/" + relative : root + "/" + relative
+    }
+  }
+
+  /// Text files larger than this are summarised instead of diffed.
+  static let diffLimit = 1 << 20
+
+  let settings: Settings
+
+  func load(_ request: LoadRequest) async -> LoadResponse {
+    FilesLoader(settings: settings).load(request)
+  }
+
+  func read(_ request: ReadRequest) async throws -> ReadResponse {
+    let desired = try request.resources.map { try $0.desired.decode(as: DesiredFile.self) }
+    let live = try await LiveFileReader.read(desired.map(\.path), through: request.transport)
+    var states: [Address: LiveState] = [:]
+    for (resource, file) in zip(request.resources, desired) {
+      if let found = live[file.path] {
+        states[resource.address] = LiveState(
+          state: try JSONValue(encoding: found), fingerprint: found.fingerprint)
+      } else {
+        states[resource.address] = LiveState(state: .null, fingerprint: "absent")
+      }
+    }
+    return ReadResponse(states: states)
+  }
+
+  func plan(_ request: PlanRequest) async throws -> PlanResponse {
+    try await FilesPlanner(settings: settings, host: request.host, transport: request.transport)
+      .plan(request.items)
+  }
+
+  func apply(_ request: ApplyRequest) async -> ApplyResponse {
+    await FilesApplier(settings: settings, host: request.host, transport: request.transport)
+      .apply(request.ops)
+  }
+}

@@ -1,0 +1,295 @@
+import Crypto
+import Foundation
+import InfraCore
+import InfraEngine
+
+/// Turns the files under `resources/<prefix>/<name>/` into one resource per path and host.
+///
+/// Layout: `<host or @group>/<path on the host>`. A host's own file wins over its groups' files,
+/// a named group's over `@all`'s; two named groups giving one host the same path is an error.
+/// `.infra-attrs.yaml` files set mode, owner and group for their folder and below.
+struct FilesLoader {
+  let settings: FilesConnector.Settings
+
+  /// One host or group folder and what it holds.
+  struct Tree {
+    var target: String
+    var files: [String: ResourceFile] = [:]
+    /// Attribute files by the folder they sit in, relative to the tree ("" for its top).
+    var attributes: [String: AttributesFile] = [:]
+    /// The first file seen, to point diagnostics at.
+    var firstFile: ResourceFile
+  }
+
+  /// A path declared by one tree, before it is given to hosts.
+  struct Declared {
+    var address: Address
+    var desired: DesiredFile
+    var sources: [String]
+  }
+
+  func load(_ request: LoadRequest) -> LoadResponse {
+    var response = LoadResponse()
+    var trees: [String: Tree] = [:]
+    var shared: AttributesFile?
+
+    for file in request.files {
+      let segments = file.address.segments
+      let name = segments[segments.count - 1]
+      if let reason = FilesLoader.unclaimedReason(name) {
+        response.unclaimed.append((file, reason))
+        continue
+      }
+      if segments.count == 2 {
+        if name == AttributesFile.fileName {
+          shared = loadAttributes(file, into: &response)
+        } else {
+          response.unclaimed.append(
+            (file, "it is not inside a host or @group folder (\(settings.name)/<host>/<path>)"))
+        }
+        continue
+      }
+      let target = segments[1]
+      var tree = trees[target] ?? Tree(target: target, firstFile: file)
+      let relative = segments[2...]
+      if name == AttributesFile.fileName {
+        if let attributes = loadAttributes(file, into: &response) {
+          tree.attributes[relative.dropLast().joined(separator: "/")] = attributes
+        }
+      } else {
+        tree.files[relative.joined(separator: "/")] = file
+      }
+      trees[target] = tree
+    }
+
+    var declared: [String: [String: Declared]] = [:]
+    for (target, tree) in trees.sorted(by: { $0.key < $1.key }) {
+      guard checkTarget(tree, diagnostics: &response.diagnostics) else { continue }
+      declared[target] = declare(tree, shared: shared, diagnostics: &response.diagnostics)
+    }
+    response.resources = assign(declared, diagnostics: &response.diagnostics)
+    return response
+  }
+
+  /// Editor leftovers are not resources: a warning says so instead of copying them to hosts.
+  static func unclaimedReason(_ name: String) -> String? {
+    if name.hasSuffix("~") || (name.hasPrefix("#") && name.hasSuffix("#") && name.count > 1)
+      || name.hasPrefix(".#")
+    {
+      return "it looks like an editor's backup file"
+    }
+    if name.hasPrefix("."), [".swp", ".swo", ".swx"].contains(where: name.hasSuffix) {
+      return "it looks like an editor's swap file"
+    }
+    return nil
+  }
+
+  private func loadAttributes(_ file: ResourceFile, into response: inout LoadResponse)
+    -> AttributesFile?
+  {
+    let (attributes, diagnostics) = AttributesFile.load(file)
+    response.diagnostics += diagnostics
+    return attributes
+  }
+
+  /// The tree's folder must name a known host or group that this connector serves.
+  private func checkTarget(_ tree: Tree, diagnostics: inout [Diagnostic]) -> Bool {
+    let folder = "resources/\(settings.prefix)/\(settings.name)/\(tree.target)"
+    let location = SourceLocation(file: folder)
+    let inventory = settings.inventory
+    if tree.target.hasPrefix("@") {
+      let group = String(tree.target.dropFirst())
+      guard inventory.groupNames.contains(group) else {
+        var hint = "groups: " + inventory.groupNames.map { "@\($0)" }.joined(separator: ", ")
+        if let match = closestMatch(to: group, in: inventory.groupNames) {
+          hint = "did you mean '@\(match)'? " + hint
+        }
+        diagnostics.append(
+          .error("\(folder)/ names the unknown group '\(tree.target)'", at: location, hint: hint))
+        return false
+      }
+      if !settings.hosts.contains(where: { $0.isMember(of: group) }) {
+        diagnostics.append(
+          .warning(
+            "\(folder)/ applies to no host: no host of '\(tree.target)' is served by connector '\(settings.name)'",
+            at: location, hint: "add the group's hosts to the connector's `hosts:` in infra.yaml"))
+      }
+      return true
+    }
+    guard inventory.host(named: tree.target) != nil else {
+      let names = inventory.hosts.map(\.name)
+      var hint = "hosts: \(names.joined(separator: ", ")); a group folder starts with '@'"
+      if let match = closestMatch(to: tree.target, in: names) {
+        hint = "did you mean '\(match)'? " + hint
+      }
+      diagnostics.append(
+        .error("\(folder)/ names the unknown host '\(tree.target)'", at: location, hint: hint))
+      return false
+    }
+    guard settings.hosts.contains(where: { $0.name == tree.target }) else {
+      diagnostics.append(
+        .error(
+          "\(folder)/ is for host '\(tree.target)', which connector '\(settings.name)' does not serve",
+          at: location, hint: "add '\(tree.target)' to the connector's `hosts:` in infra.yaml"))
+      return false
+    }
+    return true
+  }
+
+  /// Every path the tree declares, present or absent, with its attributes resolved.
+  private func declare(_ tree: Tree, shared: AttributesFile?, diagnostics: inout [Diagnostic])
+    -> [String: Declared]
+  {
+    var declared: [String: Declared] = [:]
+    for (relative, file) in tree.files {
+      let folder = relative.split(separator: "/").dropLast().joined(separator: "/")
+      let name = String(relative.split(separator: "/").last!)
+      let (attributes, sources, entry) = resolveAttributes(
+        tree, shared: shared, folder: folder, name: name)
+      if entry?.state == .absent {
+        diagnostics.append(
+          .error(
+            "\(file.path) gives content for a file that \(entry!.location.file) declares absent",
+            at: entry!.location, hint: "remove the file or the `state: absent`"))
+        continue
+      }
+      guard let content = hash(file, diagnostics: &diagnostics) else { continue }
+      let desired = DesiredFile(
+        path: settings.hostPath(relative), state: .present, source: file.path,
+        sha256: content.sha256, size: content.size, isText: content.isText,
+        mode: attributes.mode, owner: attributes.owner, group: attributes.group)
+      declared[relative] = Declared(
+        address: file.address, desired: desired, sources: [file.path] + sources)
+    }
+    for (folder, attributesFile) in tree.attributes {
+      for (name, entry) in attributesFile.files.sorted(by: { $0.key < $1.key }) {
+        let relative = folder.isEmpty ? name : "\(folder)/\(name)"
+        if entry.state == .absent {
+          if tree.files[relative] != nil { continue }  // reported above
+          let segments =
+            [settings.name, tree.target] + relative.split(separator: "/").map(String.init)
+          declared[relative] = Declared(
+            address: Address(prefix: settings.prefix, segments: segments),
+            desired: DesiredFile(
+              path: settings.hostPath(relative), state: .absent, declaredIn: attributesFile.path),
+            sources: [attributesFile.path])
+        } else if tree.files[relative] == nil {
+          diagnostics.append(
+            .error(
+              "'\(name)' has settings but no file in \(FilesLoader.folderPath(attributesFile.path))",
+              at: entry.location,
+              hint:
+                "add the file next to \(AttributesFile.fileName), or set `state: absent` to remove it from hosts"
+            ))
+        }
+      }
+    }
+    return declared
+  }
+
+  /// Attributes for `name` in `folder`: shared defaults, then each folder from the tree's top
+  /// down, then the file's own entry. Also returns the attribute files that contributed.
+  private func resolveAttributes(
+    _ tree: Tree, shared: AttributesFile?, folder: String, name: String
+  ) -> (AttributesFile.Attributes, [String], AttributesFile.Entry?) {
+    var attributes = shared?.defaults ?? AttributesFile.Attributes()
+    var sources = shared.map { [$0.path] } ?? []
+    var folders = [""]
+    var path = ""
+    for part in folder.split(separator: "/") {
+      path = path.isEmpty ? String(part) : "\(path)/\(part)"
+      folders.append(path)
+    }
+    for candidate in folders {
+      if let file = tree.attributes[candidate] {
+        attributes = attributes.overridden(by: file.defaults)
+        sources.append(file.path)
+      }
+    }
+    let entry = tree.attributes[folder]?.files[name]
+    if let entry { attributes = attributes.overridden(by: entry.attributes) }
+    return (attributes, sources, entry)
+  }
+
+  private struct Content {
+    var sha256: String
+    var size: Int
+    var isText: Bool
+  }
+
+  private func hash(_ file: ResourceFile, diagnostics: inout [Diagnostic]) -> Content? {
+    do {
+      let data = try Data(contentsOf: file.url)
+      return Content(
+        sha256: SHA256.hash(data: data).hexString, size: data.count,
+        isText: textContent(data) != nil)
+    } catch {
+      diagnostics.append(
+        .error("cannot read \(file.path): \(error.localizedDescription)", at: file.location))
+      return nil
+    }
+  }
+
+  /// Gives each served host its paths: its own tree first, then its named groups, then `@all`.
+  private func assign(_ declared: [String: [String: Declared]], diagnostics: inout [Diagnostic])
+    -> [Resource]
+  {
+    var resources: [Resource] = []
+    var reported: Set<String> = []
+    for host in settings.hosts {
+      let namedGroups = host.groups.filter { $0 != Inventory.allGroup }
+      let own = declared[host.name] ?? [:]
+      let groups = namedGroups.compactMap { group in declared["@\(group)"].map { (group, $0) } }
+      let all = declared["@\(Inventory.allGroup)"] ?? [:]
+      var paths = Set(own.keys).union(all.keys)
+      for (_, tree) in groups { paths.formUnion(tree.keys) }
+
+      for path in paths.sorted() {
+        let fromGroups = groups.compactMap { group, tree in tree[path].map { (group, $0) } }
+        var chosen: Declared
+        var overridden: [Declared] = []
+        if let mine = own[path] {
+          chosen = mine
+          overridden = fromGroups.map(\.1) + (all[path].map { [$0] } ?? [])
+        } else if fromGroups.count == 1 {
+          chosen = fromGroups[0].1
+          overridden = all[path].map { [$0] } ?? []
+        } else if fromGroups.count > 1 {
+          let files = fromGroups.map { $0.1.sources[0] }
+          if reported.insert(files.joined(separator: "\u{0}")).inserted {
+            diagnostics.append(
+              .error(
+                "host \(host.name) gets \(settings.hostPath(path)) from more than one group: \(files.joined(separator: ", "))",
+                at: SourceLocation(file: files[0]),
+                hint:
+                  "add the host's own file resources/\(settings.prefix)/\(settings.name)/\(host.name)/\(path) to settle it, or keep the file in one group"
+              ))
+          }
+          continue
+        } else if let fallback = all[path] {
+          chosen = fallback
+        } else {
+          continue
+        }
+        let notes = overridden.map { "overrides \($0.sources[0])" }
+        resources.append(
+          Resource(
+            address: chosen.address, host: host.name, sources: chosen.sources,
+            desired: (try? JSONValue(encoding: chosen.desired)) ?? .null, notes: notes))
+      }
+    }
+    return resources
+  }
+
+  static func folderPath(_ file: String) -> String {
+    let parts = file.split(separator: "/")
+    return parts.dropLast().joined(separator: "/") + "/"
+  }
+}
+
+extension Digest {
+  /// Lower-case hex, as `sha256sum` prints it.
+  var hexString: String {
+    map { String(format: "%02x", $0) }.joined()
+  }
+}

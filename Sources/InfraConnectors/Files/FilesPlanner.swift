@@ -1,0 +1,213 @@
+import Foundation
+import InfraCore
+import InfraEngine
+import InfraTransport
+
+/// Compares desired and live files of one host and proposes ops with messages and diffs.
+struct FilesPlanner {
+  let settings: FilesConnector.Settings
+  let host: InventoryHost
+  let transport: any Transport
+
+  func plan(_ items: [PlanItem]) async throws -> PlanResponse {
+    var response = PlanResponse()
+    for item in items {
+      let desired = try item.resource.desired.decode(as: DesiredFile.self)
+      let live: LiveFile? = item.live.exists ? try item.live.state.decode(as: LiveFile.self) : nil
+      let address = item.resource.address
+      do {
+        if let op = try await plan(desired, live: live, address: address) {
+          response.ops.append(op)
+        }
+      } catch let problem as Problem {
+        response.problems.append(ResourceProblem(address: address, message: problem.message))
+      }
+    }
+    return response
+  }
+
+  struct Problem: Error {
+    let message: String
+  }
+
+  private func plan(_ desired: DesiredFile, live: LiveFile?, address: Address) async throws
+    -> PlannedOp?
+  {
+    let path = desired.path
+    switch (desired.state, live?.kind) {
+    case (.absent, nil):
+      return nil
+    case (.absent, .directory):
+      throw Problem(
+        message: "\(path) is a folder on \(host.name); `state: absent` removes files only")
+    case (.absent, .some(let kind)):
+      return try await planDelete(desired, live: live!, kind: kind, address: address)
+    case (.present, .directory):
+      throw Problem(
+        message:
+          "\(path) is a folder on \(host.name), where the repository has a file; remove or rename the folder first"
+      )
+    case (.present, .other):
+      throw Problem(
+        message: "\(path) on \(host.name) is a device, socket or pipe, not a regular file")
+    case (.present, .unreadable):
+      throw Problem(
+        message:
+          "cannot read \(path) on \(host.name): permission denied (connect as its owner or set `sudo: true` on the host)"
+      )
+    case (.present, nil), (.present, .symlink):
+      return try planCreate(desired, replacingLink: live?.kind == .symlink, address: address)
+    case (.present, .file):
+      return try await planUpdate(desired, live: live!, address: address)
+    }
+  }
+
+  private func planCreate(_ desired: DesiredFile, replacingLink: Bool, address: Address) throws
+    -> PlannedOp
+  {
+    let content = try desiredContent(desired)
+    let mode = desired.mode ?? 0o644
+    var summary = [describe(content), "mode \(FileMode.format(mode))"]
+    if let ownership = ownership(desired) { summary.append(ownership) }
+    let verb =
+      replacingLink
+      ? "replace the symbolic link \(desired.path) with a file" : "create \(desired.path)"
+    var details: [String] = []
+    if textContent(content) == nil, let sha256 = desired.sha256 {
+      details.append("sha256 \(sha256.prefix(16))")
+    }
+    let diff = textDiff(old: "", new: content, oldName: "/dev/null", newName: desired.source ?? "")
+    let op = FileOp(
+      kind: .write, path: desired.path, source: desired.source, sha256: desired.sha256, mode: mode,
+      owner: desired.owner, group: desired.group)
+    return PlannedOp(
+      address: address, action: replacingLink ? .update : .create,
+      message: "\(verb): \(summary.joined(separator: ", "))", details: details, diff: diff,
+      payload: try JSONValue(encoding: op))
+  }
+
+  private func planUpdate(_ desired: DesiredFile, live: LiveFile, address: Address) async throws
+    -> PlannedOp?
+  {
+    var parts: [String] = []
+    var details: [String] = []
+    var diff: String?
+    let contentChanged = desired.sha256 != live.sha256
+    if contentChanged {
+      let content = try desiredContent(desired)
+      let liveContent = try await liveContentIfSmall(desired.path, size: live.size)
+      if let new = textContent(content), let old = liveContent.flatMap(textContent) {
+        diff = UnifiedDiff.make(
+          from: old, to: new, oldName: "\(host.name):\(desired.path)",
+          newName: desired.source ?? "")
+        parts.append("content " + lineCounts(diff ?? ""))
+      } else {
+        parts.append(
+          "content (\(ByteCount.describe(live.size)) → \(ByteCount.describe(content.count)))")
+        details.append(
+          "sha256 \((live.sha256 ?? "?").prefix(16)) → \((desired.sha256 ?? "?").prefix(16))")
+      }
+    }
+    let modeChanged = desired.mode.map { $0 != live.mode } ?? false
+    if modeChanged, let mode = desired.mode {
+      parts.append("mode \(FileMode.format(live.mode)) → \(FileMode.format(mode))")
+    }
+    let ownerChanged = desired.owner.map { $0 != live.owner && $0 != live.uid } ?? false
+    if ownerChanged, let owner = desired.owner { parts.append("owner \(live.owner) → \(owner)") }
+    let groupChanged = desired.group.map { $0 != live.group && $0 != live.gid } ?? false
+    if groupChanged, let group = desired.group { parts.append("group \(live.group) → \(group)") }
+    guard !parts.isEmpty else { return nil }
+
+    let op: FileOp
+    if contentChanged {
+      // A rename replaces the inode: carry over what the repository leaves unmanaged.
+      op = FileOp(
+        kind: .write, path: desired.path, source: desired.source, sha256: desired.sha256,
+        mode: desired.mode ?? live.mode, owner: desired.owner ?? live.uid,
+        group: desired.group ?? live.gid)
+    } else {
+      op = FileOp(
+        kind: .attributes, path: desired.path, mode: modeChanged ? desired.mode : nil,
+        owner: ownerChanged ? desired.owner : nil, group: groupChanged ? desired.group : nil)
+    }
+    return PlannedOp(
+      address: address, action: .update,
+      message: "update \(desired.path): \(parts.joined(separator: ", "))", details: details,
+      diff: diff, payload: try JSONValue(encoding: op))
+  }
+
+  private func planDelete(
+    _ desired: DesiredFile, live: LiveFile, kind: LiveFile.Kind, address: Address
+  ) async throws -> PlannedOp {
+    let what = kind == .symlink ? "the symbolic link \(desired.path)" : desired.path
+    var details: [String] = []
+    var diff: String?
+    if kind == .file {
+      if let content = try await liveContentIfSmall(desired.path, size: live.size),
+        let text = textContent(content)
+      {
+        diff = UnifiedDiff.make(
+          from: text, to: "", oldName: "\(host.name):\(desired.path)", newName: "/dev/null")
+      } else {
+        details.append(
+          "\(ByteCount.describe(live.size)), sha256 \((live.sha256 ?? "?").prefix(16))")
+      }
+    }
+    let op = FileOp(kind: .remove, path: desired.path)
+    return PlannedOp(
+      address: address, action: .delete,
+      message: "delete \(what): declared absent in \(desired.declaredIn ?? "the repository")",
+      details: details, diff: diff, payload: try JSONValue(encoding: op))
+  }
+
+  // MARK: helpers
+
+  private func desiredContent(_ desired: DesiredFile) throws -> Data {
+    guard let source = desired.source else { return Data() }
+    let url = settings.repository.root.appending(path: source)
+    do {
+      return try Data(contentsOf: url)
+    } catch {
+      throw Problem(message: "cannot read \(source): \(error.localizedDescription)")
+    }
+  }
+
+  private func liveContentIfSmall(_ path: String, size: Int) async throws -> Data? {
+    guard size <= FilesConnector.diffLimit else { return nil }
+    return try await transport.get(path)
+  }
+
+  private func textDiff(old: String, new: Data, oldName: String, newName: String) -> String? {
+    guard new.count <= FilesConnector.diffLimit, let text = textContent(new) else { return nil }
+    return UnifiedDiff.make(from: old, to: text, oldName: oldName, newName: newName)
+  }
+
+  private func describe(_ content: Data) -> String {
+    guard let text = textContent(content) else {
+      return "binary, \(ByteCount.describe(content.count))"
+    }
+    if text.isEmpty { return "empty" }
+    let lines = text.reduce(0) { $1 == "\n" ? $0 + 1 : $0 } + (text.hasSuffix("\n") ? 0 : 1)
+    return lines == 1 ? "1 line" : "\(lines) lines"
+  }
+
+  private func ownership(_ desired: DesiredFile) -> String? {
+    switch (desired.owner, desired.group) {
+    case (let owner?, let group?): "owner \(owner):\(group)"
+    case (let owner?, nil): "owner \(owner)"
+    case (nil, let group?): "group \(group)"
+    case (nil, nil): nil
+    }
+  }
+
+  /// `(+3 −1)`, counted from a unified diff's body.
+  private func lineCounts(_ diff: String) -> String {
+    var added = 0
+    var removed = 0
+    for line in diff.split(separator: "\n", omittingEmptySubsequences: false) {
+      if line.hasPrefix("+++") || line.hasPrefix("---") { continue }
+      if line.hasPrefix("+") { added += 1 } else if line.hasPrefix("-") { removed += 1 }
+    }
+    return "(+\(added) −\(removed))"
+  }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import InfraCore
+import InfraTransport
+
+/// Reads type, mode, owner, size and SHA-256 of many paths in one command on the host.
+///
+/// The paths travel inside the script (quoted, on standard input), so neither their number nor
+/// their characters matter. `stat` and `sha256sum` each run once per batch through `xargs -0`,
+/// and print NUL-terminated records: a name with a newline cannot break the parsing.
+enum LiveFileReader {
+  static func script(for paths: [String]) -> ShellScript {
+    var script = ShellScript()
+    script.append(raw: "LC_ALL=C; export LC_ALL")
+    script.append(ShellCommand.raw("set --").appending(words: paths))
+    script.append(
+      raw:
+        #"printf '%s\0' "$@" | xargs -0 -r stat --printf 'S\t%F\t%a\t%u\t%g\t%s\t%U\t%G\t%n\0' -- 2>/dev/null; s=$?"#
+    )
+    script.append(
+      raw:
+        #"for p in "$@"; do if [ -f "$p" ] && [ ! -L "$p" ] && [ -r "$p" ]; then printf '%s\0' "$p"; fi; done | xargs -0 -r sha256sum -z -- 2>/dev/null; h=$?"#
+    )
+    script.append(raw: #"printf 'R\t%s\t%s\0' "$s" "$h""#)
+    return script
+  }
+
+  enum ReadError: Error, CustomStringConvertible {
+    case toolMissing(String)
+    case malformed(String)
+
+    var description: String {
+      switch self {
+      case .toolMissing(let detail):
+        "cannot read file state: \(detail) (the files connector needs GNU coreutils: stat, sha256sum, xargs)"
+      case .malformed(let detail):
+        "cannot read file state: unexpected output from the host (\(detail))"
+      }
+    }
+  }
+
+  /// Live state by path; a path missing from the result does not exist (or cannot be reached).
+  static func read(_ paths: [String], through transport: any Transport) async throws -> [String:
+    LiveFile]
+  {
+    guard !paths.isEmpty else { return [:] }
+    let result = try await transport.run(script(for: paths))
+    return try parse(result.stdout, stderr: result.stderrText)
+  }
+
+  static func parse(_ output: Data, stderr: String = "") throws -> [String: LiveFile] {
+    var files: [String: LiveFile] = [:]
+    var hashes: [String: String] = [:]
+    var finished = false
+    for record in output.split(separator: 0, omittingEmptySubsequences: true) {
+      let text = String(decoding: record, as: UTF8.self)
+      if text.hasPrefix("S\t") {
+        let fields = text.split(separator: "\t", maxSplits: 8, omittingEmptySubsequences: false)
+        guard fields.count == 9, let mode = UInt32(fields[2], radix: 8), let size = Int(fields[5])
+        else { throw ReadError.malformed(String(text.prefix(120))) }
+        let kind: LiveFile.Kind =
+          switch fields[1] {
+          case "regular file", "regular empty file": .file
+          case "directory": .directory
+          case "symbolic link": .symlink
+          default: .other
+          }
+        files[String(fields[8])] = LiveFile(
+          kind: kind, mode: mode, uid: String(fields[3]), gid: String(fields[4]),
+          owner: String(fields[6]), group: String(fields[7]), size: size)
+      } else if text.hasPrefix("R\t") {
+        let codes = text.split(separator: "\t").dropFirst().compactMap { Int($0) }
+        if let code = codes.first(where: { $0 >= 124 }) {
+          throw ReadError.toolMissing(
+            "a tool exited with \(code)" + (stderr.isEmpty ? "" : ": \(stderr.prefix(200))"))
+        }
+        finished = true
+      } else if text.utf8.count > 66, text.utf8.prefix(64).allSatisfy(isHexDigit) {
+        // sha256sum -z: 64 hex digits, a space, a mode character, the name.
+        let hash = String(text.prefix(64))
+        let name = String(text.dropFirst(66))
+        hashes[name] = hash
+      } else {
+        throw ReadError.malformed(String(text.prefix(120)))
+      }
+    }
+    guard finished else {
+      throw ReadError.toolMissing(
+        "the read script did not finish" + (stderr.isEmpty ? "" : ": \(stderr.prefix(200))"))
+    }
+    for (path, file) in files where file.kind == .file {
+      if let hash = hashes[path] {
+        files[path]?.sha256 = hash
+      } else {
+        files[path]?.kind = .unreadable
+      }
+    }
+    return files
+  }
+
+  private static func isHexDigit(_ byte: UInt8) -> Bool {
+    (0x30...0x39).contains(byte) || (0x61...0x66).contains(byte)
+  }
+}

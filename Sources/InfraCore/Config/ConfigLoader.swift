@@ -1,0 +1,387 @@
+import Foundation
+import Yams
+
+/// Loads and checks `infra.yaml`, reporting every problem with its `file:line:column`.
+public enum ConfigLoader {
+  static let topLevelKeys = ["version", "hosts", "inventory", "prefixes"]
+  static let hostKeys = ["connect", "groups", "data", "sudo", "sudo_user"]
+  static let prefixKeys = ["connectors"]
+  static let connectorKeys = ["name", "type", "hosts", "options", "run", "env"]
+
+  /// Reads `infra.yaml` at `url`. The model is `nil` only when the file cannot be read or parsed.
+  public static func load(from url: URL, path: String = "infra.yaml") -> (
+    InfraConfig?, Diagnostics
+  ) {
+    switch YAMLFile.load(from: url, path: path) {
+    case .success(let file): return load(file)
+    case .failure(let diagnostic): return (nil, Diagnostics([diagnostic]))
+    }
+  }
+
+  /// Parses config text; used by tests and by `load(from:)`.
+  public static func parse(_ text: String, path: String = "infra.yaml") -> (
+    InfraConfig?, Diagnostics
+  ) {
+    switch YAMLFile.parse(text, path: path) {
+    case .success(let file): return load(file)
+    case .failure(let diagnostic): return (nil, Diagnostics([diagnostic]))
+    }
+  }
+
+  static func load(_ file: YAMLFile) -> (InfraConfig?, Diagnostics) {
+    var reader = YAMLReader(file: file)
+    guard let root = file.root else {
+      reader.diagnostics.error(
+        "infra.yaml is empty", at: SourceLocation(file: file.path, line: 1, column: 1),
+        hint:
+          "start it with `version: \(InfraConfig.supportedVersion)`, then `hosts:` and `prefixes:`")
+      return (nil, reader.diagnostics)
+    }
+    guard let top = reader.mapping(root, for: "the top level of infra.yaml", keys: topLevelKeys)
+    else {
+      return (nil, reader.diagnostics)
+    }
+    top.reportUnknownKeys(into: &reader)
+
+    let version = readVersion(top, root: root, reader: &reader)
+    if let inventory = top.keyNode("inventory") {
+      reader.error(
+        "inventory programs are not supported by this build of infra yet", at: inventory,
+        hint: "list the hosts under `hosts:` for now")
+    }
+    let hosts = top["hosts"].map { readHosts($0, reader: &reader) } ?? []
+    var prefixes: [PrefixConfig] = []
+    if let node = top["prefixes"] {
+      prefixes = readPrefixes(node, reader: &reader)
+    } else {
+      reader.error(
+        "infra.yaml has no 'prefixes'", at: root,
+        hint: "add `prefixes:` with at least one prefix and its `connectors:`")
+    }
+
+    var config = InfraConfig(path: file.path, version: version, hosts: hosts, prefixes: prefixes)
+    checkReferences(&config, diagnostics: &reader.diagnostics)
+    return (config, reader.diagnostics)
+  }
+
+  private static func readVersion(_ top: MappingReader, root: Node, reader: inout YAMLReader)
+    -> Int
+  {
+    let supported = InfraConfig.supportedVersion
+    guard let node = top["version"] else {
+      reader.error(
+        "infra.yaml has no 'version'", at: root,
+        hint: "add `version: \(supported)` as the first line")
+      return supported
+    }
+    guard let version = reader.int(node, for: "'version'") else { return supported }
+    if version > supported {
+      reader.error(
+        "infra.yaml is version \(version), but this build of infra reads version \(supported) at most",
+        at: node, hint: "upgrade infra, or write the file for version \(supported)")
+    } else if version < 1 {
+      reader.error(
+        "there is no infra.yaml version \(version)", at: node,
+        hint: "the current version is \(supported)")
+    }
+    return version
+  }
+
+  // MARK: hosts
+
+  private static func readHosts(_ node: Node, reader: inout YAMLReader) -> [HostConfig] {
+    guard
+      let hostsMap = reader.mapping(
+        node, for: "'hosts' (host names mapped to their settings)", keys: [])
+    else { return [] }
+    var hosts: [HostConfig] = []
+    for entry in hostsMap.entries {
+      let location = reader.location(of: entry.key)
+      guard checkName(entry.name, kind: "host", at: entry.key, reader: &reader) else { continue }
+      if let host = readHost(entry.name, entry.value, location: location, reader: &reader) {
+        hosts.append(host)
+      }
+    }
+    return hosts
+  }
+
+  private static func readHost(
+    _ name: String, _ node: Node, location: SourceLocation, reader: inout YAMLReader
+  ) -> HostConfig? {
+    let what = "host '\(name)'"
+    guard let host = reader.mapping(node, for: what, keys: hostKeys) else { return nil }
+    host.reportUnknownKeys(into: &reader)
+
+    var connection = Connection.local
+    if let connect = host["connect"] {
+      if let text = reader.string(connect, for: "'connect'") {
+        switch parseConnection(text) {
+        case .success(let parsed): connection = parsed
+        case .failure(let problem):
+          reader.error(
+            "\(what) has an invalid 'connect' value '\(text)': \(problem.reason)", at: connect,
+            hint: "use `connect: local` or `connect: ssh://user@host:port`")
+        }
+      }
+    } else {
+      reader.error(
+        "\(what) has no 'connect'", at: node,
+        hint: "add `connect: local` or `connect: ssh://user@host:port`")
+    }
+
+    var groups: [Located<String>] = []
+    if let node = host["groups"], let list = reader.stringList(node, for: "'groups'") {
+      for group in list {
+        var name = group.value
+        if name.hasPrefix("@") {
+          name.removeFirst()
+        }
+        if checkName(name, kind: "group", at: node, location: group.location, reader: &reader) {
+          groups.append(Located(name, at: group.location))
+        }
+      }
+    }
+
+    var data: [String: JSONValue] = [:]
+    if let node = host["data"] {
+      if case .mapping = node {
+        data = reader.json(node).objectValue ?? [:]
+      } else {
+        reader.error(
+          "expected a mapping for 'data' of \(what), found \(YAMLReader.kind(of: node).rawValue)",
+          at: node)
+      }
+    }
+    let sudo = host["sudo"].flatMap { reader.bool($0, for: "'sudo'") } ?? false
+    let sudoUser = host["sudo_user"].flatMap {
+      reader.string($0, for: "'sudo_user'", acceptingScalars: true)
+    }
+    return HostConfig(
+      name: name, location: location, connection: connection, groups: groups, data: data,
+      sudo: sudo || sudoUser != nil, sudoUser: sudoUser)
+  }
+
+  struct ConnectionProblem: Error {
+    let reason: String
+  }
+
+  /// Parses `local` or `ssh://[user@]host[:port]` (IPv6 hosts in brackets).
+  static func parseConnection(_ text: String) -> Result<Connection, ConnectionProblem> {
+    if text == "local" { return .success(.local) }
+    guard let schemeEnd = text.range(of: "://") else {
+      return .failure(ConnectionProblem(reason: "it is neither 'local' nor a URL"))
+    }
+    let scheme = String(text[..<schemeEnd.lowerBound])
+    guard scheme == "ssh" else {
+      return .failure(ConnectionProblem(reason: "unknown transport '\(scheme)'"))
+    }
+    var rest = Substring(text[schemeEnd.upperBound...])
+    if rest.hasSuffix("/") { rest.removeLast() }
+    var user: String?
+    if let at = rest.lastIndex(of: "@") {
+      user = String(rest[..<at])
+      rest = rest[rest.index(after: at)...]
+      if user!.isEmpty { return .failure(ConnectionProblem(reason: "the user name is empty")) }
+    }
+    var host: Substring
+    var portText: Substring?
+    if rest.hasPrefix("[") {
+      guard let close = rest.firstIndex(of: "]") else {
+        return .failure(ConnectionProblem(reason: "an IPv6 address misses its ']'"))
+      }
+      host = rest[rest.index(after: rest.startIndex)..<close]
+      let after = rest[rest.index(after: close)...]
+      if after.hasPrefix(":") {
+        portText = after.dropFirst()
+      } else if !after.isEmpty {
+        return .failure(ConnectionProblem(reason: "unexpected text after the address"))
+      }
+    } else if let colon = rest.firstIndex(of: ":") {
+      host = rest[..<colon]
+      portText = rest[rest.index(after: colon)...]
+    } else {
+      host = rest
+    }
+    if host.isEmpty { return .failure(ConnectionProblem(reason: "the host name is empty")) }
+    if host.contains("/") || host.contains(where: \.isWhitespace) {
+      return .failure(ConnectionProblem(reason: "the host name contains '/' or a space"))
+    }
+    var port: Int?
+    if let portText {
+      guard let value = Int(portText), (1...65535).contains(value) else {
+        return .failure(ConnectionProblem(reason: "the port must be a number from 1 to 65535"))
+      }
+      port = value
+    }
+    return .success(.ssh(user: user, host: String(host), port: port))
+  }
+
+  // MARK: prefixes and connectors
+
+  private static func readPrefixes(_ node: Node, reader: inout YAMLReader) -> [PrefixConfig] {
+    guard
+      let prefixesMap = reader.mapping(
+        node, for: "'prefixes' (prefix names mapped to their connectors)", keys: [])
+    else { return [] }
+    var prefixes: [PrefixConfig] = []
+    for entry in prefixesMap.entries {
+      guard checkName(entry.name, kind: "prefix", at: entry.key, reader: &reader) else { continue }
+      let what = "prefix '\(entry.name)'"
+      guard let prefix = reader.mapping(entry.value, for: what, keys: prefixKeys) else { continue }
+      prefix.reportUnknownKeys(into: &reader)
+      var connectors: [ConnectorConfig] = []
+      if let list = prefix["connectors"] {
+        if case .sequence(let items) = list {
+          for item in items {
+            if let connector = readConnector(item, prefix: entry.name, reader: &reader) {
+              connectors.append(connector)
+            }
+          }
+        } else {
+          reader.error(
+            "expected a list for 'connectors' of \(what), found \(YAMLReader.kind(of: list).rawValue)",
+            at: list, hint: "write each connector as a list item: `- name: files`")
+        }
+      } else {
+        reader.error(
+          "\(what) has no 'connectors'", at: entry.value,
+          hint: "add `connectors:` with a list item such as `- name: files`")
+      }
+      prefixes.append(
+        PrefixConfig(
+          name: entry.name, location: reader.location(of: entry.key), connectors: connectors))
+    }
+    return prefixes
+  }
+
+  private static func readConnector(_ node: Node, prefix: String, reader: inout YAMLReader)
+    -> ConnectorConfig?
+  {
+    guard
+      let entry = reader.mapping(
+        node, for: "a connector of prefix '\(prefix)'", keys: connectorKeys)
+    else { return nil }
+    entry.reportUnknownKeys(into: &reader)
+    guard let nameNode = entry["name"] else {
+      reader.error(
+        "a connector of prefix '\(prefix)' has no 'name'", at: node,
+        hint: "add `name:`, the connector's folder under resources/\(prefix)/ (e.g. `name: files`)")
+      return nil
+    }
+    guard let nameText = reader.string(nameNode, for: "'name'", acceptingScalars: true),
+      checkName(nameText, kind: "connector", at: nameNode, reader: &reader)
+    else { return nil }
+    let name = Located(nameText, at: reader.location(of: nameNode))
+    var type = name
+    if let typeNode = entry["type"], let text = reader.string(typeNode, for: "'type'") {
+      type = Located(text, at: reader.location(of: typeNode))
+    }
+    for key in ["run", "env"] {
+      if let keyNode = entry.keyNode(key) {
+        reader.error(
+          "external connectors ('\(key)') are not supported by this build of infra yet",
+          at: keyNode, hint: "use a builtin connector type such as `type: files`")
+      }
+    }
+    var hosts: [Located<HostSelector>]?
+    if let hostsNode = entry["hosts"],
+      let list = reader.stringList(hostsNode, for: "'hosts'", itemName: "host name or @group")
+    {
+      hosts = list.map { Located(HostSelector(parsing: $0.value), at: $0.location) }
+    }
+    var options: [String: Located<JSONValue>] = [:]
+    if let optionsNode = entry["options"],
+      let map = reader.mapping(optionsNode, for: "'options' of connector '\(nameText)'", keys: [])
+    {
+      for option in map.entries {
+        options[option.name] = Located(
+          reader.json(option.value), at: reader.location(of: option.key))
+      }
+    }
+    return ConnectorConfig(
+      name: name, type: type, hosts: hosts, options: options, location: reader.location(of: node))
+  }
+
+  // MARK: cross-references
+
+  /// Checks what one entry cannot see alone: duplicate names, unknown hosts and groups.
+  private static func checkReferences(_ config: inout InfraConfig, diagnostics: inout Diagnostics) {
+    let hostNames = Set(config.hosts.map(\.name))
+    let groupNames = Set(config.hosts.flatMap { $0.groups.map(\.value) } + [Inventory.allGroup])
+    for host in config.hosts where groupNames.contains(host.name) {
+      diagnostics.error(
+        "'\(host.name)' names both a host and a group", at: host.location,
+        hint: "rename one of them so that `\(host.name)` and `@\(host.name)` cannot be confused")
+    }
+    for prefix in config.prefixes {
+      var claimed: [String: SourceLocation] = [:]
+      for connector in prefix.connectors {
+        let name = connector.name
+        if let first = claimed[name.value] {
+          diagnostics.error(
+            "two connectors of prefix '\(prefix.name)' claim the folder resources/\(prefix.name)/\(name.value)/",
+            at: name.location,
+            hint: "give one of them another `name:` (and `type: \(connector.type.value)`)",
+            notes: [.init("the folder is first claimed here", at: first)])
+        } else {
+          claimed[name.value] = name.location
+        }
+        for selector in connector.hosts ?? [] {
+          switch selector.value {
+          case .host(let host) where !hostNames.contains(host):
+            diagnostics.error(
+              "connector '\(name.value)' names the unknown host '\(host)'", at: selector.location,
+              hint: hint(for: host, among: hostNames, what: "hosts", prefix: ""))
+          case .group(let group) where !groupNames.contains(group):
+            diagnostics.error(
+              "connector '\(name.value)' names the unknown group '@\(group)'",
+              at: selector.location,
+              hint: hint(for: group, among: groupNames, what: "groups", prefix: "@"))
+          default:
+            break
+          }
+        }
+      }
+    }
+  }
+
+  private static func hint(for name: String, among names: Set<String>, what: String, prefix: String)
+    -> String
+  {
+    let known = names.sorted().map { "\(prefix)\($0)" }.joined(separator: ", ")
+    let list = known.isEmpty ? "there are no \(what)" : "known \(what): \(known)"
+    if let match = closestMatch(to: name, in: Array(names)) {
+      return "did you mean '\(prefix)\(match)'? \(list)"
+    }
+    return list
+  }
+
+  /// Names become folder names, so they are kept to a safe, portable alphabet.
+  @discardableResult
+  static func checkName(
+    _ name: String, kind: String, at node: Node, location: SourceLocation? = nil,
+    reader: inout YAMLReader
+  ) -> Bool {
+    if let problem = problemWithName(name) {
+      reader.diagnostics.error(
+        "'\(name)' is not a valid \(kind) name: \(problem)",
+        at: location ?? reader.location(of: node),
+        hint: "use letters, digits, '.', '_' and '-', starting with a letter or digit")
+      return false
+    }
+    return true
+  }
+
+  /// Why `name` cannot be a host, group, prefix or connector name, or `nil` when it can.
+  public static func problemWithName(_ name: String) -> String? {
+    guard let first = name.unicodeScalars.first else { return "it is empty" }
+    let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "._-"))
+    guard CharacterSet.alphanumerics.contains(first), first.isASCII else {
+      return "it must start with a letter or digit"
+    }
+    if let bad = name.unicodeScalars.first(where: { !allowed.contains($0) || !$0.isASCII }) {
+      return "it contains '\(bad.escaped(asASCII: true))'"
+    }
+    return nil
+  }
+}

@@ -1,0 +1,131 @@
+/// The parsed `infra.yaml`: which hosts exist and which connectors run under which prefixes.
+///
+/// The loader returns a best-effort model even when it reports errors, so later checks (connector
+/// types, options) still run and every problem is reported in one pass.
+public struct InfraConfig: Sendable {
+  /// The newest schema version this build understands.
+  public static let supportedVersion = 1
+
+  /// The config file, relative to the repository root (normally `infra.yaml`).
+  public var path: String
+  public var version: Int
+  public var hosts: [HostConfig]
+  public var prefixes: [PrefixConfig]
+
+  public init(path: String, version: Int, hosts: [HostConfig], prefixes: [PrefixConfig]) {
+    self.path = path
+    self.version = version
+    self.hosts = hosts
+    self.prefixes = prefixes
+  }
+}
+
+/// One entry of `hosts:`.
+public struct HostConfig: Sendable, Hashable {
+  public var name: String
+  /// Where the host's name is written.
+  public var location: SourceLocation
+  public var connection: Connection
+  /// The groups the host declares, in order (the implicit `all` group is not listed).
+  public var groups: [Located<String>]
+  /// Free-form per-host data that connectors may read.
+  public var data: [String: JSONValue]
+  /// Run commands through `sudo`.
+  public var sudo: Bool
+  /// The user `sudo` switches to; `nil` means root.
+  public var sudoUser: String?
+
+  public init(
+    name: String, location: SourceLocation, connection: Connection,
+    groups: [Located<String>] = [], data: [String: JSONValue] = [:], sudo: Bool = false,
+    sudoUser: String? = nil
+  ) {
+    self.name = name
+    self.location = location
+    self.connection = connection
+    self.groups = groups
+    self.data = data
+    self.sudo = sudo
+    self.sudoUser = sudoUser
+  }
+}
+
+/// How a host is reached: the `connect:` value of a host.
+public enum Connection: Hashable, Sendable, CustomStringConvertible {
+  /// The machine `infra` runs on, without any remote shell.
+  case local
+  /// OpenSSH to `user@host:port`; `nil` parts come from the user's ssh_config.
+  case ssh(user: String?, host: String, port: Int?)
+
+  public var description: String {
+    switch self {
+    case .local:
+      return "local"
+    case .ssh(let user, let host, let port):
+      let userPart = user.map { "\($0)@" } ?? ""
+      let hostPart = host.contains(":") ? "[\(host)]" : host
+      return "ssh://\(userPart)\(hostPart)" + (port.map { ":\($0)" } ?? "")
+    }
+  }
+}
+
+/// One entry of `prefixes:`, a folder `resources/<name>/` with its own connectors.
+public struct PrefixConfig: Sendable {
+  public var name: String
+  public var location: SourceLocation
+  /// In the order written: the order ops run in on each host.
+  public var connectors: [ConnectorConfig]
+
+  public init(name: String, location: SourceLocation, connectors: [ConnectorConfig]) {
+    self.name = name
+    self.location = location
+    self.connectors = connectors
+  }
+}
+
+/// One connector enabled under a prefix.
+public struct ConnectorConfig: Sendable {
+  /// The connector's folder under the prefix, and the first segment of its addresses.
+  public var name: Located<String>
+  /// The builtin connector type; defaults to the name.
+  public var type: Located<String>
+  /// The hosts it serves; `nil` means every host.
+  public var hosts: [Located<HostSelector>]?
+  /// Connector-specific settings, checked against the connector's declared options.
+  public var options: [String: Located<JSONValue>]
+  /// Where the entry starts.
+  public var location: SourceLocation
+
+  public init(
+    name: Located<String>, type: Located<String>, hosts: [Located<HostSelector>]? = nil,
+    options: [String: Located<JSONValue>] = [:], location: SourceLocation
+  ) {
+    self.name = name
+    self.type = type
+    self.hosts = hosts
+    self.options = options
+    self.location = location
+  }
+}
+
+/// A host name or an `@group` in a `hosts:` list.
+public enum HostSelector: Hashable, Sendable, CustomStringConvertible {
+  case host(String)
+  case group(String)
+
+  /// Reads `web1` as a host and `@web` as a group.
+  public init(parsing text: String) {
+    if text.hasPrefix("@") {
+      self = .group(String(text.dropFirst()))
+    } else {
+      self = .host(text)
+    }
+  }
+
+  public var description: String {
+    switch self {
+    case .host(let name): name
+    case .group(let name): "@\(name)"
+    }
+  }
+}

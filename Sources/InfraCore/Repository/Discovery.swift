@@ -1,0 +1,164 @@
+import Foundation
+
+/// Finds the resource files of a repository and routes each to its prefix and connector folder.
+///
+/// Nothing is dropped silently: files outside any connector folder are warnings that name them,
+/// and symbolic links that leave the repository are errors.
+public struct Discovery {
+  public let repository: Repository
+  public let config: InfraConfig
+
+  public init(repository: Repository, config: InfraConfig) {
+    self.repository = repository
+    self.config = config
+  }
+
+  /// What discovery found: the files of every connector folder, in address order.
+  public struct Result: Sendable {
+    public var files: [ResourceFile] = []
+    public var diagnostics = Diagnostics()
+  }
+
+  public func run() -> Result {
+    var result = Result()
+    let resources = repository.resourcesURL
+    guard isDirectory(resources) else {
+      if !config.prefixes.isEmpty {
+        result.diagnostics.warning(
+          "there is no resources/ folder, so there is nothing to manage",
+          at: SourceLocation(file: config.path),
+          hint: "create resources/<prefix>/<connector>/ and put resource files in it")
+      }
+      return result
+    }
+    let prefixes = Dictionary(
+      config.prefixes.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+    for entry in entries(of: resources) {
+      let url = resources.appending(path: entry)
+      guard let prefix = prefixes[entry], isDirectory(url) else {
+        let known = config.prefixes.map(\.name).joined(separator: ", ")
+        warnUnclaimed(
+          url, into: &result,
+          why: isDirectory(url)
+            ? "resources/\(entry)/ is not a prefix in \(config.path)"
+            : "resources/\(entry) is not inside a prefix folder",
+          hint: known.isEmpty
+            ? "declare the prefix under `prefixes:` in \(config.path)"
+            : "prefixes are: \(known); declare a new one under `prefixes:` in \(config.path)")
+        continue
+      }
+      discover(prefix: prefix, at: url, into: &result)
+    }
+    result.files.sort()
+    return result
+  }
+
+  private func discover(prefix: PrefixConfig, at folder: URL, into result: inout Result) {
+    let connectors = Set(prefix.connectors.map(\.name.value))
+    for entry in entries(of: folder) {
+      let url = folder.appending(path: entry)
+      guard connectors.contains(entry), isDirectory(url) else {
+        let names = prefix.connectors.map(\.name.value).joined(separator: ", ")
+        warnUnclaimed(
+          url, into: &result,
+          why:
+            "\(repository.relativePath(of: url)) is not claimed by any connector of prefix '\(prefix.name)'",
+          hint: names.isEmpty
+            ? "prefix '\(prefix.name)' has no connectors"
+            : "connector folders of prefix '\(prefix.name)': \(names)")
+        continue
+      }
+      var visited: Set<String> = [url.resolvingSymlinksInPath().path]
+      walk(
+        url, segments: [entry], prefix: prefix.name, visited: &visited, into: &result)
+    }
+  }
+
+  /// Collects the files below a connector folder, following links that stay inside the repository.
+  private func walk(
+    _ folder: URL, segments: [String], prefix: String, visited: inout Set<String>,
+    into result: inout Result
+  ) {
+    for entry in entries(of: folder) {
+      let url = folder.appending(path: entry)
+      let childSegments = segments + [entry]
+      let display = "resources/\(prefix)/" + childSegments.joined(separator: "/")
+      var target = url
+      if isSymbolicLink(url) {
+        target = url.resolvingSymlinksInPath()
+        guard isInsideRepository(target) else {
+          result.diagnostics.error(
+            "\(display) is a symbolic link that leads outside the repository (to \(target.path))",
+            at: SourceLocation(file: display),
+            hint: "copy the file into the repository instead: a resource must be reviewed with it")
+          continue
+        }
+        guard FileManager.default.fileExists(atPath: target.path) else {
+          result.diagnostics.error(
+            "\(display) is a symbolic link to \(repository.relativePath(of: target)), which does not exist",
+            at: SourceLocation(file: display), hint: "fix or remove the link")
+          continue
+        }
+      }
+      if isDirectory(target) {
+        let real = target.resolvingSymlinksInPath().path
+        guard visited.insert(real).inserted else {
+          result.diagnostics.error(
+            "\(display) links back to a folder above it", at: SourceLocation(file: display),
+            hint: "remove the link; it would make the folder contain itself")
+          continue
+        }
+        walk(target, segments: childSegments, prefix: prefix, visited: &visited, into: &result)
+        visited.remove(real)
+      } else if isRegularFile(target) {
+        result.files.append(
+          ResourceFile(address: Address(prefix: prefix, segments: childSegments), url: target))
+      } else {
+        result.diagnostics.warning(
+          "\(display) is neither a file nor a folder, so it is not managed",
+          at: SourceLocation(file: display), hint: "remove it from resources/")
+      }
+    }
+  }
+
+  private func warnUnclaimed(_ url: URL, into result: inout Result, why: String, hint: String) {
+    let display = repository.relativePath(of: url)
+    var message = why
+    if isDirectory(url) {
+      let count = countFiles(in: url)
+      message += count == 1 ? "; its 1 file is not managed" : "; its \(count) files are not managed"
+    } else {
+      message += ", so it is not managed"
+    }
+    result.diagnostics.warning(message, at: SourceLocation(file: display), hint: hint)
+  }
+
+  private func countFiles(in folder: URL) -> Int {
+    entries(of: folder).reduce(0) { count, entry in
+      let url = folder.appending(path: entry)
+      if isSymbolicLink(url) { return count + 1 }
+      return count + (isDirectory(url) ? countFiles(in: url) : 1)
+    }
+  }
+
+  private func isInsideRepository(_ url: URL) -> Bool {
+    let root = repository.root.resolvingSymlinksInPath().path
+    let path = url.resolvingSymlinksInPath().path
+    return path == root || path.hasPrefix(root + "/")
+  }
+
+  private func entries(of folder: URL) -> [String] {
+    ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
+      .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+  }
+}
+
+func fileType(_ url: URL, followingLinks: Bool) -> mode_t? {
+  var info = stat()
+  let status = followingLinks ? stat(url.path, &info) : lstat(url.path, &info)
+  return status == 0 ? info.st_mode & S_IFMT : nil
+}
+
+func isDirectory(_ url: URL) -> Bool { fileType(url, followingLinks: true) == S_IFDIR }
+func isRegularFile(_ url: URL) -> Bool { fileType(url, followingLinks: true) == S_IFREG }
+func isSymbolicLink(_ url: URL) -> Bool { fileType(url, followingLinks: false) == S_IFLNK }

@@ -1,0 +1,41 @@
+import Foundation
+
+/// A folder holding `infra.yaml`, `resources/` and `.infra/`: the user's source of truth.
+public struct Repository: Sendable {
+  public static let configFileName = "infra.yaml"
+  public static let resourcesFolderName = "resources"
+
+  /// The folder that holds `infra.yaml`, as an absolute, standardized file URL.
+  public let root: URL
+
+  public init(root: URL) {
+    self.root = root.standardizedFileURL
+  }
+
+  public var configURL: URL { root.appending(path: Self.configFileName) }
+  public var resourcesURL: URL { root.appending(path: Self.resourcesFolderName) }
+  /// Private working data (runs, locks); git-ignored.
+  public var stateURL: URL { root.appending(path: ".infra") }
+
+  /// The nearest folder at or above `directory` that holds `infra.yaml`, as git finds `.git`.
+  public static func find(from directory: URL) -> Repository? {
+    var current = directory.standardizedFileURL
+    while true {
+      if FileManager.default.fileExists(atPath: current.appending(path: configFileName).path) {
+        return Repository(root: current)
+      }
+      let parent = current.deletingLastPathComponent()
+      if parent.path == current.path { return nil }
+      current = parent
+    }
+  }
+
+  /// `url`'s path relative to the root, or its absolute path when it lies outside.
+  public func relativePath(of url: URL) -> String {
+    let rootPath = root.path
+    let path = url.standardizedFileURL.path
+    if path == rootPath { return "." }
+    if path.hasPrefix(rootPath + "/") { return String(path.dropFirst(rootPath.count + 1)) }
+    return path
+  }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import Yams
+
+/// A YAML file composed into Yams nodes, which keep the line and column of every value.
+///
+/// Decoding from nodes (rather than through `[String: Any]`) is what lets every diagnostic say
+/// `infra.yaml:12:7`.
+public struct YAMLFile {
+  /// The file as the user knows it, relative to the repository root.
+  public let path: String
+  /// The document's root node; `nil` for an empty document.
+  public let root: Node?
+
+  /// Parses `text`, or returns the syntax error as a located diagnostic.
+  public static func parse(_ text: String, path: String) -> Result<YAMLFile, Diagnostic> {
+    do {
+      let root = try Yams.compose(yaml: text)
+      return .success(YAMLFile(path: path, root: root))
+    } catch let error as YamlError {
+      return .failure(diagnostic(for: error, text: text, path: path))
+    } catch {
+      return .failure(.error("cannot parse YAML: \(error)", at: SourceLocation(file: path)))
+    }
+  }
+
+  /// Reads and parses the file at `url`; `path` is the name shown in diagnostics.
+  public static func load(from url: URL, path: String) -> Result<YAMLFile, Diagnostic> {
+    let data: Data
+    do {
+      data = try Data(contentsOf: url)
+    } catch {
+      return .failure(
+        .error(
+          "cannot read the file: \(error.localizedDescription)",
+          at: SourceLocation(file: path)))
+    }
+    guard let text = String(data: data, encoding: .utf8) else {
+      return .failure(
+        .error(
+          "the file is not valid UTF-8 text", at: SourceLocation(file: path),
+          hint: "save it as UTF-8"))
+    }
+    return parse(text, path: path)
+  }
+
+  /// The location of `node` in this file.
+  public func location(of node: Node) -> SourceLocation {
+    SourceLocation(file: path, line: node.mark?.line, column: node.mark?.column)
+  }
+
+  private static func diagnostic(for error: YamlError, text: String, path: String) -> Diagnostic {
+    func located(_ problem: String, _ mark: Mark, _ context: YamlError.Context?) -> Diagnostic {
+      var message = "invalid YAML: \(problem)"
+      if let context, !context.text.isEmpty, context.text != text {
+        message += " (\(context.text) at \(context.mark.line):\(context.mark.column))"
+      }
+      return .error(
+        message, at: SourceLocation(file: path, line: mark.line, column: mark.column),
+        hint: "check the indentation and quoting on this line and the one above")
+    }
+    switch error {
+    case .scanner(let context, let problem, let mark, _),
+      .parser(let context, let problem, let mark, _),
+      .composer(let context, let problem, let mark, _):
+      return located(problem, mark, context)
+    case .duplicatedKeysInMapping(let duplicates, let context):
+      let names = duplicates.map { "'\($0)'" }.joined(separator: ", ")
+      return .error(
+        "duplicate key \(names) in one mapping",
+        at: SourceLocation(file: path, line: context.mark.line, column: context.mark.column),
+        hint: "keep one of them; YAML mappings cannot repeat a key")
+    case .reader(let problem, let offset, _, _):
+      var location = SourceLocation(file: path)
+      if let offset {
+        let prefix = text.unicodeScalars.prefix(offset)
+        let lines = prefix.split(separator: "\n", omittingEmptySubsequences: false)
+        location.line = lines.count
+        location.column = (lines.last?.count ?? 0) + 1
+      }
+      return .error("cannot read YAML: \(problem)", at: location)
+    default:
+      return .error("invalid YAML: \(error)", at: SourceLocation(file: path))
+    }
+  }
+}

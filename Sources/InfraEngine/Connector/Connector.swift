@@ -1,0 +1,129 @@
+import InfraCore
+import InfraTransport
+
+/// The handler of one kind of resource, enabled under a prefix in `infra.yaml`.
+///
+/// Four calls, each taking one request and returning one response (Terraform's provider
+/// interface, Autoschematic's connector calls). `read`, `plan` and `apply` take every resource of
+/// one host at once, so a connector can batch its round trips; the engine never asks per resource.
+/// A connector reaches hosts only through the `Transport` it is handed.
+public protocol Connector: Sendable {
+  /// Decodes this connector's resource files into the resources they declare.
+  func load(_ request: LoadRequest) async -> LoadResponse
+
+  /// Reads the live state of many resources of one host.
+  func read(_ request: ReadRequest) async throws -> ReadResponse
+
+  /// Compares live and desired state and returns the ops that would make them match.
+  func plan(_ request: PlanRequest) async throws -> PlanResponse
+
+  /// Executes a host's ops in order, stopping at the first failure.
+  func apply(_ request: ApplyRequest) async -> ApplyResponse
+}
+
+/// Everything under the connector's folder, for `Connector.load`.
+public struct LoadRequest: Sendable {
+  public var files: [ResourceFile]
+
+  public init(files: [ResourceFile]) {
+    self.files = files
+  }
+}
+
+public struct LoadResponse: Sendable {
+  /// One resource per address and host it applies to.
+  public var resources: [Resource]
+  /// Problems in the files, located where possible.
+  public var diagnostics: [Diagnostic]
+  /// Files the connector does not own (an editor backup, a stray note), with the reason.
+  public var unclaimed: [(file: ResourceFile, reason: String)]
+
+  public init(
+    resources: [Resource] = [], diagnostics: [Diagnostic] = [],
+    unclaimed: [(file: ResourceFile, reason: String)] = []
+  ) {
+    self.resources = resources
+    self.diagnostics = diagnostics
+    self.unclaimed = unclaimed
+  }
+}
+
+/// The resources of one host, for `Connector.read`.
+public struct ReadRequest: Sendable {
+  public var host: InventoryHost
+  public var transport: any Transport
+  public var resources: [Resource]
+
+  public init(host: InventoryHost, transport: any Transport, resources: [Resource]) {
+    self.host = host
+    self.transport = transport
+    self.resources = resources
+  }
+}
+
+public struct ReadResponse: Sendable {
+  /// Live state by address; every requested address must have an entry.
+  public var states: [Address: LiveState]
+
+  public init(states: [Address: LiveState]) {
+    self.states = states
+  }
+}
+
+/// Resources paired with their live state, for `Connector.plan`.
+public struct PlanRequest: Sendable {
+  public var host: InventoryHost
+  /// For fetching what the plan needs beyond the read (e.g. old content for a diff).
+  public var transport: any Transport
+  public var items: [PlanItem]
+
+  public init(host: InventoryHost, transport: any Transport, items: [PlanItem]) {
+    self.host = host
+    self.transport = transport
+    self.items = items
+  }
+}
+
+public struct PlanItem: Sendable {
+  public var resource: Resource
+  public var live: LiveState
+
+  public init(resource: Resource, live: LiveState) {
+    self.resource = resource
+    self.live = live
+  }
+}
+
+public struct PlanResponse: Sendable {
+  /// Ops for the resources that differ; a resource without an op is unchanged.
+  public var ops: [PlannedOp]
+  /// Resources that cannot be planned, with the reason (e.g. a folder where a file should be).
+  public var problems: [ResourceProblem]
+
+  public init(ops: [PlannedOp] = [], problems: [ResourceProblem] = []) {
+    self.ops = ops
+    self.problems = problems
+  }
+}
+
+/// A host's ops, for `Connector.apply`.
+public struct ApplyRequest: Sendable {
+  public var host: InventoryHost
+  public var transport: any Transport
+  public var ops: [PlannedOp]
+
+  public init(host: InventoryHost, transport: any Transport, ops: [PlannedOp]) {
+    self.host = host
+    self.transport = transport
+    self.ops = ops
+  }
+}
+
+public struct ApplyResponse: Sendable {
+  /// One outcome per op that was attempted, in order; ops after a failure may be left out.
+  public var outcomes: [OpOutcome]
+
+  public init(outcomes: [OpOutcome]) {
+    self.outcomes = outcomes
+  }
+}

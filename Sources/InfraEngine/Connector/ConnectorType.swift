@@ -1,0 +1,117 @@
+import InfraCore
+
+/// A kind of connector that `infra.yaml` can enable (`type: files`), and the factory for it.
+public protocol ConnectorType: Sendable {
+  var info: ConnectorTypeInfo { get }
+
+  /// Creates the connector for one `infra.yaml` entry. Options are already checked against
+  /// `info.options` and defaulted; throw a located `Diagnostic` for a value that is still wrong.
+  func make(_ context: ConnectorContext) throws -> any Connector
+}
+
+/// What a connector type is and what it takes, shown by `infra connectors`.
+public struct ConnectorTypeInfo: Sendable {
+  public var type: String
+  public var summary: String
+  /// How resource files are laid out below the connector's folder.
+  public var layout: String
+  public var options: [OptionSpec]
+  /// The per-host `data:` keys it reads.
+  public var hostData: [OptionSpec]
+
+  public init(
+    type: String, summary: String, layout: String, options: [OptionSpec] = [],
+    hostData: [OptionSpec] = []
+  ) {
+    self.type = type
+    self.summary = summary
+    self.layout = layout
+    self.options = options
+    self.hostData = hostData
+  }
+}
+
+/// One declared setting: name, type, default and a one-line description.
+public struct OptionSpec: Sendable {
+  public enum ValueType: String, Sendable {
+    case string, integer, boolean, list, mapping
+
+    func accepts(_ value: JSONValue) -> Bool {
+      switch (self, value) {
+      case (.string, .string), (.integer, .int), (.boolean, .bool), (.list, .array),
+        (.mapping, .object):
+        true
+      default: false
+      }
+    }
+
+    var described: String {
+      switch self {
+      case .string: "a string"
+      case .integer: "an integer"
+      case .boolean: "true or false"
+      case .list: "a list"
+      case .mapping: "a mapping"
+      }
+    }
+  }
+
+  public var name: String
+  public var type: ValueType
+  public var defaultValue: JSONValue?
+  public var summary: String
+
+  public init(
+    _ name: String, _ type: ValueType, default defaultValue: JSONValue? = nil, _ summary: String
+  ) {
+    self.name = name
+    self.type = type
+    self.defaultValue = defaultValue
+    self.summary = summary
+  }
+}
+
+/// What a connector is made from: its entry in `infra.yaml` and the hosts it serves.
+public struct ConnectorContext: Sendable {
+  public var prefix: String
+  public var config: ConnectorConfig
+  /// Declared options with defaults filled in, each with where it was set (or the entry).
+  public var options: [String: Located<JSONValue>]
+  /// The hosts this connector serves, in inventory order.
+  public var hosts: [InventoryHost]
+  public var inventory: Inventory
+  public var repository: Repository
+
+  public init(
+    prefix: String, config: ConnectorConfig, options: [String: Located<JSONValue>],
+    hosts: [InventoryHost], inventory: Inventory, repository: Repository
+  ) {
+    self.prefix = prefix
+    self.config = config
+    self.options = options
+    self.hosts = hosts
+    self.inventory = inventory
+    self.repository = repository
+  }
+
+  public var name: String { config.name.value }
+}
+
+/// The connector types a build of `infra` knows, by type name.
+public struct ConnectorRegistry: Sendable {
+  public private(set) var types: [String: any ConnectorType] = [:]
+
+  public init(_ types: [any ConnectorType] = []) {
+    for type in types { register(type) }
+  }
+
+  public mutating func register(_ type: any ConnectorType) {
+    types[type.info.type] = type
+  }
+
+  public subscript(type: String) -> (any ConnectorType)? {
+    types[type]
+  }
+
+  public var typeNames: [String] { types.keys.sorted() }
+}

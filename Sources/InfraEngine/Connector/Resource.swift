@@ -1,0 +1,108 @@
+import InfraCore
+
+/// The desired state of one resource on one host, as its connector decoded it.
+public struct Resource: Hashable, Sendable {
+  public var address: Address
+  /// The host this instance of the resource lives on.
+  public var host: String
+  /// The repository files this resource comes from (shown in plans, used for change sets).
+  public var sources: [String]
+  /// The connector's own description of the desired state; opaque to the engine.
+  public var desired: JSONValue
+  /// Remarks for the plan, e.g. that a host's own file overrides its group's.
+  public var notes: [String]
+
+  public init(
+    address: Address, host: String, sources: [String], desired: JSONValue, notes: [String] = []
+  ) {
+    self.address = address
+    self.host = host
+    self.sources = sources
+    self.desired = desired
+    self.notes = notes
+  }
+}
+
+/// The live state of one resource, as its connector read it from the host.
+public struct LiveState: Hashable, Sendable, Codable {
+  /// The connector's own description; `.null` when the resource does not exist.
+  public var state: JSONValue
+  /// A short digest of `state`: a saved plan is stale when the fingerprint moved.
+  public var fingerprint: String
+
+  public init(state: JSONValue, fingerprint: String) {
+    self.state = state
+    self.fingerprint = fingerprint
+  }
+
+  public var exists: Bool { state != .null }
+}
+
+/// What an op does to its resource.
+public enum Action: String, Hashable, Sendable, Codable, CaseIterable {
+  case create
+  case update
+  case delete
+
+  /// The sign plans print before the address, as Terraform does.
+  public var symbol: String {
+    switch self {
+    case .create: "+"
+    case .update: "~"
+    case .delete: "-"
+    }
+  }
+}
+
+/// One step of a plan, as a connector proposes it.
+public struct PlannedOp: Hashable, Sendable, Codable {
+  public var address: Address
+  public var action: Action
+  /// One line for people: `update /etc/motd: content, mode 0644 → 0600`.
+  public var message: String
+  /// Further lines worth reviewing (sizes, attribute changes).
+  public var details: [String]
+  /// A unified diff of the content, when it is text.
+  public var diff: String?
+  /// What `apply` needs to execute the op; opaque to the engine, kept in saved plans.
+  public var payload: JSONValue
+
+  public init(
+    address: Address, action: Action, message: String, details: [String] = [],
+    diff: String? = nil, payload: JSONValue
+  ) {
+    self.address = address
+    self.action = action
+    self.message = message
+    self.details = details
+    self.diff = diff
+    self.payload = payload
+  }
+}
+
+/// A resource that cannot be planned or applied, and why.
+public struct ResourceProblem: Hashable, Sendable {
+  public var address: Address
+  public var message: String
+
+  public init(address: Address, message: String) {
+    self.address = address
+    self.message = message
+  }
+}
+
+/// How one op ended.
+public struct OpOutcome: Hashable, Sendable {
+  public enum Status: Hashable, Sendable {
+    case applied
+    case failed(String)
+  }
+
+  public var address: Address
+  public var status: Status
+
+  public init(address: Address, status: Status) {
+    self.address = address
+    self.status = status
+  }
+}

@@ -1,0 +1,137 @@
+/// Unified diffs of text, as `diff -u` and `git diff` print them, for plans to show.
+public enum UnifiedDiff {
+  /// The diff from `old` to `new` with `context` lines around each change, or `nil` when equal.
+  /// A missing final newline is marked `\ No newline at end of file`, as diff does.
+  public static func make(
+    from old: String, to new: String, oldName: String, newName: String, context: Int = 3
+  ) -> String? {
+    guard old != new else { return nil }
+    let oldLines = lines(old)
+    let newLines = lines(new)
+    let edits = editScript(from: oldLines, to: newLines)
+    var output = "--- \(oldName)\n+++ \(newName)\n"
+    for hunk in hunks(edits, context: context) {
+      output += hunk.header
+      for edit in hunk.edits {
+        let (sign, line) =
+          switch edit {
+          case .keep(let i, _): (" ", oldLines[i])
+          case .remove(let i): ("-", oldLines[i])
+          case .insert(let j): ("+", newLines[j])
+          }
+        if line.hasSuffix("\n") {
+          output += sign + line
+        } else {
+          output += sign + line + "\n\\ No newline at end of file\n"
+        }
+      }
+    }
+    return output
+  }
+
+  /// Lines with their terminators kept, so a missing final newline is a difference too.
+  static func lines(_ text: String) -> [Substring] {
+    var result: [Substring] = []
+    var start = text.startIndex
+    var index = start
+    while index < text.endIndex {
+      if text[index] == "\n" {
+        let end = text.index(after: index)
+        result.append(text[start..<end])
+        start = end
+      }
+      index = text.index(after: index)
+    }
+    if start < text.endIndex { result.append(text[start...]) }
+    return result
+  }
+
+  enum Edit: Equatable {
+    case keep(Int, Int)
+    case remove(Int)
+    case insert(Int)
+  }
+
+  /// A shortest edit script (Myers, through the standard library's `difference(from:)`), with
+  /// removals before insertions at each point as diff prints them.
+  static func editScript(from old: [Substring], to new: [Substring]) -> [Edit] {
+    let difference = new.difference(from: old)
+    var removed = Set<Int>()
+    var inserted = Set<Int>()
+    for change in difference {
+      switch change {
+      case .remove(let offset, _, _): removed.insert(offset)
+      case .insert(let offset, _, _): inserted.insert(offset)
+      }
+    }
+    var edits: [Edit] = []
+    var i = 0
+    var j = 0
+    while i < old.count || j < new.count {
+      if i < old.count, removed.contains(i) {
+        edits.append(.remove(i))
+        i += 1
+      } else if j < new.count, inserted.contains(j) {
+        edits.append(.insert(j))
+        j += 1
+      } else {
+        edits.append(.keep(i, j))
+        i += 1
+        j += 1
+      }
+    }
+    return edits
+  }
+
+  struct Hunk {
+    var edits: [Edit]
+    var oldStart: Int
+    var newStart: Int
+
+    var header: String {
+      let oldCount = edits.count { if case .insert = $0 { false } else { true } }
+      let newCount = edits.count { if case .remove = $0 { false } else { true } }
+      return "@@ -\(range(oldStart, oldCount)) +\(range(newStart, newCount)) @@\n"
+    }
+
+    /// `start,count` with diff's conventions: 1-based, `,1` left out, an empty range names the
+    /// line before it.
+    private func range(_ start: Int, _ count: Int) -> String {
+      switch count {
+      case 0: "\(start),0"
+      case 1: "\(start + 1)"
+      default: "\(start + 1),\(count)"
+      }
+    }
+  }
+
+  /// Groups edits into hunks: changes closer than twice the context share a hunk.
+  static func hunks(_ edits: [Edit], context: Int) -> [Hunk] {
+    let changed = edits.indices.filter { if case .keep = edits[$0] { false } else { true } }
+    guard !changed.isEmpty else { return [] }
+    var ranges: [ClosedRange<Int>] = []
+    for index in changed {
+      let low = max(0, index - context)
+      let high = min(edits.count - 1, index + context)
+      if let last = ranges.last, low <= last.upperBound + 1 {
+        ranges[ranges.count - 1] = last.lowerBound...max(last.upperBound, high)
+      } else {
+        ranges.append(low...high)
+      }
+    }
+    return ranges.map { range in
+      var oldStart = 0
+      var newStart = 0
+      for edit in edits[..<range.lowerBound] {
+        switch edit {
+        case .keep:
+          oldStart += 1
+          newStart += 1
+        case .remove: oldStart += 1
+        case .insert: newStart += 1
+        }
+      }
+      return Hunk(edits: Array(edits[range]), oldStart: oldStart, newStart: newStart)
+    }
+  }
+}

@@ -1,0 +1,151 @@
+import InfraCore
+import InfraTransport
+
+/// What to plan and how hard to work at it.
+public struct PlanOptions: Sendable {
+  /// Plan only resources under these paths; empty plans everything.
+  public var only: [AddressPattern]
+  /// The most hosts worked on at once.
+  public var parallelism: Int
+
+  public init(only: [AddressPattern] = [], parallelism: Int = 10) {
+    self.only = only
+    self.parallelism = parallelism
+  }
+}
+
+/// Reads live state and plans, host by host in parallel; connectors of one host in config order.
+public struct Planner: Sendable {
+  public var workspace: Workspace
+  public var connections: HostConnections
+  public var events: RunEventHandler?
+
+  public init(workspace: Workspace, connections: HostConnections, events: RunEventHandler? = nil) {
+    self.workspace = workspace
+    self.connections = connections
+    self.events = events
+  }
+
+  /// One connector's share of the work on one host.
+  struct HostWork: Sendable {
+    var instance: ConnectorInstance
+    var resources: [Resource]
+  }
+
+  public func plan(_ options: PlanOptions = PlanOptions()) async -> Plan {
+    let work = hostWork(matching: options.only)
+    let hosts = workspace.inventory.hosts.filter { work[$0.name] != nil }
+    let results = await forEachConcurrently(hosts, limit: options.parallelism) { host in
+      await planHost(host, work: work[host.name] ?? [])
+    }
+    var plan = Plan(diagnostics: workspace.diagnostics.all)
+    for result in results {
+      plan.changes += result.changes
+      plan.unchanged += result.unchanged
+      plan.failures += result.failures
+    }
+    let hostOrder = Dictionary(
+      workspace.inventory.hosts.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+    plan.changes.sort {
+      ($0.address, hostOrder[$0.host] ?? 0) < ($1.address, hostOrder[$1.host] ?? 0)
+    }
+    return plan
+  }
+
+  /// Resources grouped by host, then by connector in config order.
+  func hostWork(matching patterns: [AddressPattern]) -> [String: [HostWork]] {
+    var work: [String: [HostWork]] = [:]
+    for instance in workspace.connectors {
+      var byHost: [String: [Resource]] = [:]
+      for resource in instance.resources
+      where patterns.isEmpty || patterns.contains(where: { $0.matches(resource.address) }) {
+        byHost[resource.host, default: []].append(resource)
+      }
+      for (host, resources) in byHost {
+        work[host, default: []].append(HostWork(instance: instance, resources: resources))
+      }
+    }
+    return work
+  }
+
+  private func planHost(_ host: InventoryHost, work: [HostWork]) async -> Plan {
+    events?(.hostStarted(host: host.name))
+    defer { events?(.hostPlanned(host: host.name)) }
+    var result = Plan()
+    let transport: any Transport
+    do {
+      transport = try await connections.transport(for: host)
+    } catch {
+      let reason = reasonText(error)
+      events?(.hostUnreachable(host: host.name, reason: reason))
+      let count = work.reduce(0) { $0 + $1.resources.count }
+      result.failures.append(
+        Failure(kind: .unreachable, host: host.name, message: reason, resources: count))
+      return result
+    }
+    for item in work {
+      await plan(item, on: host, transport: transport, into: &result)
+    }
+    return result
+  }
+
+  private func plan(
+    _ work: HostWork, on host: InventoryHost, transport: any Transport, into result: inout Plan
+  ) async {
+    let instance = work.instance
+    do {
+      let read = try await instance.connector.read(
+        ReadRequest(host: host, transport: transport, resources: work.resources))
+      events?(
+        .resourcesRead(host: host.name, connectorID: instance.id, count: work.resources.count))
+      var items: [PlanItem] = []
+      for resource in work.resources {
+        if let live = read.states[resource.address] {
+          items.append(PlanItem(resource: resource, live: live))
+        } else {
+          result.failures.append(
+            Failure(
+              kind: .resource, host: host.name, connectorID: instance.id,
+              address: resource.address, message: "the connector returned no live state for it"))
+        }
+      }
+      let response = try await instance.connector.plan(
+        PlanRequest(host: host, transport: transport, items: items))
+      let byAddress = Dictionary(
+        items.map { ($0.resource.address, $0) }, uniquingKeysWith: { a, _ in a })
+      var handled: Set<Address> = []
+      for problem in response.problems {
+        handled.insert(problem.address)
+        result.failures.append(
+          Failure(
+            kind: .resource, host: host.name, connectorID: instance.id, address: problem.address,
+            message: problem.message))
+      }
+      for op in response.ops {
+        guard let item = byAddress[op.address], handled.insert(op.address).inserted else {
+          continue
+        }
+        let change = Change(
+          prefix: instance.prefix, connector: instance.name, host: host.name, op: op,
+          sources: item.resource.sources, notes: item.resource.notes,
+          liveFingerprint: item.live.fingerprint)
+        events?(.changePlanned(change))
+        result.changes.append(change)
+      }
+      for item in items where !handled.contains(item.resource.address) {
+        result.unchanged.append(
+          ResourceRef(connectorID: instance.id, address: item.resource.address, host: host.name))
+      }
+    } catch {
+      result.failures.append(
+        Failure(
+          kind: .connector, host: host.name, connectorID: instance.id, message: reasonText(error),
+          resources: work.resources.count))
+    }
+  }
+}
+
+/// The message of an error as people should read it.
+func reasonText(_ error: any Error) -> String {
+  String(describing: error)
+}

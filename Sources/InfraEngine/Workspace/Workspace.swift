@@ -1,0 +1,34 @@
+import InfraCore
+
+/// A loaded repository: config, inventory, and every enabled connector with its resources.
+public struct Workspace: Sendable {
+  public var repository: Repository
+  public var config: InfraConfig
+  public var inventory: Inventory
+  /// In `infra.yaml` order (prefix by prefix): the order ops run in on each host.
+  public var connectors: [ConnectorInstance]
+  /// Warnings found while loading (a workspace with errors is never returned).
+  public var diagnostics: Diagnostics
+
+  /// The number of resource instances (address × host) across all connectors.
+  public var resourceCount: Int { connectors.reduce(0) { $0 + $1.resources.count } }
+  /// The number of resource files discovered.
+  public var fileCount: Int { connectors.reduce(0) { $0 + $1.files.count } }
+}
+
+/// One connector enabled under a prefix, made and loaded.
+public struct ConnectorInstance: Sendable, Identifiable {
+  public var prefix: String
+  public var config: ConnectorConfig
+  public var info: ConnectorTypeInfo
+  public var options: [String: Located<JSONValue>]
+  /// The hosts it serves, in inventory order.
+  public var hosts: [InventoryHost]
+  public var connector: any Connector
+  public var files: [ResourceFile]
+  public var resources: [Resource]
+
+  public var name: String { config.name.value }
+  /// `prefix/name`, unique in a repository.
+  public var id: String { "\(prefix)/\(name)" }
+}

@@ -1,0 +1,166 @@
+import Foundation
+import InfraCore
+
+/// Loads a repository into a `Workspace`: parses `infra.yaml`, makes each connector, discovers
+/// resource files and has each connector decode its own. Every problem found along the way is
+/// reported together; nothing stops at the first.
+public struct WorkspaceLoader: Sendable {
+  public var registry: ConnectorRegistry
+
+  public init(registry: ConnectorRegistry) {
+    self.registry = registry
+  }
+
+  /// What loading found. `workspace` is `nil` when any error was found.
+  public struct Outcome: Sendable {
+    public var workspace: Workspace?
+    /// Errors and warnings, sorted by file and position.
+    public var diagnostics: Diagnostics
+    /// The config as far as it could be read, for commands that show it (`infra hosts`).
+    public var config: InfraConfig?
+  }
+
+  public func load(_ repository: Repository) async -> Outcome {
+    let (parsed, configDiagnostics) = ConfigLoader.load(from: repository.configURL)
+    var diagnostics = configDiagnostics
+    guard let config = parsed else {
+      return Outcome(workspace: nil, diagnostics: Diagnostics(diagnostics.sorted), config: nil)
+    }
+    let inventory = Inventory(config: config)
+
+    var instances: [ConnectorInstance] = []
+    for prefix in config.prefixes {
+      for entry in prefix.connectors {
+        if let instance = make(
+          entry, prefix: prefix.name, inventory: inventory, repository: repository,
+          diagnostics: &diagnostics)
+        {
+          instances.append(instance)
+        }
+      }
+    }
+
+    let discovery = Discovery(repository: repository, config: config).run()
+    diagnostics.append(contentsOf: discovery.diagnostics)
+    var filesByConnector: [String: [ResourceFile]] = [:]
+    for file in discovery.files {
+      filesByConnector["\(file.address.prefix)/\(file.address.connector)", default: []].append(file)
+    }
+
+    instances = await withTaskGroup(of: (Int, ConnectorInstance, LoadResponse).self) { group in
+      for (index, var instance) in instances.enumerated() {
+        instance.files = filesByConnector[instance.id] ?? []
+        let request = LoadRequest(files: instance.files)
+        group.addTask { (index, instance, await instance.connector.load(request)) }
+      }
+      var loaded: [(Int, ConnectorInstance)] = []
+      for await (index, var instance, response) in group {
+        instance.resources = response.resources.sorted {
+          ($0.address, $0.host) < ($1.address, $1.host)
+        }
+        diagnostics.append(contentsOf: response.diagnostics)
+        for (file, reason) in response.unclaimed {
+          diagnostics.warning(
+            "\(file.path) is not claimed by connector '\(instance.name)': \(reason), so it is not managed",
+            at: file.location,
+            hint: "move or delete it if it is not meant to be a resource")
+        }
+        loaded.append((index, instance))
+      }
+      return loaded.sorted { $0.0 < $1.0 }.map(\.1)
+    }
+
+    let sorted = Diagnostics(diagnostics.sorted)
+    let workspace =
+      sorted.hasErrors
+      ? nil
+      : Workspace(
+        repository: repository, config: config, inventory: inventory, connectors: instances,
+        diagnostics: sorted)
+    return Outcome(workspace: workspace, diagnostics: sorted, config: config)
+  }
+
+  private func make(
+    _ entry: ConnectorConfig, prefix: String, inventory: Inventory, repository: Repository,
+    diagnostics: inout Diagnostics
+  ) -> ConnectorInstance? {
+    guard let type = registry[entry.type.value] else {
+      let known = registry.typeNames
+      var hint = "connector types in this build: \(known.joined(separator: ", "))"
+      if let match = closestMatch(to: entry.type.value, in: known) {
+        hint = "did you mean '\(match)'? " + hint
+      }
+      if entry.type.value == entry.name.value {
+        hint += "; name another type with `type:`"
+      }
+      diagnostics.error(
+        "there is no connector type '\(entry.type.value)'", at: entry.type.location, hint: hint)
+      return nil
+    }
+    let info = type.info
+    guard let options = checkOptions(entry, info: info, diagnostics: &diagnostics) else {
+      return nil
+    }
+    let hosts = inventory.resolve(entry.hosts?.map(\.value))
+    if hosts.isEmpty {
+      diagnostics.warning(
+        "connector '\(entry.name.value)' of prefix '\(prefix)' serves no host", at: entry.location,
+        hint: "list hosts or @groups under its `hosts:`, or leave `hosts:` out to serve every host")
+    }
+    let context = ConnectorContext(
+      prefix: prefix, config: entry, options: options, hosts: hosts, inventory: inventory,
+      repository: repository)
+    do {
+      let connector = try type.make(context)
+      return ConnectorInstance(
+        prefix: prefix, config: entry, info: info, options: options, hosts: hosts,
+        connector: connector, files: [], resources: [])
+    } catch let diagnostic as Diagnostic {
+      diagnostics.append(diagnostic)
+    } catch {
+      diagnostics.error(
+        "connector '\(entry.name.value)' cannot start: \(error)", at: entry.location)
+    }
+    return nil
+  }
+
+  /// Checks options against the type's declarations and fills in defaults.
+  private func checkOptions(
+    _ entry: ConnectorConfig, info: ConnectorTypeInfo, diagnostics: inout Diagnostics
+  ) -> [String: Located<JSONValue>]? {
+    var valid = true
+    var options: [String: Located<JSONValue>] = [:]
+    let declared = Dictionary(info.options.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+    for (name, value) in entry.options.sorted(by: { $0.key < $1.key }) {
+      guard let spec = declared[name] else {
+        valid = false
+        let names = info.options.map { "'\($0.name)'" }.joined(separator: ", ")
+        var hint =
+          names.isEmpty
+          ? "connector type '\(info.type)' takes no options"
+          : "connector type '\(info.type)' takes \(names)"
+        if let match = closestMatch(to: name, in: info.options.map(\.name)) {
+          hint = "did you mean '\(match)'? " + hint
+        }
+        diagnostics.error(
+          "unknown option '\(name)' for connector '\(entry.name.value)'", at: value.location,
+          hint: hint)
+        continue
+      }
+      guard spec.type.accepts(value.value) else {
+        valid = false
+        diagnostics.error(
+          "option '\(name)' of connector '\(entry.name.value)' must be \(spec.type.described), not \(value.value.typeName)",
+          at: value.location, hint: spec.summary)
+        continue
+      }
+      options[name] = value
+    }
+    for spec in info.options where options[spec.name] == nil {
+      if let value = spec.defaultValue {
+        options[spec.name] = Located(value, at: entry.location)
+      }
+    }
+    return valid ? options : nil
+  }
+}

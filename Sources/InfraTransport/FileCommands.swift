@@ -1,0 +1,49 @@
+/// Shell commands that move whole files through `run`, for transports whose files are only
+/// reachable through a shell (SSH, sudo): the same atomic steps `LocalTransport` takes natively.
+public enum FileCommands {
+  /// Exit code of `get` when the file does not exist.
+  public static let notFoundExitCode: Int32 = 66
+  /// Exit code of `get` when the path is not a regular file.
+  public static let notAFileExitCode: Int32 = 65
+
+  /// Reads standard input into a private temporary file beside `path`, sets its owner and mode,
+  /// then renames it over `path`. The temporary file is removed on any failure.
+  public static func put(_ path: String, attributes: FileAttributes) -> ShellCommand {
+    let folder = parentFolder(of: path)
+    var steps = [
+      "set -e",
+      "t=$(mktemp " + shellQuote(folder == "/" ? "/.infra-XXXXXX" : folder + "/.infra-XXXXXX")
+        + ")",
+      #"trap 'rm -f "$t"' EXIT"#,
+      #"cat > "$t""#,
+    ]
+    if attributes.owner != nil || attributes.group != nil {
+      let owner = attributes.owner ?? ""
+      let group = attributes.group.map { ":" + $0 } ?? ""
+      steps.append(ShellCommand("chown", owner + group).string + #" "$t""#)
+    }
+    steps.append(
+      ShellCommand("chmod", String(attributes.mode ?? 0o644, radix: 8)).string + #" "$t""#)
+    steps.append(#"mv -f "$t" "# + shellQuote(path))
+    steps.append("trap - EXIT")
+    return ShellCommand("sh", "-c", steps.joined(separator: "\n"))
+  }
+
+  /// Prints the file at `path`, or exits with `notFoundExitCode` / `notAFileExitCode`.
+  public static func get(_ path: String) -> ShellCommand {
+    let quoted = shellQuote(path)
+    let script = """
+      if [ -f \(quoted) ]; then exec cat \(quoted)
+      elif [ -e \(quoted) ] || [ -L \(quoted) ]; then exit \(notAFileExitCode)
+      else exit \(notFoundExitCode); fi
+      """
+    return ShellCommand("sh", "-c", script)
+  }
+
+  /// `/a/b` for `/a/b/c`, `/` for `/c`.
+  public static func parentFolder(of path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return "." }
+    let parent = String(path[..<slash])
+    return parent.isEmpty ? "/" : parent
+  }
+}
