@@ -52,5 +52,34 @@ let package = Package(
       ],
       swiftSettings: strict),
     .executableTarget(name: "infra", dependencies: ["InfraCLI"], swiftSettings: strict),
+
+    // Test helpers shared by the test targets: temporary repositories and recording fakes.
+    .target(
+      name: "InfraTestSupport",
+      dependencies: ["InfraCore", "InfraTransport", "InfraEngine"],
+      path: "Tests/InfraTestSupport",
+      swiftSettings: strict),
+    .testTarget(
+      name: "InfraCoreTests", dependencies: ["InfraCore", "InfraTestSupport"],
+      swiftSettings: strict),
+    .testTarget(
+      name: "InfraTransportTests", dependencies: ["InfraTransport", "InfraTestSupport"],
+      swiftSettings: strict),
+    .testTarget(
+      name: "InfraEngineTests", dependencies: ["InfraEngine", "InfraTestSupport"],
+      swiftSettings: strict),
+    .testTarget(
+      name: "InfraConnectorsTests",
+      dependencies: ["InfraConnectors", "InfraEngine", "InfraTestSupport"],
+      swiftSettings: strict),
+    .testTarget(
+      name: "InfraCLITests",
+      dependencies: ["InfraCLI", "InfraConnectors", "InfraEngine", "InfraTestSupport"],
+      exclude: ["Fixtures"],
+      swiftSettings: strict),
+    // Runs the built `infra` binary against real temporary repositories and folders.
+    .testTarget(
+      name: "EndToEndTests", dependencies: ["infra", "InfraTestSupport"],
+      swiftSettings: strict),
   ]
 )

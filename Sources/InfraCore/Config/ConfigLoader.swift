@@ -285,7 +285,7 @@ public enum ConfigLoader {
     }
     var hosts: [Located<HostSelector>]?
     if let hostsNode = entry["hosts"],
-      let list = reader.stringList(hostsNode, for: "'hosts'", itemName: "host name or @group")
+      let list = reader.stringList(hostsNode, for: "'hosts'", items: "host names and @groups")
     {
       hosts = list.map { Located(HostSelector(parsing: $0.value), at: $0.location) }
     }

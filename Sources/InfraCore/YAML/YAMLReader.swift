@@ -84,11 +84,11 @@ public struct YAMLReader {
 
   /// A list of strings, each with its own location. A single string is refused: `groups: web`
   /// is almost always meant as `[web]`, and saying so is kinder than guessing.
-  public mutating func stringList(_ node: Node, for what: String, itemName: String = "a name")
+  public mutating func stringList(_ node: Node, for what: String, items: String = "names")
     -> [Located<String>]?
   {
     guard case .sequence(let sequence) = node else {
-      wrongKind(node, expected: "a list of \(itemName)s", for: what)
+      wrongKind(node, expected: "a list of \(items)", for: what)
       return nil
     }
     var items: [Located<String>] = []
@@ -186,21 +186,24 @@ public func closestMatch(to word: String, in candidates: [String]) -> String? {
   return best.1 <= max(1, min(word.count, best.0.count) / 3) ? best.0 : nil
 }
 
-/// Levenshtein distance between two strings, by characters.
+/// Edit distance between two strings by characters, counting a swap of neighbours as one
+/// edit (optimal string alignment), since `fkae` for `fake` is the commonest typo.
 public func editDistance(_ a: String, _ b: String) -> Int {
   let a = Array(a)
   let b = Array(b)
   if a.isEmpty { return b.count }
   if b.isEmpty { return a.count }
-  var previous = Array(0...b.count)
-  var current = [Int](repeating: 0, count: b.count + 1)
+  var table = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
+  for i in 0...a.count { table[i][0] = i }
+  for j in 0...b.count { table[0][j] = j }
   for i in 1...a.count {
-    current[0] = i
     for j in 1...b.count {
       let cost = a[i - 1] == b[j - 1] ? 0 : 1
-      current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+      table[i][j] = min(table[i - 1][j] + 1, table[i][j - 1] + 1, table[i - 1][j - 1] + cost)
+      if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+        table[i][j] = min(table[i][j], table[i - 2][j - 2] + 1)
+      }
     }
-    swap(&previous, &current)
   }
-  return previous[b.count]
+  return table[a.count][b.count]
 }

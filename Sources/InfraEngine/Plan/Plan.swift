@@ -126,5 +126,13 @@ public struct Plan: Sendable {
     public var unchanged: Int
     /// Resource instances that could not be planned.
     public var failed: Int
+
+    public init(create: Int, update: Int, delete: Int, unchanged: Int, failed: Int) {
+      self.create = create
+      self.update = update
+      self.delete = delete
+      self.unchanged = unchanged
+      self.failed = failed
+    }
   }
 }

@@ -1,0 +1,176 @@
+import Foundation
+import InfraCore
+import InfraEngine
+import InfraTransport
+import Synchronization
+
+/// A thread-safe list of what happened, in order, for asserting on calls.
+public final class CallLog: Sendable {
+  private let entries = Mutex<[String]>([])
+
+  public init() {}
+
+  public func record(_ entry: String) {
+    entries.withLock { $0.append(entry) }
+  }
+
+  public var all: [String] { entries.withLock { $0 } }
+}
+
+/// A transport that touches nothing: files live in memory, commands are recorded.
+public struct FakeTransport: Transport {
+  public let host: InventoryHost
+  public let log: CallLog
+
+  public init(host: InventoryHost, log: CallLog) {
+    self.host = host
+    self.log = log
+  }
+
+  public func connect() async throws { log.record("connect \(host.name)") }
+  public func disconnect() async { log.record("disconnect \(host.name)") }
+
+  public func run(_ command: ShellCommand, input: Data?, timeout: Duration?) async throws
+    -> CommandResult
+  {
+    log.record("run \(host.name) \(command.string)")
+    return CommandResult(exitCode: 0)
+  }
+
+  public func put(_ content: Data, at path: String, attributes: FileAttributes) async throws {
+    log.record("put \(host.name) \(path)")
+  }
+
+  public func get(_ path: String) async throws -> Data {
+    throw TransportError.notFound(host: host.name, path: path)
+  }
+}
+
+/// Makes fake transports; hosts named in `unreachable` fail to connect.
+public struct FakeTransportProvider: TransportProvider {
+  public let log: CallLog
+  public let unreachable: Set<String>
+
+  public init(log: CallLog, unreachable: Set<String> = []) {
+    self.log = log
+    self.unreachable = unreachable
+  }
+
+  public func makeTransport(for host: InventoryHost) throws -> any Transport {
+    if unreachable.contains(host.name) {
+      log.record("unreachable \(host.name)")
+      throw TransportError.unreachable(host: host.name, reason: "connection refused")
+    }
+    return FakeTransport(host: host, log: log)
+  }
+}
+
+/// A connector whose world is a dictionary: desired state comes from resource file contents,
+/// live state from `live`, and every call is recorded.
+///
+/// Each resource file `<name>/<host>/<key>` declares `<key>` on `<host>` with the file's text as
+/// its desired value; a file whose text is `absent` asks for deletion.
+public struct FakeConnector: Connector {
+  public let log: CallLog
+  /// Live values by host, then by address path.
+  public let live: [String: [String: String]]
+  /// Hosts whose read throws.
+  public let failingReads: Set<String>
+  /// Address paths whose op fails when applied.
+  public let failingOps: Set<String>
+
+  public init(
+    log: CallLog, live: [String: [String: String]] = [:], failingReads: Set<String> = [],
+    failingOps: Set<String> = []
+  ) {
+    self.log = log
+    self.live = live
+    self.failingReads = failingReads
+    self.failingOps = failingOps
+  }
+
+  public func load(_ request: LoadRequest) async -> LoadResponse {
+    var response = LoadResponse()
+    for file in request.files {
+      let segments = file.address.segments
+      guard segments.count >= 3 else {
+        response.unclaimed.append((file, "it is not in a host folder"))
+        continue
+      }
+      let text = (try? String(contentsOf: file.url, encoding: .utf8)) ?? ""
+      let value = text.trimmingCharacters(in: .whitespacesAndNewlines)
+      response.resources.append(
+        Resource(
+          address: file.address, host: segments[1], sources: [file.path],
+          desired: value == "absent" ? .null : .string(value)))
+    }
+    return response
+  }
+
+  public func read(_ request: ReadRequest) async throws -> ReadResponse {
+    log.record(
+      "read \(request.host.name) \(request.resources.map(\.address.path).joined(separator: ","))")
+    if failingReads.contains(request.host.name) {
+      throw TransportError.commandFailed(
+        host: request.host.name, command: "read", exitCode: 1, stderr: "disk on fire")
+    }
+    var states: [Address: LiveState] = [:]
+    for resource in request.resources {
+      let value = live[request.host.name]?[resource.address.path]
+      states[resource.address] = LiveState(
+        state: value.map(JSONValue.string) ?? .null, fingerprint: value ?? "absent")
+    }
+    return ReadResponse(states: states)
+  }
+
+  public func plan(_ request: PlanRequest) async throws -> PlanResponse {
+    var response = PlanResponse()
+    for item in request.items where item.resource.desired != item.live.state {
+      let action: Action =
+        item.resource.desired == .null ? .delete : item.live.exists ? .update : .create
+      response.ops.append(
+        PlannedOp(
+          address: item.resource.address, action: action,
+          message: "\(action.rawValue) \(item.resource.address.path)",
+          payload: item.resource.desired))
+    }
+    return response
+  }
+
+  public func apply(_ request: ApplyRequest) async -> ApplyResponse {
+    var outcomes: [OpOutcome] = []
+    for op in request.ops {
+      log.record("apply \(request.host.name) \(op.action.rawValue) \(op.address.path)")
+      if failingOps.contains(op.address.path) {
+        outcomes.append(OpOutcome(address: op.address, status: .failed("it broke")))
+        break
+      }
+      outcomes.append(OpOutcome(address: op.address, status: .applied))
+    }
+    return ApplyResponse(outcomes: outcomes)
+  }
+}
+
+/// A connector type that hands out one prepared `FakeConnector` under the name `fake`.
+public struct FakeConnectorType: ConnectorType {
+  public let connector: FakeConnector
+  public let typeName: String
+
+  public init(_ connector: FakeConnector, typeName: String = "fake") {
+    self.connector = connector
+    self.typeName = typeName
+  }
+
+  public var info: ConnectorTypeInfo {
+    ConnectorTypeInfo(
+      type: typeName, summary: "a recording fake", layout: "<host>/<key>",
+      options: [
+        OptionSpec("flavour", .string, default: .string("plain"), "a string option"),
+        OptionSpec("retries", .integer, "an integer option"),
+      ])
+  }
+
+  public func make(_ context: ConnectorContext) throws -> any Connector {
+    connector
+  }
+}

@@ -1,0 +1,49 @@
+import Foundation
+import InfraCore
+
+/// A throw-away infra repository with a target folder beside it, for tests that plan and apply
+/// against the real local file system.
+public final class TestRepository: Sendable {
+  public let root: TemporaryFolder
+  /// Where the `files` connector's `root` option points: the "host" side of the test.
+  public let target: TemporaryFolder
+
+  public init(_ label: String = "repo") throws {
+    root = try TemporaryFolder("\(label)-repo")
+    target = try TemporaryFolder("\(label)-target")
+  }
+
+  public var repository: Repository { Repository(root: root.url) }
+
+  /// A one-host config whose `files` connector writes below `target`.
+  public func writeConfig(extraHosts: String = "", connectorOptions: String = "") throws {
+    try root.write(
+      "infra.yaml",
+      """
+      version: 1
+      hosts:
+        local:
+          connect: local
+          groups: [web]
+      \(extraHosts)
+      prefixes:
+        test:
+          connectors:
+            - name: files
+              options:
+                root: \(target.path)
+      \(connectorOptions)
+      """)
+  }
+
+  /// Writes a resource file under `resources/test/files/`.
+  @discardableResult
+  public func resource(_ relative: String, _ content: String) throws -> URL {
+    try root.write("resources/test/files/\(relative)", content)
+  }
+
+  @discardableResult
+  public func resource(_ relative: String, data: Data) throws -> URL {
+    try root.write("resources/test/files/\(relative)", data: data)
+  }
+}
