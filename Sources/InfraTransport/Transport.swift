@@ -92,6 +92,14 @@ public enum TransportError: Error, Hashable, Sendable, CustomStringConvertible {
   case fileError(host: String, path: String, reason: String)
   case unsupported(host: String, reason: String)
 
+  /// The description without the host's name, for messages that name the host already.
+  public var reason: String {
+    switch self {
+    case .unreachable(_, let reason), .unsupported(_, let reason): reason
+    default: description
+    }
+  }
+
   public var description: String {
     switch self {
     case .unreachable(let host, let reason):

@@ -144,7 +144,7 @@ import Testing
       ])
     #expect(
       plan.failures.map(\.description).sorted() == [
-        "host web1: host web1 is unreachable: connection refused",
+        "host web1 is unreachable: connection refused",
         "prod/first on db1: command failed on db1 with exit code 1: disk on fire (command: read)",
       ])
     #expect(plan.summary.failed == 3)

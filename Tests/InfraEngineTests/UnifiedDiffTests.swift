@@ -59,6 +59,12 @@ import Testing
         """)
   }
 
+  @Test func namesThatWouldBreakAHeaderAreQuoted() throws {
+    let diff = try #require(
+      UnifiedDiff.make(from: "", to: "x\n", oldName: "/dev/null", newName: "a\nb \"c\"\\"))
+    #expect(diff.hasPrefix("--- /dev/null\n+++ \"a\\nb \\\"c\\\"\\\\\"\n@@"))
+  }
+
   @Test func distantChangesGetSeparateHunks() throws {
     let old = (1...30).map { "\($0)\n" }.joined()
     let new = old.replacingOccurrences(of: "\n3\n", with: "\nthree\n")

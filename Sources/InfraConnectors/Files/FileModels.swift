@@ -67,9 +67,26 @@ struct FileOp: Codable, Hashable, Sendable {
   var path: String
   var source: String?
   var sha256: String?
-  var mode: UInt32?
+  /// Octal text (`"0640"`), as people read modes in a plan's JSON.
+  var mode: String?
   var owner: String?
   var group: String?
+
+  init(
+    kind: Kind, path: String, source: String? = nil, sha256: String? = nil, mode: UInt32? = nil,
+    owner: String? = nil, group: String? = nil
+  ) {
+    self.kind = kind
+    self.path = path
+    self.source = source
+    self.sha256 = sha256
+    self.mode = mode.map(FileMode.format)
+    self.owner = owner
+    self.group = group
+  }
+
+  /// The permission bits to set, if any.
+  var modeBits: UInt32? { mode.flatMap(FileMode.parse) }
 }
 
 /// Octal permission modes as users write them: `0644`, `644`, `"0644"`.

@@ -73,14 +73,14 @@ struct FilesApplier {
       let content = try sourceContent(op)
       try await transport.put(
         content, at: op.path,
-        attributes: FileAttributes(mode: op.mode, owner: op.owner, group: op.group))
+        attributes: FileAttributes(mode: op.modeBits, owner: op.owner, group: op.group))
     case .attributes:
       var command: ShellCommand?
       if op.owner != nil || op.group != nil {
         let spec = (op.owner ?? "") + (op.group.map { ":\($0)" } ?? "")
         command = ShellCommand("chown", "--", spec, op.path)
       }
-      if let mode = op.mode {
+      if let mode = op.modeBits {
         // After chown, which clears setuid and setgid bits.
         let chmod = ShellCommand("chmod", "--", FileMode.format(mode), op.path)
         command = command.map { $0.and(chmod) } ?? chmod

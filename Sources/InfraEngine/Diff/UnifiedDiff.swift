@@ -9,7 +9,7 @@ public enum UnifiedDiff {
     let oldLines = lines(old)
     let newLines = lines(new)
     let edits = editScript(from: oldLines, to: newLines)
-    var output = "--- \(oldName)\n+++ \(newName)\n"
+    var output = "--- \(headerName(oldName))\n+++ \(headerName(newName))\n"
     for hunk in hunks(edits, context: context) {
       output += hunk.header
       for edit in hunk.edits {
@@ -27,6 +27,29 @@ public enum UnifiedDiff {
       }
     }
     return output
+  }
+
+  /// A file name for a header line, in double quotes with C escapes (as git writes it) when it
+  /// holds a control character, a quote or a backslash, so a name cannot break the diff.
+  static func headerName(_ name: String) -> String {
+    let needsQuotes = name.unicodeScalars.contains {
+      $0.value < 0x20 || $0.value == 0x7F || $0 == "\"" || $0 == "\\"
+    }
+    guard needsQuotes else { return name }
+    var quoted = "\""
+    for scalar in name.unicodeScalars {
+      switch scalar {
+      case "\n": quoted += "\\n"
+      case "\t": quoted += "\\t"
+      case "\r": quoted += "\\r"
+      case "\"": quoted += "\\\""
+      case "\\": quoted += "\\\\"
+      case _ where scalar.value < 0x20 || scalar.value == 0x7F:
+        quoted += "\\" + String(scalar.value, radix: 8).leftPadded(to: 3)
+      default: quoted.unicodeScalars.append(scalar)
+      }
+    }
+    return quoted + "\""
   }
 
   /// Lines with their terminators kept, so a missing final newline is a difference too.
@@ -133,5 +156,11 @@ public enum UnifiedDiff {
       }
       return Hunk(edits: Array(edits[range]), oldStart: oldStart, newStart: newStart)
     }
+  }
+}
+
+extension String {
+  fileprivate func leftPadded(to width: Int) -> String {
+    String(repeating: "0", count: max(0, width - count)) + self
   }
 }

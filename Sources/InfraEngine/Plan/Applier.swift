@@ -100,7 +100,8 @@ public struct Applier: Sendable {
       transport = try await connections.transport(for: host)
     } catch {
       transport = nil
-      stopReason = "host \(host.name) is unreachable: \(reasonText(error))"
+      let reason = (error as? TransportError)?.reason ?? reasonText(error)
+      stopReason = "host \(host.name) is unreachable: \(reason)"
     }
     let instances = Dictionary(
       workspace.connectors.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })

@@ -78,6 +78,7 @@ public struct Failure: Hashable, Sendable, Codable, CustomStringConvertible {
   }
 
   public var description: String {
+    if kind == .unreachable { return "host \(host) is unreachable: \(message)" }
     var subject = "host \(host)"
     if let address {
       subject = "\(address) on \(host)"

@@ -52,6 +52,7 @@ public struct PlanDocument: Codable, Hashable, Sendable {
   public struct FailureEntry: Codable, Hashable, Sendable {
     public var kind: Failure.Kind
     public var host: String
+    public var prefix: String?
     public var connector: String?
     public var address: String?
     public var message: String
@@ -83,8 +84,9 @@ public struct PlanDocument: Codable, Hashable, Sendable {
         host: ref.host)
     }
     failures = plan.failures.map { failure in
-      FailureEntry(
-        kind: failure.kind, host: failure.host, connector: failure.connectorID,
+      let id = failure.connectorID?.split(separator: "/", maxSplits: 1).map(String.init)
+      return FailureEntry(
+        kind: failure.kind, host: failure.host, prefix: id?.first, connector: id?.last,
         address: failure.address?.path, message: failure.message, resources: failure.resources)
     }
     diagnostics = plan.diagnostics.map { diagnostic in

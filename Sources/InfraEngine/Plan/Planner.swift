@@ -76,7 +76,7 @@ public struct Planner: Sendable {
     do {
       transport = try await connections.transport(for: host)
     } catch {
-      let reason = reasonText(error)
+      let reason = (error as? TransportError)?.reason ?? reasonText(error)
       events?(.hostUnreachable(host: host.name, reason: reason))
       let count = work.reduce(0) { $0 + $1.resources.count }
       result.failures.append(

@@ -1,0 +1,2 @@
+mkdir -p etc
+printf 'same\n' > etc/motd

@@ -1,0 +1,100 @@
+import Foundation
+import InfraCLI
+import InfraConnectors
+import InfraCore
+import InfraEngine
+import InfraTestSupport
+import InfraTransport
+import Testing
+
+/// Golden files for what users read: each folder under `Tests/InfraCLITests/Fixtures/` is a
+/// repository (`infra.yaml` with `__TARGET__` for the target folder, `resources/`), a `live.sh`
+/// that prepares the target folder, and the plan's renderings `expected.txt` and
+/// `expected.json`. A missing expectation records itself and fails; set
+/// `INFRA_RECORD_GOLDEN=1` to record changed ones, then review them as a diff.
+@Suite struct GoldenPlanTests {
+  static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .appending(path: "Fixtures")
+
+  static var cases: [String] {
+    ((try? FileManager.default.contentsOfDirectory(atPath: fixtures.path)) ?? []).sorted()
+  }
+
+  @Test(arguments: cases)
+  func planRenderingsMatchTheGoldenFiles(_ name: String) async throws {
+    let fixture = Self.fixtures.appending(path: name)
+    let repo = try TemporaryFolder("golden-\(name)-repo")
+    let target = try TemporaryFolder("golden-\(name)-target")
+    try copy(fixture.appending(path: "resources"), to: repo.appending("resources"))
+    let config = try String(contentsOf: fixture.appending(path: "infra.yaml"), encoding: .utf8)
+    try repo.write("infra.yaml", config.replacingOccurrences(of: "__TARGET__", with: target.path))
+    let setup = fixture.appending(path: "live.sh")
+    if FileManager.default.fileExists(atPath: setup.path) {
+      try runShell(setup.path, in: target.url)
+    }
+
+    let outcome = await WorkspaceLoader(registry: .builtin).load(Repository(root: repo.url))
+    let workspace = try #require(outcome.workspace, "\(outcome.diagnostics.all.map(\.description))")
+    let connections = HostConnections(provider: StandardTransports())
+    let plan = await Planner(workspace: workspace, connections: connections).plan()
+    await connections.closeAll()
+
+    let text = PlanRenderer(style: .plain).render(plan)
+    let json = String(decoding: try normalized(PlanDocument(plan)).encoded(), as: UTF8.self)
+    try check(
+      text.replacingOccurrences(of: target.path, with: "__TARGET__"), fixture, "expected.txt")
+    try check(
+      json.replacingOccurrences(of: target.path, with: "__TARGET__"), fixture, "expected.json")
+  }
+
+  /// Replaces the running user's numeric ids, which end up in fingerprints and payloads, so the
+  /// golden files do not depend on who runs the tests.
+  func normalized(_ document: PlanDocument) -> PlanDocument {
+    let uid = String(geteuid())
+    let gid = String(getegid())
+    var document = document
+    for index in document.changes.indices {
+      var parts = document.changes[index].liveFingerprint.split(
+        separator: ":", omittingEmptySubsequences: false
+      ).map(String.init)
+      if parts.count >= 4 {
+        if parts[2] == uid { parts[2] = "__UID__" }
+        if parts[3] == gid { parts[3] = "__GID__" }
+      }
+      document.changes[index].liveFingerprint = parts.joined(separator: ":")
+      if case .object(var payload) = document.changes[index].payload {
+        if payload["owner"] == .string(uid) { payload["owner"] = .string("__UID__") }
+        if payload["group"] == .string(gid) { payload["group"] = .string("__GID__") }
+        document.changes[index].payload = .object(payload)
+      }
+    }
+    return document
+  }
+
+  func check(_ actual: String, _ fixture: URL, _ file: String) throws {
+    let url = fixture.appending(path: file)
+    let record = ProcessInfo.processInfo.environment["INFRA_RECORD_GOLDEN"] == "1"
+    guard let expected = try? String(contentsOf: url, encoding: .utf8), !record else {
+      try actual.write(to: url, atomically: true, encoding: .utf8)
+      Issue.record(
+        "recorded \(fixture.lastPathComponent)/\(file); review it and run the tests again")
+      return
+    }
+    #expect(actual == expected, "\(fixture.lastPathComponent)/\(file) differs from the rendering")
+  }
+
+  func copy(_ source: URL, to destination: URL) throws {
+    guard FileManager.default.fileExists(atPath: source.path) else { return }
+    try FileManager.default.copyItem(at: source, to: destination)
+  }
+
+  func runShell(_ script: String, in folder: URL) throws {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/sh")
+    process.arguments = [script]
+    process.currentDirectoryURL = folder
+    try process.run()
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0, "\(script) failed")
+  }
+}
