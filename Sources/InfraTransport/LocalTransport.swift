@@ -1,6 +1,7 @@
 import Foundation
 import InfraCore
 import Subprocess
+import SystemPackage
 
 #if canImport(Glibc)
   import Glibc
@@ -60,9 +61,13 @@ public struct LocalTransport: Transport {
     do {
       let result =
         if let input {
+          // From a file rather than a pipe: a command that exits without reading its input
+          // cannot make the write fail (swift-subprocess 1.0.2 traps on a failed input write).
           try await Subprocess.run(
-            configuration, input: .data(input), output: .data(limit: outputLimit),
-            error: .data(limit: outputLimit))
+            configuration,
+            input: .fileDescriptor(
+              try InputFile.descriptor(holding: input), closeAfterSpawningProcess: true),
+            output: .data(limit: outputLimit), error: .data(limit: outputLimit))
         } else {
           try await Subprocess.run(
             configuration, input: .none, output: .data(limit: outputLimit),
@@ -114,5 +119,32 @@ public struct LocalTransport: Transport {
       throw TransportError.fileError(
         host: host.name, path: path, reason: "the path must be absolute")
     }
+  }
+}
+
+/// Standard input for a command, written in full before the command starts.
+enum InputFile {
+  /// An unlinked temporary file holding `data`, positioned at its start: it needs no cleanup
+  /// and disappears when the last descriptor to it is closed.
+  static func descriptor(holding data: Data) throws -> FileDescriptor {
+    var template = Array((NSTemporaryDirectory() + "/infra-input-XXXXXX").utf8CString)
+    let descriptor = mkstemp(&template)
+    guard descriptor >= 0 else {
+      throw TransportError.fileError(
+        host: "local", path: NSTemporaryDirectory(),
+        reason: "cannot create a temporary file: \(String(cString: strerror(errno)))")
+    }
+    unlink(template)
+    let file = FileDescriptor(rawValue: descriptor)
+    do {
+      _ = try file.writeAll(data)
+      _ = try file.seek(offset: 0, from: .start)
+    } catch {
+      try? file.close()
+      throw TransportError.fileError(
+        host: "local", path: NSTemporaryDirectory(),
+        reason: "cannot write a temporary file: \(error)")
+    }
+    return file
   }
 }

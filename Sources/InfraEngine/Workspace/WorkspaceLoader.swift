@@ -30,7 +30,12 @@ public struct WorkspaceLoader: Sendable {
 
     var instances: [ConnectorInstance] = []
     for prefix in config.prefixes {
+      var seen: Set<String> = []
       for entry in prefix.connectors {
+        // Entries the config loader already rejected would only repeat its errors in other words.
+        guard seen.insert(entry.name.value).inserted, selectsKnownHosts(entry, inventory) else {
+          continue
+        }
         if let instance = make(
           entry, prefix: prefix.name, inventory: inventory, repository: repository,
           diagnostics: &diagnostics)
@@ -58,6 +63,8 @@ public struct WorkspaceLoader: Sendable {
         instance.resources = response.resources.sorted {
           ($0.address, $0.host) < ($1.address, $1.host)
         }
+        let unclaimed = Set(response.unclaimed.map(\.file))
+        instance.files.removeAll { unclaimed.contains($0) }
         diagnostics.append(contentsOf: response.diagnostics)
         for (file, reason) in response.unclaimed {
           diagnostics.warning(
@@ -78,6 +85,16 @@ public struct WorkspaceLoader: Sendable {
         repository: repository, config: config, inventory: inventory, connectors: instances,
         diagnostics: sorted)
     return Outcome(workspace: workspace, diagnostics: sorted, config: config)
+  }
+
+  private func selectsKnownHosts(_ entry: ConnectorConfig, _ inventory: Inventory) -> Bool {
+    let groups = Set(inventory.groupNames)
+    return (entry.hosts ?? []).allSatisfy { selector in
+      switch selector.value {
+      case .host(let name): inventory.host(named: name) != nil
+      case .group(let name): groups.contains(name)
+      }
+    }
   }
 
   private func make(
