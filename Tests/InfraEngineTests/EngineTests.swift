@@ -42,6 +42,23 @@ import Testing
     return try #require(outcome.workspace, "\(outcome.diagnostics.all)")
   }
 
+  /// Plans with `connector` over fake transports, and applies the plan when asked to; every
+  /// connection is closed afterwards, as the command line does.
+  func run(
+    _ connector: FakeConnector, unreachable: Set<String> = [], only: [AddressPattern] = [],
+    apply: Bool = false
+  ) async throws -> (Plan, ApplyResult?) {
+    let workspace = try await workspace(connector)
+    let connections = HostConnections(
+      provider: FakeTransportProvider(log: log, unreachable: unreachable))
+    let plan = await Planner(workspace: workspace, connections: connections)
+      .plan(PlanOptions(only: only))
+    let result =
+      apply ? await Applier(workspace: workspace, connections: connections).apply(plan) : nil
+    await connections.closeAll()
+    return (plan, result)
+  }
+
   @Test func loadingDecodesResourcesAndFillsOptionDefaults() async throws {
     try folder.write("resources/prod/first/web1/a", "1")
     try folder.write("resources/prod/first/stray", "?")
@@ -101,10 +118,7 @@ import Testing
       live: [
         "web1": ["first/web1/a": "old"], "web2": ["first/web2/a": "same", "first/web2/b": "x"],
       ])
-    let workspace = try await workspace(connector)
-    let connections = HostConnections(provider: FakeTransportProvider(log: log))
-    let plan = await Planner(workspace: workspace, connections: connections).plan()
-    await connections.closeAll()
+    let (plan, _) = try await run(connector)
 
     #expect(
       plan.changes.map { "\($0.action.rawValue) \($0.address) \($0.host)" } == [
@@ -132,11 +146,7 @@ import Testing
     try folder.write("resources/prod/first/db1/a", "1")
     try folder.write("resources/prod/first/db1/b", "1")
     let connector = FakeConnector(log: log, failingReads: ["db1"])
-    let workspace = try await workspace(connector)
-    let connections = HostConnections(
-      provider: FakeTransportProvider(log: log, unreachable: ["web1"]))
-    let plan = await Planner(workspace: workspace, connections: connections).plan()
-    await connections.closeAll()
+    let (plan, _) = try await run(connector, unreachable: ["web1"])
 
     #expect(
       plan.changes.map { "\($0.address) \($0.host)" } == [
@@ -154,11 +164,8 @@ import Testing
     try folder.write("resources/prod/first/web1/a", "1")
     try folder.write("resources/prod/first/web2/a", "1")
     try folder.write("resources/prod/second/web1/z", "1")
-    let workspace = try await workspace(FakeConnector(log: log))
-    let connections = HostConnections(provider: FakeTransportProvider(log: log))
-    let plan = await Planner(workspace: workspace, connections: connections)
-      .plan(PlanOptions(only: [AddressPattern(prefix: "prod", segments: ["first", "web1"])]))
-    await connections.closeAll()
+    let (plan, _) = try await run(
+      FakeConnector(log: log), only: [AddressPattern(prefix: "prod", segments: ["first", "web1"])])
     #expect(plan.changes.map(\.address.description) == ["prod/first/web1/a"])
     #expect(!log.all.contains { $0.contains("web2") })
   }
@@ -171,11 +178,7 @@ import Testing
     let connector = FakeConnector(
       log: log,
       live: ["web1": ["first/web1/gone": "x", "second/web1/update": "1", "second/web1/gone": "x"]])
-    let workspace = try await workspace(connector)
-    let connections = HostConnections(provider: FakeTransportProvider(log: log))
-    let plan = await Planner(workspace: workspace, connections: connections).plan()
-    let result = await Applier(workspace: workspace, connections: connections).apply(plan)
-    await connections.closeAll()
+    let result = try #require(try await run(connector, apply: true).1)
 
     #expect(
       log.all.filter { $0.hasPrefix("apply") } == [
@@ -199,11 +202,7 @@ import Testing
     try folder.write("resources/prod/first/web1/same", "1")
     let connector = FakeConnector(
       log: log, live: ["web1": ["first/web1/same": "1"]], failingOps: ["first/web1/a"])
-    let workspace = try await workspace(connector)
-    let connections = HostConnections(provider: FakeTransportProvider(log: log))
-    let plan = await Planner(workspace: workspace, connections: connections).plan()
-    let result = await Applier(workspace: workspace, connections: connections).apply(plan)
-    await connections.closeAll()
+    let result = try #require(try await run(connector, apply: true).1)
 
     #expect(!result.succeeded)
     let statuses = result.outcomes.map { outcome -> String in
@@ -238,10 +237,7 @@ import Testing
 
   @Test func planJSONIsVersionedAndRoundTrips() async throws {
     try folder.write("resources/prod/first/web1/a", "1")
-    let workspace = try await workspace(FakeConnector(log: log))
-    let connections = HostConnections(provider: FakeTransportProvider(log: log))
-    let plan = await Planner(workspace: workspace, connections: connections).plan()
-    await connections.closeAll()
+    let (plan, _) = try await run(FakeConnector(log: log))
     let data = try PlanDocument(plan).encoded()
     let decoded = try PlanDocument.decode(data)
     #expect(decoded == PlanDocument(plan))

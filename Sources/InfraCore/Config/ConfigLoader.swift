@@ -161,61 +161,6 @@ public enum ConfigLoader {
       sudo: sudo || sudoUser != nil, sudoUser: sudoUser)
   }
 
-  struct ConnectionProblem: Error {
-    let reason: String
-  }
-
-  /// Parses `local` or `ssh://[user@]host[:port]` (IPv6 hosts in brackets).
-  static func parseConnection(_ text: String) -> Result<Connection, ConnectionProblem> {
-    if text == "local" { return .success(.local) }
-    guard let schemeEnd = text.range(of: "://") else {
-      return .failure(ConnectionProblem(reason: "it is neither 'local' nor a URL"))
-    }
-    let scheme = String(text[..<schemeEnd.lowerBound])
-    guard scheme == "ssh" else {
-      return .failure(ConnectionProblem(reason: "unknown transport '\(scheme)'"))
-    }
-    var rest = Substring(text[schemeEnd.upperBound...])
-    if rest.hasSuffix("/") { rest.removeLast() }
-    var user: String?
-    if let at = rest.lastIndex(of: "@") {
-      user = String(rest[..<at])
-      rest = rest[rest.index(after: at)...]
-      if user!.isEmpty { return .failure(ConnectionProblem(reason: "the user name is empty")) }
-    }
-    var host: Substring
-    var portText: Substring?
-    if rest.hasPrefix("[") {
-      guard let close = rest.firstIndex(of: "]") else {
-        return .failure(ConnectionProblem(reason: "an IPv6 address misses its ']'"))
-      }
-      host = rest[rest.index(after: rest.startIndex)..<close]
-      let after = rest[rest.index(after: close)...]
-      if after.hasPrefix(":") {
-        portText = after.dropFirst()
-      } else if !after.isEmpty {
-        return .failure(ConnectionProblem(reason: "unexpected text after the address"))
-      }
-    } else if let colon = rest.firstIndex(of: ":") {
-      host = rest[..<colon]
-      portText = rest[rest.index(after: colon)...]
-    } else {
-      host = rest
-    }
-    if host.isEmpty { return .failure(ConnectionProblem(reason: "the host name is empty")) }
-    if host.contains("/") || host.contains(where: \.isWhitespace) {
-      return .failure(ConnectionProblem(reason: "the host name contains '/' or a space"))
-    }
-    var port: Int?
-    if let portText {
-      guard let value = Int(portText), (1...65535).contains(value) else {
-        return .failure(ConnectionProblem(reason: "the port must be a number from 1 to 65535"))
-      }
-      port = value
-    }
-    return .success(.ssh(user: user, host: String(host), port: port))
-  }
-
   // MARK: prefixes and connectors
 
   private static func readPrefixes(_ node: Node, reader: inout YAMLReader) -> [PrefixConfig] {
@@ -300,60 +245,6 @@ public enum ConfigLoader {
     }
     return ConnectorConfig(
       name: name, type: type, hosts: hosts, options: options, location: reader.location(of: node))
-  }
-
-  // MARK: cross-references
-
-  /// Checks what one entry cannot see alone: duplicate names, unknown hosts and groups.
-  private static func checkReferences(_ config: inout InfraConfig, diagnostics: inout Diagnostics) {
-    let hostNames = Set(config.hosts.map(\.name))
-    let groupNames = Set(config.hosts.flatMap { $0.groups.map(\.value) } + [Inventory.allGroup])
-    for host in config.hosts where groupNames.contains(host.name) {
-      diagnostics.error(
-        "'\(host.name)' names both a host and a group", at: host.location,
-        hint: "rename one of them so that `\(host.name)` and `@\(host.name)` cannot be confused")
-    }
-    for prefix in config.prefixes {
-      var claimed: [String: SourceLocation] = [:]
-      for connector in prefix.connectors {
-        let name = connector.name
-        if let first = claimed[name.value] {
-          diagnostics.error(
-            "two connectors of prefix '\(prefix.name)' claim the folder resources/\(prefix.name)/\(name.value)/",
-            at: name.location,
-            hint: "give one of them another `name:` (and `type: \(connector.type.value)`)",
-            notes: [.init("the folder is first claimed here", at: first)])
-        } else {
-          claimed[name.value] = name.location
-        }
-        for selector in connector.hosts ?? [] {
-          switch selector.value {
-          case .host(let host) where !hostNames.contains(host):
-            diagnostics.error(
-              "connector '\(name.value)' names the unknown host '\(host)'", at: selector.location,
-              hint: hint(for: host, among: hostNames, what: "hosts", prefix: ""))
-          case .group(let group) where !groupNames.contains(group):
-            diagnostics.error(
-              "connector '\(name.value)' names the unknown group '@\(group)'",
-              at: selector.location,
-              hint: hint(for: group, among: groupNames, what: "groups", prefix: "@"))
-          default:
-            break
-          }
-        }
-      }
-    }
-  }
-
-  private static func hint(for name: String, among names: Set<String>, what: String, prefix: String)
-    -> String
-  {
-    let known = names.sorted().map { "\(prefix)\($0)" }.joined(separator: ", ")
-    let list = known.isEmpty ? "there are no \(what)" : "known \(what): \(known)"
-    if let match = closestMatch(to: name, in: Array(names)) {
-      return "did you mean '\(prefix)\(match)'? \(list)"
-    }
-    return list
   }
 
   /// Names become folder names, so they are kept to a safe, portable alphabet.

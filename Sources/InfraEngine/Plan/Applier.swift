@@ -100,8 +100,7 @@ public struct Applier: Sendable {
       transport = try await connections.transport(for: host)
     } catch {
       transport = nil
-      let reason = (error as? TransportError)?.reason ?? reasonText(error)
-      stopReason = "host \(host.name) is unreachable: \(reason)"
+      stopReason = "host \(host.name) is unreachable: \(unreachableReason(error))"
     }
     let instances = Dictionary(
       workspace.connectors.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })

@@ -76,7 +76,7 @@ public struct Planner: Sendable {
     do {
       transport = try await connections.transport(for: host)
     } catch {
-      let reason = (error as? TransportError)?.reason ?? reasonText(error)
+      let reason = unreachableReason(error)
       events?(.hostUnreachable(host: host.name, reason: reason))
       let count = work.reduce(0) { $0 + $1.resources.count }
       result.failures.append(
@@ -148,4 +148,9 @@ public struct Planner: Sendable {
 /// The message of an error as people should read it.
 func reasonText(_ error: any Error) -> String {
   String(describing: error)
+}
+
+/// Why a host could not be reached, without repeating the host's name.
+func unreachableReason(_ error: any Error) -> String {
+  (error as? TransportError)?.reason ?? reasonText(error)
 }
