@@ -30,6 +30,7 @@ let package = Package(
         "InfraCore",
         .product(name: "Subprocess", package: "swift-subprocess"),
         .product(name: "SystemPackage", package: "swift-system"),
+        .product(name: "Logging", package: "swift-log"),
       ],
       swiftSettings: strict),
     .target(
@@ -51,6 +52,7 @@ let package = Package(
       dependencies: [
         "InfraCore", "InfraTransport", "InfraEngine", "InfraConnectors",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
       ],
       swiftSettings: strict),
     .executableTarget(name: "infra", dependencies: ["InfraCLI"], swiftSettings: strict),

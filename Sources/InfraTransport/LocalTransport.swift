@@ -1,5 +1,6 @@
 import Foundation
 import InfraCore
+import Logging
 import Subprocess
 import SystemPackage
 
@@ -28,8 +29,18 @@ public struct LocalTransport: Transport {
     -> CommandResult
   {
     let command = host.sudo ? command.sudo(user: host.sudoUser) : command
+    let host = host.name
     let work: @Sendable () async throws -> CommandResult = {
-      try await spawn(command, input: input)
+      let clock = ContinuousClock()
+      let start = clock.now
+      let result = try await spawn(command, input: input)
+      transportLogger.debug(
+        "run exited \(result.exitCode) after \((clock.now - start).formatted()): \(command.logged)",
+        metadata: [
+          "host": "\(host)", "stdin": "\(input?.count ?? 0)", "stdout": "\(result.stdout.count)",
+          "stderr": "\(result.stderr.count)",
+        ])
+      return result
     }
     guard let timeout else { return try await work() }
     return try await withThrowingTaskGroup(of: CommandResult?.self) { group in
@@ -41,7 +52,7 @@ public struct LocalTransport: Transport {
       let first = try await group.next() ?? nil
       group.cancelAll()
       guard let result = first else {
-        throw TransportError.timedOut(host: host.name, command: command.string, after: timeout)
+        throw TransportError.timedOut(host: host, command: command.string, after: timeout)
       }
       return result
     }
@@ -88,6 +99,8 @@ public struct LocalTransport: Transport {
 
   public func put(_ content: Data, at path: String, attributes: FileAttributes) async throws {
     try requireAbsolute(path)
+    transportLogger.debug(
+      "put \(content.count) bytes to \(path)", metadata: ["host": "\(host.name)"])
     if host.sudo {
       let command = FileCommands.put(path, attributes: attributes)
       try await run(command, input: content, timeout: nil).check(command, on: host.name)
@@ -98,6 +111,7 @@ public struct LocalTransport: Transport {
 
   public func get(_ path: String) async throws -> Data {
     try requireAbsolute(path)
+    transportLogger.debug("get \(path)", metadata: ["host": "\(host.name)"])
     if host.sudo {
       let command = FileCommands.get(path)
       let result = try await run(command, input: nil, timeout: nil)
@@ -146,5 +160,16 @@ enum InputFile {
         reason: "cannot write a temporary file: \(error)")
     }
     return file
+  }
+}
+
+/// Every command, put and get, at debug level: what `infra -v` shows.
+let transportLogger = Logger(label: "infra.transport")
+
+extension ShellCommand {
+  /// The command for a log line: whole when short, its start and length otherwise.
+  var logged: String {
+    let text = string
+    return text.count <= 300 ? text : String(text.prefix(300)) + "… (\(text.count) characters)"
   }
 }

@@ -35,7 +35,11 @@ extension Transport {
 
   /// Runs a script through `sh -s` with the script on standard input.
   public func run(_ script: ShellScript, timeout: Duration? = nil) async throws -> CommandResult {
-    try await run(ShellScript.interpreter, input: Data(script.text.utf8), timeout: timeout)
+    let text = script.text
+    transportLogger.debug(
+      "script of \(script.lines.count) lines: \(text.count <= 300 ? text : text.prefix(300) + "…")",
+      metadata: ["host": "\(host.name)"])
+    return try await run(ShellScript.interpreter, input: Data(text.utf8), timeout: timeout)
   }
 }
 

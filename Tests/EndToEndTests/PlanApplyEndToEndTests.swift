@@ -223,6 +223,17 @@ import Testing
         "root  string  \"/\"      folder on every host that resource paths are relative to"))
   }
 
+  @Test func verboseLogsWhatRanOnEachHostToStandardError() throws {
+    try repo.resource("local/etc/motd", "hello\n")
+    let run = try Infra.run(["plan", "-v"], in: root)
+    #expect(run.code == 0, "\(run)")
+    #expect(run.stderr.contains("debug infra.transport: host=local"))
+    #expect(run.stderr.contains("run exited 0 after"))
+    #expect(run.stderr.contains("debug infra.engine: connector=test/files host=local"))
+    #expect(!run.stdout.contains("debug"))
+    #expect(!(try Infra.run(["plan"], in: root).stderr.contains("debug")))
+  }
+
   /// The demo at the top of this repository stays valid and plans without failures.
   @Test func theDemoRepositoryPlans() throws {
     let validate = try Infra.run(["validate"], in: Infra.projectRoot)

@@ -4,6 +4,7 @@ import InfraConnectors
 import InfraCore
 import InfraEngine
 import InfraTransport
+import Logging
 
 /// Options every command takes.
 struct GlobalOptions: ParsableArguments {
@@ -18,6 +19,11 @@ struct GlobalOptions: ParsableArguments {
     inversion: .prefixedNo,
     help: "Colour the output (default: on for a terminal, off when NO_COLOR is set).")
   var color: Bool?
+
+  @Flag(
+    name: .shortAndLong,
+    help: "Log every command run on a host and every connector call to standard error.")
+  var verbose = false
 }
 
 /// What a command works with: the console, the repository, and the steps most commands share.
@@ -27,6 +33,12 @@ struct Session {
   let directory: URL
 
   init(_ options: GlobalOptions) throws {
+    let level: Logger.Level = options.verbose ? .debug : .warning
+    LoggingSystem.bootstrap { label in
+      var handler = StreamLogHandler.standardError(label: label)
+      handler.logLevel = level
+      return handler
+    }
     let console = Console(color: options.color)
     let directory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
     let start = options.repo.map { URL(fileURLWithPath: $0, relativeTo: directory) } ?? directory

@@ -114,8 +114,13 @@ public struct Applier: Sendable {
         continue
       }
       for change in batch { events?(.opStarted(change)) }
+      let clock = ContinuousClock()
+      let start = clock.now
       let response = await instance.connector.apply(
         ApplyRequest(host: host, transport: transport, ops: batch.map(\.op)))
+      engineLogger.debug(
+        "applied \(batch.count) ops in \((clock.now - start).formatted())",
+        metadata: ["host": "\(host.name)", "connector": "\(instance.id)"])
       var results: [Address: OpOutcome.Status] = [:]
       for outcome in response.outcomes { results[outcome.address] = outcome.status }
       for change in batch {

@@ -1,5 +1,9 @@
 import InfraCore
 import InfraTransport
+import Logging
+
+/// Connector calls with their sizes and durations, at debug level: what `infra -v` shows.
+let engineLogger = Logger(label: "infra.engine")
 
 /// What to plan and how hard to work at it.
 public struct PlanOptions: Sendable {
@@ -93,6 +97,13 @@ public struct Planner: Sendable {
     _ work: HostWork, on host: InventoryHost, transport: any Transport, into result: inout Plan
   ) async {
     let instance = work.instance
+    let clock = ContinuousClock()
+    let start = clock.now
+    defer {
+      engineLogger.debug(
+        "planned \(work.resources.count) resources in \((clock.now - start).formatted())",
+        metadata: ["host": "\(host.name)", "connector": "\(instance.id)"])
+    }
     do {
       let read = try await instance.connector.read(
         ReadRequest(host: host, transport: transport, resources: work.resources))
