@@ -14,7 +14,7 @@ public struct InfraCommand: AsyncParsableCommand {
     version: version,
     subcommands: [
       PlanCommand.self, ApplyCommand.self, ValidateCommand.self, HostsCommand.self,
-      ConnectorsCommand.self,
+      ConnectorsCommand.self, RunCommand.self,
     ])
 
   public init() {}

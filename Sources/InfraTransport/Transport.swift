@@ -95,11 +95,14 @@ public enum TransportError: Error, Hashable, Sendable, CustomStringConvertible {
   case notFound(host: String, path: String)
   case fileError(host: String, path: String, reason: String)
   case unsupported(host: String, reason: String)
+  /// sudo refused: a password was wanted, or the user may not become the target user.
+  case escalationFailed(host: String, reason: String)
 
   /// The description without the host's name, for messages that name the host already.
   public var reason: String {
     switch self {
-    case .unreachable(_, let reason), .unsupported(_, let reason): reason
+    case .unreachable(_, let reason), .unsupported(_, let reason), .escalationFailed(_, let reason):
+      reason
     default: description
     }
   }
@@ -115,12 +118,12 @@ public enum TransportError: Error, Hashable, Sendable, CustomStringConvertible {
     case .timedOut(let host, let command, let after):
       let shown = command.count > 200 ? String(command.prefix(200)) + "…" : command
       return
-        "command timed out on \(host) after \(after.formatted()) and was stopped (command: \(shown))"
+        "command timed out on \(host) after \(after.shortDescription) and was stopped (command: \(shown))"
     case .notFound(let host, let path):
       return "\(path) does not exist on \(host)"
     case .fileError(let host, let path, let reason):
       return "\(path) on \(host): \(reason)"
-    case .unsupported(let host, let reason):
+    case .unsupported(let host, let reason), .escalationFailed(let host, let reason):
       return "host \(host): \(reason)"
     }
   }
@@ -128,7 +131,7 @@ public enum TransportError: Error, Hashable, Sendable, CustomStringConvertible {
 
 extension Duration {
   /// `1.5s`, `250ms`: short and exact enough for messages.
-  public func formatted() -> String {
+  public var shortDescription: String {
     let (seconds, attoseconds) = components
     let milliseconds = seconds * 1000 + attoseconds / 1_000_000_000_000_000
     if milliseconds < 1000 { return "\(milliseconds)ms" }

@@ -14,8 +14,7 @@ public struct StandardTransports: TransportProvider {
     case .local:
       return LocalTransport(host: host)
     case .ssh:
-      throw TransportError.unsupported(
-        host: host.name, reason: "the SSH transport is not part of this build of infra yet")
+      return try SSHTransport(host: host)
     }
   }
 }

@@ -49,20 +49,13 @@ enum Infra {
     let stdoutURL = try scratch.write("stdout", "")
     let stderrURL = try scratch.write("stderr", "")
     let stdinURL = try scratch.write("stdin", input ?? "")
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    process.currentDirectoryURL = folder
     var environment = ProcessInfo.processInfo.environment
     environment["NO_COLOR"] = "1"
-    process.environment = environment
-    process.standardInput = try FileHandle(forReadingFrom: stdinURL)
-    process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
-    process.standardError = try FileHandle(forWritingTo: stderrURL)
-    try process.run()
-    process.waitUntilExit()
+    let code = try ChildProcess.run(
+      executable.path, arguments, directory: folder.path, environment: environment,
+      stdin: stdinURL.path, stdout: stdoutURL.path, stderr: stderrURL.path)
     return InfraRun(
-      code: process.terminationStatus, stdout: try scratch.readText("stdout"),
+      code: code, stdout: try scratch.readText("stdout"),
       stderr: try scratch.readText("stderr"))
   }
 

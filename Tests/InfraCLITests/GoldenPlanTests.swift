@@ -89,12 +89,7 @@ import Testing
   }
 
   func runShell(_ script: String, in folder: URL) throws {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/sh")
-    process.arguments = [script]
-    process.currentDirectoryURL = folder
-    try process.run()
-    process.waitUntilExit()
-    #expect(process.terminationStatus == 0, "\(script) failed")
+    #expect(
+      try ChildProcess.run("/bin/sh", [script], directory: folder.path) == 0, "\(script) failed")
   }
 }

@@ -45,7 +45,7 @@ import Testing
     #expect(model.hosts[1].groups.map(\.value) == ["web", "eu"])
     #expect(model.hosts[1].data["role"] == .string("frontend"))
     #expect(model.hosts[1].data["weight"] == .int(3))
-    #expect(model.hosts[1].sudo)
+    #expect(model.hosts[1].escalation == .sudo(user: nil))
     #expect(model.hosts[2].connection == .ssh(user: nil, host: "::1", port: nil))
     #expect(model.hosts[2].connection.description == "ssh://[::1]")
     let prefix = try #require(model.prefixes.first)
@@ -270,6 +270,54 @@ import Testing
       problems("- just\n- a list\n") == [
         "1:1: error: expected a mapping for the top level of infra.yaml, found a list"
       ])
+  }
+
+  @Test func sshSettingsAndSudoAreTypedWhereTheyAreWritten() throws {
+    let yaml = """
+      version: 1
+      hosts:
+        web1:
+          connect: ssh://deploy@web1:2222
+          sudo_user: app
+          data:
+            ssh_identity_file: ~/.ssh/deploy
+            ssh_host_key_checking: accept-new
+            ssh_connect_timeout: 5
+            ssh_options: { ProxyJump: bastion }
+        web2:
+          connect: ssh://web2
+          data:
+            ssh_host_key_checking: maybe
+            ssh_conect_timeout: 5
+            role: web
+      prefixes:
+        prod:
+          connectors:
+            - name: files
+              sudo: false
+            - name: configs
+              type: files
+              sudo: false
+              sudo_user: app
+      """
+    #expect(
+      problems(yaml) == [
+        "14:30: error: 'ssh_host_key_checking' of host 'web2' must be 'strict' or 'accept-new', not 'maybe'",
+        "15:7: error: unknown SSH setting 'ssh_conect_timeout' in the data of host 'web2'",
+        "25:9: error: 'sudo_user: app' has no effect with 'sudo: false'",
+      ])
+    #expect(hints(yaml)[1].hasPrefix("did you mean 'ssh_connect_timeout'?"))
+    let config = try #require(ConfigLoader.parse(yaml).0)
+    let web1 = config.hosts[0]
+    #expect(web1.escalation == .sudo(user: "app"))
+    #expect(
+      web1.ssh
+        == SSHSettings(
+          identityFile: "~/.ssh/deploy", hostKeyChecking: .acceptNew, connectTimeout: 5,
+          options: ["ProxyJump": "bastion"]))
+    #expect(config.hosts[1].escalation == Escalation.none)
+    #expect(config.hosts[1].data["role"] == .string("web"))
+    #expect(config.prefixes[0].connectors.map(\.escalation) == [Escalation.none, Escalation.none])
   }
 
   @Test func everyProblemIsReportedInOnePass() {

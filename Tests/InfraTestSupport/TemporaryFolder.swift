@@ -14,8 +14,7 @@ public final class TemporaryFolder: Sendable {
 
   deinit {
     // Folders a test made read-only must become writable again to be removed.
-    _ = try? Process.run(URL(fileURLWithPath: "/bin/chmod"), arguments: ["-R", "u+rwx", url.path])
-      .waitUntilExit()
+    _ = try? ChildProcess.run("/bin/chmod", ["-R", "u+rwx", url.path])
     try? FileManager.default.removeItem(at: url)
   }
 

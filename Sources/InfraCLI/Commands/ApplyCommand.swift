@@ -32,6 +32,7 @@ struct ApplyCommand: AsyncParsableCommand {
     let workspace = try await session.loadWorkspace()
     let patterns = try session.patterns(planning.paths, in: workspace)
     let connections = HostConnections(provider: StandardTransports())
+    Interrupts.closeOnSignal(connections)
     let plan = await Planner(workspace: workspace, connections: connections)
       .plan(PlanOptions(only: patterns, parallelism: planning.parallelism))
     let planRenderer = PlanRenderer(style: console.styler)

@@ -15,7 +15,11 @@ struct HostsCommand: AsyncParsableCommand {
     let inventory = Inventory(config: config)
     var table = TextTable(header: ["HOST", "CONNECT", "GROUPS", "SUDO"])
     for host in inventory.hosts {
-      let sudo = host.sudo ? (host.sudoUser ?? "root") : "-"
+      let sudo =
+        switch host.escalation {
+        case .none: "-"
+        case .sudo(let user): user ?? "root"
+        }
       table.rows.append([
         host.name, host.connection.description,
         host.groups.map { "@\($0)" }.joined(separator: " "), sudo,

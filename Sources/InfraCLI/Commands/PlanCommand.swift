@@ -25,6 +25,7 @@ struct PlanCommand: AsyncParsableCommand {
     let workspace = try await session.loadWorkspace()
     let patterns = try session.patterns(planning.paths, in: workspace)
     let connections = HostConnections(provider: StandardTransports())
+    Interrupts.closeOnSignal(connections)
     let plan = await Planner(workspace: workspace, connections: connections)
       .plan(PlanOptions(only: patterns, parallelism: planning.parallelism))
     await connections.closeAll()

@@ -1,3 +1,5 @@
+import Yams
+
 extension ConfigLoader {
   struct ConnectionProblem: Error {
     let reason: String
@@ -52,5 +54,62 @@ extension ConfigLoader {
       port = value
     }
     return .success(.ssh(user: user, host: String(host), port: port))
+  }
+
+  /// The `ssh_*` keys of a host's `data:`, type-checked where they are written.
+  static func readSSHSettings(_ data: Node, of what: String, reader: inout YAMLReader)
+    -> SSHSettings
+  {
+    var settings = SSHSettings()
+    guard case .mapping(let mapping) = data else { return settings }
+    let known = SSHSettings.keys.map(\.name)
+    for (keyNode, value) in mapping {
+      guard let key = keyNode.scalar?.string, key.hasPrefix("ssh_") else { continue }
+      switch key {
+      case "ssh_identity_file":
+        settings.identityFile = reader.string(value, for: "'\(key)'", acceptingScalars: true)
+      case "ssh_known_hosts_file":
+        settings.knownHostsFile = reader.string(value, for: "'\(key)'", acceptingScalars: true)
+      case "ssh_host_key_checking":
+        guard let text = reader.string(value, for: "'\(key)'", acceptingScalars: true) else {
+          continue
+        }
+        if let checking = SSHSettings.HostKeyChecking(rawValue: text) {
+          settings.hostKeyChecking = checking
+        } else {
+          reader.error(
+            "'\(key)' of \(what) must be 'strict' or 'accept-new', not '\(text)'", at: value,
+            hint: "'accept-new' trusts a host's key the first time; changed keys are always refused"
+          )
+        }
+      case "ssh_connect_timeout":
+        if let seconds = reader.int(value, for: "'\(key)'") {
+          if seconds >= 1 {
+            settings.connectTimeout = seconds
+          } else {
+            reader.error("'\(key)' of \(what) must be at least 1 second", at: value)
+          }
+        }
+      case "ssh_options":
+        guard
+          let options = reader.mapping(
+            value, for: "'ssh_options' (OpenSSH option names mapped to values)", keys: [])
+        else { continue }
+        for option in options.entries {
+          if let text = reader.string(
+            option.value, for: "option '\(option.name)'", acceptingScalars: true)
+          {
+            settings.options[option.name] = text
+          }
+        }
+      default:
+        var hint = "SSH settings: " + known.joined(separator: ", ")
+        if let match = closestMatch(to: key, in: known) {
+          hint = "did you mean '\(match)'? " + hint
+        }
+        reader.error("unknown SSH setting '\(key)' in the data of \(what)", at: keyNode, hint: hint)
+      }
+    }
+    return settings
   }
 }

@@ -6,7 +6,9 @@ public enum ConfigLoader {
   static let topLevelKeys = ["version", "hosts", "inventory", "prefixes"]
   static let hostKeys = ["connect", "groups", "data", "sudo", "sudo_user"]
   static let prefixKeys = ["connectors"]
-  static let connectorKeys = ["name", "type", "hosts", "options", "run", "env"]
+  static let connectorKeys = [
+    "name", "type", "hosts", "options", "sudo", "sudo_user", "run", "env",
+  ]
 
   /// Reads `infra.yaml` at `url`. The model is `nil` only when the file cannot be read or parsed.
   public static func load(from url: URL, path: String = "infra.yaml") -> (
@@ -143,22 +145,40 @@ public enum ConfigLoader {
     }
 
     var data: [String: JSONValue] = [:]
+    var ssh = SSHSettings()
     if let node = host["data"] {
       if case .mapping = node {
         data = reader.json(node).objectValue ?? [:]
+        ssh = readSSHSettings(node, of: what, reader: &reader)
       } else {
         reader.error(
           "expected a mapping for 'data' of \(what), found \(YAMLReader.kind(of: node).rawValue)",
           at: node)
       }
     }
-    let sudo = host["sudo"].flatMap { reader.bool($0, for: "'sudo'") } ?? false
-    let sudoUser = host["sudo_user"].flatMap {
-      reader.string($0, for: "'sudo_user'", acceptingScalars: true)
-    }
     return HostConfig(
       name: name, location: location, connection: connection, groups: groups, data: data,
-      sudo: sudo || sudoUser != nil, sudoUser: sudoUser)
+      escalation: readEscalation(host, reader: &reader) ?? .none, ssh: ssh)
+  }
+
+  /// `sudo: true` and `sudo_user: name` (which implies sudo); `nil` when neither is written.
+  static func readEscalation(_ map: MappingReader, reader: inout YAMLReader) -> Escalation? {
+    let sudo = map["sudo"].flatMap { reader.bool($0, for: "'sudo'") }
+    let user = map["sudo_user"].flatMap {
+      reader.string($0, for: "'sudo_user'", acceptingScalars: true)
+    }
+    switch (sudo, user) {
+    case (nil, nil): return nil
+    case (false?, let user?):
+      if let node = map.keyNode("sudo_user") {
+        reader.error(
+          "'sudo_user: \(user)' has no effect with 'sudo: false'", at: node,
+          hint: "remove one of them")
+      }
+      return Escalation.none
+    case (false?, nil): return Escalation.none
+    default: return .sudo(user: user)
+    }
   }
 
   // MARK: prefixes and connectors
@@ -244,7 +264,8 @@ public enum ConfigLoader {
       }
     }
     return ConnectorConfig(
-      name: name, type: type, hosts: hosts, options: options, location: reader.location(of: node))
+      name: name, type: type, hosts: hosts, options: options,
+      escalation: readEscalation(entry, reader: &reader), location: reader.location(of: node))
   }
 
   /// Names become folder names, so they are kept to a safe, portable alphabet.

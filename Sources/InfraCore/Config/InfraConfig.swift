@@ -30,23 +30,23 @@ public struct HostConfig: Sendable, Hashable {
   public var groups: [Located<String>]
   /// Free-form per-host data that connectors may read.
   public var data: [String: JSONValue]
-  /// Run commands through `sudo`.
-  public var sudo: Bool
-  /// The user `sudo` switches to; `nil` means root.
-  public var sudoUser: String?
+  /// Whether commands run through `sudo`, and as whom.
+  public var escalation: Escalation
+  /// SSH settings from the `ssh_*` keys of `data:`.
+  public var ssh: SSHSettings
 
   public init(
     name: String, location: SourceLocation, connection: Connection,
-    groups: [Located<String>] = [], data: [String: JSONValue] = [:], sudo: Bool = false,
-    sudoUser: String? = nil
+    groups: [Located<String>] = [], data: [String: JSONValue] = [:],
+    escalation: Escalation = .none, ssh: SSHSettings = SSHSettings()
   ) {
     self.name = name
     self.location = location
     self.connection = connection
     self.groups = groups
     self.data = data
-    self.sudo = sudo
-    self.sudoUser = sudoUser
+    self.escalation = escalation
+    self.ssh = ssh
   }
 }
 
@@ -93,17 +93,21 @@ public struct ConnectorConfig: Sendable {
   public var hosts: [Located<HostSelector>]?
   /// Connector-specific settings, checked against the connector's declared options.
   public var options: [String: Located<JSONValue>]
+  /// `sudo:` / `sudo_user:` of the connector, overriding its hosts' own; `nil` keeps theirs.
+  public var escalation: Escalation?
   /// Where the entry starts.
   public var location: SourceLocation
 
   public init(
     name: Located<String>, type: Located<String>, hosts: [Located<HostSelector>]? = nil,
-    options: [String: Located<JSONValue>] = [:], location: SourceLocation
+    options: [String: Located<JSONValue>] = [:], escalation: Escalation? = nil,
+    location: SourceLocation
   ) {
     self.name = name
     self.type = type
     self.hosts = hosts
     self.options = options
+    self.escalation = escalation
     self.location = location
   }
 }

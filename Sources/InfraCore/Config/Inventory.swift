@@ -5,22 +5,23 @@ public struct InventoryHost: Hashable, Sendable, Identifiable, CustomStringConve
   /// Declared groups, then the implicit `all`.
   public var groups: [String]
   public var data: [String: JSONValue]
-  public var sudo: Bool
-  public var sudoUser: String?
+  public var escalation: Escalation
+  public var ssh: SSHSettings
 
   public var id: String { name }
   public var description: String { name }
 
   public init(
     name: String, connection: Connection, groups: [String] = [Inventory.allGroup],
-    data: [String: JSONValue] = [:], sudo: Bool = false, sudoUser: String? = nil
+    data: [String: JSONValue] = [:], escalation: Escalation = .none,
+    ssh: SSHSettings = SSHSettings()
   ) {
     self.name = name
     self.connection = connection
     self.groups = groups
     self.data = data
-    self.sudo = sudo
-    self.sudoUser = sudoUser
+    self.escalation = escalation
+    self.ssh = ssh
   }
 
   public func isMember(of group: String) -> Bool {
@@ -50,7 +51,7 @@ public struct Inventory: Sendable {
           groups: host.groups.map(\.value).filter { $0 != Inventory.allGroup } + [
             Inventory.allGroup
           ],
-          data: host.data, sudo: host.sudo, sudoUser: host.sudoUser)
+          data: host.data, escalation: host.escalation, ssh: host.ssh)
       })
   }
 

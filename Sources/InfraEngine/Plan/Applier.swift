@@ -117,9 +117,10 @@ public struct Applier: Sendable {
       let clock = ContinuousClock()
       let start = clock.now
       let response = await instance.connector.apply(
-        ApplyRequest(host: host, transport: transport, ops: batch.map(\.op)))
+        ApplyRequest(
+          host: host, transport: instance.transport(transport, for: host), ops: batch.map(\.op)))
       engineLogger.debug(
-        "applied \(batch.count) ops in \((clock.now - start).formatted())",
+        "applied \(batch.count) ops in \((clock.now - start).shortDescription)",
         metadata: ["host": "\(host.name)", "connector": "\(instance.id)"])
       var results: [Address: OpOutcome.Status] = [:]
       for outcome in response.outcomes { results[outcome.address] = outcome.status }

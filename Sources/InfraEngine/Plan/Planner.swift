@@ -97,11 +97,12 @@ public struct Planner: Sendable {
     _ work: HostWork, on host: InventoryHost, transport: any Transport, into result: inout Plan
   ) async {
     let instance = work.instance
+    let transport = instance.transport(transport, for: host)
     let clock = ContinuousClock()
     let start = clock.now
     defer {
       engineLogger.debug(
-        "planned \(work.resources.count) resources in \((clock.now - start).formatted())",
+        "planned \(work.resources.count) resources in \((clock.now - start).shortDescription)",
         metadata: ["host": "\(host.name)", "connector": "\(instance.id)"])
     }
     do {

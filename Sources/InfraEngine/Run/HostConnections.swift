@@ -11,7 +11,8 @@ public actor HostConnections {
     self.provider = provider
   }
 
-  /// The connected transport for `host`; a failed connection is remembered and thrown again.
+  /// The connected transport for `host`, without escalation (connectors add their own); a
+  /// failed connection is remembered and thrown again.
   public func transport(for host: InventoryHost) async throws -> any Transport {
     if let existing = connections[host.name] {
       return try await existing.value

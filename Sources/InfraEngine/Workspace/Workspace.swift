@@ -1,4 +1,5 @@
 import InfraCore
+import InfraTransport
 
 /// A loaded repository: config, inventory, and every enabled connector with its resources.
 public struct Workspace: Sendable {
@@ -31,4 +32,10 @@ public struct ConnectorInstance: Sendable, Identifiable {
   public var name: String { config.name.value }
   /// `prefix/name`, unique in a repository.
   public var id: String { "\(prefix)/\(name)" }
+
+  /// The host's connection as this connector must use it: with the connector's own `sudo:`
+  /// when it sets one, otherwise the host's.
+  public func transport(_ connection: any Transport, for host: InventoryHost) -> any Transport {
+    connection.escalated(config.escalation ?? host.escalation)
+  }
 }

@@ -1,0 +1,127 @@
+import ArgumentParser
+import Foundation
+import InfraCore
+import InfraEngine
+import InfraTransport
+
+struct RunCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "run",
+    abstract: "Run a shell command on hosts and print each host's output.",
+    usage: "infra run [OPTIONS] HOST|@GROUP... -- COMMAND...",
+    discussion: """
+      The words after `--` are joined into one command line for `sh -c` on every host, through \
+      the same transports plans use: the quickest check that hosts are reachable. Exit code 0 \
+      when the command exited 0 everywhere, 1 otherwise.
+      """)
+
+  @OptionGroup var global: GlobalOptions
+
+  @Argument(
+    parsing: .captureForPassthrough,
+    help: ArgumentHelp(
+      "Host names and @groups, then `--` and the command.", valueName: "HOST|@GROUP... -- COMMAND"))
+  var words: [String] = []
+
+  /// The hosts and groups: the words before `--`.
+  var targets: [String] { Array(words.prefix { $0 != "--" }) }
+  /// The command: the words after `--`.
+  var command: [String] { Array(words.drop { $0 != "--" }.dropFirst()) }
+
+  @Flag(help: "Run the command through sudo (as root, or as --sudo-user).")
+  var sudo = false
+
+  @Option(help: "Run the command through sudo as this user.")
+  var sudoUser: String?
+
+  @Option(help: "Stop the command after this many seconds.")
+  var timeout: Int?
+
+  @Option(help: "The most hosts to work on at once.")
+  var parallelism = 10
+
+  func validate() throws {
+    if targets.isEmpty { throw ValidationError("name at least one host or @group") }
+    if !words.contains("--") {
+      throw ValidationError("put `--` between the hosts and the command: infra run web1 -- uptime")
+    }
+    if command.isEmpty { throw ValidationError("give the command after `--`") }
+    if let timeout, timeout < 1 { throw ValidationError("--timeout must be at least 1") }
+    if parallelism < 1 { throw ValidationError("--parallelism must be at least 1") }
+  }
+
+  func run() async throws {
+    let session = try Session(global)
+    let (config, diagnostics) = ConfigLoader.load(from: session.repository.configURL)
+    session.report(diagnostics.sorted)
+    guard let config, !diagnostics.hasErrors else { throw ExitCode.failure }
+    let inventory = Inventory(config: config)
+    let hosts = try resolve(targets, in: inventory, session: session)
+
+    let connections = HostConnections(provider: StandardTransports())
+    Interrupts.closeOnSignal(connections)
+    let escalation: Escalation? = sudo || sudoUser != nil ? .sudo(user: sudoUser) : nil
+    let style = session.console.styler
+    let outcomes = await AdHocCommand(
+      command: command.joined(separator: " "), escalation: escalation,
+      timeout: timeout.map { .seconds($0) }, parallelism: parallelism
+    ).run(on: hosts, connections: connections) { outcome in
+      session.console.out(Self.render(outcome, style: style))
+    }
+    await connections.closeAll()
+
+    let failed = outcomes.count { !$0.succeeded }
+    let unreachable = outcomes.count { if case .unreachable = $0.status { true } else { false } }
+    session.console.out(
+      style("\(count(outcomes.count, "host")):", .bold)
+        + " \(outcomes.count - failed) ok, \(failed - unreachable) failed, \(unreachable) unreachable.\n"
+    )
+    if failed > 0 { throw ExitCode.failure }
+  }
+
+  /// Hosts named directly or through `@group`, each once, in inventory order.
+  private func resolve(_ targets: [String], in inventory: Inventory, session: Session) throws
+    -> [InventoryHost]
+  {
+    var problems: [Diagnostic] = []
+    for target in targets {
+      switch HostSelector(parsing: target) {
+      case .host(let name) where inventory.host(named: name) == nil:
+        problems.append(
+          .error(
+            "there is no host '\(name)' in infra.yaml",
+            hint: "hosts: \(inventory.hosts.map(\.name).joined(separator: ", "))"))
+      case .group(let name) where !inventory.groupNames.contains(name):
+        problems.append(
+          .error(
+            "there is no group '@\(name)' in infra.yaml",
+            hint: "groups: \(inventory.groupNames.map { "@\($0)" }.joined(separator: ", "))"))
+      default: break
+      }
+    }
+    guard problems.isEmpty else {
+      session.report(problems)
+      throw ExitCode.failure
+    }
+    return inventory.resolve(targets.map(HostSelector.init(parsing:)))
+  }
+
+  static func render(_ outcome: AdHocCommand.Outcome, style: Styler) -> String {
+    let took = outcome.duration.shortDescription
+    var text =
+      switch outcome.status {
+      case .exited(0): style("\(outcome.host) | ok | exit 0 | \(took)", .bold, .green) + "\n"
+      case .exited(let code):
+        style("\(outcome.host) | failed | exit \(code) | \(took)", .bold, .red) + "\n"
+      case .unreachable(let reason):
+        style("\(outcome.host) | unreachable", .bold, .red) + " \(reason)\n"
+      case .failed(let reason): style("\(outcome.host) | failed", .bold, .red) + " \(reason)\n"
+      }
+    for (data, color) in [(outcome.stdout, nil), (outcome.stderr, Style.red)] where !data.isEmpty {
+      var output = String(decoding: data, as: UTF8.self)
+      if !output.hasSuffix("\n") { output += "\n" }
+      text += color.map { style(output, $0) } ?? output
+    }
+    return text
+  }
+}

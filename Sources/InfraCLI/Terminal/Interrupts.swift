@@ -1,0 +1,36 @@
+import Dispatch
+import Foundation
+import InfraEngine
+import Synchronization
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Closes a run's connections when `infra` is interrupted (Ctrl-C) or terminated, so no SSH
+/// master outlives it; a second signal exits at once.
+enum Interrupts {
+  /// Keeps the signal sources alive for the life of the process.
+  nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
+
+  /// From now on, SIGINT and SIGTERM close `connections` and exit with 130 or 143.
+  static func closeOnSignal(_ connections: HostConnections) {
+    let received = Atomic(false)
+    for (signalNumber, exitCode) in [(SIGINT, Int32(130)), (SIGTERM, Int32(143))] {
+      signal(signalNumber, SIG_IGN)
+      let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+      source.setEventHandler {
+        if received.exchange(true, ordering: .relaxed) { _exit(exitCode) }
+        FileHandle.standardError.write(Data("\ninfra: interrupted; closing connections\n".utf8))
+        Task {
+          await connections.closeAll()
+          exit(exitCode)
+        }
+      }
+      source.resume()
+      sources.append(source)
+    }
+  }
+}

@@ -1,0 +1,50 @@
+/// How to reach a host over SSH beyond its `connect:` URL, read from its `data:` keys
+/// (`ssh_identity_file`, `ssh_known_hosts_file`, `ssh_host_key_checking`,
+/// `ssh_connect_timeout`, `ssh_options`), as pyinfra reads `ssh_*` host data.
+public struct SSHSettings: Hashable, Sendable {
+  public enum HostKeyChecking: String, Hashable, Sendable, CaseIterable {
+    /// Unknown and changed host keys are refused (the default).
+    case strict
+    /// Unknown keys are added to known_hosts; changed keys are still refused.
+    case acceptNew = "accept-new"
+  }
+
+  /// A private key to offer (and only that one).
+  public var identityFile: String?
+  /// A known_hosts file to use instead of the user's.
+  public var knownHostsFile: String?
+  public var hostKeyChecking: HostKeyChecking
+  /// Seconds to wait for the TCP connection.
+  public var connectTimeout: Int
+  /// Further `-o Name=value` options, e.g. `ProxyJump`.
+  public var options: [String: String]
+
+  public init(
+    identityFile: String? = nil, knownHostsFile: String? = nil,
+    hostKeyChecking: HostKeyChecking = .strict, connectTimeout: Int = 10,
+    options: [String: String] = [:]
+  ) {
+    self.identityFile = identityFile
+    self.knownHostsFile = knownHostsFile
+    self.hostKeyChecking = hostKeyChecking
+    self.connectTimeout = connectTimeout
+    self.options = options
+  }
+
+  /// The `data:` keys these settings come from, with what each takes.
+  public static let keys: [(name: String, summary: String)] = [
+    ("ssh_identity_file", "a private key file to log in with"),
+    ("ssh_known_hosts_file", "a known_hosts file to check host keys against"),
+    ("ssh_host_key_checking", "'strict' (the default) or 'accept-new'"),
+    ("ssh_connect_timeout", "seconds to wait for a connection (default 10)"),
+    ("ssh_options", "further OpenSSH options, e.g. { ProxyJump: bastion }"),
+  ]
+}
+
+/// Running commands as another user: `sudo: true` and `sudo_user:` on a host or a connector.
+public enum Escalation: Hashable, Sendable {
+  /// Commands run as the connecting user.
+  case none
+  /// Commands run through `sudo -n`, as `user` (root when `nil`).
+  case sudo(user: String?)
+}

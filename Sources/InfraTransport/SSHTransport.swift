@@ -1,0 +1,194 @@
+import Foundation
+import InfraCore
+import Subprocess
+import Synchronization
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// A host reached through the system's OpenSSH client, as Ansible does: the user's
+/// `~/.ssh/config`, agent, ProxyJump and known_hosts all keep working.
+///
+/// `connect` opens one multiplexed master connection (ControlMaster, with its socket in a
+/// private folder); every later command, put and get is one round trip over it, not a new
+/// handshake. `disconnect` closes the master and removes the folder.
+public final class SSHTransport: Transport {
+  public let host: InventoryHost
+  let user: String?
+  let address: String
+  let port: Int?
+  let settings: SSHSettings
+  let executable: Executable
+  private let runner = ProcessRunner()
+  /// The private folder of the control socket, while connected.
+  private let controlFolder = Mutex<String?>(nil)
+
+  /// How long the master outlives its last command: a backstop for an `infra` that is killed
+  /// before it can disconnect. An expired master is opened again on the next command.
+  static let masterIdleSeconds = 300
+  /// Extra time the local `ssh` process gets beyond a command's timeout, which the remote side
+  /// enforces first (so the remote command really stops).
+  static let localTimeoutGrace: Duration = .seconds(10)
+
+  public init(host: InventoryHost, executable: Executable = .name("ssh")) throws {
+    guard case .ssh(let user, let address, let port) = host.connection else {
+      throw TransportError.unsupported(host: host.name, reason: "not an ssh:// host")
+    }
+    self.host = host
+    self.user = user
+    self.address = address
+    self.port = port
+    self.settings = host.ssh
+    self.executable = executable
+  }
+
+  // MARK: connection
+
+  public func connect() async throws {
+    let folder = try makeControlFolder()
+    controlFolder.withLock { $0 = folder }
+    let result = try await runner.run(
+      executable, arguments(folder) + ["true"], input: nil, timeout: nil, host: host.name,
+      display: ShellCommand("ssh", destination, "true"))
+    guard result.succeeded else {
+      removeControlFolder()
+      throw TransportError.unreachable(
+        host: host.name, reason: SSHErrors.explain(result.stderrText, for: self))
+    }
+  }
+
+  public func disconnect() async {
+    guard let folder = controlFolder.withLock({ $0 }) else { return }
+    _ = try? await runner.run(
+      executable, arguments(folder, control: ["-O", "exit"]), input: nil, timeout: .seconds(10),
+      host: host.name, display: ShellCommand("ssh", "-O", "exit", destination))
+    removeControlFolder()
+  }
+
+  /// The pid of the master connection, as `ssh -O check` reports it; `nil` when there is none.
+  public func masterProcessID() async -> Int32? {
+    guard let folder = controlFolder.withLock({ $0 }),
+      let result = try? await runner.run(
+        executable, arguments(folder, control: ["-O", "check"]), input: nil,
+        timeout: .seconds(10), host: host.name, display: ShellCommand("ssh", "-O", "check")),
+      result.succeeded,
+      let range = result.stderrText.range(of: #"pid=(\d+)"#, options: .regularExpression)
+    else { return nil }
+    return Int32(result.stderrText[range].dropFirst(4))
+  }
+
+  /// `user@address` (or `address`), as people write it.
+  var destination: String {
+    (user.map { "\($0)@" } ?? "") + address
+  }
+
+  /// `address:port` for messages.
+  var endpoint: String {
+    let shown = address.contains(":") ? "[\(address)]" : address
+    return port.map { "\(shown):\($0)" } ?? shown
+  }
+
+  /// The `ssh` arguments up to and including the destination.
+  func arguments(_ folder: String, control: [String] = []) -> [String] {
+    var arguments = [
+      "-T",
+      "-o", "BatchMode=yes",
+      "-o", "LogLevel=ERROR",
+      "-o", "ControlMaster=auto",
+      "-o", "ControlPath=\(folder)/%C",
+      "-o", "ControlPersist=\(Self.masterIdleSeconds)",
+      "-o", "StrictHostKeyChecking=\(settings.hostKeyChecking == .strict ? "yes" : "accept-new")",
+      "-o", "ConnectTimeout=\(settings.connectTimeout)",
+      "-o", "ServerAliveInterval=15",
+      "-o", "ServerAliveCountMax=4",
+    ]
+    if let identity = settings.identityFile {
+      arguments += ["-i", expandingTilde(identity), "-o", "IdentitiesOnly=yes"]
+    }
+    if let knownHosts = settings.knownHostsFile {
+      arguments += ["-o", "UserKnownHostsFile=\(expandingTilde(knownHosts))"]
+    }
+    for (name, value) in settings.options.sorted(by: { $0.key < $1.key }) {
+      arguments += ["-o", "\(name)=\(value)"]
+    }
+    if let port { arguments += ["-p", String(port)] }
+    if let user { arguments += ["-l", user] }
+    return arguments + control + ["--", address]
+  }
+
+  // MARK: commands and files
+
+  /// Runs `command` under `sh -c` on the host (whatever the login shell). With a timeout, the
+  /// host's `timeout` stops the command and everything it started; the local `ssh` is stopped
+  /// a little later as a backstop, which also closes the channel.
+  public func run(_ command: ShellCommand, input: Data?, timeout: Duration?) async throws
+    -> CommandResult
+  {
+    guard let folder = controlFolder.withLock({ $0 }) else {
+      throw TransportError.unreachable(host: host.name, reason: "not connected")
+    }
+    var remote = ShellCommand("sh", "-c", command.string)
+    if let timeout {
+      let (whole, fraction) = timeout.components
+      let seconds = max(1, Int(whole) + (fraction > 0 ? 1 : 0))
+      remote = ShellCommand("timeout", "-k", "5", String(seconds)) + remote
+    }
+    let clock = ContinuousClock()
+    let start = clock.now
+    let result = try await runner.run(
+      executable, arguments(folder) + [remote.string], input: input,
+      timeout: timeout.map { $0 + Self.localTimeoutGrace }, host: host.name, display: command)
+    if let timeout, result.exitCode == 124 || result.exitCode == 137,
+      clock.now - start >= timeout
+    {
+      throw TransportError.timedOut(host: host.name, command: command.string, after: timeout)
+    }
+    if result.exitCode == 255, SSHErrors.isConnectionFailure(result.stderrText) {
+      throw TransportError.unreachable(
+        host: host.name, reason: SSHErrors.explain(result.stderrText, for: self))
+    }
+    return result
+  }
+
+  public func put(_ content: Data, at path: String, attributes: FileAttributes) async throws {
+    try await FileTransfer.put(content, at: path, attributes: attributes, host: host.name) {
+      try await run($0, input: $1, timeout: nil)
+    }
+  }
+
+  public func get(_ path: String) async throws -> Data {
+    try await FileTransfer.get(path, host: host.name) { try await run($0) }
+  }
+
+  // MARK: the control folder
+
+  /// A private (0700) folder for the control socket, short enough for a socket path.
+  private func makeControlFolder() throws -> String {
+    var template = Array("/tmp/infra-ssh-XXXXXX".utf8CString)
+    guard mkdtemp(&template) != nil else {
+      throw TransportError.unreachable(
+        host: host.name,
+        reason:
+          "cannot create a folder for the SSH control socket: \(String(cString: strerror(errno)))"
+      )
+    }
+    return String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  }
+
+  private func removeControlFolder() {
+    guard
+      let folder = controlFolder.withLock({ value in
+        defer { value = nil }
+        return value
+      })
+    else { return }
+    try? FileManager.default.removeItem(atPath: folder)
+  }
+
+  private func expandingTilde(_ path: String) -> String {
+    NSString(string: path).expandingTildeInPath
+  }
+}

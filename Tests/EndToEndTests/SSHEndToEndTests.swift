@@ -1,0 +1,226 @@
+import Foundation
+import InfraTestSupport
+import Testing
+
+/// The built `infra` binary against a real sshd on 127.0.0.1, logging in as a dedicated user.
+@Suite struct SSHEndToEndTests {
+  let server: SSHServer
+  let repo: TemporaryFolder
+  let target: TemporaryFolder
+  var root: URL { repo.url }
+
+  init() throws {
+    server = try SSHServer()
+    repo = try TemporaryFolder("ssh-e2e-repo")
+    target = try SSHServer.ownedFolder("ssh-e2e-target")
+  }
+
+  func writeConfig(hosts: String? = nil, connector: String = "") throws {
+    try repo.write(
+      "infra.yaml",
+      """
+      version: 1
+      hosts:
+      \(hosts ?? server.hostYAML("remote"))
+      prefixes:
+        test:
+          connectors:
+            - name: files
+              options: { root: \(target.path) }
+      \(connector)
+      """)
+  }
+
+  func resource(_ path: String, _ content: String) throws {
+    try repo.write("resources/test/files/\(path)", content)
+  }
+
+  /// Waits until sshd has logged at least `logins` logins and every login has ended (no master
+  /// outlived `infra`), then returns the exact count. sshd writes a connection's lines from that
+  /// connection's own processes, a moment after the client may already have exited.
+  @discardableResult
+  func closedLogins(atLeast logins: Int = 1) async throws -> Int {
+    var counts = (accepted: 0, closed: 0)
+    for _ in 0..<100 {
+      let log = try String(contentsOfFile: server.log, encoding: .utf8)
+      counts = (
+        log.components(separatedBy: "Accepted publickey").count - 1,
+        log.components(separatedBy: "Disconnected from user").count - 1
+      )
+      if counts.accepted >= logins, counts.accepted == counts.closed {
+        try await Task.sleep(for: .milliseconds(300))
+        return try server.logins()
+      }
+      try await Task.sleep(for: .milliseconds(100))
+    }
+    Issue.record("sshd logged \(counts.accepted) logins and \(counts.closed) disconnections")
+    return counts.accepted
+  }
+
+  @Test func theFilesLifecycleOverSSH() async throws {
+    try writeConfig()
+    var generator = SeededGenerator(seed: 5)
+    let big = Data((0..<(10 << 20)).map { _ in UInt8.random(in: 0...255, using: &generator) })
+    try repo.write("resources/test/files/remote/var/big.bin", data: big)
+    let awkward = ["dir with space/it's \"q\"", "$(touch pwned)", "-dash", "new\nline", "ünï ✓"]
+    for name in awkward { try resource("remote/\(name)", "\(name)\n") }
+    try resource("remote/etc/motd", "hello\n")
+    try resource("remote/etc/.infra-attrs.yaml", "files:\n  stale: { state: absent }\n")
+    try target.write("etc/stale", "old\n")
+    try SSHServer.giveAway(target)
+
+    let plan = try Infra.run(["plan"], in: root)
+    #expect(plan.code == 0, "\(plan)")
+    #expect(plan.stdout.contains("create \(target.path)/var/big.bin: binary, 10.0 MiB, mode 0644"))
+    #expect(plan.stdout.contains("Plan: 7 to create, 0 to update, 1 to delete, 0 unchanged."))
+    let apply = try Infra.run(["apply", "--yes"], in: root)
+    #expect(apply.code == 0, "\(apply)")
+    #expect(try target.read("var/big.bin") == big)
+    for name in awkward { #expect(try target.readText(name) == "\(name)\n") }
+    #expect(!target.exists("etc/stale"))
+    var info = stat()
+    #expect(stat(target.appending("etc/motd").path, &info) == 0)
+    #expect(info.st_uid == getpwnam(SSHServer.loginUser)?.pointee.pw_uid)
+
+    let again = try Infra.run(["plan", "--detailed-exitcode"], in: root)
+    #expect(again.code == 0, "\(again)")
+    #expect(again.stdout.contains("No changes"))
+
+    try resource("remote/etc/motd", "hello, ssh\n")
+    try resource("remote/etc/.infra-attrs.yaml", "files:\n  motd: { mode: \"0600\" }\n")
+    let update = try Infra.run(["apply", "--yes"], in: root)
+    #expect(update.code == 0, "\(update)")
+    #expect(
+      update.stdout.contains("update \(target.path)/etc/motd: content (+1 −1), mode 0644 → 0600"))
+    #expect(try target.readText("etc/motd") == "hello, ssh\n")
+    #expect(try target.mode("etc/motd") == 0o600)
+    try await closedLogins()
+  }
+
+  @Test func aPlanOf200FilesHandshakesOnce() async throws {
+    try writeConfig()
+    for index in 0..<200 {
+      try resource("remote/f\(index / 20)/file\(index)", "content \(index)\n")
+    }
+    let plan = try Infra.run(["plan"], in: root)
+    #expect(plan.code == 0, "\(plan)")
+    #expect(plan.stdout.contains("Plan: 200 to create"))
+    #expect(try await closedLogins(atLeast: 1) == 1)
+    let apply = try Infra.run(["apply", "--yes"], in: root)
+    #expect(apply.code == 0, "\(apply)")
+    let logins = try await closedLogins(atLeast: 2)
+    #expect(logins == 2, "one handshake for the apply's plan and its writes together")
+    #expect(target.files().count == 200)
+  }
+
+  @Test func sudoWritesAsAnotherUser() throws {
+    let appFolder = try SSHServer.ownedFolder("ssh-e2e-app", by: SSHServer.sudoTargetUser)
+    chmod(appFolder.path, 0o700)
+    try repo.write(
+      "infra.yaml",
+      """
+      version: 1
+      hosts:
+      \(server.hostYAML("remote"))
+      prefixes:
+        test:
+          connectors:
+            - name: files
+              sudo_user: \(SSHServer.sudoTargetUser)
+              options: { root: \(appFolder.path) }
+      """)
+    try resource("remote/conf/app.conf", "port = 80\n")
+    let apply = try Infra.run(["apply", "--yes"], in: root)
+    #expect(apply.code == 0, "\(apply)")
+    var info = stat()
+    #expect(stat(appFolder.appending("conf/app.conf").path, &info) == 0)
+    #expect(info.st_uid == getpwnam(SSHServer.sudoTargetUser)?.pointee.pw_uid)
+    #expect(try Infra.run(["plan", "--detailed-exitcode"], in: root).code == 0)
+  }
+
+  @Test func aSudoThatWantsAPasswordIsAClearError() throws {
+    try writeConfig(connector: "        sudo: true")
+    try resource("remote/etc/motd", "hello\n")
+    let plan = try Infra.run(["plan"], in: root)
+    #expect(plan.code == 1, "\(plan)")
+    #expect(
+      plan.stdout.contains(
+        "test/files on remote: host remote: sudo to root asks for a password, and infra never types one"
+      ))
+  }
+
+  @Test func aRefusedHostDoesNotStopTheOthers() async throws {
+    let closed = try SSHServer.freePort()
+    try writeConfig(
+      hosts: server.hostYAML("remote") + "\n"
+        + """
+          dead:
+            connect: ssh://\(SSHServer.loginUser)@127.0.0.1:\(closed)
+        """)
+    try resource("@all/etc/motd", "for everyone\n")
+    let plan = try Infra.run(["plan"], in: root)
+    #expect(plan.code == 1, "\(plan)")
+    #expect(plan.stdout.contains("+ test/files/@all/etc/motd on remote"))
+    #expect(
+      plan.stdout.contains(
+        "✗ host dead is unreachable: connection refused by 127.0.0.1:\(closed): is sshd running and listening there?"
+      ))
+    let apply = try Infra.run(["apply", "--yes"], in: root)
+    #expect(apply.code == 1, "\(apply)")
+    #expect(apply.stdout.contains("Apply failed: 1 changed, 1 failed, 0 unchanged."))
+    #expect(try target.readText("etc/motd") == "for everyone\n")
+    try await closedLogins()
+  }
+
+  @Test func aWrongHostKeyNamesTheHostAndTheFix() throws {
+    let forged = try TemporaryFolder("forged")
+    try forged.write(
+      "known_hosts",
+      "[127.0.0.1]:\(server.port) ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n"
+    )
+    try writeConfig(
+      hosts: server.hostYAML("remote").replacingOccurrences(
+        of: server.knownHosts, with: forged.appending("known_hosts").path))
+    try resource("remote/etc/motd", "hello\n")
+    let plan = try Infra.run(["plan"], in: root)
+    #expect(plan.code == 1, "\(plan)")
+    #expect(
+      plan.stdout.contains(
+        "✗ host remote is unreachable: the host key of 127.0.0.1:\(server.port) has CHANGED"))
+    #expect(
+      plan.stdout.contains(
+        "ssh-keygen -f \(forged.path)/known_hosts -R '[127.0.0.1]:\(server.port)'"))
+    #expect(!target.exists("etc/motd"))
+  }
+
+  @Test func runCommandsOnHostsAndGroups() async throws {
+    let closed = try SSHServer.freePort()
+    try writeConfig(
+      hosts: server.hostYAML("remote") + "\n"
+        + """
+          here: { connect: local }
+          dead: { connect: "ssh://nobody@127.0.0.1:\(closed)" }
+        """)
+    let one = try Infra.run(["run", "remote", "--", "id", "-un"], in: root)
+    #expect(one.code == 0, "\(one)")
+    #expect(one.stdout.contains("remote | ok | exit 0"))
+    #expect(one.stdout.contains("\n\(SSHServer.loginUser)\n"))
+    #expect(one.stdout.hasSuffix("1 host: 1 ok, 0 failed, 0 unreachable.\n"))
+
+    let all = try Infra.run(["run", "@all", "--", "echo", "hi;", "exit", "3"], in: root)
+    #expect(all.code == 1, "\(all)")
+    #expect(all.stdout.contains("remote | failed | exit 3"))
+    #expect(all.stdout.contains("here | failed | exit 3"))
+    #expect(all.stdout.contains("dead | unreachable connection refused by 127.0.0.1:\(closed)"))
+    #expect(all.stdout.hasSuffix("3 hosts: 0 ok, 2 failed, 1 unreachable.\n"))
+
+    let slow = try Infra.run(["run", "--timeout", "1", "remote", "--", "sleep", "30"], in: root)
+    #expect(slow.code == 1, "\(slow)")
+    #expect(slow.stdout.contains("remote | failed command timed out on remote after 1s"))
+
+    let unknown = try Infra.run(["run", "nowhere", "--", "true"], in: root)
+    #expect(unknown.code == 1)
+    #expect(unknown.stderr.contains("error: there is no host 'nowhere' in infra.yaml"))
+    try await closedLogins()
+  }
+}

@@ -1,0 +1,186 @@
+import Foundation
+
+/// A real OpenSSH server on 127.0.0.1 for one test: a free port, fresh host and client keys,
+/// a verbose log to count logins, stopped by its pid when released.
+///
+/// Run as root (as CI does), it logs in as the dedicated user `infratest`, whose shell is
+/// `/bin/sh` (so no `.bashrc` runs on each command); otherwise as the user running the tests.
+/// `scripts/test` installs `openssh-server` and `sudo` and creates the users.
+public final class SSHServer: Sendable {
+  /// The user tests log in as.
+  public static let loginUser = geteuid() == 0 ? "infratest" : currentUserName()
+  /// A second user, that `loginUser` may become with `sudo -n` (see scripts/test).
+  public static let sudoTargetUser = "infratest-app"
+
+  public let folder: TemporaryFolder
+  public let port: Int
+  public let pid: Int32
+
+  public var clientKey: String { folder.appending("client_key").path }
+  /// A known_hosts file that holds this server's real host key.
+  public var knownHosts: String { folder.appending("known_hosts").path }
+  public var log: String { folder.appending("sshd.log").path }
+
+  public init() throws {
+    folder = try TemporaryFolder("sshd")
+    // sshd reads authorized_keys as the login user, who must be able to reach it.
+    chmod(folder.path, 0o755)
+    try Self.keygen(folder.appending("host_key").path)
+    try Self.keygen(folder.appending("client_key").path)
+    try FileManager.default.copyItem(
+      at: folder.appending("client_key.pub"), to: folder.appending("authorized_keys"))
+    chmod(folder.appending("authorized_keys").path, 0o644)
+    if geteuid() == 0 {
+      // sshd's privilege separation folder; a fresh machine may not have it yet.
+      try? FileManager.default.createDirectory(
+        atPath: "/run/sshd", withIntermediateDirectories: true,
+        attributes: [.posixPermissions: 0o755])
+    }
+
+    var lastError = "sshd did not start"
+    for _ in 0..<5 {
+      let port = try Self.freePort()
+      try folder.write("sshd_config", Self.config(folder: folder.path, port: port))
+      let pid = try ChildProcess.spawn(
+        "/usr/sbin/sshd",
+        ["-D", "-f", folder.appending("sshd_config").path, "-E", folder.appending("sshd.log").path])
+      if Self.waitForListener(port: port, pid: pid) {
+        self.port = port
+        self.pid = pid
+        let hostKey = try folder.readText("host_key.pub").split(separator: " ").prefix(2)
+          .joined(separator: " ")
+        try folder.write("known_hosts", "[127.0.0.1]:\(port) \(hostKey)\n")
+        return
+      }
+      kill(pid, SIGTERM)
+      ChildProcess.wait(pid)
+      lastError = (try? folder.readText("sshd.log")) ?? lastError
+    }
+    throw SSHServerError(message: "cannot start sshd: \(lastError)")
+  }
+
+  deinit {
+    kill(pid, SIGTERM)
+    ChildProcess.wait(pid)
+  }
+
+  /// How many times a client logged in: one SSH handshake each.
+  public func logins() throws -> Int {
+    // sshd ends its log lines with "\r\n", a single Character: split on any newline.
+    try String(contentsOfFile: log, encoding: .utf8).split(whereSeparator: \.isNewline)
+      .count { $0.contains("Accepted publickey") }
+  }
+
+  /// A host entry for infra.yaml that reaches this server as `user`.
+  public func hostYAML(_ name: String, user: String = SSHServer.loginUser, extraData: String = "")
+    -> String
+  {
+    """
+      \(name):
+        connect: ssh://\(user)@127.0.0.1:\(port)
+        data:
+          ssh_identity_file: \(clientKey)
+          ssh_known_hosts_file: \(knownHosts)
+    \(extraData.isEmpty ? "" : "      " + extraData)
+    """
+  }
+
+  /// A folder the login user owns, for files the tests write over SSH.
+  public static func ownedFolder(_ label: String, by user: String = loginUser) throws
+    -> TemporaryFolder
+  {
+    let folder = try TemporaryFolder(label)
+    chmod(folder.path, 0o755)
+    if geteuid() == 0, let entry = getpwnam(user) {
+      chown(folder.path, entry.pointee.pw_uid, entry.pointee.pw_gid)
+    }
+    return folder
+  }
+
+  /// Gives everything in `folder` to `user`, after a test wrote into it as itself.
+  public static func giveAway(_ folder: TemporaryFolder, to user: String = loginUser) throws {
+    guard geteuid() == 0 else { return }
+    try ChildProcess.run("/bin/chown", ["-R", user, folder.path])
+  }
+
+  // MARK: setup
+
+  private static func config(folder: String, port: Int) -> String {
+    """
+    Port \(port)
+    ListenAddress 127.0.0.1
+    HostKey \(folder)/host_key
+    PidFile none
+    AuthorizedKeysFile \(folder)/authorized_keys
+    PasswordAuthentication no
+    KbdInteractiveAuthentication no
+    PubkeyAuthentication yes
+    UsePAM no
+    StrictModes no
+    AllowUsers \(loginUser)
+    LogLevel VERBOSE
+    MaxSessions 100
+    MaxStartups 100
+    """
+  }
+
+  public static func keygen(_ path: String) throws {
+    guard
+      try ChildProcess.run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", path])
+        == 0
+    else {
+      throw SSHServerError(message: "ssh-keygen failed for \(path)")
+    }
+  }
+
+  /// A port nobody listens on right now.
+  public static func freePort() throws -> Int {
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(descriptor) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
+      }
+    }
+    guard bound else { throw SSHServerError(message: "cannot find a free port") }
+    return Int(UInt16(bigEndian: address.sin_port))
+  }
+
+  private static func waitForListener(port: Int, pid: pid_t) -> Bool {
+    for _ in 0..<250 {
+      var status: Int32 = 0
+      guard waitpid(pid, &status, WNOHANG) == 0 else { return false }
+      if canConnect(port: port) { return true }
+      usleep(20_000)
+    }
+    return false
+  }
+
+  private static func canConnect(port: Int) -> Bool {
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(descriptor) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = UInt16(port).bigEndian
+    return withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+      }
+    }
+  }
+
+  private static func currentUserName() -> String {
+    getpwuid(geteuid()).map { String(cString: $0.pointee.pw_name) } ?? "root"
+  }
+}
+
+public struct SSHServerError: Error, CustomStringConvertible {
+  public let message: String
+  public var description: String { message }
+}
