@@ -113,21 +113,27 @@ import Testing
     #expect(target.files().count == 200)
   }
 
-  @Test func sudoWritesAsAnotherUser() throws {
+  /// `sudo_user:` on the connector, or on the host: either way files are written as that user.
+  @Test(arguments: ["connector", "host"])
+  func sudoWritesAsAnotherUser(_ level: String) throws {
     let appFolder = try SSHServer.ownedFolder("ssh-e2e-app", by: SSHServer.sudoTargetUser)
     chmod(appFolder.path, 0o700)
+    let sudo = "sudo_user: \(SSHServer.sudoTargetUser)"
+    let host = server.hostYAML("remote")
+      .replacingOccurrences(
+        of: "    data:", with: level == "host" ? "    \(sudo)\n    data:" : "    data:")
     try repo.write(
       "infra.yaml",
       """
       version: 1
       hosts:
-      \(server.hostYAML("remote"))
+      \(host)
       prefixes:
         test:
           connectors:
             - name: files
-              sudo_user: \(SSHServer.sudoTargetUser)
               options: { root: \(appFolder.path) }
+      \(level == "connector" ? "        " + sudo : "")
       """)
     try resource("remote/conf/app.conf", "port = 80\n")
     let apply = try Infra.run(["apply", "--yes"], in: root)
@@ -136,6 +142,26 @@ import Testing
     #expect(stat(appFolder.appending("conf/app.conf").path, &info) == 0)
     #expect(info.st_uid == getpwnam(SSHServer.sudoTargetUser)?.pointee.pw_uid)
     #expect(try Infra.run(["plan", "--detailed-exitcode"], in: root).code == 0)
+  }
+
+  /// Ctrl-C in the middle of a run still closes the SSH master: nothing outlives infra.
+  @Test func anInterruptClosesTheConnections() async throws {
+    try writeConfig()
+    let scratch = try TemporaryFolder("interrupt")
+    let pid = try ChildProcess.spawn(
+      Infra.binary.path, ["run", "remote", "--", "sleep", "30"], directory: root.path,
+      stdout: scratch.appending("stdout").path, stderr: scratch.appending("stderr").path)
+    // Wait until the command is running on the host.
+    for _ in 0..<100 {
+      if try String(contentsOfFile: server.log, encoding: .utf8).contains("Starting session") {
+        break
+      }
+      try await Task.sleep(for: .milliseconds(50))
+    }
+    kill(pid, SIGINT)
+    #expect(ChildProcess.wait(pid) == 130)
+    #expect(try scratch.readText("stderr").contains("infra: interrupted; closing connections"))
+    #expect(try await closedLogins() == 1)
   }
 
   @Test func aSudoThatWantsAPasswordIsAClearError() throws {

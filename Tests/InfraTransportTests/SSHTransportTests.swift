@@ -141,6 +141,18 @@ import Testing
       ).contains("has CHANGED"))
   }
 
+  /// `ssh_options` reach ssh: with `HostKeyAlias` the host key is looked up under the alias.
+  @Test func extraOptionsArePassedToSSH() async throws {
+    let line = try String(contentsOfFile: server.knownHosts, encoding: .utf8)
+    let keys = try TemporaryFolder("alias")
+    try keys.write(
+      "known_hosts", line.replacingOccurrences(of: "[127.0.0.1]:\(server.port)", with: "build-box"))
+    var aliased = host(knownHosts: keys.appending("known_hosts").path)
+    #expect(await reason(aliased).contains("is not in"))
+    aliased.ssh.options = ["HostKeyAlias": "build-box"]
+    #expect(await reason(aliased) == "connected")
+  }
+
   @Test func refusedAndUnauthorisedConnectionsSayWhy() async throws {
     let closed = try SSHServer.freePort()
     #expect(

@@ -40,7 +40,7 @@ struct ApplyCommand: AsyncParsableCommand {
 
     guard plan.hasChanges else {
       await connections.closeAll()
-      if plan.hasFailures { throw ExitCode.failure }
+      try session.finish(failed: plan.hasFailures)
       return
     }
     if !yes {
@@ -64,6 +64,6 @@ struct ApplyCommand: AsyncParsableCommand {
     ).apply(plan, parallelism: planning.parallelism)
     await connections.closeAll()
     console.out("\n" + renderer.render(result))
-    if !result.succeeded { throw ExitCode.failure }
+    try session.finish(failed: !result.succeeded)
   }
 }

@@ -82,6 +82,13 @@ struct Session {
     return workspace
   }
 
+  /// Ends a command: with 130 or 143 when a signal interrupted it (whatever else happened
+  /// meanwhile), with 1 when it failed, normally otherwise.
+  func finish(failed: Bool) throws {
+    if let code = Interrupts.exitCode { throw ExitCode(code) }
+    if failed { throw ExitCode.failure }
+  }
+
   /// Command-line paths as address patterns; exits 1 naming every bad one.
   func patterns(_ paths: [String], in workspace: Workspace) throws -> [AddressPattern] {
     let prefixes = workspace.config.prefixes.map(\.name)

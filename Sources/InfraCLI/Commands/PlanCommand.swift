@@ -35,7 +35,7 @@ struct PlanCommand: AsyncParsableCommand {
     } else {
       session.console.out(PlanRenderer(style: session.console.styler).render(plan))
     }
-    if plan.hasFailures { throw ExitCode.failure }
+    try session.finish(failed: plan.hasFailures)
     if detailedExitcode && plan.hasChanges { throw ExitCode(2) }
   }
 }

@@ -76,7 +76,7 @@ struct RunCommand: AsyncParsableCommand {
       style("\(count(outcomes.count, "host")):", .bold)
         + " \(outcomes.count - failed) ok, \(failed - unreachable) failed, \(unreachable) unreachable.\n"
     )
-    if failed > 0 { throw ExitCode.failure }
+    try session.finish(failed: failed > 0)
   }
 
   /// Hosts named directly or through `@group`, each once, in inventory order.

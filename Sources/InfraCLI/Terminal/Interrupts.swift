@@ -14,15 +14,24 @@ import Synchronization
 enum Interrupts {
   /// Keeps the signal sources alive for the life of the process.
   nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
+  /// The exit code a received signal asks for (130 for SIGINT, 143 for SIGTERM), or 0.
+  private static let received = Atomic<Int32>(0)
+
+  /// The exit code of a received SIGINT or SIGTERM, once one has arrived.
+  static var exitCode: Int32? {
+    let code = received.load(ordering: .relaxed)
+    return code == 0 ? nil : code
+  }
 
   /// From now on, SIGINT and SIGTERM close `connections` and exit with 130 or 143.
   static func closeOnSignal(_ connections: HostConnections) {
-    let received = Atomic(false)
     for (signalNumber, exitCode) in [(SIGINT, Int32(130)), (SIGTERM, Int32(143))] {
       signal(signalNumber, SIG_IGN)
       let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
       source.setEventHandler {
-        if received.exchange(true, ordering: .relaxed) { _exit(exitCode) }
+        let (first, _) = received.compareExchange(
+          expected: 0, desired: exitCode, ordering: .relaxed)
+        if !first { _exit(exitCode) }
         FileHandle.standardError.write(Data("\ninfra: interrupted; closing connections\n".utf8))
         Task {
           await connections.closeAll()
