@@ -50,9 +50,19 @@ public final class SSHTransport: Transport {
   public func connect() async throws {
     let folder = try makeControlFolder()
     controlFolder.withLock { $0 = folder }
-    let result = try await runner.run(
-      executable, arguments(folder) + ["true"], input: nil, timeout: nil, host: host.name,
-      display: ShellCommand("ssh", destination, "true"))
+    // ConnectTimeout bounds the TCP connection only; this bounds a stalled handshake too.
+    let limit = Duration.seconds(settings.connectTimeout * 3 + 10)
+    let result: CommandResult
+    do {
+      result = try await runner.run(
+        executable, arguments(folder) + ["true"], input: nil, timeout: limit, host: host.name,
+        display: ShellCommand("ssh", destination, "true"))
+    } catch TransportError.timedOut {
+      removeControlFolder()
+      throw TransportError.unreachable(
+        host: host.name,
+        reason: "connecting to \(endpoint) did not finish within \(limit.shortDescription)")
+    }
     guard result.succeeded else {
       removeControlFolder()
       throw TransportError.unreachable(

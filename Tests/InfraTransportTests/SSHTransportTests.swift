@@ -153,6 +153,29 @@ import Testing
     #expect(await reason(aliased) == "connected")
   }
 
+  /// A server that accepts the TCP connection but never speaks SSH.
+  @Test func aSilentServerTimesOut() async throws {
+    let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(listener) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let listening = withUnsafeMutablePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        bind(listener, $0, length) == 0 && listen(listener, 4) == 0
+          && getsockname(listener, $0, &length) == 0
+      }
+    }
+    #expect(listening)
+    var silent = host(port: Int(UInt16(bigEndian: address.sin_port)))
+    silent.ssh.connectTimeout = 1
+    #expect(
+      await reason(silent)
+        == "connecting to 127.0.0.1:\(UInt16(bigEndian: address.sin_port)) timed out after 1s (`ssh_connect_timeout`)"
+    )
+  }
+
   @Test func refusedAndUnauthorisedConnectionsSayWhy() async throws {
     let closed = try SSHServer.freePort()
     #expect(
