@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import InfraEngine
-import InfraTransport
+import Synchronization
 
 struct ApplyCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
@@ -9,17 +9,19 @@ struct ApplyCommand: AsyncParsableCommand {
     abstract: "Plan, ask for confirmation, and make the hosts match the repository.",
     discussion: """
       On a terminal, apply shows the plan and asks before changing anything. Without a \
-      terminal it refuses to run unless --yes is given. Exit codes: 0 success, 1 error.
+      terminal it refuses to run unless --yes is given. Ctrl-C lets the changes already \
+      running finish, starts no new one, and exits 130. Exit codes: 0 success, 1 error, \
+      124 timed out, 130 canceled.
       """)
 
   @OptionGroup var global: GlobalOptions
-  @OptionGroup var planning: PlanningOptions
+  @OptionGroup var options: RunOptions
 
   @Flag(name: [.short, .long], help: "Apply without asking for confirmation.")
   var yes = false
 
   func run() async throws {
-    let session = try Session(global)
+    let session = try Session(global, resultsOnStandardError: options.events == "-")
     let console = session.console
     guard yes || console.isInteractive else {
       session.report([
@@ -30,40 +32,38 @@ struct ApplyCommand: AsyncParsableCommand {
       throw ExitCode.failure
     }
     let workspace = try await session.loadWorkspace()
-    let patterns = try session.patterns(planning.paths, in: workspace)
-    let connections = HostConnections(provider: StandardTransports())
-    Interrupts.closeOnSignal(connections)
-    let plan = await Planner(workspace: workspace, connections: connections)
-      .plan(PlanOptions(only: patterns, parallelism: planning.parallelism))
-    let planRenderer = PlanRenderer(style: console.styler)
-    console.out(planRenderer.render(plan))
-
-    guard plan.hasChanges else {
-      await connections.closeAll()
-      try session.finish(failed: plan.hasFailures)
-      return
-    }
-    if !yes {
-      let answer = console.ask(
-        "\n" + console.styler("Apply these changes?", .bold)
-          + " Only 'yes' is accepted: ")
-      guard answer?.trimmingCharacters(in: .whitespaces) == "yes" else {
-        await connections.closeAll()
-        console.error("Apply cancelled; nothing was changed.\n")
-        throw ExitCode.failure
-      }
-    }
-
-    console.out("\n" + console.styler("Applying:", .bold) + "\n")
-    let renderer = ApplyRenderer(style: console.styler)
-    let result = await Applier(
-      workspace: workspace, connections: connections,
-      events: { event in
+    let style = console.styler
+    let renderer = ApplyRenderer(style: style)
+    let planShown = Atomic(false)
+    let yes = yes
+    let result = try await session.execute(
+      .apply, workspace, options: options,
+      onEvent: { event in
         if let line = renderer.progressLine(event) { console.out(line) }
-      }
-    ).apply(plan, parallelism: planning.parallelism)
-    await connections.closeAll()
-    console.out("\n" + renderer.render(result))
-    try session.finish(failed: !result.succeeded)
+      },
+      approve: { plan, progress in
+        progress.stop()
+        defer { progress.start() }
+        console.out(PlanRenderer(style: style).render(plan))
+        planShown.store(true, ordering: .relaxed)
+        if !yes {
+          let answer = console.ask(
+            "\n" + style("Apply these changes?", .bold) + " Only 'yes' is accepted: ")
+          guard answer?.trimmingCharacters(in: .whitespaces) == "yes" else {
+            console.error("Apply cancelled; nothing was changed.\n")
+            return false
+          }
+        }
+        console.out("\n" + style("Applying:", .bold) + "\n")
+        return true
+      })
+    if !planShown.load(ordering: .relaxed) {
+      console.out(PlanRenderer(style: style).render(result.plan))
+    }
+    if let applied = result.apply {
+      console.out("\n" + renderer.render(applied, status: result.status))
+    }
+    console.out(RunRenderer(style: style).stopped(result))
+    try session.finish(result)
   }
 }

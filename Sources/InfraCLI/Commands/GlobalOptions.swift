@@ -32,14 +32,14 @@ struct Session {
   let repository: Repository
   let directory: URL
 
-  init(_ options: GlobalOptions) throws {
+  init(_ options: GlobalOptions, resultsOnStandardError: Bool = false) throws {
     let level: Logger.Level = options.verbose ? .debug : .warning
     LoggingSystem.bootstrap { label in
       var handler = StreamLogHandler.standardError(label: label)
       handler.logLevel = level
       return handler
     }
-    let console = Console(color: options.color)
+    let console = Console(color: options.color, resultsOnStandardError: resultsOnStandardError)
     let directory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
     let start = options.repo.map { URL(fileURLWithPath: $0, relativeTo: directory) } ?? directory
     guard let found = Repository.find(from: start) else {
@@ -105,21 +105,5 @@ struct Session {
       throw ExitCode.failure
     }
     return patterns
-  }
-}
-
-/// Options of the commands that plan.
-struct PlanningOptions: ParsableArguments {
-  @Argument(
-    help: "Resource files or folders to plan, or addresses as plans print them (default: all).")
-  var paths: [String] = []
-
-  @Option(help: "The most hosts to work on at once.")
-  var parallelism = 10
-
-  func validate() throws {
-    guard parallelism >= 1 else {
-      throw ValidationError("--parallelism must be at least 1")
-    }
   }
 }

@@ -1,18 +1,17 @@
 import ArgumentParser
 import InfraEngine
-import InfraTransport
 
 struct PlanCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "plan",
     abstract: "Read live state, compare it with the repository, and show what apply would change.",
     discussion: """
-      Exit codes: 0 success, 1 error. With --detailed-exitcode: 0 no changes, 1 error, \
-      2 changes present.
+      Exit codes: 0 success, 1 error, 124 timed out, 130 canceled. With --detailed-exitcode, \
+      2 when there are changes. Every run keeps its events and plan in .infra/runs/<run-id>/.
       """)
 
   @OptionGroup var global: GlobalOptions
-  @OptionGroup var planning: PlanningOptions
+  @OptionGroup var options: RunOptions
 
   @Flag(help: "Print the plan as versioned JSON on standard output.")
   var json = false
@@ -20,22 +19,22 @@ struct PlanCommand: AsyncParsableCommand {
   @Flag(help: "Exit 2 when the plan has changes (0 when none, 1 on error).")
   var detailedExitcode = false
 
-  func run() async throws {
-    let session = try Session(global)
-    let workspace = try await session.loadWorkspace()
-    let patterns = try session.patterns(planning.paths, in: workspace)
-    let connections = HostConnections(provider: StandardTransports())
-    Interrupts.closeOnSignal(connections)
-    let plan = await Planner(workspace: workspace, connections: connections)
-      .plan(PlanOptions(only: patterns, parallelism: planning.parallelism))
-    await connections.closeAll()
-
-    if json {
-      session.console.out(String(decoding: try PlanDocument(plan).encoded(), as: UTF8.self))
-    } else {
-      session.console.out(PlanRenderer(style: session.console.styler).render(plan))
+  func validate() throws {
+    if json && options.events == "-" {
+      throw ValidationError("--json and --events - both want standard output; give --events a file")
     }
-    try session.finish(failed: plan.hasFailures)
-    if detailedExitcode && plan.hasChanges { throw ExitCode(2) }
+  }
+
+  func run() async throws {
+    let session = try Session(global, resultsOnStandardError: options.events == "-")
+    let workspace = try await session.loadWorkspace()
+    let result = try await session.execute(.plan, workspace, options: options)
+    if json {
+      session.console.out(String(decoding: try PlanDocument(result.plan).encoded(), as: UTF8.self))
+    } else {
+      session.console.out(PlanRenderer(style: session.console.styler).render(result.plan))
+      session.console.out(RunRenderer(style: session.console.styler).stopped(result))
+    }
+    try session.finish(result, changesExitCode: detailedExitcode)
   }
 }

@@ -12,7 +12,7 @@ public struct ApplyRenderer: Sendable {
   /// One line for an op that finished or was skipped, printed while the apply runs.
   public func progressLine(_ event: RunEvent) -> String? {
     switch event {
-    case .opFinished(let change, .applied):
+    case .opOK(let change):
       let verb =
         switch change.action {
         case .create: "created"
@@ -21,7 +21,7 @@ public struct ApplyRenderer: Sendable {
         }
       return "  " + style("✓", .green)
         + " \(change.address.description.visible) on \(change.host): \(verb)\n"
-    case .opFinished(let change, .failed(let message)):
+    case .opFailed(let change, let message):
       return "  " + style("✗", .red)
         + " \(change.address.description.visible) on \(change.host): \(style("failed:", .red)) \(message.visible)\n"
     case .opSkipped(let change, let reason):
@@ -32,7 +32,7 @@ public struct ApplyRenderer: Sendable {
     }
   }
 
-  public func render(_ result: ApplyResult) -> String {
+  public func render(_ result: ApplyResult, status: RunStatus? = nil) -> String {
     var text = ""
     if result.plan.hasFailures {
       text += PlanRenderer(style: style).renderFailures(
@@ -43,10 +43,15 @@ public struct ApplyRenderer: Sendable {
     var counts = "\(result.changedCount) changed, \(result.failedCount) failed"
     if result.skippedCount > 0 { counts += ", \(result.skippedCount) skipped" }
     counts += ", \(unchanged) unchanged"
-    text +=
-      result.succeeded
-      ? style("Apply complete:", .bold, .green) + " \(counts).\n"
-      : style("Apply failed:", .bold, .red) + " \(counts).\n"
+    switch status {
+    case .canceled?: text += style("Apply canceled:", .bold, .yellow) + " \(counts).\n"
+    case .timeout?: text += style("Apply timed out:", .bold, .red) + " \(counts).\n"
+    default:
+      text +=
+        result.succeeded
+        ? style("Apply complete:", .bold, .green) + " \(counts).\n"
+        : style("Apply failed:", .bold, .red) + " \(counts).\n"
+    }
     text += "\n" + table(result.stats)
     return text
   }

@@ -34,39 +34,81 @@ public struct Styler: Sendable {
   }
 }
 
-/// Where the command line writes: standard output for results, standard error for diagnostics
-/// and progress. Safe to call from many tasks at once.
+/// Where the command line writes: results for people on standard output (or standard error,
+/// when standard output carries JSON events), diagnostics on standard error, and, on a
+/// terminal, a live progress line at the bottom. Safe to call from many tasks at once.
 public final class Console: Sendable {
-  private let lock = Mutex(())
+  private struct State {
+    /// The progress line being shown, if any.
+    var progress: String?
+    /// Also receives everything written for people (a run's `stdout` artifact).
+    var transcript: (@Sendable (String) -> Void)?
+  }
+
+  private let state = Mutex(State())
+  /// Where results for people go.
+  private let results: FileHandle
   public let styler: Styler
   public let errorStyler: Styler
   /// Whether standard input is a terminal a person can answer prompts on.
   public let isInteractive: Bool
+  /// Whether a progress line can be drawn (standard error is a terminal).
+  public let showsProgress: Bool
 
-  public init(color: Bool?) {
+  /// - Parameter resultsOnStandardError: send results for people to standard error, keeping
+  ///   standard output for machine-readable output.
+  public init(color: Bool?, resultsOnStandardError: Bool = false) {
     let environment = ProcessInfo.processInfo.environment
     let allowed = environment["NO_COLOR"] == nil && environment["TERM"] != "dumb"
-    styler = Styler(enabled: color ?? (allowed && isatty(STDOUT_FILENO) == 1))
+    let resultsDescriptor = resultsOnStandardError ? STDERR_FILENO : STDOUT_FILENO
+    results = resultsOnStandardError ? FileHandle.standardError : FileHandle.standardOutput
+    styler = Styler(enabled: color ?? (allowed && isatty(resultsDescriptor) == 1))
     errorStyler = Styler(enabled: color ?? (allowed && isatty(STDERR_FILENO) == 1))
     isInteractive = isatty(STDIN_FILENO) == 1
+    showsProgress = isatty(STDERR_FILENO) == 1 && environment["TERM"] != "dumb"
   }
 
+  /// Writes results for people (and to the transcript).
   public func out(_ text: String) {
-    write(text, to: FileHandle.standardOutput)
-  }
-
-  public func error(_ text: String) {
-    write(text, to: FileHandle.standardError)
-  }
-
-  private func write(_ text: String, to handle: FileHandle) {
     guard !text.isEmpty else { return }
-    lock.withLock { _ in handle.write(Data(text.utf8)) }
+    state.withLock { state in
+      withProgressCleared(state) { results.write(Data(text.utf8)) }
+      state.transcript?(text)
+    }
+  }
+
+  /// Writes diagnostics and messages to standard error.
+  public func error(_ text: String) {
+    guard !text.isEmpty else { return }
+    state.withLock { state in
+      withProgressCleared(state) { FileHandle.standardError.write(Data(text.utf8)) }
+    }
+  }
+
+  /// Everything written with `out` from now on is also handed to `transcript`.
+  public func record(to transcript: @escaping @Sendable (String) -> Void) {
+    state.withLock { $0.transcript = transcript }
+  }
+
+  /// Shows `line` as the progress line (on a terminal), or removes it when `nil`.
+  public func progress(_ line: String?) {
+    guard showsProgress else { return }
+    state.withLock { state in
+      state.progress = line
+      let shown = line.map { "\r\u{1B}[2K" + $0 } ?? "\r\u{1B}[2K"
+      FileHandle.standardError.write(Data(shown.utf8))
+    }
   }
 
   /// Asks a question on the terminal and returns the answer line, or `nil` at end of input.
   public func ask(_ question: String) -> String? {
     out(question)
     return readLine(strippingNewline: true)
+  }
+
+  private func withProgressCleared(_ state: State, _ write: () -> Void) {
+    if state.progress != nil { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
+    write()
+    if let line = state.progress { FileHandle.standardError.write(Data(("\r" + line).utf8)) }
   }
 }

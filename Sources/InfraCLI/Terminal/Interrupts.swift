@@ -23,6 +23,26 @@ enum Interrupts {
     return code == 0 ? nil : code
   }
 
+  /// From now on, SIGINT and SIGTERM cancel `run` gracefully: no new op starts, ops already
+  /// running finish, connections are closed, and the run ends as canceled. A second signal
+  /// exits at once.
+  static func cancelOnSignal(_ run: Run, console: Console) {
+    for signalNumber in [SIGINT, SIGTERM] {
+      signal(signalNumber, SIG_IGN)
+      let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+      source.setEventHandler {
+        let (first, _) = received.compareExchange(expected: 0, desired: 130, ordering: .relaxed)
+        if !first { _exit(130) }
+        console.error(
+          "\ninfra: canceling: no new change starts, and the ones running finish (Ctrl-C again stops at once)\n"
+        )
+        run.cancel()
+      }
+      source.resume()
+      sources.append(source)
+    }
+  }
+
   /// From now on, SIGINT and SIGTERM close `connections` and exit with 130 or 143.
   static func closeOnSignal(_ connections: HostConnections) {
     for (signalNumber, exitCode) in [(SIGINT, Int32(130)), (SIGTERM, Int32(143))] {

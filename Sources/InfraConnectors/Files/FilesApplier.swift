@@ -15,39 +15,47 @@ struct FilesApplier {
     let message: String
   }
 
-  func apply(_ planned: [PlannedOp]) async -> ApplyResponse {
+  func apply(_ request: ApplyRequest) async -> ApplyResponse {
+    let planned = request.ops
     var outcomes: [OpOutcome] = []
     var ops: [(PlannedOp, FileOp)] = []
     for op in planned {
       do {
         ops.append((op, try op.payload.decode(as: FileOp.self)))
       } catch {
-        outcomes.append(
-          OpOutcome(
-            address: op.address, status: .failed("the op's payload is not a files op: \(error)")))
-        return ApplyResponse(outcomes: outcomes)
+        let outcome = OpOutcome(
+          address: op.address, status: .failed("the op's payload is not a files op: \(error)"))
+        request.onOutcome(outcome)
+        return ApplyResponse(outcomes: [outcome])
       }
     }
     let parents = Set(
       ops.filter { $0.1.kind == .write }.map { FileCommands.parentFolder(of: $0.1.path) }
     )
     .subtracting(["/"]).sorted()
+    if request.shouldStop() { return ApplyResponse(outcomes: []) }
     if !parents.isEmpty, let first = ops.first(where: { $0.1.kind == .write }) {
       do {
         try await makeFolders(parents)
       } catch {
-        outcomes.append(OpOutcome(address: first.0.address, status: .failed(message(error))))
-        return ApplyResponse(outcomes: outcomes)
+        let outcome = OpOutcome(address: first.0.address, status: .failed(message(error)))
+        request.onOutcome(outcome)
+        return ApplyResponse(outcomes: [outcome])
       }
     }
     for (planned, op) in ops {
+      if request.shouldStop() { break }
+      request.onStart(planned.address)
+      let outcome: OpOutcome
       do {
         try await execute(op)
-        outcomes.append(OpOutcome(address: planned.address, status: .applied))
+        outcome = OpOutcome(address: planned.address, status: .applied)
       } catch {
-        outcomes.append(OpOutcome(address: planned.address, status: .failed(message(error))))
-        break
+        outcome = OpOutcome(address: planned.address, status: .failed(message(error)))
       }
+      request.onOutcome(outcome)
+      outcomes.append(outcome)
+      if case .failed = outcome.status { break }
     }
     return ApplyResponse(outcomes: outcomes)
   }

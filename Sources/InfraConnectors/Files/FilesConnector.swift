@@ -85,6 +85,6 @@ struct FilesConnector: Connector {
 
   func apply(_ request: ApplyRequest) async -> ApplyResponse {
     await FilesApplier(settings: settings, host: request.host, transport: request.transport)
-      .apply(request.ops)
+      .apply(request)
   }
 }

@@ -3,7 +3,7 @@ import Yams
 
 /// Loads and checks `infra.yaml`, reporting every problem with its `file:line:column`.
 public enum ConfigLoader {
-  static let topLevelKeys = ["version", "hosts", "inventory", "prefixes"]
+  static let topLevelKeys = ["version", "hosts", "inventory", "prefixes", "runs"]
   static let hostKeys = ["connect", "groups", "data", "sudo", "sudo_user"]
   static let prefixKeys = ["connectors"]
   static let connectorKeys = [
@@ -61,7 +61,19 @@ public enum ConfigLoader {
         hint: "add `prefixes:` with at least one prefix and its `connectors:`")
     }
 
-    var config = InfraConfig(path: file.path, version: version, hosts: hosts, prefixes: prefixes)
+    var keepRuns = InfraConfig.defaultKeepRuns
+    if let node = top["runs"], let runs = reader.mapping(node, for: "'runs'", keys: ["keep"]) {
+      runs.reportUnknownKeys(into: &reader)
+      if let keepNode = runs["keep"], let keep = reader.int(keepNode, for: "'keep'") {
+        if keep >= 1 {
+          keepRuns = keep
+        } else {
+          reader.error("'keep' must be at least 1", at: keepNode, hint: "the run itself is kept")
+        }
+      }
+    }
+    var config = InfraConfig(
+      path: file.path, version: version, hosts: hosts, prefixes: prefixes, keepRuns: keepRuns)
     checkReferences(&config, diagnostics: &reader.diagnostics)
     return (config, reader.diagnostics)
   }

@@ -11,12 +11,21 @@ public struct InfraConfig: Sendable {
   public var version: Int
   public var hosts: [HostConfig]
   public var prefixes: [PrefixConfig]
+  /// How many runs `.infra/runs/` keeps (`runs: { keep: N }`).
+  public var keepRuns: Int
 
-  public init(path: String, version: Int, hosts: [HostConfig], prefixes: [PrefixConfig]) {
+  /// Runs kept when infra.yaml does not say.
+  public static let defaultKeepRuns = 20
+
+  public init(
+    path: String, version: Int, hosts: [HostConfig], prefixes: [PrefixConfig],
+    keepRuns: Int = InfraConfig.defaultKeepRuns
+  ) {
     self.path = path
     self.version = version
     self.hosts = hosts
     self.prefixes = prefixes
+    self.keepRuns = keepRuns
   }
 }
 

@@ -55,6 +55,9 @@ public struct Inventory: Sendable {
       })
   }
 
+  /// Each host's position in infra.yaml, for ordering output.
+  public var order: [String: Int] { index }
+
   public func host(named name: String) -> InventoryHost? {
     index[name].map { hosts[$0] }
   }

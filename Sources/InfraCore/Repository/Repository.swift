@@ -17,6 +17,14 @@ public struct Repository: Sendable {
   /// Private working data (runs, locks); git-ignored.
   public var stateURL: URL { root.appending(path: ".infra") }
 
+  /// Creates `.infra/` when missing, with a `.gitignore` so its contents stay out of git.
+  public func prepareStateFolder() throws {
+    let ignore = stateURL.appending(path: ".gitignore")
+    guard !FileManager.default.fileExists(atPath: ignore.path) else { return }
+    try FileManager.default.createDirectory(at: stateURL, withIntermediateDirectories: true)
+    try Data("# infra's own working data: runs, locks.\n*\n".utf8).write(to: ignore)
+  }
+
   /// The nearest folder at or above `directory` that holds `infra.yaml`, as git finds `.git`.
   public static func find(from directory: URL) -> Repository? {
     var current = directory.standardizedFileURL

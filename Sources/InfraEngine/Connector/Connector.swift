@@ -107,20 +107,36 @@ public struct PlanResponse: Sendable {
 }
 
 /// A host's ops, for `Connector.apply`.
+///
+/// A connector checks `shouldStop` before each op and starts no new one once it is true (the
+/// run was canceled); an op already running always finishes. It reports each op's start and
+/// outcome as they happen, so progress and events are live.
 public struct ApplyRequest: Sendable {
   public var host: InventoryHost
   public var transport: any Transport
   public var ops: [PlannedOp]
+  public var shouldStop: @Sendable () -> Bool
+  public var onStart: @Sendable (Address) -> Void
+  public var onOutcome: @Sendable (OpOutcome) -> Void
 
-  public init(host: InventoryHost, transport: any Transport, ops: [PlannedOp]) {
+  public init(
+    host: InventoryHost, transport: any Transport, ops: [PlannedOp],
+    shouldStop: @escaping @Sendable () -> Bool = { false },
+    onStart: @escaping @Sendable (Address) -> Void = { _ in },
+    onOutcome: @escaping @Sendable (OpOutcome) -> Void = { _ in }
+  ) {
     self.host = host
     self.transport = transport
     self.ops = ops
+    self.shouldStop = shouldStop
+    self.onStart = onStart
+    self.onOutcome = onOutcome
   }
 }
 
 public struct ApplyResponse: Sendable {
-  /// One outcome per op that was attempted, in order; ops after a failure may be left out.
+  /// One outcome per op that was attempted, in order; ops not attempted (after a failure or a
+  /// stop) are left out.
   public var outcomes: [OpOutcome]
 
   public init(outcomes: [OpOutcome]) {

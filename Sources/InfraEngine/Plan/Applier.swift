@@ -1,5 +1,6 @@
 import InfraCore
 import InfraTransport
+import Synchronization
 
 /// How one planned change ended in an apply.
 public struct ChangeOutcome: Hashable, Sendable {
@@ -58,18 +59,30 @@ public struct Applier: Sendable {
   public var workspace: Workspace
   public var connections: HostConnections
   public var events: RunEventHandler?
+  /// Once stopped, no further op is started; ops already running finish.
+  public var stop: StopSignal
+  /// Called when a host's ops are done, with their outcomes.
+  public var hostFinished: (@Sendable (String, [ChangeOutcome]) -> Void)?
 
-  public init(workspace: Workspace, connections: HostConnections, events: RunEventHandler? = nil) {
+  public init(
+    workspace: Workspace, connections: HostConnections, events: RunEventHandler? = nil,
+    stop: StopSignal = StopSignal(),
+    hostFinished: (@Sendable (String, [ChangeOutcome]) -> Void)? = nil
+  ) {
     self.workspace = workspace
     self.connections = connections
     self.events = events
+    self.stop = stop
+    self.hostFinished = hostFinished
   }
 
   public func apply(_ plan: Plan, parallelism: Int = 10) async -> ApplyResult {
     let byHost = Dictionary(grouping: plan.changes, by: \.host)
     let hosts = workspace.inventory.hosts.filter { byHost[$0.name] != nil }
     let perHost = await forEachConcurrently(hosts, limit: parallelism) { host in
-      await applyHost(host, changes: byHost[host.name] ?? [])
+      let outcomes = await applyHost(host, changes: byHost[host.name] ?? [])
+      hostFinished?(host.name, outcomes)
+      return outcomes
     }
     let outcomes = perHost.flatMap { $0 }
     return ApplyResult(plan: plan, outcomes: outcomes, stats: stats(plan, outcomes))
@@ -91,8 +104,16 @@ public struct Applier: Sendable {
     return batches
   }
 
+  /// Why ops were not started because the run was stopped, if it was.
+  private var stoppedReason: String? {
+    switch stop.stopReason {
+    case .canceled: "the run was canceled before it started"
+    case .timeout: "the run timed out before it started"
+    case nil: nil
+    }
+  }
+
   private func applyHost(_ host: InventoryHost, changes: [Change]) async -> [ChangeOutcome] {
-    defer { events?(.hostApplied(host: host.name)) }
     var outcomes: [ChangeOutcome] = []
     var stopReason: String?
     let transport: (any Transport)?
@@ -105,6 +126,7 @@ public struct Applier: Sendable {
     let instances = Dictionary(
       workspace.connectors.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
     for batch in batches(changes) {
+      stopReason = stopReason ?? stoppedReason
       guard stopReason == nil, let transport, let instance = instances[batch[0].connectorID] else {
         let reason = stopReason ?? "connector \(batch[0].connectorID) is not in this workspace"
         for change in batch {
@@ -113,34 +135,62 @@ public struct Applier: Sendable {
         }
         continue
       }
-      for change in batch { events?(.opStarted(change)) }
-      let clock = ContinuousClock()
-      let start = clock.now
-      let response = await instance.connector.apply(
-        ApplyRequest(
-          host: host, transport: instance.transport(transport, for: host), ops: batch.map(\.op)))
-      engineLogger.debug(
-        "applied \(batch.count) ops in \((clock.now - start).shortDescription)",
-        metadata: ["host": "\(host.name)", "connector": "\(instance.id)"])
+      let response = await applyBatch(batch, with: instance, on: host, transport: transport)
       var results: [Address: OpOutcome.Status] = [:]
       for outcome in response.outcomes { results[outcome.address] = outcome.status }
       for change in batch {
         switch results[change.address] {
         case .applied:
-          events?(.opFinished(change, .applied))
           outcomes.append(ChangeOutcome(change: change, status: .applied))
         case .failed(let message):
-          events?(.opFinished(change, .failed(message)))
           outcomes.append(ChangeOutcome(change: change, status: .failed(message)))
           stopReason = stopReason ?? "not applied because \(change.address) failed on \(host.name)"
         case nil:
-          let reason = stopReason ?? "the connector did not apply it"
+          let reason = stopReason ?? stoppedReason ?? "the connector did not apply it"
           events?(.opSkipped(change, reason: reason))
           outcomes.append(ChangeOutcome(change: change, status: .skipped(reason)))
         }
       }
     }
     return outcomes
+  }
+
+  /// One connector's ops on one host, reported as they start and end. Shielded from task
+  /// cancellation: an op that has started always finishes, so no file is left half-written;
+  /// the stop signal keeps the connector from starting the next one.
+  private func applyBatch(
+    _ batch: [Change], with instance: ConnectorInstance, on host: InventoryHost,
+    transport: any Transport
+  ) async -> ApplyResponse {
+    let byAddress = Dictionary(batch.map { ($0.address, $0) }, uniquingKeysWith: { a, _ in a })
+    let reported = ReportedOutcomes()
+    let events = events
+    let stop = stop
+    let request = ApplyRequest(
+      host: host, transport: instance.transport(transport, for: host), ops: batch.map(\.op),
+      shouldStop: { stop.isStopped },
+      onStart: { address in
+        if let change = byAddress[address] { events?(.opStart(change)) }
+      },
+      onOutcome: { outcome in
+        guard let change = byAddress[outcome.address], reported.insert(outcome.address) else {
+          return
+        }
+        switch outcome.status {
+        case .applied: events?(.opOK(change))
+        case .failed(let message): events?(.opFailed(change, message: message))
+        }
+      })
+    let clock = ContinuousClock()
+    let start = clock.now
+    let connector = instance.connector
+    let response = await Task.detached { await connector.apply(request) }.value
+    engineLogger.debug(
+      "applied \(response.outcomes.count) of \(batch.count) ops in \((clock.now - start).shortDescription)",
+      metadata: ["host": "\(host.name)", "connector": "\(instance.id)"])
+    // Outcomes the connector returned without reporting them as they happened.
+    for outcome in response.outcomes { request.onOutcome(outcome) }
+    return response
   }
 
   private func stats(_ plan: Plan, _ outcomes: [ChangeOutcome]) -> [ApplyStats] {
@@ -179,5 +229,15 @@ public struct Applier: Sendable {
       (connectorOrder[$0.connectorID] ?? -1, hostOrder[$0.host] ?? 0)
         < (connectorOrder[$1.connectorID] ?? -1, hostOrder[$1.host] ?? 0)
     }
+  }
+}
+
+/// The ops whose outcome has been reported, so each is reported once.
+private final class ReportedOutcomes: Sendable {
+  private let addresses = Mutex<Set<Address>>([])
+
+  /// Records `address`; false when it was recorded already.
+  func insert(_ address: Address) -> Bool {
+    addresses.withLock { $0.insert(address).inserted }
   }
 }

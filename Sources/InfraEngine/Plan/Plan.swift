@@ -95,16 +95,19 @@ public struct Plan: Sendable {
   public var changes: [Change]
   public var unchanged: [ResourceRef]
   public var failures: [Failure]
+  /// Resources not planned because the run was stopped first.
+  public var skipped: [ResourceRef]
   /// Warnings from loading the workspace, kept with the plan so every view can show them.
   public var diagnostics: [Diagnostic]
 
   public init(
     changes: [Change] = [], unchanged: [ResourceRef] = [], failures: [Failure] = [],
-    diagnostics: [Diagnostic] = []
+    skipped: [ResourceRef] = [], diagnostics: [Diagnostic] = []
   ) {
     self.changes = changes
     self.unchanged = unchanged
     self.failures = failures
+    self.skipped = skipped
     self.diagnostics = diagnostics
   }
 

@@ -23,11 +23,20 @@ public struct Planner: Sendable {
   public var workspace: Workspace
   public var connections: HostConnections
   public var events: RunEventHandler?
+  /// Once stopped, no further host or connector is started; what runs finishes.
+  public var stop: StopSignal
+  /// Called when a host's share of the plan is complete, with that share.
+  public var hostFinished: (@Sendable (String, Plan) -> Void)?
 
-  public init(workspace: Workspace, connections: HostConnections, events: RunEventHandler? = nil) {
+  public init(
+    workspace: Workspace, connections: HostConnections, events: RunEventHandler? = nil,
+    stop: StopSignal = StopSignal(), hostFinished: (@Sendable (String, Plan) -> Void)? = nil
+  ) {
     self.workspace = workspace
     self.connections = connections
     self.events = events
+    self.stop = stop
+    self.hostFinished = hostFinished
   }
 
   /// One connector's share of the work on one host.
@@ -40,16 +49,18 @@ public struct Planner: Sendable {
     let work = hostWork(matching: options.only)
     let hosts = workspace.inventory.hosts.filter { work[$0.name] != nil }
     let results = await forEachConcurrently(hosts, limit: options.parallelism) { host in
-      await planHost(host, work: work[host.name] ?? [])
+      let result = await planHost(host, work: work[host.name] ?? [])
+      hostFinished?(host.name, result)
+      return result
     }
     var plan = Plan(diagnostics: workspace.diagnostics.all)
     for result in results {
       plan.changes += result.changes
       plan.unchanged += result.unchanged
       plan.failures += result.failures
+      plan.skipped += result.skipped
     }
-    let hostOrder = Dictionary(
-      workspace.inventory.hosts.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+    let hostOrder = workspace.inventory.order
     plan.changes.sort {
       ($0.address, hostOrder[$0.host] ?? 0) < ($1.address, hostOrder[$1.host] ?? 0)
     }
@@ -73,12 +84,15 @@ public struct Planner: Sendable {
   }
 
   private func planHost(_ host: InventoryHost, work: [HostWork]) async -> Plan {
-    events?(.hostStarted(host: host.name))
-    defer { events?(.hostPlanned(host: host.name)) }
     var result = Plan()
+    guard !stop.isStopped else {
+      result.skipped = work.flatMap { item in item.resources.map { ref($0, item.instance) } }
+      return result
+    }
     let transport: any Transport
     do {
       transport = try await connections.transport(for: host)
+      events?(.hostConnect(host: host.name))
     } catch {
       let reason = unreachableReason(error)
       events?(.hostUnreachable(host: host.name, reason: reason))
@@ -88,9 +102,17 @@ public struct Planner: Sendable {
       return result
     }
     for item in work {
-      await plan(item, on: host, transport: transport, into: &result)
+      if stop.isStopped {
+        result.skipped += item.resources.map { ref($0, item.instance) }
+      } else {
+        await plan(item, on: host, transport: transport, into: &result)
+      }
     }
     return result
+  }
+
+  private func ref(_ resource: Resource, _ instance: ConnectorInstance) -> ResourceRef {
+    ResourceRef(connectorID: instance.id, address: resource.address, host: resource.host)
   }
 
   private func plan(
@@ -105,17 +127,23 @@ public struct Planner: Sendable {
         "planned \(work.resources.count) resources in \((clock.now - start).shortDescription)",
         metadata: ["host": "\(host.name)", "connector": "\(instance.id)"])
     }
+    func fail(_ failure: Failure) {
+      events?(.planFailed(failure))
+      result.failures.append(failure)
+    }
     do {
       let read = try await instance.connector.read(
         ReadRequest(host: host, transport: transport, resources: work.resources))
-      events?(
-        .resourcesRead(host: host.name, connectorID: instance.id, count: work.resources.count))
       var items: [PlanItem] = []
       for resource in work.resources {
         if let live = read.states[resource.address] {
+          events?(
+            .resourceRead(
+              host: host.name, connectorID: instance.id, address: resource.address,
+              exists: live.exists))
           items.append(PlanItem(resource: resource, live: live))
         } else {
-          result.failures.append(
+          fail(
             Failure(
               kind: .resource, host: host.name, connectorID: instance.id,
               address: resource.address, message: "the connector returned no live state for it"))
@@ -128,7 +156,7 @@ public struct Planner: Sendable {
       var handled: Set<Address> = []
       for problem in response.problems {
         handled.insert(problem.address)
-        result.failures.append(
+        fail(
           Failure(
             kind: .resource, host: host.name, connectorID: instance.id, address: problem.address,
             message: problem.message))
@@ -145,11 +173,10 @@ public struct Planner: Sendable {
         result.changes.append(change)
       }
       for item in items where !handled.contains(item.resource.address) {
-        result.unchanged.append(
-          ResourceRef(connectorID: instance.id, address: item.resource.address, host: host.name))
+        result.unchanged.append(ref(item.resource, instance))
       }
     } catch {
-      result.failures.append(
+      fail(
         Failure(
           kind: .connector, host: host.name, connectorID: instance.id, message: reasonText(error),
           resources: work.resources.count))

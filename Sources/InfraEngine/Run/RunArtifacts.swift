@@ -1,0 +1,134 @@
+import Foundation
+import InfraCore
+import InfraTransport
+import Synchronization
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// A run's folder, `.infra/runs/<run-id>/`, as ansible-runner keeps artifacts:
+///
+/// - `command`: the command line that started the run
+/// - `status`: the current status (`starting`, `running`, then the final one)
+/// - `events.jsonl`: every event, one JSON object per line, written as it happens
+/// - `plan.json`: the plan, in the `infra plan --json` format
+/// - `stdout`: what the person saw, without colour codes (written by the command line)
+/// - `rc`: the exit code, once the run has ended
+///
+/// Written to survive a crash: lines are appended with one `write` each, and `status`, `rc` and
+/// `plan.json` are replaced by renaming a complete temporary file over them.
+public final class RunArtifacts: Sendable {
+  /// Where runs are kept, and how many.
+  public struct Settings: Sendable {
+    /// The folder holding one folder per run, normally `.infra/runs`.
+    public var root: URL
+    /// The newest runs to keep; older ones are removed when a run starts.
+    public var keep: Int
+    /// The command line to record.
+    public var command: [String]
+
+    public init(root: URL, keep: Int, command: [String]) {
+      self.root = root
+      self.keep = keep
+      self.command = command
+    }
+  }
+
+  public let folder: URL
+  private let events: Mutex<FileHandle?>
+  private let output: Mutex<FileHandle?>
+
+  /// Creates the run's folder and its `command` file, then removes runs beyond `keep`.
+  init(id: String, settings: Settings) throws {
+    folder = settings.root.appending(path: id)
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    events = Mutex(try Self.appendHandle(folder.appending(path: "events.jsonl")))
+    output = Mutex(try Self.appendHandle(folder.appending(path: "stdout")))
+    try Self.replace(
+      folder.appending(path: "command"),
+      with: Data((settings.command.map(shellQuote).joined(separator: " ") + "\n").utf8))
+    Self.rotate(settings.root, keep: max(1, settings.keep))
+  }
+
+  deinit {
+    events.withLock { try? $0?.close() }
+    output.withLock { try? $0?.close() }
+  }
+
+  func append(_ record: RunEventRecord) {
+    let line = record.jsonLine()
+    events.withLock { handle in try? handle?.write(contentsOf: line) }
+  }
+
+  /// Appends what the person saw, with terminal escape codes removed.
+  public func appendOutput(_ text: String) {
+    let plain = Data(removingEscapeCodes(text).utf8)
+    output.withLock { handle in try? handle?.write(contentsOf: plain) }
+  }
+
+  func write(status: RunStatus) {
+    try? Self.replace(folder.appending(path: "status"), with: Data((status.rawValue + "\n").utf8))
+  }
+
+  func write(rc: Int32) {
+    try? Self.replace(folder.appending(path: "rc"), with: Data("\(rc)\n".utf8))
+  }
+
+  func write(plan: Plan) {
+    guard let data = try? PlanDocument(plan).encoded() else { return }
+    try? Self.replace(folder.appending(path: "plan.json"), with: data)
+  }
+
+  // MARK: files
+
+  private static func appendHandle(_ url: URL) throws -> FileHandle {
+    let descriptor = open(url.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+    guard descriptor >= 0 else {
+      throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
+    }
+    return FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+  }
+
+  /// Writes a complete temporary file, then renames it over `url`.
+  private static func replace(_ url: URL, with data: Data) throws {
+    let temporary = url.deletingLastPathComponent().appending(
+      path: ".\(url.lastPathComponent).\(getpid()).tmp")
+    try data.write(to: temporary)
+    guard rename(temporary.path, url.path) == 0 else {
+      try? FileManager.default.removeItem(at: temporary)
+      throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
+    }
+  }
+
+  /// Removes the oldest run folders so that at most `keep` remain (this run included). Run ids
+  /// start with their UTC start time, so name order is age order.
+  private static func rotate(_ root: URL, keep: Int) {
+    let names = ((try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? [])
+      .filter { !$0.hasPrefix(".") }.sorted()
+    for name in names.dropLast(keep) {
+      try? FileManager.default.removeItem(at: root.appending(path: name))
+    }
+  }
+}
+
+/// A new run id: its UTC start time, then random hex, e.g. `20261121T194512Z-3fa9c2`; ids sort
+/// by age.
+func makeRunID(_ date: Date = Date()) -> String {
+  var calendar = Calendar(identifier: .gregorian)
+  calendar.timeZone = TimeZone(identifier: "UTC")!
+  let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+  let stamp = String(
+    format: "%04d%02d%02dT%02d%02d%02dZ", parts.year!, parts.month!, parts.day!, parts.hour!,
+    parts.minute!, parts.second!)
+  let random = String(UInt32.random(in: 0...0xFF_FFFF), radix: 16)
+  return stamp + "-" + String(repeating: "0", count: 6 - random.count) + random
+}
+
+/// Text without ANSI escape sequences (colours, cursor movement).
+public func removingEscapeCodes(_ text: String) -> String {
+  text.replacingOccurrences(
+    of: #"\x1B\[[0-9;?]*[A-Za-z]"#, with: "", options: .regularExpression)
+}
