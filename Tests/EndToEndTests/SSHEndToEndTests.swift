@@ -144,6 +144,56 @@ import Testing
     #expect(try Infra.run(["plan", "--detailed-exitcode"], in: root).code == 0)
   }
 
+  /// Ctrl-C in the middle of a long apply: the ops already running finish, no new one starts,
+  /// nothing is left half-written, the connection is closed, the run is recorded as canceled,
+  /// and the next apply completes the rest.
+  @Test func ctrlCInTheMiddleOfALongApply() async throws {
+    try writeConfig()
+    let count = 400
+    func content(_ index: Int) -> String { String(repeating: "line \(index)\n", count: 50) }
+    for index in 0..<count { try resource("remote/d\(index / 40)/f\(index)", content(index)) }
+    let scratch = try TemporaryFolder("ctrl-c")
+    let pid = try ChildProcess.spawn(
+      Infra.binary.path, ["apply", "--yes"], directory: root.path,
+      stdout: scratch.appending("stdout").path, stderr: scratch.appending("stderr").path)
+    for _ in 0..<1200 where target.files().count < 20 {
+      try await Task.sleep(for: .milliseconds(25))
+    }
+    kill(pid, SIGINT)
+    let code = ChildProcess.wait(pid)
+    let stderr = try scratch.readText("stderr")
+    #expect(code == 130, "\(stderr)")
+
+    let files = target.files()
+    #expect(files.count >= 20 && files.count < count, "the apply stopped part-way")
+    #expect(!files.contains { $0.contains(".infra-") }, "no temporary file is left behind")
+    for file in files {
+      let index = try #require(Int(file.split(separator: "/").last!.dropFirst()))
+      #expect(try target.readText(file) == content(index), "\(file) is whole")
+    }
+    let runs = root.appending(path: ".infra/runs")
+    let run = runs.appending(
+      path: try #require(
+        try FileManager.default.contentsOfDirectory(atPath: runs.path).sorted().last))
+    #expect(try String(contentsOf: run.appending(path: "status"), encoding: .utf8) == "canceled\n")
+    #expect(try String(contentsOf: run.appending(path: "rc"), encoding: .utf8) == "130\n")
+    let events = try String(contentsOf: run.appending(path: "events.jsonl"), encoding: .utf8)
+    let started = events.components(separatedBy: "\"event\":\"op_start\"").count - 1
+    let finished = events.components(separatedBy: "\"event\":\"op_ok\"").count - 1
+    #expect(started == finished, "every op that started also finished")
+    #expect(finished == files.count)
+    #expect(try scratch.readText("stdout").contains("Canceled (run "))
+    #expect(try await closedLogins() == 1)
+
+    let again = try Infra.run(["apply", "--yes"], in: root)
+    #expect(again.code == 0, "\(again)")
+    #expect(
+      again.stdout.contains(
+        "Plan: \(count - files.count) to create, 0 to update, 0 to delete, \(files.count) unchanged."
+      ))
+    #expect(target.files().count == count)
+  }
+
   /// Ctrl-C in the middle of a run still closes the SSH master: nothing outlives infra.
   @Test func anInterruptClosesTheConnections() async throws {
     try writeConfig()

@@ -163,6 +163,35 @@ import Testing
     #expect(try repo.target.readText("elsewhere") == "untouched\n")
   }
 
+  /// A parent path that is a file fails the op below it, with its own path; ops before it are
+  /// applied, the host's later ops are not started.
+  @Test func aParentThatIsAFileFailsOnlyTheOpsBelowIt() async throws {
+    try repo.resource("local/a/first", "1\n")
+    try repo.resource("local/blocker/inner", "2\n")
+    try repo.resource("local/c/last", "3\n")
+    try repo.target.write("blocker", "a file, not a folder\n")
+    let result = try await harness.apply()
+    let statuses = result.outcomes.map { outcome -> String in
+      switch outcome.status {
+      case .applied: "\(outcome.change.address.path) applied"
+      case .failed(let message): "\(outcome.change.address.path) failed: \(message)"
+      case .skipped(let reason): "\(outcome.change.address.path) skipped: \(reason)"
+      }
+    }
+    #expect(statuses.count == 3)
+    #expect(statuses[0] == "files/local/a/first applied")
+    #expect(
+      statuses[1]
+        == "files/local/blocker/inner failed: \(target)/blocker on local: cannot create a temporary file in it: Not a directory"
+    )
+    #expect(
+      statuses[2]
+        == "files/local/c/last skipped: not applied because test/files/local/blocker/inner failed on local"
+    )
+    #expect(try repo.target.readText("a/first") == "1\n")
+    #expect(!repo.target.exists("c/last"))
+  }
+
   @Test func aResourceFileEditedAfterPlanningIsNotApplied() async throws {
     try repo.resource("local/etc/motd", "reviewed\n")
     let workspace = try await harness.workspace()

@@ -78,15 +78,18 @@ public struct FakeConnector: Connector {
   public let failingReads: Set<String>
   /// Address paths whose op fails when applied.
   public let failingOps: Set<String>
+  /// How long each op takes, to give cancels and timeouts something to interrupt.
+  public let opDuration: Duration
 
   public init(
     log: CallLog, live: [String: [String: String]] = [:], failingReads: Set<String> = [],
-    failingOps: Set<String> = []
+    failingOps: Set<String> = [], opDuration: Duration = .zero
   ) {
     self.log = log
     self.live = live
     self.failingReads = failingReads
     self.failingOps = failingOps
+    self.opDuration = opDuration
   }
 
   public func load(_ request: LoadRequest) async -> LoadResponse {
@@ -140,12 +143,15 @@ public struct FakeConnector: Connector {
   public func apply(_ request: ApplyRequest) async -> ApplyResponse {
     var outcomes: [OpOutcome] = []
     for op in request.ops {
+      if request.shouldStop() { break }
+      request.onStart(op.address)
       log.record("apply \(request.host.name) \(op.action.rawValue) \(op.address.path)")
-      if failingOps.contains(op.address.path) {
-        outcomes.append(OpOutcome(address: op.address, status: .failed("it broke")))
-        break
-      }
-      outcomes.append(OpOutcome(address: op.address, status: .applied))
+      if opDuration > .zero { try? await Task.sleep(for: opDuration) }
+      let failed = failingOps.contains(op.address.path)
+      let outcome = OpOutcome(address: op.address, status: failed ? .failed("it broke") : .applied)
+      request.onOutcome(outcome)
+      outcomes.append(outcome)
+      if failed { break }
     }
     return ApplyResponse(outcomes: outcomes)
   }

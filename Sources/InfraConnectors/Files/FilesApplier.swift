@@ -34,14 +34,10 @@ struct FilesApplier {
     )
     .subtracting(["/"]).sorted()
     if request.shouldStop() { return ApplyResponse(outcomes: []) }
-    if !parents.isEmpty, let first = ops.first(where: { $0.1.kind == .write }) {
-      do {
-        try await makeFolders(parents)
-      } catch {
-        let outcome = OpOutcome(address: first.0.address, status: .failed(message(error)))
-        request.onOutcome(outcome)
-        return ApplyResponse(outcomes: [outcome])
-      }
+    if !parents.isEmpty {
+      // Folders that cannot be made (a parent that is a file, no permission) make the ops below
+      // them fail on their own, with their own paths; every other folder is made regardless.
+      await makeFolders(parents)
     }
     for (planned, op) in ops {
       if request.shouldStop() { break }
@@ -61,18 +57,12 @@ struct FilesApplier {
   }
 
   /// Creates missing folders with mode 0755 (owned by the connecting user), all in one command.
-  private func makeFolders(_ folders: [String]) async throws {
+  private func makeFolders(_ folders: [String]) async {
     var script = ShellScript()
     script.append(raw: "umask 022")
     script.append(ShellCommand.raw("set --").appending(words: folders))
     script.append(raw: #"printf '%s\0' "$@" | xargs -0 -r mkdir -p --"#)
-    let result = try await transport.run(script)
-    guard result.succeeded else {
-      throw Failed(
-        message:
-          "cannot create the parent folders on \(host.name): \(result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))"
-      )
-    }
+    _ = try? await transport.run(script)
   }
 
   private func execute(_ op: FileOp) async throws {

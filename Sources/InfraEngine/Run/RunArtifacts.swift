@@ -50,7 +50,7 @@ public final class RunArtifacts: Sendable {
     try Self.replace(
       folder.appending(path: "command"),
       with: Data((settings.command.map(shellQuote).joined(separator: " ") + "\n").utf8))
-    Self.rotate(settings.root, keep: max(1, settings.keep))
+    Self.rotate(settings.root, keep: max(1, settings.keep), current: id)
   }
 
   deinit {
@@ -103,26 +103,27 @@ public final class RunArtifacts: Sendable {
     }
   }
 
-  /// Removes the oldest run folders so that at most `keep` remain (this run included). Run ids
-  /// start with their UTC start time, so name order is age order.
-  private static func rotate(_ root: URL, keep: Int) {
-    let names = ((try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? [])
-      .filter { !$0.hasPrefix(".") }.sorted()
-    for name in names.dropLast(keep) {
+  /// Removes the oldest run folders so that at most `keep` remain, never the current one. Run
+  /// ids start with their UTC start time, so name order is age order.
+  private static func rotate(_ root: URL, keep: Int, current: String) {
+    let others = ((try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? [])
+      .filter { !$0.hasPrefix(".") && $0 != current }.sorted()
+    for name in others.dropLast(keep - 1) {
       try? FileManager.default.removeItem(at: root.appending(path: name))
     }
   }
 }
 
-/// A new run id: its UTC start time, then random hex, e.g. `20261121T194512Z-3fa9c2`; ids sort
-/// by age.
+/// A new run id: its UTC start time to the millisecond, then random hex, e.g.
+/// `20261121T194512.345Z-3fa9c2`; ids sort by age.
 func makeRunID(_ date: Date = Date()) -> String {
   var calendar = Calendar(identifier: .gregorian)
   calendar.timeZone = TimeZone(identifier: "UTC")!
-  let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+  let parts = calendar.dateComponents(
+    [.year, .month, .day, .hour, .minute, .second, .nanosecond], from: date)
   let stamp = String(
-    format: "%04d%02d%02dT%02d%02d%02dZ", parts.year!, parts.month!, parts.day!, parts.hour!,
-    parts.minute!, parts.second!)
+    format: "%04d%02d%02dT%02d%02d%02d.%03dZ", parts.year!, parts.month!, parts.day!, parts.hour!,
+    parts.minute!, parts.second!, parts.nanosecond! / 1_000_000)
   let random = String(UInt32.random(in: 0...0xFF_FFFF), radix: 16)
   return stamp + "-" + String(repeating: "0", count: 6 - random.count) + random
 }
