@@ -220,7 +220,7 @@ import Testing
         "test    files  files  all    resources/test/files/      1          1"))
     #expect(
       connectors.stdout.contains(
-        "root  string  \"/\"      folder on every host that resource paths are relative to"))
+        "root        string   \"/\"      folder on every host that resource paths are relative to"))
   }
 
   @Test func verboseLogsWhatRanOnEachHostToStandardError() throws {

@@ -15,7 +15,7 @@ import Testing
     target = try SSHServer.ownedFolder("ssh-e2e-target")
   }
 
-  func writeConfig(hosts: String? = nil, connector: String = "") throws {
+  func writeConfig(hosts: String? = nil, connector: String = "", options: String = "") throws {
     try repo.write(
       "infra.yaml",
       """
@@ -26,7 +26,7 @@ import Testing
         test:
           connectors:
             - name: files
-              options: { root: \(target.path) }
+              options: { root: \(target.path)\(options) }
       \(connector)
       """)
   }
@@ -113,6 +113,43 @@ import Testing
     #expect(target.files().count == 200)
   }
 
+  /// The round trips infra reports for one host: the `files` connector's transport calls.
+  func roundTrips(_ run: InfraRun, events: URL) throws -> Int {
+    let lines = try String(contentsOf: events, encoding: .utf8).split(separator: "\n")
+    let last = try #require(lines.last)
+    let end = try #require(
+      try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])
+    let data = try #require(end["data"] as? [String: Any])
+    let stats = try #require((data["stats"] as? [String: Any])?["remote"] as? [String: Any])
+    return try #require((stats["round_trips"] as? [String: Int])?["test/files"], "\(run)")
+  }
+
+  /// Reading, diffing and writing cost a constant number of round trips per host, whatever the
+  /// number of files: infra reports them in its run stats.
+  @Test(arguments: [20, 500])
+  func roundTripsDoNotGrowWithTheNumberOfFiles(files count: Int) throws {
+    try writeConfig()
+    let scratch = try TemporaryFolder("round-trips")
+    let events = scratch.appending("events.jsonl")
+    for index in 0..<count { try resource("remote/d\(index % 10)/f\(index)", "\(index)\n") }
+
+    let plan = try Infra.run(["plan", "--events", events.path], in: root)
+    #expect(plan.code == 0, "\(plan)")
+    #expect(try roundTrips(plan, events: events) == 1, "one read of every file's state")
+    let apply = try Infra.run(["apply", "--yes", "--events", events.path], in: root)
+    #expect(apply.code == 0, "\(apply)")
+    #expect(try roundTrips(apply, events: events) == 2, "the read, then one install")
+
+    for index in stride(from: 0, to: count, by: count / 10) {
+      try resource("remote/d\(index % 10)/f\(index)", "changed \(index)\n")
+    }
+    let changed = try Infra.run(["apply", "--yes", "--events", events.path], in: root)
+    #expect(changed.code == 0, "\(changed)")
+    #expect(changed.stdout.contains("Plan: 0 to create, 10 to update"))
+    #expect(changed.stdout.contains("+changed \(count / 10)"), "the diff shows the new line")
+    #expect(try roundTrips(changed, events: events) == 3, "the read, the old contents, one install")
+  }
+
   /// `sudo_user:` on the connector, or on the host: either way files are written as that user.
   @Test(arguments: ["connector", "host"])
   func sudoWritesAsAnotherUser(_ level: String) throws {
@@ -148,8 +185,10 @@ import Testing
   /// nothing is left half-written, the connection is closed, the run is recorded as canceled,
   /// and the next apply completes the rest.
   @Test func ctrlCInTheMiddleOfALongApply() async throws {
-    try writeConfig()
-    let count = 400
+    // One file per command, so the apply lasts long enough to interrupt even on a busy machine;
+    // a cancel takes effect between commands.
+    try writeConfig(options: ", batch_size: 1")
+    let count = 600
     func content(_ index: Int) -> String { String(repeating: "line \(index)\n", count: 50) }
     for index in 0..<count { try resource("remote/d\(index / 40)/f\(index)", content(index)) }
     let scratch = try TemporaryFolder("ctrl-c")

@@ -16,7 +16,10 @@ public final class TestRepository: Sendable {
   public var repository: Repository { Repository(root: root.url) }
 
   /// A one-host config whose `files` connector writes below `target`.
-  public func writeConfig(extraHosts: String = "", connectorOptions: String = "") throws {
+  /// `options` are further `files` options, e.g. `writer: shell`.
+  public func writeConfig(
+    extraHosts: String = "", connectorOptions: String = "", options: [String] = []
+  ) throws {
     try root.write(
       "infra.yaml",
       """
@@ -32,6 +35,7 @@ public final class TestRepository: Sendable {
             - name: files
               options:
                 root: \(target.path)
+      \(options.map { "          " + $0 }.joined(separator: "\n"))
       \(connectorOptions)
       """)
   }

@@ -4,8 +4,9 @@ import InfraCore
 import InfraEngine
 import InfraTransport
 
-/// Executes the `files` ops of one host: missing parent folders in one command, then each op
-/// in order, stopping at the first failure.
+/// Executes the `files` ops of one host in batches: each batch is one command that streams the
+/// batch's contents and installs every file atomically (see `FileInstaller`). Between batches
+/// it checks whether the run was stopped; within a batch the host stops at the first failure.
 struct FilesApplier {
   let settings: FilesConnector.Settings
   let host: InventoryHost
@@ -16,12 +17,11 @@ struct FilesApplier {
   }
 
   func apply(_ request: ApplyRequest) async -> ApplyResponse {
-    let planned = request.ops
     var outcomes: [OpOutcome] = []
-    var ops: [(PlannedOp, FileOp)] = []
-    for op in planned {
+    var pending: [(PlannedOp, FileOp)] = []
+    for op in request.ops {
       do {
-        ops.append((op, try op.payload.decode(as: FileOp.self)))
+        pending.append((op, try op.payload.decode(as: FileOp.self)))
       } catch {
         let outcome = OpOutcome(
           address: op.address, status: .failed("the op's payload is not a files op: \(error)"))
@@ -29,68 +29,77 @@ struct FilesApplier {
         return ApplyResponse(outcomes: [outcome])
       }
     }
-    let parents = Set(
-      ops.filter { $0.1.kind == .write }.map { FileCommands.parentFolder(of: $0.1.path) }
-    )
-    .subtracting(["/"]).sorted()
-    if request.shouldStop() { return ApplyResponse(outcomes: []) }
-    if !parents.isEmpty {
-      // Folders that cannot be made (a parent that is a file, no permission) make the ops below
-      // them fail on their own, with their own paths; every other folder is made regardless.
-      await makeFolders(parents)
-    }
-    for (planned, op) in ops {
-      if request.shouldStop() { break }
-      request.onStart(planned.address)
-      let outcome: OpOutcome
-      do {
-        try await execute(op)
-        outcome = OpOutcome(address: planned.address, status: .applied)
-      } catch {
-        outcome = OpOutcome(address: planned.address, status: .failed(message(error)))
-      }
-      request.onOutcome(outcome)
-      outcomes.append(outcome)
-      if case .failed = outcome.status { break }
+    var start = 0
+    while start < pending.count, !request.shouldStop() {
+      let batch = Array(pending[start..<min(start + settings.batchSize, pending.count)])
+      start += batch.count
+      let results = await install(batch, request: request)
+      outcomes += results
+      if results.count < batch.count || results.contains(where: \.failed) { break }
     }
     return ApplyResponse(outcomes: outcomes)
   }
 
-  /// Creates missing folders with mode 0755 (owned by the connecting user), all in one command.
-  private func makeFolders(_ folders: [String]) async {
-    var script = ShellScript()
-    script.append(raw: "umask 022")
-    script.append(ShellCommand.raw("set --").appending(words: folders))
-    script.append(raw: #"printf '%s\0' "$@" | xargs -0 -r mkdir -p --"#)
-    _ = try? await transport.run(script)
+  /// One batch, one command; returns the outcomes of the ops the host reached.
+  private func install(_ batch: [(PlannedOp, FileOp)], request: ApplyRequest) async -> [OpOutcome] {
+    var ops: [FileInstaller.Op] = []
+    var early: OpOutcome?
+    for (planned, op) in batch {
+      do {
+        ops.append(try installerOp(op))
+      } catch {
+        // A source that changed since the plan: install what comes before it, then stop.
+        early = OpOutcome(address: planned.address, status: .failed(message(error)))
+        break
+      }
+    }
+    for (planned, _) in batch.prefix(ops.count) { request.onStart(planned.address) }
+    var outcomes: [OpOutcome] = []
+    if !ops.isEmpty {
+      let results: [Result<Void, FileInstaller.InstallError>?]
+      do {
+        let result = try await transport.run(
+          FileInstaller.command(settings.writer), input: FileInstaller.stream(ops), timeout: nil)
+        results = FileInstaller.outcomes(result.stdout, count: ops.count)
+        if results.allSatisfy({ $0 == nil }) && !result.succeeded {
+          let reason = result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)
+          outcomes.append(
+            OpOutcome(
+              address: batch[0].0.address,
+              status: .failed("the installer failed on \(host.name): \(reason)")))
+        }
+      } catch {
+        results = []
+        outcomes.append(OpOutcome(address: batch[0].0.address, status: .failed(message(error))))
+      }
+      for (index, result) in results.enumerated() {
+        guard let result else { break }
+        switch result {
+        case .success: outcomes.append(OpOutcome(address: batch[index].0.address, status: .applied))
+        case .failure(let error):
+          outcomes.append(
+            OpOutcome(address: batch[index].0.address, status: .failed(error.message)))
+        }
+      }
+    }
+    if let early, outcomes.count == ops.count, !outcomes.contains(where: \.failed) {
+      outcomes.append(early)
+    }
+    for outcome in outcomes { request.onOutcome(outcome) }
+    return outcomes
   }
 
-  private func execute(_ op: FileOp) async throws {
+  private func installerOp(_ op: FileOp) throws -> FileInstaller.Op {
     switch op.kind {
     case .write:
-      let content = try sourceContent(op)
-      try await transport.put(
-        content, at: op.path,
-        attributes: FileAttributes(mode: op.modeBits, owner: op.owner, group: op.group))
+      return FileInstaller.Op(
+        kind: .write, path: op.path, content: try sourceContent(op), mode: op.modeBits,
+        owner: op.owner, group: op.group)
     case .attributes:
-      var command: ShellCommand?
-      if op.owner != nil || op.group != nil {
-        let spec = (op.owner ?? "") + (op.group.map { ":\($0)" } ?? "")
-        command = ShellCommand("chown", "--", spec, op.path)
-      }
-      if let mode = op.modeBits {
-        // After chown, which clears setuid and setgid bits.
-        let chmod = ShellCommand("chmod", "--", FileMode.format(mode), op.path)
-        command = command.map { $0.and(chmod) } ?? chmod
-      }
-      if let command { try await run(command) }
+      return FileInstaller.Op(
+        kind: .attributes, path: op.path, mode: op.modeBits, owner: op.owner, group: op.group)
     case .remove:
-      let path = shellQuote(op.path)
-      try await run(
-        ShellCommand(
-          "sh", "-c",
-          "if [ -d \(path) ] && [ ! -L \(path) ]; then echo 'it is a folder, not a file' >&2; exit 1; fi; rm -f -- \(path)"
-        ))
+      return FileInstaller.Op(kind: .remove, path: op.path)
     }
   }
 
@@ -110,15 +119,14 @@ struct FilesApplier {
     return data
   }
 
-  private func run(_ command: ShellCommand) async throws {
-    let result = try await transport.run(command)
-    guard result.succeeded else {
-      throw Failed(message: result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))
-    }
-  }
-
   private func message(_ error: any Error) -> String {
     if let failed = error as? Failed { return failed.message }
     return String(describing: error)
+  }
+}
+
+extension OpOutcome {
+  var failed: Bool {
+    if case .failed = status { true } else { false }
   }
 }

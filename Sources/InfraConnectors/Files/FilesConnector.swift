@@ -17,7 +17,13 @@ public struct FilesConnectorType: ConnectorType {
       options: [
         OptionSpec(
           "root", .string, default: .string("/"),
-          "folder on every host that resource paths are relative to (an absolute path)")
+          "folder on every host that resource paths are relative to (an absolute path)"),
+        OptionSpec(
+          "batch_size", .integer, default: .int(1000),
+          "most files written per command; smaller batches stop sooner on Ctrl-C"),
+        OptionSpec(
+          "writer", .string, default: .string("auto"),
+          "'auto' (perl on the host when it has it, else the shell) or 'shell'"),
       ])
   }
 
@@ -32,10 +38,25 @@ public struct FilesConnectorType: ConnectorType {
         at: rootOption?.location ?? context.config.location, hint: "e.g. `root: /srv/app`")
     }
     while root.count > 1, root.hasSuffix("/") { root.removeLast() }
+    let batchOption = context.options["batch_size"]
+    let batchSize = batchOption?.value.intValue ?? 1000
+    guard batchSize >= 1 else {
+      throw Diagnostic.error(
+        "option 'batch_size' of connector '\(context.name)' must be at least 1",
+        at: batchOption?.location ?? context.config.location)
+    }
+    let writerOption = context.options["writer"]
+    guard let writer = FileInstaller.Writer(rawValue: writerOption?.value.stringValue ?? "auto")
+    else {
+      throw Diagnostic.error(
+        "option 'writer' of connector '\(context.name)' must be 'auto' or 'shell'",
+        at: writerOption?.location ?? context.config.location)
+    }
     return FilesConnector(
       settings: FilesConnector.Settings(
         prefix: context.prefix, name: context.name, root: root, hosts: context.hosts,
-        inventory: context.inventory, repository: context.repository))
+        inventory: context.inventory, repository: context.repository, batchSize: batchSize,
+        writer: writer))
   }
 }
 
@@ -47,6 +68,11 @@ struct FilesConnector: Connector {
     var hosts: [InventoryHost]
     var inventory: Inventory
     var repository: Repository
+    /// The most ops sent to a host in one command.
+    var batchSize = 1000
+    var writer = FileInstaller.Writer.auto
+    /// Contents read while loading, for planning.
+    var cache = ContentCache()
 
     /// `relative` (below a host or group folder) as an absolute path on the host.
     func hostPath(_ relative: String) -> String {

@@ -220,6 +220,7 @@ struct FilesLoader {
   private func hash(_ file: ResourceFile, diagnostics: inout [Diagnostic]) -> Content? {
     do {
       let data = try Data(contentsOf: file.url)
+      settings.cache.store(data, for: file.path)
       return Content(
         sha256: SHA256.hash(data: data).hexString, size: data.count,
         isText: textContent(data) != nil)

@@ -10,13 +10,25 @@ struct FilesPlanner {
   let transport: any Transport
 
   func plan(_ items: [PlanItem]) async throws -> PlanResponse {
+    let decoded = try items.map { item in
+      (
+        address: item.resource.address,
+        desired: try item.resource.desired.decode(as: DesiredFile.self),
+        live: item.live.exists ? try item.live.state.decode(as: LiveFile.self) : nil
+      )
+    }
+    // The live content every diff needs, fetched in one command.
+    let needed = decoded.compactMap {
+      needsLiveContent($0.desired, $0.live) ? $0.desired.path : nil
+    }
+    let fetched = try await LiveContentFetcher.fetch(
+      needed, through: transport, writer: settings.writer)
     var response = PlanResponse()
-    for item in items {
-      let desired = try item.resource.desired.decode(as: DesiredFile.self)
-      let live: LiveFile? = item.live.exists ? try item.live.state.decode(as: LiveFile.self) : nil
-      let address = item.resource.address
+    for (address, desired, live) in decoded {
       do {
-        if let op = try await plan(desired, live: live, address: address) {
+        if let op = try plan(
+          desired, live: live, liveContent: fetched[desired.path], address: address)
+        {
           response.ops.append(op)
         }
       } catch let problem as Problem {
@@ -26,13 +38,25 @@ struct FilesPlanner {
     return response
   }
 
+  /// Whether the plan shows a diff that needs the file's current content: a changed text file
+  /// or a file to delete, small enough to diff.
+  private func needsLiveContent(_ desired: DesiredFile, _ live: LiveFile?) -> Bool {
+    guard let live, live.kind == .file, live.size <= FilesConnector.diffLimit else { return false }
+    switch desired.state {
+    case .absent: return true
+    case .present:
+      return desired.sha256 != live.sha256 && desired.isText == true
+        && (desired.size ?? 0) <= FilesConnector.diffLimit
+    }
+  }
+
   struct Problem: Error {
     let message: String
   }
 
-  private func plan(_ desired: DesiredFile, live: LiveFile?, address: Address) async throws
-    -> PlannedOp?
-  {
+  private func plan(
+    _ desired: DesiredFile, live: LiveFile?, liveContent: Data?, address: Address
+  ) throws -> PlannedOp? {
     let path = desired.path
     switch (desired.state, live?.kind) {
     case (.absent, nil):
@@ -41,7 +65,7 @@ struct FilesPlanner {
       throw Problem(
         message: "\(path) is a folder on \(host.name); `state: absent` removes files only")
     case (.absent, .some(let kind)):
-      return try await planDelete(desired, live: live!, kind: kind, address: address)
+      return planDelete(desired, live: live!, kind: kind, content: liveContent, address: address)
     case (.present, .directory):
       throw Problem(
         message:
@@ -58,7 +82,7 @@ struct FilesPlanner {
     case (.present, nil), (.present, .symlink):
       return try planCreate(desired, replacingLink: live?.kind == .symlink, address: address)
     case (.present, .file):
-      return try await planUpdate(desired, live: live!, address: address)
+      return try planUpdate(desired, live: live!, liveContent: liveContent, address: address)
     }
   }
 
@@ -86,16 +110,15 @@ struct FilesPlanner {
       payload: try JSONValue(encoding: op))
   }
 
-  private func planUpdate(_ desired: DesiredFile, live: LiveFile, address: Address) async throws
-    -> PlannedOp?
-  {
+  private func planUpdate(
+    _ desired: DesiredFile, live: LiveFile, liveContent: Data?, address: Address
+  ) throws -> PlannedOp? {
     var parts: [String] = []
     var details: [String] = []
     var diff: String?
     let contentChanged = desired.sha256 != live.sha256
     if contentChanged {
       let content = try desiredContent(desired)
-      let liveContent = try await liveContentIfSmall(desired.path, size: live.size)
       if let new = textContent(content), let old = liveContent.flatMap(textContent) {
         diff = UnifiedDiff.make(
           from: old, to: new, oldName: "\(host.name):\(desired.path)",
@@ -137,15 +160,13 @@ struct FilesPlanner {
   }
 
   private func planDelete(
-    _ desired: DesiredFile, live: LiveFile, kind: LiveFile.Kind, address: Address
-  ) async throws -> PlannedOp {
+    _ desired: DesiredFile, live: LiveFile, kind: LiveFile.Kind, content: Data?, address: Address
+  ) -> PlannedOp {
     let what = kind == .symlink ? "the symbolic link \(desired.path)" : desired.path
     var details: [String] = []
     var diff: String?
     if kind == .file {
-      if let content = try await liveContentIfSmall(desired.path, size: live.size),
-        let text = textContent(content)
-      {
+      if let content, let text = textContent(content) {
         diff = UnifiedDiff.make(
           from: text, to: "", oldName: "\(host.name):\(desired.path)", newName: "/dev/null")
       } else {
@@ -157,24 +178,20 @@ struct FilesPlanner {
     return PlannedOp(
       address: address, action: .delete,
       message: "delete \(what): declared absent in \(desired.declaredIn ?? "the repository")",
-      details: details, diff: diff, payload: try JSONValue(encoding: op))
+      details: details, diff: diff, payload: (try? JSONValue(encoding: op)) ?? .null)
   }
 
   // MARK: helpers
 
   private func desiredContent(_ desired: DesiredFile) throws -> Data {
     guard let source = desired.source else { return Data() }
+    if let cached = settings.cache.content(of: source) { return cached }
     let url = settings.repository.root.appending(path: source)
     do {
       return try Data(contentsOf: url)
     } catch {
       throw Problem(message: "cannot read \(source): \(error.localizedDescription)")
     }
-  }
-
-  private func liveContentIfSmall(_ path: String, size: Int) async throws -> Data? {
-    guard size <= FilesConnector.diffLimit else { return nil }
-    return try await transport.get(path)
   }
 
   private func textDiff(old: String, new: Data, oldName: String, newName: String) -> String? {

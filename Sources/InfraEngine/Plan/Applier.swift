@@ -62,17 +62,20 @@ public struct Applier: Sendable {
   /// Once stopped, no further op is started; ops already running finish.
   public var stop: StopSignal
   /// Called when a host's ops are done, with their outcomes.
+  /// Counts each connector's round trips on each host, when given.
+  public var roundTrips: RoundTripCounter?
   public var hostFinished: (@Sendable (String, [ChangeOutcome]) -> Void)?
 
   public init(
     workspace: Workspace, connections: HostConnections, events: RunEventHandler? = nil,
-    stop: StopSignal = StopSignal(),
+    stop: StopSignal = StopSignal(), roundTrips: RoundTripCounter? = nil,
     hostFinished: (@Sendable (String, [ChangeOutcome]) -> Void)? = nil
   ) {
     self.workspace = workspace
     self.connections = connections
     self.events = events
     self.stop = stop
+    self.roundTrips = roundTrips
     self.hostFinished = hostFinished
   }
 
@@ -167,7 +170,8 @@ public struct Applier: Sendable {
     let events = events
     let stop = stop
     let request = ApplyRequest(
-      host: host, transport: instance.transport(transport, for: host), ops: batch.map(\.op),
+      host: host, transport: instance.transport(transport, for: host, counter: roundTrips),
+      ops: batch.map(\.op),
       shouldStop: { stop.isStopped },
       onStart: { address in
         if let change = byAddress[address] { events?(.opStart(change)) }

@@ -26,16 +26,20 @@ public struct Planner: Sendable {
   /// Once stopped, no further host or connector is started; what runs finishes.
   public var stop: StopSignal
   /// Called when a host's share of the plan is complete, with that share.
+  /// Counts each connector's round trips on each host, when given.
+  public var roundTrips: RoundTripCounter?
   public var hostFinished: (@Sendable (String, Plan) -> Void)?
 
   public init(
     workspace: Workspace, connections: HostConnections, events: RunEventHandler? = nil,
-    stop: StopSignal = StopSignal(), hostFinished: (@Sendable (String, Plan) -> Void)? = nil
+    stop: StopSignal = StopSignal(), roundTrips: RoundTripCounter? = nil,
+    hostFinished: (@Sendable (String, Plan) -> Void)? = nil
   ) {
     self.workspace = workspace
     self.connections = connections
     self.events = events
     self.stop = stop
+    self.roundTrips = roundTrips
     self.hostFinished = hostFinished
   }
 
@@ -101,12 +105,28 @@ public struct Planner: Sendable {
         Failure(kind: .unreachable, host: host.name, message: reason, resources: count))
       return result
     }
-    for item in work {
-      if stop.isStopped {
-        result.skipped += item.resources.map { ref($0, item.instance) }
-      } else {
-        await plan(item, on: host, transport: transport, into: &result)
+    // Connectors of one host read and plan at the same time; results keep config order.
+    let shares = await withTaskGroup(of: (Int, Plan).self) { group in
+      for (index, item) in work.enumerated() {
+        group.addTask {
+          var share = Plan()
+          if stop.isStopped {
+            share.skipped = item.resources.map { ref($0, item.instance) }
+          } else {
+            await plan(item, on: host, transport: transport, into: &share)
+          }
+          return (index, share)
+        }
       }
+      var shares: [(Int, Plan)] = []
+      for await share in group { shares.append(share) }
+      return shares.sorted { $0.0 < $1.0 }.map(\.1)
+    }
+    for share in shares {
+      result.changes += share.changes
+      result.unchanged += share.unchanged
+      result.failures += share.failures
+      result.skipped += share.skipped
     }
     return result
   }
@@ -119,7 +139,7 @@ public struct Planner: Sendable {
     _ work: HostWork, on host: InventoryHost, transport: any Transport, into result: inout Plan
   ) async {
     let instance = work.instance
-    let transport = instance.transport(transport, for: host)
+    let transport = instance.transport(transport, for: host, counter: roundTrips)
     let clock = ContinuousClock()
     let start = clock.now
     defer {

@@ -73,6 +73,7 @@ public final class Run: Sendable {
   /// The run's artifacts folder writer, when the request asked for one.
   public let artifacts: RunArtifacts?
   private let stop = StopSignal()
+  private let roundTrips = RoundTripCounter()
   private let onEvent: (@Sendable (RunEventRecord) -> Void)?
   private let onStatus: (@Sendable (RunStatus) -> Void)?
   private let state = Mutex(State())
@@ -137,6 +138,7 @@ public final class Run: Sendable {
     let connections = HostConnections(provider: request.transports)
     let planner = Planner(
       workspace: workspace, connections: connections, events: { self.emit($0) }, stop: stop,
+      roundTrips: roundTrips,
       hostFinished: { host, share in
         // A host is done after planning in a plan, or in an apply when it has nothing to do.
         if self.request.kind == .plan || share.changes.isEmpty {
@@ -170,6 +172,7 @@ public final class Run: Sendable {
       } else if !stop.isStopped {
         applied = await Applier(
           workspace: workspace, connections: connections, events: { self.emit($0) }, stop: stop,
+          roundTrips: roundTrips,
           hostFinished: { host, outcomes in
             self.hostDone(self.stats(host, plan, outcomes: outcomes))
           }
@@ -247,6 +250,7 @@ public final class Run: Sendable {
       stats.skipped += changes - mine.count
     }
     stats.ok = stats.changed + stats.unchanged
+    stats.roundTrips = roundTrips.counts(for: host)
     return stats
   }
 

@@ -52,6 +52,8 @@ public struct HostStats: Hashable, Sendable, Codable {
   public var unchanged = 0
   /// Ops not attempted: after a failure on the same host, or after a cancel.
   public var skipped = 0
+  /// Transport calls (`run`, `put`, `get`) by connector (`prefix/name`).
+  public var roundTrips: [String: Int] = [:]
 
   public init(host: String) {
     self.host = host
@@ -61,6 +63,7 @@ public struct HostStats: Hashable, Sendable, Codable {
     .object([
       "ok": .int(ok), "changed": .int(changed), "failed": .int(failed),
       "unreachable": .int(unreachable), "unchanged": .int(unchanged), "skipped": .int(skipped),
+      "round_trips": .object(roundTrips.mapValues(JSONValue.int)),
     ])
   }
 }

@@ -34,8 +34,11 @@ public struct ConnectorInstance: Sendable, Identifiable {
   public var id: String { "\(prefix)/\(name)" }
 
   /// The host's connection as this connector must use it: with the connector's own `sudo:`
-  /// when it sets one, otherwise the host's.
-  public func transport(_ connection: any Transport, for host: InventoryHost) -> any Transport {
-    connection.escalated(config.escalation ?? host.escalation)
+  /// when it sets one, otherwise the host's; its calls counted when a counter is given.
+  public func transport(
+    _ connection: any Transport, for host: InventoryHost, counter: RoundTripCounter? = nil
+  ) -> any Transport {
+    let transport = connection.escalated(config.escalation ?? host.escalation)
+    return counter?.counting(transport, host: host.name, connectorID: id) ?? transport
   }
 }

@@ -1,0 +1,210 @@
+import Foundation
+import InfraTransport
+
+/// Installs many files on a host in one command: their contents stream over the connection
+/// the transport already has, and each file is written atomically (a private temporary file in
+/// its folder, owner and mode, then a rename), all in one process on the host.
+///
+/// The stream is a sequence of ops, each a header line then raw bytes:
+///
+///     <kind> <size> <mode> <owner> <group> <path length>\n<path bytes><size content bytes>
+///
+/// `kind` is `W` (write the content), `A` (set mode and owner only) or `R` (remove); `mode`,
+/// `owner` and `group` are `-` when not set. Paths travel as raw bytes, so any name arrives
+/// unchanged. The host answers each op with `ok` or `fail <reason>`, NUL-terminated, and stops at
+/// the first failure.
+///
+/// The installer is a Perl program (no process per file), since perl is on nearly every server
+/// (Essential on Debian and Ubuntu); where there is none, a POSIX shell loop speaks the same
+/// protocol, a few processes per file slower.
+enum FileInstaller {
+  enum Writer: String, Sendable {
+    /// Perl when the host has it, the shell otherwise.
+    case auto
+    /// Always the shell loop.
+    case shell
+  }
+
+  struct Op {
+    enum Kind: String {
+      case write = "W"
+      case attributes = "A"
+      case remove = "R"
+    }
+
+    var kind: Kind
+    var path: String
+    var content: Data = Data()
+    var mode: UInt32?
+    var owner: String?
+    var group: String?
+  }
+
+  /// The bytes to send for `ops`.
+  static func stream(_ ops: [Op]) -> Data {
+    var data = Data()
+    for op in ops {
+      let path = Data(op.path.utf8)
+      let mode = op.mode.map(FileMode.format) ?? "-"
+      let header =
+        "\(op.kind.rawValue) \(op.content.count) \(mode) \(field(op.owner)) \(field(op.group)) \(path.count)\n"
+      data.append(Data(header.utf8))
+      data.append(path)
+      data.append(op.content)
+    }
+    return data
+  }
+
+  /// Owner and group names cannot hold spaces; an empty one means "not set".
+  private static func field(_ value: String?) -> String {
+    guard let value, !value.isEmpty else { return "-" }
+    return value
+  }
+
+  /// The command that installs a stream: Perl when allowed and present, else the shell loop.
+  static func command(_ writer: Writer) -> ShellCommand {
+    let dispatch = """
+      if [ "$2" != shell ] && command -v perl >/dev/null 2>&1; then exec perl -e "$1"; fi
+      \(shellLoop)
+      """
+    return ShellCommand("sh", "-c", dispatch, "sh", perlProgram, writer.rawValue)
+  }
+
+  /// How each op of a stream ended: `nil` for ops the host did not reach (after a failure).
+  static func outcomes(_ output: Data, count: Int) -> [Result<Void, InstallError>?] {
+    var results: [Result<Void, InstallError>?] = Array(repeating: nil, count: count)
+    let records = output.split(separator: 0, omittingEmptySubsequences: true)
+    for (index, record) in records.prefix(count).enumerated() {
+      let text = String(decoding: record, as: UTF8.self)
+      results[index] =
+        text == "ok" ? .success(()) : .failure(InstallError(message: String(text.dropFirst(5))))
+    }
+    return results
+  }
+
+  struct InstallError: Error, Equatable {
+    let message: String
+  }
+
+  // MARK: the programs
+
+  static let perlProgram = #"""
+    use strict; use warnings; use Fcntl;
+    binmode STDIN; binmode STDOUT; $| = 1; umask 022;
+    sub fail { my ($path, $what) = @_; die "$path: $what: $!\n" }
+    sub make_folder {
+      my $d = shift; return if -d $d;
+      die "$d: it is a file where a folder should be\n" if -e $d || -l $d;
+      my ($parent) = $d =~ m{^(.*)/[^/]*\z}s; make_folder($parent eq '' ? '/' : $parent);
+      mkdir($d, 0755) or -d $d or fail($d, "cannot create the folder");
+    }
+    sub id_of {
+      my ($name, $user) = @_; return -1 if $name eq '-'; return $name if $name =~ /^\d+$/;
+      my $id = $user ? getpwnam($name) : getgrnam($name);
+      die "there is no " . ($user ? "user" : "group") . " '$name'\n" unless defined $id; $id;
+    }
+    sub attributes {
+      my ($path, $mode, $owner, $group) = @_;
+      my ($uid, $gid) = (id_of($owner, 1), id_of($group, 0));
+      if ($uid != -1 || $gid != -1) { chown($uid, $gid, $path) or fail($path, "cannot set its owner to $owner:$group") }
+      if ($mode ne '-') { chmod(oct($mode), $path) or fail($path, "cannot set its mode") }
+    }
+    sub take {
+      my $n = shift; my $data = '';
+      while ($n > 0) {
+        my $got = read(STDIN, my $chunk, $n > 1048576 ? 1048576 : $n);
+        die "the stream ended early\n" unless $got; $data .= $chunk; $n -= $got;
+      }
+      $data;
+    }
+    sub write_file {
+      my ($path, $size, $mode, $owner, $group) = @_;
+      my ($dir) = $path =~ m{^(.*)/[^/]+\z}s; $dir = '/' if !defined $dir || $dir eq '';
+      make_folder($dir);
+      my ($tmp, $fh);
+      for (1 .. 100) {
+        $tmp = ($dir eq '/' ? '' : $dir) . sprintf('/.infra-%06d', int(rand(1000000)));
+        last if sysopen($fh, $tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
+        $fh = undef; fail($dir, "cannot create a temporary file in it") unless $!{EEXIST};
+      }
+      my $ok = eval {
+        binmode $fh; my $left = $size;
+        while ($left > 0) {
+          my $got = read(STDIN, my $chunk, $left > 1048576 ? 1048576 : $left);
+          die "the stream ended early\n" unless $got;
+          print {$fh} $chunk or fail($path, "cannot write it"); $left -= $got;
+        }
+        close($fh) or fail($path, "cannot write it");
+        attributes($tmp, $mode eq '-' ? '0644' : $mode, $owner, $group);
+        rename($tmp, $path) or fail($path, "cannot replace it"); 1;
+      };
+      if (!$ok) { my $error = $@; unlink $tmp; die $error }
+    }
+    while (defined(my $header = <STDIN>)) {
+      chomp $header;
+      my ($kind, $size, $mode, $owner, $group, $length) = split / /, $header;
+      my $ok = eval {
+        my $path = take($length);
+        if ($kind eq 'W') { write_file($path, $size, $mode, $owner, $group) }
+        elsif ($kind eq 'A') { attributes($path, $mode, $owner, $group) }
+        elsif ($kind eq 'R') {
+          die "$path: it is a folder, not a file\n" if -d $path && !-l $path;
+          unlink($path) or $!{ENOENT} or fail($path, "cannot remove it");
+        }
+        else { die "unknown op '$kind'\n" }
+        1;
+      };
+      if ($ok) { print "ok\0" } else { my $error = $@; chomp $error; print "fail $error\0"; exit 0 }
+    }
+    """#
+
+  /// The same protocol in POSIX shell, for hosts without perl.
+  static let shellLoop = #"""
+    umask 022
+    n=0
+    fail() { printf 'fail %s\0' "$1"; exit 0; }
+    # Sets owner and group (when given) and mode $2 (when not empty) on $1; on failure
+    # returns 1 with the reason in $e.
+    attributes() {
+      o=${owner#-}; g=${group#-}
+      if [ -n "$o$g" ]; then
+        e=$(chown -- "$o${g:+:$g}" "$1" 2>&1) || { e="$p: cannot set its owner to $owner:$group: $e"; return 1; }
+      fi
+      if [ -n "$2" ]; then
+        e=$(chmod -- "$2" "$1" 2>&1) || { e="$p: cannot set its mode: $e"; return 1; }
+      fi
+    }
+    while IFS=' ' read -r kind size mode owner group length; do
+      p=$(head -c "$length"; printf x); p=${p%x}
+      case $kind in
+        W)
+          d=${p%/*}; [ -n "$d" ] || d=/
+          if [ ! -d "$d" ]; then
+            for f in "$d" "${d%/*}"; do
+              if [ -e "$f" ] && [ ! -d "$f" ]; then fail "$f: it is a file where a folder should be"; fi
+            done
+            e=$(mkdir -p -- "$d" 2>&1) || fail "$d: cannot create the folder: $e"
+          fi
+          n=$((n + 1)); t="${d%/}/.infra-$$-$n"
+          if ! e=$( (umask 077; set -C; head -c "$size" > "$t") 2>&1); then
+            rm -f -- "$t"; fail "$d: cannot create a temporary file in it: $e"
+          fi
+          [ "$(wc -c < "$t")" -eq "$size" ] || { rm -f -- "$t"; fail "the stream ended early"; }
+          m=$mode; [ "$m" != - ] || m=0644
+          attributes "$t" "$m" || { rm -f -- "$t"; fail "$e"; }
+          e=$(mv -f -- "$t" "$p" 2>&1) || { rm -f -- "$t"; fail "$p: cannot replace it: $e"; }
+          ;;
+        A)
+          m=$mode; [ "$m" != - ] || m=
+          attributes "$p" "$m" || fail "$e"
+          ;;
+        R)
+          if [ -d "$p" ] && [ ! -L "$p" ]; then fail "$p: it is a folder, not a file"; fi
+          e=$(rm -f -- "$p" 2>&1) || fail "$p: cannot remove it: $e"
+          ;;
+        *) fail "unknown op '$kind'" ;;
+      esac
+      printf 'ok\0'
+    done
+    """#
+}
