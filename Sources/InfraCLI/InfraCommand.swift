@@ -18,4 +18,27 @@ public struct InfraCommand: AsyncParsableCommand {
     ])
 
   public init() {}
+
+  /// The arguments with global options written before the subcommand (`infra -C dir plan`,
+  /// as with git) moved after it, where the subcommand's parser expects them.
+  public static func normalize(_ arguments: [String]) -> [String] {
+    var leading: [String] = []
+    var index = 0
+    while index < arguments.count {
+      let argument = arguments[index]
+      if ["-C", "--repo"].contains(argument), index + 1 < arguments.count {
+        leading += [argument, arguments[index + 1]]
+        index += 2
+      } else if argument.hasPrefix("--repo=")
+        || ["-v", "--verbose", "--color", "--no-color"].contains(argument)
+      {
+        leading.append(argument)
+        index += 1
+      } else {
+        break
+      }
+    }
+    guard !leading.isEmpty, index < arguments.count else { return arguments }
+    return [arguments[index]] + leading + arguments[(index + 1)...]
+  }
 }

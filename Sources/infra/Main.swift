@@ -4,6 +4,6 @@ import InfraCLI
 @main
 enum Main {
   static func main() async {
-    await InfraCommand.main(nil)
+    await InfraCommand.main(InfraCommand.normalize(Array(CommandLine.arguments.dropFirst())))
   }
 }

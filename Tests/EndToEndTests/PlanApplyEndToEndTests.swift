@@ -189,7 +189,7 @@ import Testing
     #expect(fromSubfolder.code == 0, "\(fromSubfolder)")
     #expect(repo.target.files() == ["b/two"])
     let byAddress = try Infra.run(
-      ["plan", "-C", root.path, "test/files/local/a/one"], in: URL(fileURLWithPath: "/"))
+      ["-C", root.path, "plan", "test/files/local/a/one"], in: URL(fileURLWithPath: "/"))
     #expect(
       byAddress.stdout.contains("Plan: 1 to create, 0 to update, 0 to delete, 0 unchanged."),
       "\(byAddress)")

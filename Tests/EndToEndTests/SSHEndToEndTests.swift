@@ -97,6 +97,23 @@ import Testing
     try await closedLogins()
   }
 
+  /// Rewriting a file keeps its owner and group; when the connecting user may not, the apply
+  /// says so in the words of what the repository asked for.
+  @Test func ownershipThatCannotBeKeptIsExplained() throws {
+    try writeConfig()
+    try resource("remote/etc/motd", "new\n")
+    try target.write("etc/motd", "old\n")
+    try SSHServer.giveAway(target)
+    chown(target.appending("etc/motd").path, getpwnam(SSHServer.loginUser)!.pointee.pw_uid, 0)
+    let apply = try Infra.run(["apply", "--yes"], in: root)
+    #expect(apply.code == 1, "\(apply)")
+    #expect(
+      apply.stdout.contains(
+        "\(target.path)/etc/motd: rewriting it would change its owner or group (uid \(getpwnam(SSHServer.loginUser)!.pointee.pw_uid), gid 0), which the connecting user may not keep (Operation not permitted); set `owner:` and `group:` for it in .infra-attrs.yaml, or connect as root or with sudo"
+      ), "\(apply)")
+    #expect(try target.readText("etc/motd") == "old\n")
+  }
+
   @Test func aPlanOf200FilesHandshakesOnce() async throws {
     try writeConfig()
     for index in 0..<200 {

@@ -132,3 +132,19 @@ import Testing
     #expect(!pattern.matches(Address(prefix: "demo", segments: ["files", "web1", "x"])))
   }
 }
+
+@Suite struct JSONSerializationTests {
+  /// The fast serializer writes what JSONEncoder would, and what it writes parses back.
+  @Test func serializedJSONMatchesFoundationsEncoder() throws {
+    let value = JSONValue.object([
+      "b": .array([.int(1), .double(2.5), .bool(true), .null]),
+      "a": .string("quote \" backslash \\ newline \n tab \t bell \u{07} / ünï ✓"),
+      "nested": .object(["z": .string(""), "y": .int(-3)]),
+    ])
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    let expected = String(decoding: try encoder.encode(value), as: UTF8.self)
+    #expect(value.serialized == expected)
+    #expect(try JSONDecoder().decode(JSONValue.self, from: Data(value.serialized.utf8)) == value)
+  }
+}

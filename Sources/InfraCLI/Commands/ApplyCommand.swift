@@ -44,7 +44,7 @@ struct ApplyCommand: AsyncParsableCommand {
       approve: { plan, progress in
         progress.stop()
         defer { progress.start() }
-        console.out(PlanRenderer(style: style).render(plan))
+        console.stream { PlanRenderer(style: style).render(plan, to: $0) }
         planShown.store(true, ordering: .relaxed)
         if !yes {
           let answer = console.ask(
@@ -58,7 +58,7 @@ struct ApplyCommand: AsyncParsableCommand {
         return true
       })
     if !planShown.load(ordering: .relaxed) {
-      console.out(PlanRenderer(style: style).render(result.plan))
+      console.stream { PlanRenderer(style: style).render(result.plan, to: $0) }
     }
     if let applied = result.apply {
       console.out("\n" + renderer.render(applied, status: result.status))

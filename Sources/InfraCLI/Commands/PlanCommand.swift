@@ -30,9 +30,11 @@ struct PlanCommand: AsyncParsableCommand {
     let workspace = try await session.loadWorkspace()
     let result = try await session.execute(.plan, workspace, options: options)
     if json {
-      session.console.out(String(decoding: try PlanDocument(result.plan).encoded(), as: UTF8.self))
+      session.console.stream { PlanDocument(result.plan).write(to: $0) }
     } else {
-      session.console.out(PlanRenderer(style: session.console.styler).render(result.plan))
+      session.console.stream {
+        PlanRenderer(style: session.console.styler).render(result.plan, to: $0)
+      }
       session.console.out(RunRenderer(style: session.console.styler).stopped(result))
     }
     try session.finish(result, changesExitCode: detailedExitcode)

@@ -12,19 +12,24 @@ public struct PlanRenderer: Sendable {
 
   public func render(_ plan: Plan) -> String {
     var text = ""
+    render(plan) { text += $0 }
+    return text
+  }
+
+  /// Renders `plan` change by change into `sink`, so a large plan is never one string.
+  public func render(_ plan: Plan, to sink: (String) -> Void) {
     if plan.hasChanges {
-      text += style("infra will make these changes:", .bold) + "\n\n"
+      sink(style("infra will make these changes:", .bold) + "\n\n")
       for change in plan.changes {
-        text += render(change) + "\n"
+        sink(render(change) + "\n")
       }
     } else if !plan.hasFailures {
-      text += style("No changes:", .bold, .green) + " the hosts match the repository.\n\n"
+      sink(style("No changes:", .bold, .green) + " the hosts match the repository.\n\n")
     }
     if plan.hasFailures {
-      text += renderFailures(plan.failures, heading: "Could not plan:") + "\n"
+      sink(renderFailures(plan.failures, heading: "Could not plan:") + "\n")
     }
-    text += summaryLine(plan.summary) + "\n"
-    return text
+    sink(summaryLine(plan.summary) + "\n")
   }
 
   public func render(_ change: Change) -> String {
@@ -82,7 +87,8 @@ public struct PlanRenderer: Sendable {
 extension String {
   /// Like `visible`, but keeps tabs: diff lines legitimately contain them.
   var visibleExceptTabs: String {
-    split(separator: "\t", omittingEmptySubsequences: false).map { String($0).visible }
+    if utf8.allSatisfy({ ($0 >= 0x20 && $0 != 0x7F) || $0 == 0x09 }) { return self }
+    return split(separator: "\t", omittingEmptySubsequences: false).map { String($0).visible }
       .joined(separator: "\t")
   }
 }

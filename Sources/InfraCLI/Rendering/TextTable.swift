@@ -31,6 +31,8 @@ extension String {
   /// Control characters made visible (`\n`, `\t`, `\u{1B}`), so a file name cannot break a line
   /// of a plan or inject terminal escapes.
   var visible: String {
+    // Nearly every line has no control character: leave it as it is.
+    if utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7F }) { return self }
     var result = ""
     for scalar in unicodeScalars {
       switch scalar {

@@ -77,6 +77,20 @@ public final class Console: Sendable {
     }
   }
 
+  /// Writes what `produce` hands its sink as results for people, in chunks of about 64 KiB:
+  /// large outputs are never built as one string.
+  public func stream(_ produce: (_ sink: (String) -> Void) -> Void) {
+    var buffer = ""
+    produce { piece in
+      buffer += piece
+      if buffer.utf8.count >= 1 << 16 {
+        out(buffer)
+        buffer = ""
+      }
+    }
+    out(buffer)
+  }
+
   /// Writes diagnostics and messages to standard error.
   public func error(_ text: String) {
     guard !text.isEmpty else { return }

@@ -2,8 +2,8 @@ import Foundation
 import InfraCore
 
 /// What a resource file of the `files` connector asks for on one host.
-struct DesiredFile: Codable, Hashable, Sendable {
-  enum State: String, Codable, Sendable {
+struct DesiredFile: Hashable, Sendable {
+  enum State: String, Sendable {
     case present
     case absent
   }
@@ -26,8 +26,8 @@ struct DesiredFile: Codable, Hashable, Sendable {
 }
 
 /// What a path is on the host right now, as the read script reported it.
-struct LiveFile: Codable, Hashable, Sendable {
-  enum Kind: String, Codable, Sendable {
+struct LiveFile: Hashable, Sendable {
+  enum Kind: String, Sendable {
     case file
     case directory
     case symlink
@@ -53,8 +53,8 @@ struct LiveFile: Codable, Hashable, Sendable {
 }
 
 /// The payload of one op, kept in plans and executed by `apply`.
-struct FileOp: Codable, Hashable, Sendable {
-  enum Kind: String, Codable, Sendable {
+struct FileOp: Hashable, Sendable {
+  enum Kind: String, Sendable {
     /// Write content (from `source`, checked against `sha256`) with mode and owner.
     case write
     /// Change mode and/or owner of the existing file, leaving its content alone.
@@ -71,10 +71,13 @@ struct FileOp: Codable, Hashable, Sendable {
   var mode: String?
   var owner: String?
   var group: String?
+  /// True when owner and group are the live file's, kept because the repository does not
+  /// set them (a rewrite by rename would otherwise change them).
+  var keepsOwnership: Bool?
 
   init(
     kind: Kind, path: String, source: String? = nil, sha256: String? = nil, mode: UInt32? = nil,
-    owner: String? = nil, group: String? = nil
+    owner: String? = nil, group: String? = nil, keepsOwnership: Bool? = nil
   ) {
     self.kind = kind
     self.path = path
@@ -83,6 +86,7 @@ struct FileOp: Codable, Hashable, Sendable {
     self.mode = mode.map(FileMode.format)
     self.owner = owner
     self.group = group
+    self.keepsOwnership = keepsOwnership
   }
 
   /// The permission bits to set, if any.
@@ -123,6 +127,9 @@ enum ByteCount {
 
 /// Text for diffs: UTF-8 without NUL bytes. Anything else is summarised as binary.
 func textContent(_ data: Data) -> String? {
-  guard !data.contains(0), let text = String(data: data, encoding: .utf8) else { return nil }
-  return text
+  let hasNUL = data.withUnsafeBytes { buffer in
+    buffer.baseAddress.map { memchr($0, 0, buffer.count) != nil } ?? false
+  }
+  guard !hasNUL else { return nil }
+  return String(validating: data, as: UTF8.self)
 }

@@ -21,7 +21,7 @@ struct FilesApplier {
     var pending: [(PlannedOp, FileOp)] = []
     for op in request.ops {
       do {
-        pending.append((op, try op.payload.decode(as: FileOp.self)))
+        pending.append((op, try FileOp(json: op.payload)))
       } catch {
         let outcome = OpOutcome(
           address: op.address, status: .failed("the op's payload is not a files op: \(error)"))
@@ -77,8 +77,8 @@ struct FilesApplier {
         switch result {
         case .success: outcomes.append(OpOutcome(address: batch[index].0.address, status: .applied))
         case .failure(let error):
-          outcomes.append(
-            OpOutcome(address: batch[index].0.address, status: .failed(error.message)))
+          let reason = explain(error.message, for: batch[index].1)
+          outcomes.append(OpOutcome(address: batch[index].0.address, status: .failed(reason)))
         }
       }
     }
@@ -117,6 +117,17 @@ struct FilesApplier {
       throw Failed(message: "\(source) changed after it was planned; run the plan again")
     }
     return data
+  }
+
+  /// A failure to keep a file's owner or group, which the repository never asked to set,
+  /// needs saying in those words.
+  private func explain(_ message: String, for op: FileOp) -> String {
+    guard op.keepsOwnership == true, message.contains("cannot set its owner") else {
+      return message
+    }
+    let cause = message.components(separatedBy: ": ").last ?? message
+    return
+      "\(op.path): rewriting it would change its owner or group (uid \(op.owner ?? "-"), gid \(op.group ?? "-")), which the connecting user may not keep (\(cause)); set `owner:` and `group:` for it in .infra-attrs.yaml, or connect as root or with sudo"
   }
 
   private func message(_ error: any Error) -> String {

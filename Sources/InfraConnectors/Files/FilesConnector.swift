@@ -90,13 +90,13 @@ struct FilesConnector: Connector {
   }
 
   func read(_ request: ReadRequest) async throws -> ReadResponse {
-    let desired = try request.resources.map { try $0.desired.decode(as: DesiredFile.self) }
+    let desired = try request.resources.map { try DesiredFile(json: $0.desired) }
     let live = try await LiveFileReader.read(desired.map(\.path), through: request.transport)
     var states: [Address: LiveState] = [:]
     for (resource, file) in zip(request.resources, desired) {
       if let found = live[file.path] {
         states[resource.address] = LiveState(
-          state: try JSONValue(encoding: found), fingerprint: found.fingerprint)
+          state: found.json, fingerprint: found.fingerprint)
       } else {
         states[resource.address] = LiveState(state: .null, fingerprint: "absent")
       }

@@ -50,16 +50,16 @@ struct FilesLoader {
         continue
       }
       let target = segments[1]
-      var tree = trees[target] ?? Tree(target: target, firstFile: file)
+      // Mutated in place: copying a tree out and back would copy its dictionary every time.
+      if trees[target] == nil { trees[target] = Tree(target: target, firstFile: file) }
       let relative = segments[2...]
       if name == AttributesFile.fileName {
         if let attributes = loadAttributes(file, into: &response) {
-          tree.attributes[relative.dropLast().joined(separator: "/")] = attributes
+          trees[target]!.attributes[relative.dropLast().joined(separator: "/")] = attributes
         }
       } else {
-        tree.files[relative.joined(separator: "/")] = file
+        trees[target]!.files[relative.joined(separator: "/")] = file
       }
-      trees[target] = tree
     }
 
     var declared: [String: [String: Declared]] = [:]
@@ -276,7 +276,7 @@ struct FilesLoader {
         resources.append(
           Resource(
             address: chosen.address, host: host.name, sources: chosen.sources,
-            desired: (try? JSONValue(encoding: chosen.desired)) ?? .null, notes: notes))
+            desired: chosen.desired.json, notes: notes))
       }
     }
     return resources
@@ -291,6 +291,13 @@ struct FilesLoader {
 extension Digest {
   /// Lower-case hex, as `sha256sum` prints it.
   var hexString: String {
-    map { String(format: "%02x", $0) }.joined()
+    let digits = Array("0123456789abcdef".utf8)
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(Self.byteCount * 2)
+    for byte in self {
+      bytes.append(digits[Int(byte >> 4)])
+      bytes.append(digits[Int(byte & 0x0F)])
+    }
+    return String(decoding: bytes, as: UTF8.self)
   }
 }

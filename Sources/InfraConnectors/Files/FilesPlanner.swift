@@ -13,8 +13,8 @@ struct FilesPlanner {
     let decoded = try items.map { item in
       (
         address: item.resource.address,
-        desired: try item.resource.desired.decode(as: DesiredFile.self),
-        live: item.live.exists ? try item.live.state.decode(as: LiveFile.self) : nil
+        desired: try DesiredFile(json: item.resource.desired),
+        live: item.live.exists ? try LiveFile(json: item.live.state) : nil
       )
     }
     // The live content every diff needs, fetched in one command.
@@ -107,7 +107,7 @@ struct FilesPlanner {
     return PlannedOp(
       address: address, action: replacingLink ? .update : .create,
       message: "\(verb): \(summary.joined(separator: ", "))", details: details, diff: diff,
-      payload: try JSONValue(encoding: op))
+      payload: op.json)
   }
 
   private func planUpdate(
@@ -147,7 +147,8 @@ struct FilesPlanner {
       op = FileOp(
         kind: .write, path: desired.path, source: desired.source, sha256: desired.sha256,
         mode: desired.mode ?? live.mode, owner: desired.owner ?? live.uid,
-        group: desired.group ?? live.gid)
+        group: desired.group ?? live.gid,
+        keepsOwnership: desired.owner == nil || desired.group == nil ? true : nil)
     } else {
       op = FileOp(
         kind: .attributes, path: desired.path, mode: modeChanged ? desired.mode : nil,
@@ -156,7 +157,7 @@ struct FilesPlanner {
     return PlannedOp(
       address: address, action: .update,
       message: "update \(desired.path): \(parts.joined(separator: ", "))", details: details,
-      diff: diff, payload: try JSONValue(encoding: op))
+      diff: diff, payload: op.json)
   }
 
   private func planDelete(
@@ -178,7 +179,7 @@ struct FilesPlanner {
     return PlannedOp(
       address: address, action: .delete,
       message: "delete \(what): declared absent in \(desired.declaredIn ?? "the repository")",
-      details: details, diff: diff, payload: (try? JSONValue(encoding: op)) ?? .null)
+      details: details, diff: diff, payload: op.json)
   }
 
   // MARK: helpers

@@ -8,7 +8,15 @@ public enum UnifiedDiff {
     guard old != new else { return nil }
     let oldLines = lines(old)
     let newLines = lines(new)
-    let edits = editScript(from: oldLines, to: newLines)
+    // A file created or emptied needs no search: every line is inserted or removed.
+    let edits: [Edit] =
+      if oldLines.isEmpty {
+        newLines.indices.map(Edit.insert)
+      } else if newLines.isEmpty {
+        oldLines.indices.map(Edit.remove)
+      } else {
+        editScript(from: oldLines, to: newLines)
+      }
     var output = "--- \(headerName(oldName))\n+++ \(headerName(newName))\n"
     for hunk in hunks(edits, context: context) {
       output += hunk.header
@@ -53,19 +61,21 @@ public enum UnifiedDiff {
   }
 
   /// Lines with their terminators kept, so a missing final newline is a difference too.
+  /// Scans the UTF-8 bytes for newlines rather than walking characters.
   static func lines(_ text: String) -> [Substring] {
     var result: [Substring] = []
-    var start = text.startIndex
+    let utf8 = text.utf8
+    var start = utf8.startIndex
     var index = start
-    while index < text.endIndex {
-      if text[index] == "\n" {
-        let end = text.index(after: index)
-        result.append(text[start..<end])
-        start = end
+    while index < utf8.endIndex {
+      let next = utf8.index(after: index)
+      if utf8[index] == 0x0A {
+        result.append(text[start..<next])
+        start = next
       }
-      index = text.index(after: index)
+      index = next
     }
-    if start < text.endIndex { result.append(text[start...]) }
+    if start < utf8.endIndex { result.append(text[start..<utf8.endIndex]) }
     return result
   }
 

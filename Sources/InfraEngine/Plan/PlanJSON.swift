@@ -99,14 +99,109 @@ public struct PlanDocument: Codable, Hashable, Sendable {
 
   /// Pretty, key-sorted JSON ending in a newline: stable enough to diff and to keep as a fixture.
   public func encoded() throws -> Data {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    var data = try encoder.encode(self)
-    data.append(0x0A)
+    var data = Data()
+    write { data.append(Data($0.utf8)) }
     return data
+  }
+
+  /// Writes the document as pretty JSON, entry by entry, so a plan of many thousand changes is
+  /// never held in memory as one document: `sink` receives it in pieces, in order.
+  public func write(to sink: (String) -> Void) {
+    func array(_ key: String, _ items: [JSONValue], last: Bool = false) {
+      sink("  \"\(key)\": ")
+      if items.isEmpty {
+        sink("[]")
+      } else {
+        sink("[\n")
+        for (index, item) in items.enumerated() {
+          sink("    " + item.pretty(indent: 2) + (index + 1 < items.count ? ",\n" : "\n"))
+        }
+        sink("  ]")
+      }
+      sink(last ? "\n" : ",\n")
+    }
+    sink("{\n")
+    array("changes", changes.map(\.json))
+    array("diagnostics", diagnostics.map(\.json))
+    array("failures", failures.map(\.json))
+    sink("  \"format_version\": \(JSONValue.string(formatVersion).serialized),\n")
+    sink("  \"summary\": " + summary.json.pretty(indent: 1) + ",\n")
+    array("unchanged", unchanged.map(\.json), last: true)
+    sink("}\n")
   }
 
   public static func decode(_ data: Data) throws -> PlanDocument {
     try JSONDecoder().decode(PlanDocument.self, from: data)
+  }
+}
+
+// Explicit JSON for each entry, in the same shape the Codable conformances read back.
+
+extension Dictionary where Key == String, Value == JSONValue {
+  fileprivate mutating func set(_ key: String, _ value: String?) {
+    if let value { self[key] = .string(value) }
+  }
+
+  fileprivate mutating func set(_ key: String, _ value: Int?) {
+    if let value { self[key] = .int(value) }
+  }
+}
+
+extension PlanDocument.ChangeEntry {
+  var json: JSONValue {
+    var object: [String: JSONValue] = [
+      "prefix": .string(prefix), "connector": .string(connector), "address": .string(address),
+      "host": .string(host), "action": .string(action.rawValue), "message": .string(message),
+      "details": .array(details.map(JSONValue.string)),
+      "sources": .array(sources.map(JSONValue.string)),
+      "notes": .array(notes.map(JSONValue.string)), "live_fingerprint": .string(liveFingerprint),
+      "payload": payload,
+    ]
+    object.set("diff", diff)
+    return .object(object)
+  }
+}
+
+extension PlanDocument.ResourceEntry {
+  var json: JSONValue {
+    .object([
+      "prefix": .string(prefix), "connector": .string(connector), "address": .string(address),
+      "host": .string(host),
+    ])
+  }
+}
+
+extension PlanDocument.FailureEntry {
+  var json: JSONValue {
+    var object: [String: JSONValue] = [
+      "kind": .string(kind.rawValue), "host": .string(host), "message": .string(message),
+      "resources": .int(resources),
+    ]
+    object.set("prefix", prefix)
+    object.set("connector", connector)
+    object.set("address", address)
+    return .object(object)
+  }
+}
+
+extension PlanDocument.DiagnosticEntry {
+  var json: JSONValue {
+    var object: [String: JSONValue] = [
+      "severity": .string(severity.rawValue), "message": .string(message),
+    ]
+    object.set("file", file)
+    object.set("line", line)
+    object.set("column", column)
+    object.set("hint", hint)
+    return .object(object)
+  }
+}
+
+extension Plan.Summary {
+  var json: JSONValue {
+    .object([
+      "create": .int(create), "update": .int(update), "delete": .int(delete),
+      "unchanged": .int(unchanged), "failed": .int(failed),
+    ])
   }
 }

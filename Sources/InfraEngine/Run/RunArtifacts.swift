@@ -78,8 +78,17 @@ public final class RunArtifacts: Sendable {
   }
 
   func write(plan: Plan) {
-    guard let data = try? PlanDocument(plan).encoded() else { return }
-    try? Self.replace(folder.appending(path: "plan.json"), with: data)
+    try? Self.replace(folder.appending(path: "plan.json")) { handle in
+      var buffer = ""
+      PlanDocument(plan).write { piece in
+        buffer += piece
+        if buffer.utf8.count >= 1 << 16 {
+          try? handle.write(contentsOf: Data(buffer.utf8))
+          buffer = ""
+        }
+      }
+      try? handle.write(contentsOf: Data(buffer.utf8))
+    }
   }
 
   // MARK: files
@@ -94,9 +103,20 @@ public final class RunArtifacts: Sendable {
 
   /// Writes a complete temporary file, then renames it over `url`.
   private static func replace(_ url: URL, with data: Data) throws {
+    try replace(url) { try $0.write(contentsOf: data) }
+  }
+
+  /// Writes a temporary file through `write`, then renames it over `url`.
+  private static func replace(_ url: URL, write: (FileHandle) throws -> Void) throws {
     let temporary = url.deletingLastPathComponent().appending(
       path: ".\(url.lastPathComponent).\(getpid()).tmp")
-    try data.write(to: temporary)
+    guard FileManager.default.createFile(atPath: temporary.path, contents: nil),
+      let handle = FileHandle(forWritingAtPath: temporary.path)
+    else {
+      throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temporary.path])
+    }
+    defer { try? handle.close() }
+    try write(handle)
     guard rename(temporary.path, url.path) == 0 else {
       try? FileManager.default.removeItem(at: temporary)
       throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])

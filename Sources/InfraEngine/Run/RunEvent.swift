@@ -141,32 +141,26 @@ public struct RunEventRecord: Sendable, Encodable {
     self.event = event
   }
 
-  enum Keys: String, CodingKey {
-    case schemaVersion = "schema_version"
-    case runID = "run_id"
-    case counter, time, event, host, address, connector, data
+  public func encode(to encoder: any Encoder) throws {
+    try json.encode(to: encoder)
   }
 
-  public func encode(to encoder: any Encoder) throws {
-    var container = encoder.container(keyedBy: Keys.self)
-    try container.encode(Self.schemaVersion, forKey: .schemaVersion)
-    try container.encode(runID, forKey: .runID)
-    try container.encode(counter, forKey: .counter)
-    try container.encode(RunEventRecord.timestamp(time), forKey: .time)
-    try container.encode(event.name, forKey: .event)
-    try container.encodeIfPresent(event.host, forKey: .host)
-    try container.encodeIfPresent(event.address?.description, forKey: .address)
-    try container.encodeIfPresent(event.connectorID, forKey: .connector)
-    try container.encode(JSONValue.object(event.data), forKey: .data)
+  /// The record as JSON: the shape `docs/schemas/events-v1.schema.json` describes.
+  public var json: JSONValue {
+    var object: [String: JSONValue] = [
+      "schema_version": .int(Self.schemaVersion), "run_id": .string(runID),
+      "counter": .int(counter), "time": .string(Self.timestamp(time)),
+      "event": .string(event.name), "data": .object(event.data),
+    ]
+    if let host = event.host { object["host"] = .string(host) }
+    if let address = event.address { object["address"] = .string(address.description) }
+    if let connector = event.connectorID { object["connector"] = .string(connector) }
+    return .object(object)
   }
 
   /// One line of JSON, newline included: what `--events` and `events.jsonl` hold.
   public func jsonLine() -> Data {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    var data = (try? encoder.encode(self)) ?? Data("{}".utf8)
-    data.append(0x0A)
-    return data
+    Data((json.serialized + "\n").utf8)
   }
 
   /// RFC 3339 UTC with milliseconds: `2026-11-21T19:45:12.345Z`.

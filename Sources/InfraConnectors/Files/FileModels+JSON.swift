@@ -1,0 +1,133 @@
+import InfraCore
+
+// Explicit conversions of the files connector's data to and from JSONValue. They run for every
+// resource several times per plan; going through Codable meant encoding JSON text and parsing it
+// again each time, which cost more than reading the files' state over SSH.
+
+/// A JSON object being read into a typed value; missing or mistyped fields are errors.
+struct JSONFields {
+  let object: [String: JSONValue]
+  let type: String
+
+  init(_ value: JSONValue, as type: String) throws {
+    guard case .object(let object) = value else { throw Malformed(type: type, field: nil) }
+    self.object = object
+    self.type = type
+  }
+
+  struct Malformed: Error, CustomStringConvertible {
+    let type: String
+    let field: String?
+    var description: String {
+      "malformed \(type)" + (field.map { " (field '\($0)')" } ?? "")
+    }
+  }
+
+  func string(_ key: String) throws -> String {
+    guard let value = object[key]?.stringValue else { throw Malformed(type: type, field: key) }
+    return value
+  }
+
+  func optionalString(_ key: String) -> String? { object[key]?.stringValue }
+
+  func int(_ key: String) throws -> Int {
+    guard let value = object[key]?.intValue else { throw Malformed(type: type, field: key) }
+    return value
+  }
+
+  func optionalInt(_ key: String) -> Int? { object[key]?.intValue }
+
+  func optionalBool(_ key: String) -> Bool? { object[key]?.boolValue }
+}
+
+extension Dictionary where Key == String, Value == JSONValue {
+  /// Sets `key` only when `value` is not nil, so absent fields stay absent.
+  fileprivate mutating func set(_ key: String, _ value: String?) {
+    if let value { self[key] = .string(value) }
+  }
+
+  fileprivate mutating func set(_ key: String, _ value: Int?) {
+    if let value { self[key] = .int(value) }
+  }
+
+  fileprivate mutating func set(_ key: String, _ value: Bool?) {
+    if let value { self[key] = .bool(value) }
+  }
+}
+
+extension DesiredFile {
+  var json: JSONValue {
+    var object: [String: JSONValue] = ["path": .string(path), "state": .string(state.rawValue)]
+    object.set("source", source)
+    object.set("sha256", sha256)
+    object.set("size", size)
+    object.set("isText", isText)
+    object.set("mode", mode.map(Int.init))
+    object.set("owner", owner)
+    object.set("group", group)
+    object.set("declaredIn", declaredIn)
+    return .object(object)
+  }
+
+  init(json: JSONValue) throws {
+    let fields = try JSONFields(json, as: "desired file")
+    guard let state = State(rawValue: try fields.string("state")) else {
+      throw JSONFields.Malformed(type: "desired file", field: "state")
+    }
+    self.init(
+      path: try fields.string("path"), state: state, source: fields.optionalString("source"),
+      sha256: fields.optionalString("sha256"), size: fields.optionalInt("size"),
+      isText: fields.optionalBool("isText"), mode: fields.optionalInt("mode").map(UInt32.init),
+      owner: fields.optionalString("owner"), group: fields.optionalString("group"),
+      declaredIn: fields.optionalString("declaredIn"))
+  }
+}
+
+extension LiveFile {
+  var json: JSONValue {
+    var object: [String: JSONValue] = [
+      "kind": .string(kind.rawValue), "mode": .int(Int(mode)), "uid": .string(uid),
+      "gid": .string(gid), "owner": .string(owner), "group": .string(group), "size": .int(size),
+    ]
+    object.set("sha256", sha256)
+    return .object(object)
+  }
+
+  init(json: JSONValue) throws {
+    let fields = try JSONFields(json, as: "live file")
+    guard let kind = Kind(rawValue: try fields.string("kind")) else {
+      throw JSONFields.Malformed(type: "live file", field: "kind")
+    }
+    self.init(
+      kind: kind, mode: UInt32(try fields.int("mode")), uid: try fields.string("uid"),
+      gid: try fields.string("gid"), owner: try fields.string("owner"),
+      group: try fields.string("group"), size: try fields.int("size"),
+      sha256: fields.optionalString("sha256"))
+  }
+}
+
+extension FileOp {
+  var json: JSONValue {
+    var object: [String: JSONValue] = ["kind": .string(kind.rawValue), "path": .string(path)]
+    object.set("source", source)
+    object.set("sha256", sha256)
+    object.set("mode", mode)
+    object.set("owner", owner)
+    object.set("group", group)
+    object.set("keepsOwnership", keepsOwnership)
+    return .object(object)
+  }
+
+  init(json: JSONValue) throws {
+    let fields = try JSONFields(json, as: "files op")
+    guard let kind = Kind(rawValue: try fields.string("kind")) else {
+      throw JSONFields.Malformed(type: "files op", field: "kind")
+    }
+    self.init(
+      kind: kind, path: try fields.string("path"), source: fields.optionalString("source"),
+      sha256: fields.optionalString("sha256"),
+      mode: fields.optionalString("mode").flatMap(FileMode.parse),
+      owner: fields.optionalString("owner"), group: fields.optionalString("group"),
+      keepsOwnership: fields.optionalBool("keepsOwnership"))
+  }
+}

@@ -1,0 +1,560 @@
+#!/usr/bin/env python3
+"""Benchmarks infra against pyinfra, Ansible and rsync on the same work over SSH.
+
+Run on purpose, not in CI:  bench/run.py [--runs N] [--slow-runs N] [--only W1,W2,W3]
+                                         [--skip pyinfra,ansible,rsync]
+
+It builds infra in release mode, installs pinned pyinfra and ansible-core from PyPI into a
+private virtual environment (bench/.venv), starts its own sshd on a free port of 127.0.0.1
+with generated keys (logging in as a dedicated user whose shell is /bin/sh), creates the
+workloads, runs each tool several times, and prints a table of medians with each tool's time
+as a ratio to infra's and each run's peak memory. The table and the raw numbers are written to
+bench/results/. Workloads:
+
+  W1  1,000 files of ~1 KiB in 50 folders on one host: first apply, no-change plan,
+      plan of 10 changed files, their apply.
+  W2  the same 1,000 files on 5 hosts, and 200 files on each of 50 hosts (host names that all
+      point at the one sshd, each with its own target folder), against 200 files on 1 host.
+  W3  10,000 files on one host: how time and peak memory grow.
+
+Every tool checks content by checksum (infra: SHA-256, pyinfra: SHA-1 facts, Ansible's copy:
+checksums, rsync: --checksum), so all of them do the same work.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import pwd
+import shlex
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+VENV = BENCH / ".venv"
+RESULTS = BENCH / "results"
+WORK = Path("/tmp/infra-bench")
+PYINFRA = "pyinfra==3.10.0"
+ANSIBLE = "ansible-core==2.19.14"
+USER = "infrabench" if os.geteuid() == 0 else pwd.getpwuid(os.geteuid()).pw_name
+
+
+def log(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+def sh(*command: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(command, check=True, **kwargs)
+
+
+# ---------------------------------------------------------------------------------------------
+# Setup: packages, user, tools, sshd
+
+
+def setup_machine() -> None:
+    missing = [pkg for tool, pkg in [("rsync", "rsync"), ("ssh", "openssh-client")]
+               if shutil.which(tool) is None]
+    if not Path("/usr/sbin/sshd").exists():
+        missing.append("openssh-server")
+    if missing:
+        log(f"installing {' '.join(missing)}")
+        sudo = [] if os.geteuid() == 0 else ["sudo"]
+        sh(*sudo, "apt-get", "update", "-qq")
+        sh(*sudo, "env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-qq",
+           *missing)
+    if os.geteuid() == 0:
+        try:
+            pwd.getpwnam(USER)
+        except KeyError:
+            sh("useradd", "--create-home", "--shell", "/bin/sh", USER)
+        sh("usermod", "--password", "*", USER)
+        Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
+
+
+def setup_tools(skip: set[str]) -> dict[str, str]:
+    wanted = [spec for name, spec in [("pyinfra", PYINFRA), ("ansible", ANSIBLE)] if name not in skip]
+    if wanted:
+        if not (VENV / "bin" / "python").exists():
+            log("creating bench/.venv")
+            sh(sys.executable, "-m", "venv", str(VENV))
+        log(f"installing {' '.join(wanted)} into bench/.venv")
+        sh(str(VENV / "bin" / "pip"), "install", "-q", *wanted)
+    log("building infra in release mode")
+    sh("swift", "build", "-c", "release", "--product", "infra", cwd=ROOT,
+       stdout=subprocess.DEVNULL)
+    versions = {"infra": subprocess.run([str(ROOT / ".build/release/infra"), "--version"],
+                                        capture_output=True, text=True).stdout.strip()}
+    if "pyinfra" not in skip:
+        versions["pyinfra"] = subprocess.run([str(VENV / "bin/pyinfra"), "--version"],
+                                             capture_output=True, text=True).stdout.strip()
+    if "ansible" not in skip:
+        versions["ansible"] = subprocess.run([str(VENV / "bin/ansible"), "--version"],
+                                             capture_output=True, text=True).stdout.splitlines()[0]
+    if "rsync" not in skip:
+        versions["rsync"] = subprocess.run(["rsync", "--version"], capture_output=True,
+                                           text=True).stdout.splitlines()[0]
+    return versions
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class SSHD:
+    """A loopback sshd with fresh keys, stopped by its pid."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        folder.mkdir(parents=True)
+        folder.chmod(0o755)
+        for key in ("host_key", "client_key"):
+            sh("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(folder / key))
+        shutil.copy(folder / "client_key.pub", folder / "authorized_keys")
+        (folder / "authorized_keys").chmod(0o644)
+        self.port = free_port()
+        (folder / "sshd_config").write_text(
+            f"Port {self.port}\nListenAddress 127.0.0.1\nHostKey {folder}/host_key\n"
+            f"PidFile none\nAuthorizedKeysFile {folder}/authorized_keys\n"
+            "PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\n"
+            f"StrictModes no\nAllowUsers {USER}\nMaxSessions 200\nMaxStartups 200\n"
+            "LogLevel ERROR\n")
+        self.process = subprocess.Popen(
+            ["/usr/sbin/sshd", "-D", "-f", str(folder / "sshd_config"), "-E",
+             str(folder / "sshd.log")])
+        for _ in range(250):
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.1).close()
+                break
+            except OSError:
+                time.sleep(0.02)
+        host_key = " ".join((folder / "host_key.pub").read_text().split()[:2])
+        self.known_hosts = folder / "known_hosts"
+        self.known_hosts.write_text(f"[127.0.0.1]:{self.port} {host_key}\n")
+        self.key = folder / "client_key"
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait()
+
+    def ssh_command(self) -> str:
+        return (f"ssh -i {self.key} -p {self.port} -o IdentitiesOnly=yes -o BatchMode=yes "
+                f"-o UserKnownHostsFile={self.known_hosts} -o StrictHostKeyChecking=yes")
+
+
+# ---------------------------------------------------------------------------------------------
+# Workloads
+
+
+def make_tree(folder: Path, files: int, folders: int) -> list[Path]:
+    """`files` files of ~1 KiB spread over `folders` folders; returns their relative paths."""
+    paths = []
+    for index in range(files):
+        relative = Path(f"dir{index % folders:02d}") / f"file{index:05d}.txt"
+        target = folder / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        line = f"file {index}: the quick brown fox jumps over the lazy dog\n"
+        target.write_text(line * (1024 // len(line)))
+        paths.append(relative)
+    return paths
+
+
+def give_away(path: Path) -> None:
+    if os.geteuid() == 0:
+        sh("chown", "-R", f"{USER}:{USER}", str(path))
+
+
+def reset(target: Path, source: Path | None) -> None:
+    """Empties `target`, or makes it a copy of `source`, owned by the SSH user."""
+    if target.exists():
+        shutil.rmtree(target)
+    if source is None:
+        target.mkdir(parents=True)
+    else:
+        shutil.copytree(source, target)
+    give_away(target)
+
+
+def change(target: Path, paths: list[Path], count: int = 10) -> list[Path]:
+    """Makes `count` files of `target` differ from the source; returns them."""
+    changed = paths[:: max(1, len(paths) // count)][:count]
+    for relative in changed:
+        (target / relative).write_text("edited by hand on the host\n")
+    give_away(target)
+    return changed
+
+
+# ---------------------------------------------------------------------------------------------
+# Tools: each returns the command for an apply and for a dry check.
+
+
+class Infra:
+    name = "infra"
+
+    def __init__(self, work: Path, sshd: SSHD, source: Path, targets: dict[str, Path],
+                 files_per_host: dict[str, Path]):
+        self.repo = work / "infra-repo"
+        if self.repo.exists():
+            shutil.rmtree(self.repo)
+        hosts = "\n".join(
+            f"  {host}:\n    connect: ssh://{USER}@127.0.0.1:{sshd.port}\n    data:\n"
+            f"      ssh_identity_file: {sshd.key}\n      ssh_known_hosts_file: {sshd.known_hosts}"
+            for host in targets)
+        (self.repo / "resources/bench/files").mkdir(parents=True)
+        (self.repo / "infra.yaml").write_text(
+            f"version: 1\nhosts:\n{hosts}\nprefixes:\n  bench:\n    connectors:\n"
+            "      - name: files\n        options: { root: / }\n")
+        for host, target in targets.items():
+            tree = self.repo / "resources/bench/files" / host / str(target).lstrip("/")
+            shutil.copytree(files_per_host[host], tree)
+        self.binary = ROOT / ".build/release/infra"
+        self.events = work / "infra-events.jsonl"
+
+    def apply(self) -> list[str]:
+        return [str(self.binary), "-C", str(self.repo), "apply", "--yes", "--events",
+                str(self.events)]
+
+    def check(self) -> list[str]:
+        return [str(self.binary), "-C", str(self.repo), "plan", "--events", str(self.events)]
+
+    def round_trips(self) -> dict[str, int]:
+        """Transport calls per host of the last run, as infra reports them."""
+        last = json.loads(self.events.read_text().splitlines()[-1])
+        return {host: sum(stats["round_trips"].values())
+                for host, stats in last["data"]["stats"].items()}
+
+
+class PyInfra:
+    def __init__(self, work: Path, sshd: SSHD, source: Path, targets: dict[str, Path],
+                 mode: str):
+        self.name = "pyinfra " + ("files.put" if mode == "put" else "files.sync")
+        self.folder = work / f"pyinfra-{mode}"
+        self.folder.mkdir(parents=True, exist_ok=True)
+        hosts = ",\n".join(
+            f"    ({host!r}, {{'ssh_hostname': '127.0.0.1', 'ssh_port': {sshd.port}, "
+            f"'ssh_user': {USER!r}, 'ssh_key': '{sshd.key}', "
+            f"'ssh_known_hosts_file': '{sshd.known_hosts}', "
+            f"'ssh_strict_host_key_checking': 'yes', 'dest': '{target}'}})"
+            for host, target in targets.items())
+        (self.folder / "inventory.py").write_text(f"hosts = [\n{hosts},\n]\n")
+        if mode == "put":
+            deploy = f"""
+import os
+from pyinfra import host
+from pyinfra.operations import files
+
+source = {str(source)!r}
+for folder, _, names in sorted(os.walk(source)):
+    relative = os.path.relpath(folder, source)
+    dest = os.path.normpath(os.path.join(host.data.dest, relative))
+    files.directory(name=f"folder {{relative}}", path=dest)
+    for name in sorted(names):
+        files.put(name=f"file {{relative}}/{{name}}", src=os.path.join(folder, name),
+                  dest=os.path.join(dest, name), mode="644")
+"""
+        else:
+            deploy = f"""
+from pyinfra import host
+from pyinfra.operations import files
+
+files.sync(name="sync", src={str(source)!r}, dest=host.data.dest)
+"""
+        (self.folder / "deploy.py").write_text(deploy)
+
+    def command(self, dry: bool) -> list[str]:
+        return [str(VENV / "bin/pyinfra"), "-y", *(["--dry"] if dry else []),
+                str(self.folder / "inventory.py"), str(self.folder / "deploy.py")]
+
+    def apply(self) -> list[str]:
+        return self.command(False)
+
+    def check(self) -> list[str]:
+        return self.command(True)
+
+
+class Ansible:
+    name = "ansible copy"
+
+    def __init__(self, work: Path, sshd: SSHD, source: Path, targets: dict[str, Path]):
+        self.folder = work / "ansible"
+        self.folder.mkdir(parents=True, exist_ok=True)
+        lines = ["[bench]"] + [
+            f"{host} ansible_host=127.0.0.1 ansible_port={sshd.port} ansible_user={USER} "
+            f"ansible_ssh_private_key_file={sshd.key} dest={target}"
+            for host, target in targets.items()]
+        lines += ["[bench:vars]", "ansible_python_interpreter=/usr/bin/python3",
+                  f"ansible_ssh_common_args='-o UserKnownHostsFile={sshd.known_hosts} "
+                  "-o StrictHostKeyChecking=yes'"]
+        (self.folder / "inventory.ini").write_text("\n".join(lines) + "\n")
+        (self.folder / "playbook.yml").write_text(
+            "- hosts: bench\n  gather_facts: false\n  tasks:\n"
+            f"    - copy: {{ src: '{source}/', dest: '{{{{ dest }}}}/', mode: '0644' }}\n")
+        self.env = {**os.environ, "ANSIBLE_PIPELINING": "1", "ANSIBLE_HOST_KEY_CHECKING": "True",
+                    "ANSIBLE_SSH_CONTROL_PATH_DIR": str(self.folder / "cp"),
+                    "ANSIBLE_LOCAL_TEMP": str(self.folder / "tmp"), "ANSIBLE_FORKS": "10"}
+
+    def command(self, dry: bool) -> list[str]:
+        return [str(VENV / "bin/ansible-playbook"), "-i", str(self.folder / "inventory.ini"),
+                *(["--check"] if dry else []), str(self.folder / "playbook.yml")]
+
+    def apply(self) -> list[str]:
+        return self.command(False)
+
+    def check(self) -> list[str]:
+        return self.command(True)
+
+
+class Rsync:
+    name = "rsync --checksum"
+
+    def __init__(self, sshd: SSHD, source: Path, targets: dict[str, Path]):
+        self.sshd = sshd
+        self.source = source
+        self.targets = targets
+
+    def command(self, dry: bool) -> list[str]:
+        # One host: rsync itself. Several: the same command per host, 10 at once, as infra's
+        # default parallelism.
+        one = ["rsync", "-a", "--checksum", *(["-n"] if dry else []), "-e",
+               self.sshd.ssh_command(), f"{self.source}/"]
+        if len(self.targets) == 1:
+            target = next(iter(self.targets.values()))
+            return one + [f"{USER}@127.0.0.1:{target}/"]
+        targets = " ".join(shlex.quote(str(t)) for t in self.targets.values())
+        script = (f"printf '%s\\n' {targets} | xargs -P 10 -I TARGET "
+                  f"{shlex.join(one)} {shlex.quote(USER)}@127.0.0.1:TARGET/")
+        return ["sh", "-c", script]
+
+    def apply(self) -> list[str]:
+        return self.command(False)
+
+    def check(self) -> list[str]:
+        return self.command(True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Measuring
+
+
+def measure(command: list[str], env: dict | None = None) -> tuple[float, int]:
+    """Wall seconds and peak resident memory (KiB) of one run of `command`."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               env=env)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
+    if process.returncode not in (0, 2):
+        raise RuntimeError(f"{command[0]} exited {process.returncode}: {stderr[-2000:]}")
+    return elapsed, usage.ru_maxrss
+
+
+def series(runs: int, prepare, command: list[str], env: dict | None = None) -> dict:
+    times, memory = [], []
+    for _ in range(runs):
+        prepare()
+        seconds, rss = measure(command, env)
+        times.append(seconds)
+        memory.append(rss)
+    return {"median": statistics.median(times), "min": min(times), "max": max(times),
+            "runs": len(times), "peak_rss_mib": max(memory) / 1024}
+
+
+# ---------------------------------------------------------------------------------------------
+# The workloads
+
+
+def run_w1(args, sshd: SSHD, work: Path, results: dict) -> None:
+    source = work / "w1-source"
+    paths = make_tree(source, 1000, 50)
+    tools = []
+    target = lambda tool: work / "targets" / tool  # noqa: E731
+    infra = Infra(work, sshd, source, {"host0": target("infra")}, {"host0": source})
+    tools.append(("infra", infra, target("infra"), None))
+    if "pyinfra" not in args.skip:
+        tools.append(("pyinfra-put", PyInfra(work, sshd, source, {"host0": target("pyinfra-put")},
+                                             "put"), target("pyinfra-put"), None))
+        tools.append(("pyinfra-sync",
+                      PyInfra(work, sshd, source, {"host0": target("pyinfra-sync")}, "sync"),
+                      target("pyinfra-sync"), None))
+    if "ansible" not in args.skip:
+        ansible = Ansible(work, sshd, source, {"host0": target("ansible")})
+        tools.append(("ansible", ansible, target("ansible"), ansible.env))
+    if "rsync" not in args.skip:
+        tools.append(("rsync", Rsync(sshd, source, {"host0": target("rsync")}), target("rsync"),
+                      None))
+
+    steps = {}
+    for key, tool, folder, env in tools:
+        runs = args.runs if key in ("infra", "rsync") else args.slow_runs
+        name = tool.name
+        log(f"W1 {name}: first apply ×{runs}")
+        steps.setdefault("first apply", {})[name] = series(
+            runs, lambda: reset(folder, None), tool.apply(), env)
+        if key == "infra":
+            results["round_trips"]["W1 first apply"] = infra.round_trips()
+        log(f"W1 {name}: no-change plan ×{runs}")
+        reset(folder, source)
+        steps.setdefault("no-change plan", {})[name] = series(runs, lambda: None, tool.check(),
+                                                              env)
+        if key == "infra":
+            results["round_trips"]["W1 no-change plan"] = infra.round_trips()
+        log(f"W1 {name}: plan of 10 changed files ×{runs}")
+        change(folder, paths)
+        steps.setdefault("plan of 10 changed", {})[name] = series(runs, lambda: None,
+                                                                  tool.check(), env)
+        if key == "infra":
+            results["round_trips"]["W1 plan of 10 changed"] = infra.round_trips()
+        log(f"W1 {name}: apply of the 10 ×{runs}")
+        steps.setdefault("apply of the 10", {})[name] = series(
+            runs, lambda: change(folder, paths), tool.apply(), env)
+        if key == "infra":
+            results["round_trips"]["W1 apply of the 10"] = infra.round_trips()
+    results["workloads"]["W1: 1,000 files, 1 host"] = steps
+
+
+def run_w2(args, sshd: SSHD, work: Path, results: dict) -> None:
+    steps: dict = {}
+    for label, hosts, count in [("1 host × 200 files", 1, 200), ("5 hosts × 1,000 files", 5, 1000),
+                                ("50 hosts × 200 files", 50, 200)]:
+        source = work / f"w2-source-{count}"
+        if not source.exists():
+            make_tree(source, count, max(1, count // 20))
+        targets = {f"host{i:02d}": work / "targets" / "w2" / f"{hosts}-{i:02d}"
+                   for i in range(hosts)}
+        infra = Infra(work, sshd, source, targets, {h: source for h in targets})
+
+        def empty() -> None:
+            for target in targets.values():
+                reset(target, None)
+
+        def full() -> None:
+            for target in targets.values():
+                reset(target, source)
+
+        log(f"W2 {label}: infra first apply ×{args.runs}")
+        steps.setdefault(f"first apply, {label}", {})["infra"] = series(args.runs, empty,
+                                                                        infra.apply())
+        log(f"W2 {label}: infra no-change plan ×{args.runs}")
+        full()
+        steps.setdefault(f"no-change plan, {label}", {})["infra"] = series(args.runs, lambda: None,
+                                                                           infra.check())
+        results["round_trips"][f"W2 no-change plan, {label} (per host)"] = sorted(
+            set(infra.round_trips().values()))
+        if "rsync" not in args.skip:
+            rsync = Rsync(sshd, source, targets)
+            log(f"W2 {label}: rsync first apply ×{args.runs}")
+            steps[f"first apply, {label}"]["rsync --checksum"] = series(args.runs, empty,
+                                                                        rsync.apply())
+            log(f"W2 {label}: rsync no-change check ×{args.runs}")
+            full()
+            steps[f"no-change plan, {label}"]["rsync --checksum"] = series(
+                args.runs, lambda: None, rsync.check())
+    results["workloads"]["W2: many hosts"] = steps
+
+
+def run_w3(args, sshd: SSHD, work: Path, results: dict) -> None:
+    steps: dict = {}
+    for count in (1000, 10000):
+        source = work / f"w3-source-{count}"
+        if not source.exists():
+            make_tree(source, count, 50 if count == 1000 else 500)
+        target = work / "targets" / f"w3-{count}"
+        infra = Infra(work, sshd, source, {"host0": target}, {"host0": source})
+        label = f"{count:,} files"
+        log(f"W3 {label}: infra first apply ×{args.runs}")
+        steps.setdefault("first apply", {})[f"infra, {label}"] = series(
+            args.runs, lambda: reset(target, None), infra.apply())
+        log(f"W3 {label}: infra no-change plan ×{args.runs}")
+        reset(target, source)
+        steps.setdefault("no-change plan", {})[f"infra, {label}"] = series(
+            args.runs, lambda: None, infra.check())
+        if "rsync" not in args.skip:
+            rsync = Rsync(sshd, source, {"host0": target})
+            steps["no-change plan"][f"rsync --checksum, {label}"] = series(
+                args.runs, lambda: None, rsync.check())
+    results["workloads"]["W3: growth"] = steps
+
+
+# ---------------------------------------------------------------------------------------------
+# Report
+
+
+def report(results: dict) -> str:
+    lines = [f"# infra benchmark, {results['date']}", "",
+             f"Machine: {results['machine']}. Medians of {results['runs']} runs for infra and "
+             f"rsync, {results['slow_runs']} for pyinfra and Ansible; ratio = the tool's median "
+             "time / infra's on the same step (above 1 means slower than infra).", "",
+             "Versions: " + "; ".join(f"{k} {v}" for k, v in results["versions"].items()), ""]
+    for workload, steps in results["workloads"].items():
+        lines += [f"## {workload}", "",
+                  "| step | tool | median s | min–max s | ratio to infra | peak RSS MiB |",
+                  "| --- | --- | ---: | ---: | ---: | ---: |"]
+        for step, tools in steps.items():
+            base = next((m["median"] for name, m in tools.items() if name.startswith("infra")),
+                        None)
+            for name, m in tools.items():
+                ratio = f"{m['median'] / base:.1f}×" if base and not name.startswith("infra") else ""
+                lines.append(f"| {step} | {name} | {m['median']:.2f} | "
+                             f"{m['min']:.2f}–{m['max']:.2f} | {ratio} | {m['peak_rss_mib']:.0f} |")
+        lines.append("")
+    lines += ["## Round trips reported by infra (transport calls per host)", ""]
+    for step, value in results["round_trips"].items():
+        lines.append(f"- {step}: {value}")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=5, help="runs of infra and rsync (default 5)")
+    parser.add_argument("--slow-runs", type=int, default=3,
+                        help="runs of pyinfra and Ansible (default 3)")
+    parser.add_argument("--only", default="W1,W2,W3", help="workloads to run (default all)")
+    parser.add_argument("--skip", default="", help="tools to leave out: pyinfra,ansible,rsync")
+    args = parser.parse_args()
+    args.skip = set(filter(None, args.skip.split(",")))
+    only = set(args.only.split(","))
+
+    setup_machine()
+    versions = setup_tools(args.skip)
+    if WORK.exists():
+        shutil.rmtree(WORK)
+    WORK.mkdir(parents=True)
+    WORK.chmod(0o755)
+    sshd = SSHD(WORK / "sshd")
+    results = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+               "machine": f"{platform.node()}, {os.cpu_count()} cores, {platform.platform()}",
+               "runs": args.runs, "slow_runs": args.slow_runs, "versions": versions,
+               "workloads": {}, "round_trips": {}}
+    try:
+        if "W1" in only:
+            run_w1(args, sshd, WORK, results)
+        if "W2" in only:
+            run_w2(args, sshd, WORK, results)
+        if "W3" in only:
+            run_w3(args, sshd, WORK, results)
+    finally:
+        sshd.stop()
+    text = report(results)
+    RESULTS.mkdir(exist_ok=True)
+    stamp = datetime.datetime.now().strftime("%Y-%m-%d-%H%M")
+    (RESULTS / f"{stamp}.md").write_text(text)
+    (RESULTS / f"{stamp}.json").write_text(json.dumps(results, indent=2) + "\n")
+    print(text)
+    log(f"written to bench/results/{stamp}.md")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
