@@ -128,7 +128,7 @@ class SSHD:
             f"PidFile none\nAuthorizedKeysFile {folder}/authorized_keys\n"
             "PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\n"
             f"StrictModes no\nAllowUsers {USER}\nMaxSessions 200\nMaxStartups 200\n"
-            "LogLevel ERROR\n")
+            "Subsystem sftp internal-sftp\nLogLevel ERROR\n")
         self.process = subprocess.Popen(
             ["/usr/sbin/sshd", "-D", "-f", str(folder / "sshd_config"), "-E",
              str(folder / "sshd.log")])
@@ -347,16 +347,20 @@ class Rsync:
 
 
 def measure(command: list[str], env: dict | None = None) -> tuple[float, int]:
-    """Wall seconds and peak resident memory (KiB) of one run of `command`."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               env=env)
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
-    if process.returncode not in (0, 2):
-        raise RuntimeError(f"{command[0]} exited {process.returncode}: {stderr[-2000:]}")
+    """Wall seconds and peak resident memory (KiB) of one run of `command`.
+
+    Output goes to a file, not a pipe: a tool that writes much would otherwise block on a full
+    pipe and be timed waiting for us.
+    """
+    with open(WORK / "last-output.log", "wb") as output:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env=env)
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 2):
+        tail = (WORK / "last-output.log").read_bytes()[-3000:].decode(errors="replace")
+        raise RuntimeError(f"{command[0]} exited {code}:\n{tail}")
     return elapsed, usage.ru_maxrss
 
 

@@ -1,5 +1,6 @@
 import Foundation
 import InfraCore
+import InfraEngine
 import InfraTestSupport
 import InfraTransport
 import Testing
@@ -85,5 +86,41 @@ import Testing
         == "\(folder.path)/blocker: it is a file where a folder should be")
     #expect(outcomes[2] == nil)
     #expect(!folder.exists("c"))
+  }
+}
+
+/// A transport whose every command answers with the same result, to play a failing host.
+struct ScriptedTransport: Transport {
+  let host = InventoryHost(name: "scripted", connection: .local)
+  let result: CommandResult
+
+  func connect() async throws {}
+  func disconnect() async {}
+  func run(_ command: ShellCommand, input: Data?, timeout: Duration?) async throws
+    -> CommandResult
+  { result }
+  func put(_ content: Data, at path: String, attributes: FileAttributes) async throws {}
+  func get(_ path: String) async throws -> Data { Data() }
+}
+
+@Suite struct InstallerFailureTests {
+  /// An installer that dies after one op (killed, out of memory) leaves the next op failed with
+  /// what it printed, rather than silently not applied.
+  @Test func anInstallerThatDiesPartWayFailsTheNextOp() async throws {
+    let repo = try TestRepository("died")
+    try repo.writeConfig()
+    for name in ["a", "b", "c"] { try repo.resource("local/\(name)", "\(name)\n") }
+    let workspace = try await Harness(repo: repo).workspace()
+    let connector = workspace.connectors[0].connector
+    let ops = try await Harness(repo: repo).plan().changes.map(\.op)
+    let transport = ScriptedTransport(
+      result: CommandResult(exitCode: 137, stdout: Data("ok\0".utf8), stderr: Data("Killed\n".utf8))
+    )
+    let response = await connector.apply(
+      ApplyRequest(host: transport.host, transport: transport, ops: ops))
+    #expect(
+      response.outcomes.map(\.status) == [
+        .applied, .failed("the installer stopped on scripted (exit 137): Killed"),
+      ])
   }
 }

@@ -56,30 +56,34 @@ struct FilesApplier {
     for (planned, _) in batch.prefix(ops.count) { request.onStart(planned.address) }
     var outcomes: [OpOutcome] = []
     if !ops.isEmpty {
-      let results: [Result<Void, FileInstaller.InstallError>?]
       do {
         let result = try await transport.run(
           FileInstaller.command(settings.writer), input: FileInstaller.stream(ops), timeout: nil)
-        results = FileInstaller.outcomes(result.stdout, count: ops.count)
-        if results.allSatisfy({ $0 == nil }) && !result.succeeded {
-          let reason = result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)
+        for (index, outcome) in FileInstaller.outcomes(result.stdout, count: ops.count)
+          .enumerated()
+        {
+          guard let outcome else { break }
+          switch outcome {
+          case .success:
+            outcomes.append(OpOutcome(address: batch[index].0.address, status: .applied))
+          case .failure(let error):
+            let reason = explain(error.message, for: batch[index].1)
+            outcomes.append(OpOutcome(address: batch[index].0.address, status: .failed(reason)))
+          }
+        }
+        // The installer reports every op it reaches and stops after a failure; silence about
+        // an op it was sent means it died, and that op failed.
+        if outcomes.count < ops.count, !outcomes.contains(where: \.failed) {
+          let stderr = result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)
           outcomes.append(
             OpOutcome(
-              address: batch[0].0.address,
-              status: .failed("the installer failed on \(host.name): \(reason)")))
+              address: batch[outcomes.count].0.address,
+              status: .failed(
+                "the installer stopped on \(host.name) (exit \(result.exitCode))"
+                  + (stderr.isEmpty ? "" : ": \(stderr)"))))
         }
       } catch {
-        results = []
         outcomes.append(OpOutcome(address: batch[0].0.address, status: .failed(message(error))))
-      }
-      for (index, result) in results.enumerated() {
-        guard let result else { break }
-        switch result {
-        case .success: outcomes.append(OpOutcome(address: batch[index].0.address, status: .applied))
-        case .failure(let error):
-          let reason = explain(error.message, for: batch[index].1)
-          outcomes.append(OpOutcome(address: batch[index].0.address, status: .failed(reason)))
-        }
       }
     }
     if let early, outcomes.count == ops.count, !outcomes.contains(where: \.failed) {
