@@ -36,6 +36,7 @@ let package = Package(
     .target(
       name: "InfraEngine",
       dependencies: [
+        .product(name: "Crypto", package: "swift-crypto"),
         "InfraCore", "InfraTransport",
         .product(name: "Logging", package: "swift-log"),
       ],

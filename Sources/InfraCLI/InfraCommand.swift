@@ -14,7 +14,7 @@ public struct InfraCommand: AsyncParsableCommand {
     version: version,
     subcommands: [
       PlanCommand.self, ApplyCommand.self, ValidateCommand.self, HostsCommand.self,
-      ConnectorsCommand.self, RunCommand.self,
+      ConnectorsCommand.self, RunCommand.self, ShowCommand.self, UnlockCommand.self,
     ])
 
   public init() {}

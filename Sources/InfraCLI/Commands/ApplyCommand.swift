@@ -9,7 +9,9 @@ struct ApplyCommand: AsyncParsableCommand {
     abstract: "Plan, ask for confirmation, and make the hosts match the repository.",
     discussion: """
       On a terminal, apply shows the plan and asks before changing anything. Without a \
-      terminal it refuses to run unless --yes is given. Ctrl-C lets the changes already \
+      terminal it refuses to run unless --yes is given. `infra apply FILE` applies a plan saved \
+      by `infra plan --out FILE` without asking, after checking that neither the resource files \
+      nor the hosts moved since. Each host is locked for the whole apply. Ctrl-C lets the changes already \
       running finish, starts no new one, and exits 130. Exit codes: 0 success, 1 error, \
       124 timed out, 130 canceled.
       """)
@@ -20,8 +22,24 @@ struct ApplyCommand: AsyncParsableCommand {
   @Flag(name: [.short, .long], help: "Apply without asking for confirmation.")
   var yes = false
 
+  @Option(
+    help: ArgumentHelp(
+      "Wait this long for a host another apply has locked (default: stop at once).",
+      valueName: "seconds"))
+  var lockTimeout = 0
+
+  func validate() throws {
+    if lockTimeout < 0 { throw ValidationError("--lock-timeout cannot be negative") }
+  }
+
+  var locking: LockSettings { LockSettings(wait: .seconds(lockTimeout)) }
+
   func run() async throws {
     let session = try Session(global, resultsOnStandardError: options.events == "-")
+    if let file = savedPlanFile(in: session) {
+      try await applySaved(file, session: session)
+      return
+    }
     let console = session.console
     guard yes || console.isInteractive else {
       session.report([
@@ -31,7 +49,7 @@ struct ApplyCommand: AsyncParsableCommand {
       ])
       throw ExitCode.failure
     }
-    let workspace = try await session.loadWorkspace()
+    let workspace = try await session.loadWorkspace(git: options.gitScope)
     let style = console.styler
     let renderer = ApplyRenderer(style: style)
     let planShown = Atomic(false)
@@ -56,9 +74,81 @@ struct ApplyCommand: AsyncParsableCommand {
         }
         console.out("\n" + style("Applying:", .bold) + "\n")
         return true
-      })
+      }, locking: locking)
     if !planShown.load(ordering: .relaxed) {
       console.stream { PlanRenderer(style: style).render(result.plan, to: $0) }
+    }
+    if let applied = result.apply {
+      console.out("\n" + renderer.render(applied, status: result.status))
+    }
+    console.out(RunRenderer(style: style).stopped(result))
+    try session.finish(result)
+  }
+
+  /// The saved plan named on the command line: the one argument, when it is a file outside
+  /// `resources/` (a resource file is never a plan).
+  private func savedPlanFile(in session: Session) -> URL? {
+    guard options.paths.count == 1 else { return nil }
+    let url = URL(fileURLWithPath: options.paths[0], relativeTo: session.directory)
+      .standardizedFileURL
+    var isFolder: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder),
+      !isFolder.boolValue,
+      !url.path.hasPrefix(session.repository.resourcesURL.path + "/")
+    else { return nil }
+    return url
+  }
+
+  /// Applies a saved plan exactly, or nothing of it when anything it was planned against moved.
+  private func applySaved(_ url: URL, session: Session) async throws {
+    let console = session.console
+    let style = console.styler
+    let name = options.paths[0]
+    let saved: SavedPlan
+    do {
+      saved = try SavedPlan.decode(try Data(contentsOf: url))
+    } catch let error as SavedPlanError {
+      session.report([.error("cannot apply \(name): \(error.message)", hint: error.hint)])
+      throw ExitCode.failure
+    } catch {
+      session.report([.error("cannot read \(name): \(error.localizedDescription)")])
+      throw ExitCode.failure
+    }
+    if options.changedOnly || options.base != nil {
+      session.report([
+        .error(
+          "a saved plan is applied as it was planned, so --changed, --staged and --base do not apply",
+          hint: "leave them out, or plan again with them")
+      ])
+      throw ExitCode(64)
+    }
+    let base = saved.repository.baseCommit
+    let workspace = try await session.loadWorkspace(
+      git: GitScope(base: base ?? "HEAD", staged: false, required: base != nil))
+    guard !saved.changes.isEmpty else {
+      console.out(style("No changes:", .bold, .green) + " the saved plan changes nothing.\n")
+      return
+    }
+    let commit = saved.repository.commit.map { " at commit \($0.prefix(12))" } ?? ""
+    console.out(
+      style("Applying the plan saved in \(name)", .bold) + " (made\(commit), \(saved.createdAt)):\n\n")
+    console.stream { PlanRenderer(style: style).render(saved.plan, to: $0) }
+    let renderer = ApplyRenderer(style: style)
+    let result = try await session.execute(
+      .apply, workspace, options: options,
+      onEvent: { event in
+        if let line = renderer.progressLine(event) { console.out(line) }
+      }, locking: locking, savedPlan: saved)
+    if result.plan.hasFailures {
+      let stale = result.plan.failures.contains { $0.kind == .stale }
+      console.out(
+        "\n"
+          + PlanRenderer(style: style).renderFailures(
+            result.plan.failures, heading: "Nothing was applied:"))
+      if stale {
+        console.out(
+          "\nThe saved plan is stale. Review and save a new one with `infra plan --out \(name)`.\n")
+      }
     }
     if let applied = result.apply {
       console.out("\n" + renderer.render(applied, status: result.status))

@@ -69,9 +69,23 @@ struct Session {
     console.error(diagnosticRenderer.render(diagnostics))
   }
 
-  /// Loads the workspace, printing every diagnostic; exits 1 when there is any error.
-  func loadWorkspace() async throws -> Workspace {
-    let outcome = await WorkspaceLoader(registry: .builtin).load(repository)
+  /// Loads the workspace, printing every diagnostic; exits 1 when there is any error. With a
+  /// git scope, the change set since its base is loaded too (deleted files become deletions);
+  /// when git is not there, that is an error only if the scope requires git.
+  func loadWorkspace(git scope: GitScope? = nil) async throws -> Workspace {
+    var changes: (set: ChangeSet, git: Git)?
+    if let scope {
+      do {
+        let git = try await Git.open(repository)
+        changes = (try await git.changes(since: scope.base, stagedOnly: scope.staged), git)
+      } catch let error as GitError where scope.required {
+        report([.error(error.message, hint: error.hint)])
+        throw ExitCode.failure
+      } catch {
+        changes = nil
+      }
+    }
+    let outcome = await WorkspaceLoader(registry: .builtin).load(repository, changes: changes)
     report(outcome.diagnostics)
     guard let workspace = outcome.workspace else {
       console.error(
@@ -106,4 +120,12 @@ struct Session {
     }
     return patterns
   }
+}
+
+/// How a command compares the repository with git.
+struct GitScope {
+  var base: String
+  var staged: Bool
+  /// Whether the command cannot do without git (an option asked for it).
+  var required: Bool
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import InfraEngine
 
 struct PlanCommand: AsyncParsableCommand {
@@ -19,6 +20,12 @@ struct PlanCommand: AsyncParsableCommand {
   @Flag(help: "Exit 2 when the plan has changes (0 when none, 1 on error).")
   var detailedExitcode = false
 
+  @Option(
+    help: ArgumentHelp(
+      "Save the plan to this file, for `infra apply FILE` (which checks nothing moved since) and `infra show FILE`.",
+      valueName: "file"))
+  var out: String?
+
   func validate() throws {
     if json && options.events == "-" {
       throw ValidationError("--json and --events - both want standard output; give --events a file")
@@ -27,7 +34,10 @@ struct PlanCommand: AsyncParsableCommand {
 
   func run() async throws {
     let session = try Session(global, resultsOnStandardError: options.events == "-")
-    let workspace = try await session.loadWorkspace()
+    let workspace = try await session.loadWorkspace(git: options.gitScope)
+    if options.changedOnly, !json, let changes = workspace.changes {
+      session.console.out(PlanRenderer(style: session.console.styler).changeSetLine(changes))
+    }
     let result = try await session.execute(.plan, workspace, options: options)
     if json {
       session.console.stream { PlanDocument(result.plan).write(to: $0) }
@@ -37,6 +47,45 @@ struct PlanCommand: AsyncParsableCommand {
       }
       session.console.out(RunRenderer(style: session.console.styler).stopped(result))
     }
+    if let out {
+      try await save(result, of: workspace, to: out, session: session)
+    }
     try session.finish(result, changesExitCode: detailedExitcode)
+  }
+
+  /// Writes the saved plan; a plan that could not read everything is not saved.
+  private func save(_ result: RunResult, of workspace: Workspace, to path: String, session: Session)
+    async throws
+  {
+    guard result.status == .successful else {
+      session.report([
+        .error(
+          "the plan was not saved to \(path): it is \(result.status.rawValue)",
+          hint: "a saved plan must cover everything it was asked to; fix what failed and plan again")
+      ])
+      return
+    }
+    var state = SavedPlan.RepositoryState(
+      commit: nil, dirty: false, base: workspace.changes?.base,
+      baseCommit: workspace.changes?.baseCommit, changedOnly: options.changedOnly)
+    if let git = try? await Git.open(session.repository), let head = try? await git.head() {
+      state.commit = head.commit
+      state.dirty = head.dirty
+    }
+    let saved = SavedPlan(
+      plan: result.plan, runID: result.id, workspace: workspace, repository: state)
+    let url = URL(fileURLWithPath: path, relativeTo: session.directory)
+    do {
+      try saved.encoded().write(to: url, options: .atomic)
+    } catch {
+      session.report([
+        .error(
+          "cannot save the plan to \(path): \(error.localizedDescription)",
+          hint: "check that the folder exists and is writable")
+      ])
+      throw ExitCode.failure
+    }
+    session.console.error(
+      "Saved the plan to \(path); apply exactly it with `infra apply \(path)`.\n")
   }
 }

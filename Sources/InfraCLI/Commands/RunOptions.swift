@@ -26,6 +26,31 @@ struct RunOptions: ParsableArguments {
       valueName: "file"))
   var events: String?
 
+  @Flag(
+    help:
+      "Plan only the resource files git shows changed since --base (staged or not, untracked included) and the deletions."
+  )
+  var changed = false
+
+  @Option(
+    help: ArgumentHelp(
+      "The commit, branch or tag that --changed compares with, and that deletions are planned against (default HEAD).",
+      valueName: "ref"))
+  var base: String?
+
+  @Flag(help: "Like --changed, comparing only the index (what is staged) with --base.")
+  var staged = false
+
+  /// How the workspace is compared with git: deletions are always planned against the base;
+  /// with --changed, --staged or --base, git is required.
+  var gitScope: GitScope {
+    GitScope(
+      base: base ?? "HEAD", staged: staged, required: changed || staged || base != nil)
+  }
+
+  /// Whether the plan is limited to the change set.
+  var changedOnly: Bool { changed || staged }
+
   func validate() throws {
     guard parallelism >= 1 else { throw ValidationError("--parallelism must be at least 1") }
     if let timeout, timeout < 1 { throw ValidationError("--timeout must be at least 1 second") }
@@ -39,9 +64,10 @@ extension Session {
   func execute(
     _ kind: RunKind, _ workspace: Workspace, options: RunOptions,
     onEvent: (@Sendable (RunEvent) -> Void)? = nil,
-    approve: (@Sendable (_ plan: Plan, _ progress: ProgressReporter) async -> Bool)? = nil
+    approve: (@Sendable (_ plan: Plan, _ progress: ProgressReporter) async -> Bool)? = nil,
+    locking: LockSettings? = LockSettings(), savedPlan: SavedPlan? = nil
   ) async throws -> RunResult {
-    let patterns = try patterns(options.paths, in: workspace)
+    let patterns = savedPlan == nil ? try patterns(options.paths, in: workspace) : []
     let stream: EventStream?
     do {
       stream = try options.events.map(EventStream.init)
@@ -64,7 +90,8 @@ extension Session {
     }
     let request = RunRequest(
       kind: kind, workspace: workspace, transports: StandardTransports(), only: patterns,
-      parallelism: options.parallelism, timeout: timeout, artifacts: artifacts, approve: approval)
+      changedOnly: options.changedOnly, parallelism: options.parallelism, timeout: timeout,
+      artifacts: artifacts, approve: approval, locking: locking, savedPlan: savedPlan)
     let run: Run
     do {
       try repository.prepareStateFolder()

@@ -27,7 +27,10 @@ public struct PlanRenderer: Sendable {
       sink(style("No changes:", .bold, .green) + " the hosts match the repository.\n\n")
     }
     if plan.hasFailures {
-      sink(renderFailures(plan.failures, heading: "Could not plan:") + "\n")
+      let locked = plan.failures.allSatisfy { $0.kind == .locked }
+      sink(
+        renderFailures(plan.failures, heading: locked ? "Could not lock:" : "Could not plan:")
+          + "\n")
     }
     sink(summaryLine(plan.summary) + "\n")
   }
@@ -71,6 +74,18 @@ public struct PlanRenderer: Sendable {
       text += "  " + style("✗", .red) + " \(failure.description.visible)\n"
     }
     return text
+  }
+
+  /// What `--changed` plans: `Change set since HEAD (3f2a9c1d0e4b): 2 changed files, 1 deleted.`
+  public func changeSetLine(_ changes: ChangeSet) -> String {
+    func files(_ count: Int) -> String { count == 1 ? "1 file" : "\(count) files" }
+    let what = changes.stagedOnly ? "Staged changes" : "Change set"
+    var line =
+      "\(what) since \(changes.baseDescription): \(files(changes.changed.count)) changed, \(changes.deleted.count) deleted"
+    if changes.configChanged {
+      line += "; \(Repository.configFileName) changed too, so every resource is planned"
+    }
+    return style(line + ".", .bold) + "\n\n"
   }
 
   /// `Plan: 3 to create, 1 to update, 0 to delete, 120 unchanged.`

@@ -66,6 +66,7 @@ extension DesiredFile {
     object.set("owner", owner)
     object.set("group", group)
     object.set("declaredIn", declaredIn)
+    object.set("deletedFile", deletedFile)
     return .object(object)
   }
 
@@ -79,7 +80,8 @@ extension DesiredFile {
       sha256: fields.optionalString("sha256"), size: fields.optionalInt("size"),
       isText: fields.optionalBool("isText"), mode: fields.optionalInt("mode").map(UInt32.init),
       owner: fields.optionalString("owner"), group: fields.optionalString("group"),
-      declaredIn: fields.optionalString("declaredIn"))
+      declaredIn: fields.optionalString("declaredIn"),
+      deletedFile: fields.optionalString("deletedFile"))
   }
 }
 

@@ -23,6 +23,8 @@ struct DesiredFile: Hashable, Sendable {
   var group: String?
   /// The attributes file that declares the file absent.
   var declaredIn: String?
+  /// The content file whose deletion in git asks for the file's removal.
+  var deletedFile: String?
 }
 
 /// What a path is on the host right now, as the read script reported it.

@@ -68,7 +68,46 @@ struct FilesLoader {
       declared[target] = declare(tree, shared: shared, diagnostics: &response.diagnostics)
     }
     response.resources = assign(declared, diagnostics: &response.diagnostics)
+    response.resources += removals(request.removed, besides: response.resources)
     return response
+  }
+
+  /// The files that content files deleted in git used to put on hosts, to be removed, except
+  /// where another file still declares the same path for the host (a rename into a group
+  /// folder, or a host file given up for its group's): that is an update, not a deletion.
+  private func removals(_ files: [ResourceFile], besides declared: [Resource]) -> [Resource] {
+    var taken: Set<[String]> = []
+    for resource in declared {
+      if let path = try? DesiredFile(json: resource.desired).path {
+        taken.insert([resource.host, path])
+      }
+    }
+    var removals: [Resource] = []
+    // A host's own file before its groups', so that the plan names the file it really had.
+    let rank = { (file: ResourceFile) in file.address.segments[1].hasPrefix("@") ? 1 : 0 }
+    for file in files.filter({ $0.address.segments.count > 2 }).sorted(by: {
+      (rank($0), $0) < (rank($1), $1)
+    }) {
+      let segments = file.address.segments
+      let name = segments[segments.count - 1]
+      guard name != AttributesFile.fileName,
+        FilesLoader.unclaimedReason(name) == nil
+      else { continue }
+      let target = segments[1]
+      let hosts =
+        target.hasPrefix("@")
+        ? settings.hosts.filter { $0.isMember(of: String(target.dropFirst())) }
+        : settings.hosts.filter { $0.name == target }
+      let path = settings.hostPath(segments[2...].joined(separator: "/"))
+      for host in hosts where taken.insert([host.name, path]).inserted {
+        let desired = DesiredFile(path: path, state: .absent, deletedFile: file.path)
+        removals.append(
+          Resource(
+            address: file.address, host: host.name, sources: [file.path], desired: desired.json,
+            removed: true))
+      }
+    }
+    return removals
   }
 
   /// Editor leftovers are not resources: a warning says so instead of copying them to hosts.
@@ -285,19 +324,5 @@ struct FilesLoader {
   static func folderPath(_ file: String) -> String {
     let parts = file.split(separator: "/")
     return parts.dropLast().joined(separator: "/") + "/"
-  }
-}
-
-extension Digest {
-  /// Lower-case hex, as `sha256sum` prints it.
-  var hexString: String {
-    let digits = Array("0123456789abcdef".utf8)
-    var bytes: [UInt8] = []
-    bytes.reserveCapacity(Self.byteCount * 2)
-    for byte in self {
-      bytes.append(digits[Int(byte >> 4)])
-      bytes.append(digits[Int(byte & 0x0F)])
-    }
-    return String(decoding: bytes, as: UTF8.self)
   }
 }

@@ -176,9 +176,11 @@ struct FilesPlanner {
       }
     }
     let op = FileOp(kind: .remove, path: desired.path)
+    let reason =
+      desired.deletedFile.map { "\($0) was deleted in git" }
+      ?? "declared absent in \(desired.declaredIn ?? "the repository")"
     return PlannedOp(
-      address: address, action: .delete,
-      message: "delete \(what): declared absent in \(desired.declaredIn ?? "the repository")",
+      address: address, action: .delete, message: "delete \(what): \(reason)",
       details: details, diff: diff, payload: op.json)
   }
 

@@ -24,9 +24,15 @@ public protocol Connector: Sendable {
 /// Everything under the connector's folder, for `Connector.load`.
 public struct LoadRequest: Sendable {
   public var files: [ResourceFile]
+  /// The connector's files that git shows deleted since the change set's base, each with its
+  /// content at the base (readable during `load` only). For each resource such a file declared
+  /// that no file in `files` still declares, the connector returns a resource whose desired
+  /// state is its absence, marked `removed`: that is how a deletion reviewed in git is planned.
+  public var removed: [ResourceFile]
 
-  public init(files: [ResourceFile]) {
+  public init(files: [ResourceFile], removed: [ResourceFile] = []) {
     self.files = files
+    self.removed = removed
   }
 }
 

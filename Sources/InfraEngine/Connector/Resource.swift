@@ -11,15 +11,20 @@ public struct Resource: Hashable, Sendable {
   public var desired: JSONValue
   /// Remarks for the plan, e.g. that a host's own file overrides its group's.
   public var notes: [String]
+  /// The resource's file was deleted in git since the change set's base, so its desired state
+  /// is to be gone: the one way, besides a file that asks for it, that a plan deletes.
+  public var removed: Bool
 
   public init(
-    address: Address, host: String, sources: [String], desired: JSONValue, notes: [String] = []
+    address: Address, host: String, sources: [String], desired: JSONValue, notes: [String] = [],
+    removed: Bool = false
   ) {
     self.address = address
     self.host = host
     self.sources = sources
     self.desired = desired
     self.notes = notes
+    self.removed = removed
   }
 }
 

@@ -55,6 +55,10 @@ public struct Failure: Hashable, Sendable, Codable, CustomStringConvertible {
     case connector
     /// One resource could not be planned or applied.
     case resource
+    /// Another run holds the host's apply lock (or the lock could not be taken).
+    case locked
+    /// A saved plan no longer matches the repository or the host.
+    case stale
   }
 
   public var kind: Kind
@@ -79,6 +83,7 @@ public struct Failure: Hashable, Sendable, Codable, CustomStringConvertible {
 
   public var description: String {
     if kind == .unreachable { return "host \(host) is unreachable: \(message)" }
+    if kind == .locked { return message }
     var subject = "host \(host)"
     if let address {
       subject = "\(address) on \(host)"

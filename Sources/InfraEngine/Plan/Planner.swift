@@ -11,10 +11,13 @@ public struct PlanOptions: Sendable {
   public var only: [AddressPattern]
   /// The most hosts worked on at once.
   public var parallelism: Int
+  /// Plan only what the workspace's change set includes (`infra plan --changed`).
+  public var changedOnly: Bool
 
-  public init(only: [AddressPattern] = [], parallelism: Int = 10) {
+  public init(only: [AddressPattern] = [], parallelism: Int = 10, changedOnly: Bool = false) {
     self.only = only
     self.parallelism = parallelism
+    self.changedOnly = changedOnly
   }
 }
 
@@ -50,7 +53,7 @@ public struct Planner: Sendable {
   }
 
   public func plan(_ options: PlanOptions = PlanOptions()) async -> Plan {
-    let work = hostWork(matching: options.only)
+    let work = hostWork(matching: options.only, changedOnly: options.changedOnly)
     let hosts = workspace.inventory.hosts.filter { work[$0.name] != nil }
     let results = await forEachConcurrently(hosts, limit: options.parallelism) { host in
       let result = await planHost(host, work: work[host.name] ?? [])
@@ -72,12 +75,17 @@ public struct Planner: Sendable {
   }
 
   /// Resources grouped by host, then by connector in config order.
-  func hostWork(matching patterns: [AddressPattern]) -> [String: [HostWork]] {
+  func hostWork(matching patterns: [AddressPattern], changedOnly: Bool = false) -> [String:
+    [HostWork]]
+  {
     var work: [String: [HostWork]] = [:]
+    let changes = changedOnly ? workspace.changes : nil
     for instance in workspace.connectors {
       var byHost: [String: [Resource]] = [:]
       for resource in instance.resources
-      where patterns.isEmpty || patterns.contains(where: { $0.matches(resource.address) }) {
+      where (patterns.isEmpty || patterns.contains(where: { $0.matches(resource.address) }))
+        && (changes?.includes(resource) ?? true)
+      {
         byHost[resource.host, default: []].append(resource)
       }
       for (host, resources) in byHost {

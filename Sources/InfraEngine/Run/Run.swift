@@ -10,6 +10,8 @@ public struct RunRequest: Sendable {
   public var transports: any TransportProvider
   /// Work only on resources under these paths; empty means all.
   public var only: [AddressPattern]
+  /// Work only on what the workspace's change set includes (`--changed`).
+  public var changedOnly: Bool
   /// The most hosts worked on at once.
   public var parallelism: Int
   /// After this long the run stops as `timeout`: nothing new starts, running ops finish.
@@ -18,20 +20,43 @@ public struct RunRequest: Sendable {
   public var artifacts: RunArtifacts.Settings?
   /// For an apply: shown the plan before anything changes; `false` ends the run as canceled.
   public var approve: (@Sendable (Plan) async -> Bool)?
+  /// For an apply: how hosts are locked before they are read; `nil` takes no lock.
+  public var locking: LockSettings?
+  /// For an apply: apply this saved plan, after checking that nothing it was planned against
+  /// has moved, instead of planning anew.
+  public var savedPlan: SavedPlan?
 
   public init(
     kind: RunKind, workspace: Workspace, transports: any TransportProvider,
-    only: [AddressPattern] = [], parallelism: Int = 10, timeout: Duration? = nil,
-    artifacts: RunArtifacts.Settings? = nil, approve: (@Sendable (Plan) async -> Bool)? = nil
+    only: [AddressPattern] = [], changedOnly: Bool = false, parallelism: Int = 10,
+    timeout: Duration? = nil, artifacts: RunArtifacts.Settings? = nil,
+    approve: (@Sendable (Plan) async -> Bool)? = nil, locking: LockSettings? = LockSettings(),
+    savedPlan: SavedPlan? = nil
   ) {
+    self.locking = locking
+    self.savedPlan = savedPlan
     self.kind = kind
     self.workspace = workspace
     self.transports = transports
     self.only = only
+    self.changedOnly = changedOnly
     self.parallelism = parallelism
     self.timeout = timeout
     self.artifacts = artifacts
     self.approve = approve
+  }
+}
+
+/// How an apply locks its hosts.
+public struct LockSettings: Sendable {
+  /// The folder on each host that holds its lock.
+  public var folder: String
+  /// How long to wait for a lock another run holds before giving up.
+  public var wait: Duration
+
+  public init(folder: String = HostLock.defaultFolder, wait: Duration = .zero) {
+    self.folder = folder
+    self.wait = wait
   }
 }
 
@@ -145,7 +170,7 @@ public final class Run: Sendable {
           self.hostDone(self.stats(host, share, outcomes: nil))
         }
       })
-    let work = planner.hostWork(matching: request.only)
+    let work = planner.hostWork(matching: request.only, changedOnly: request.changedOnly)
     emit(
       .runStart(
         kind: request.kind,
@@ -160,13 +185,42 @@ public final class Run: Sendable {
         stop.stop(.timeout)
       }
     }
-    let plan = await planner.plan(PlanOptions(only: request.only, parallelism: request.parallelism))
+    // An apply locks every host it may change before reading any, and keeps the locks until
+    // it ends, whichever way: another apply of the same hosts waits or stops, never interleaves.
+    var locks = HeldLocks()
+    if request.kind == .apply, let locking = request.locking {
+      let saved = request.savedPlan.map { Set($0.changes.map(\.host)) }
+      let hosts = workspace.inventory.hosts.filter {
+        saved?.contains($0.name) ?? (work[$0.name] != nil)
+      }
+      locks = await HeldLocks.take(
+        hosts, settings: locking,
+        holder: LockHolder.current(run: id, checkout: workspace.repository.root.path),
+        connections: connections, parallelism: request.parallelism)
+    }
+    let plan: Plan
+    if !locks.failures.isEmpty {
+      plan = Plan(failures: locks.failures, diagnostics: workspace.diagnostics.all)
+      for failure in locks.failures { emit(.planFailed(failure)) }
+    } else if let saved = request.savedPlan {
+      plan = await SavedPlanCheck(
+        saved: saved, workspace: workspace, connections: connections, roundTrips: roundTrips
+      ).verify()
+      for failure in plan.failures { emit(.planFailed(failure)) }
+      for change in plan.changes { emit(.changePlanned(change)) }
+    } else {
+      plan = await planner.plan(
+        PlanOptions(
+          only: request.only, parallelism: request.parallelism, changedOnly: request.changedOnly))
+    }
     artifacts?.write(plan: plan)
     emit(.planComplete(plan.summary))
 
     var applied: ApplyResult?
     var declined = false
-    if request.kind == .apply, plan.hasChanges, !stop.isStopped {
+    if request.kind == .apply, plan.hasChanges, !stop.isStopped,
+      request.savedPlan == nil || !plan.hasFailures
+    {
       if let approve = request.approve, await !approve(plan) {
         declined = true
       } else if !stop.isStopped {
@@ -180,6 +234,7 @@ public final class Run: Sendable {
       }
     }
     timer?.cancel()
+    await locks.release()
     await connections.closeAll()
 
     let hosts = Set(plan.changes.map(\.host) + plan.unchanged.map(\.host)).union(

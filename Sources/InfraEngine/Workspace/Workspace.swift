@@ -10,6 +10,9 @@ public struct Workspace: Sendable {
   public var connectors: [ConnectorInstance]
   /// Warnings found while loading (a workspace with errors is never returned).
   public var diagnostics: Diagnostics
+  /// What git says changed since the base, when the repository is in git: deleted resource
+  /// files are planned as deletions, and `--changed` plans only what it lists.
+  public var changes: ChangeSet?
 
   /// The number of resource instances (address × host) across all connectors.
   public var resourceCount: Int { connectors.reduce(0) { $0 + $1.resources.count } }

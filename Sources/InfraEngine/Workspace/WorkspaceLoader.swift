@@ -20,7 +20,11 @@ public struct WorkspaceLoader: Sendable {
     public var config: InfraConfig?
   }
 
-  public func load(_ repository: Repository) async -> Outcome {
+  /// Loads `repository`; with `changes`, the resource files git shows deleted since their base
+  /// are handed to their connectors, which return those resources to be deleted.
+  public func load(_ repository: Repository, changes: (set: ChangeSet, git: Git)? = nil) async
+    -> Outcome
+  {
     let (parsed, configDiagnostics) = ConfigLoader.load(from: repository.configURL)
     var diagnostics = configDiagnostics
     guard let config = parsed else {
@@ -52,10 +56,19 @@ public struct WorkspaceLoader: Sendable {
       filesByConnector["\(file.address.prefix)/\(file.address.connector)", default: []].append(file)
     }
 
+    var removedByConnector: [String: [ResourceFile]] = [:]
+    let base = await baseFiles(changes, repository: repository, diagnostics: &diagnostics)
+    defer { base.map { try? FileManager.default.removeItem(at: $0.folder) } }
+    for file in base?.files ?? [] {
+      removedByConnector["\(file.address.prefix)/\(file.address.connector)", default: []].append(
+        file)
+    }
+
     instances = await withTaskGroup(of: (Int, ConnectorInstance, LoadResponse).self) { group in
       for (index, var instance) in instances.enumerated() {
         instance.files = filesByConnector[instance.id] ?? []
-        let request = LoadRequest(files: instance.files)
+        let request = LoadRequest(
+          files: instance.files, removed: removedByConnector[instance.id] ?? [])
         group.addTask { (index, instance, await instance.connector.load(request)) }
       }
       var loaded: [(Int, ConnectorInstance)] = []
@@ -83,8 +96,46 @@ public struct WorkspaceLoader: Sendable {
       ? nil
       : Workspace(
         repository: repository, config: config, inventory: inventory, connectors: instances,
-        diagnostics: sorted)
+        diagnostics: sorted, changes: changes?.set)
     return Outcome(workspace: workspace, diagnostics: sorted, config: config)
+  }
+
+  /// The deleted resource files of a change set, written out as they were at the base into a
+  /// temporary folder (removed once loading is done), routed by prefix and connector folder.
+  private func baseFiles(
+    _ changes: (set: ChangeSet, git: Git)?, repository: Repository,
+    diagnostics: inout Diagnostics
+  ) async -> (folder: URL, files: [ResourceFile])? {
+    guard let (set, git) = changes, let commit = set.baseCommit, !set.deleted.isEmpty else {
+      return nil
+    }
+    var addresses: [(path: String, address: Address)] = []
+    for path in set.deleted {
+      let parts = path.split(separator: "/").map(String.init)
+      guard parts.count >= 4, parts[0] == Repository.resourcesFolderName else { continue }
+      addresses.append((path, Address(prefix: parts[1], segments: Array(parts[2...]))))
+    }
+    let folder = FileManager.default.temporaryDirectory.appending(
+      path: "infra-base-\(UUID().uuidString)")
+    do {
+      let contents = try await git.contents(of: addresses.map(\.path), at: commit)
+      var files: [ResourceFile] = []
+      for ((path, address), content) in zip(addresses, contents) {
+        let url = folder.appending(path: path)
+        try FileManager.default.createDirectory(
+          at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try content.write(to: url)
+        files.append(ResourceFile(address: address, url: url))
+      }
+      return (folder, files)
+    } catch {
+      try? FileManager.default.removeItem(at: folder)
+      diagnostics.error(
+        "cannot read the files deleted since \(set.baseDescription): \(error)",
+        at: SourceLocation(file: Repository.resourcesFolderName),
+        hint: (error as? GitError)?.hint ?? "check that git can read the repository")
+      return nil
+    }
   }
 
   private func selectsKnownHosts(_ entry: ConnectorConfig, _ inventory: Inventory) -> Bool {

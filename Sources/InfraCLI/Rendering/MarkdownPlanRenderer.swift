@@ -1,0 +1,87 @@
+import InfraCore
+import InfraEngine
+
+/// A saved plan as a pull-request comment (GitHub-flavoured Markdown): a summary line, a table
+/// of every change, then each diff folded under `<details>`, as Atlantis comments plans.
+public struct MarkdownPlanRenderer: Sendable {
+  public init() {}
+
+  public func render(_ saved: SavedPlan) -> String {
+    let plan = saved.plan
+    let summary = plan.summary
+    var text = "### infra plan: \(summary.create) to create, \(summary.update) to update, "
+    text += "\(summary.delete) to delete, \(summary.unchanged) unchanged\n\n"
+    var facts: [String] = []
+    if let commit = saved.repository.commit {
+      facts.append("commit `\(commit.prefix(12))`" + (saved.repository.dirty ? " (with uncommitted changes)" : ""))
+    }
+    if saved.repository.changedOnly, let base = saved.repository.base {
+      let resolved = saved.repository.baseCommit.map { " (`\($0.prefix(12))`)" } ?? ""
+      facts.append("change set since `\(escape(base))`\(resolved)")
+    }
+    facts.append("planned \(saved.createdAt)")
+    facts.append("run `\(saved.runID)`")
+    text += facts.joined(separator: " · ") + "\n\n"
+    for warning in saved.warnings {
+      text += "> ⚠️ \(escape(warning))\n"
+    }
+    if !saved.warnings.isEmpty { text += "\n" }
+    guard plan.hasChanges else {
+      return text + "**No changes:** the hosts match the repository.\n"
+    }
+    text += "| | resource | host | change |\n| --- | --- | --- | --- |\n"
+    for change in plan.changes {
+      text +=
+        "| \(icon(change.action)) \(change.action.rawValue) | `\(code(change.address.description))` "
+        + "| \(escape(change.host)) | \(escape(change.op.message)) |\n"
+    }
+    text += "\n"
+    for change in plan.changes where change.op.diff != nil || !change.op.details.isEmpty {
+      text += "<details><summary>\(icon(change.action)) <code>\(html(change.address.description))</code> on \(html(change.host))</summary>\n\n"
+      for detail in change.op.details {
+        text += "- \(escape(detail))\n"
+      }
+      if let diff = change.op.diff {
+        let fence = String(repeating: "`", count: max(3, longestRun(of: "`", in: diff) + 1))
+        text += (change.op.details.isEmpty ? "" : "\n") + "\(fence)diff\n\(diff)"
+        text += (diff.hasSuffix("\n") ? "" : "\n") + "\(fence)\n"
+      }
+      text += "\n</details>\n\n"
+    }
+    text += "Apply exactly this plan with `infra apply PLANFILE`; it stops if anything moved since.\n"
+    return text
+  }
+
+  private func icon(_ action: Action) -> String {
+    switch action {
+    case .create: "🟢"
+    case .update: "🟡"
+    case .delete: "🔴"
+    }
+  }
+
+  /// Text safe in a table cell or a paragraph: no pipes, no line breaks, no HTML.
+  private func escape(_ text: String) -> String {
+    html(text).replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+  }
+
+  /// Text inside a code span of a table cell.
+  private func code(_ text: String) -> String {
+    text.replacingOccurrences(of: "`", with: "'").replacingOccurrences(of: "|", with: "\\|")
+  }
+
+  private func html(_ text: String) -> String {
+    text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+      .replacingOccurrences(of: ">", with: "&gt;")
+  }
+
+  private func longestRun(of character: Character, in text: String) -> Int {
+    var longest = 0
+    var current = 0
+    for c in text {
+      current = c == character ? current + 1 : 0
+      longest = max(longest, current)
+    }
+    return longest
+  }
+}

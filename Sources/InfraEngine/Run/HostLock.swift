@@ -1,0 +1,210 @@
+import Foundation
+import InfraCore
+import InfraTransport
+
+/// Who holds a host's lock: enough to find the run and its process, or to decide it is dead.
+public struct LockHolder: Hashable, Sendable, Codable, CustomStringConvertible {
+  public var run: String
+  public var user: String
+  public var machine: String
+  public var pid: Int32
+  /// When the lock was taken, RFC 3339 in UTC.
+  public var since: String
+  /// The checkout that applies: the repository root on the holder's machine.
+  public var checkout: String
+
+  public init(run: String, user: String, machine: String, pid: Int32, since: String, checkout: String)
+  {
+    self.run = run
+    self.user = user
+    self.machine = machine
+    self.pid = pid
+    self.since = since
+    self.checkout = checkout
+  }
+
+  /// The holder of locks taken by this process for `run`.
+  public static func current(run: String, checkout: String) -> LockHolder {
+    let user =
+      ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.environment["LOGNAME"]
+      ?? String(getuid())
+    return LockHolder(
+      run: run, user: user, machine: ProcessInfo.processInfo.hostName,
+      pid: ProcessInfo.processInfo.processIdentifier,
+      since: RunEventRecord.timestamp(Date()), checkout: checkout)
+  }
+
+  /// `alice@laptop (run 20261121T…, pid 4242, since 2026-11-21T21:40:00.000Z, checkout /src/infra)`
+  public var description: String {
+    "\(user)@\(machine) (run \(run), pid \(pid), since \(since), checkout \(checkout))"
+  }
+
+  /// The holder as one line of JSON: what the lock on the host holds.
+  var encoded: String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
+  }
+
+  static func decode(_ text: String) -> LockHolder? {
+    try? JSONDecoder().decode(LockHolder.self, from: Data(text.utf8))
+  }
+}
+
+/// Why a lock could not be taken.
+public enum LockError: Error, Hashable, Sendable, CustomStringConvertible {
+  /// Another run holds the host; `raw` is what the lock holds when it cannot be decoded.
+  case held(host: String, holder: LockHolder?, raw: String)
+  /// The lock could not be made or read on the host.
+  case failed(host: String, message: String)
+
+  public var description: String {
+    switch self {
+    case .held(let host, let holder, let raw):
+      "\(host) is locked by \(holder?.description ?? "'\(raw)'"); another apply is running there, or one ended without releasing it (`infra unlock \(host)` removes it)"
+    case .failed(let host, let message): "cannot lock \(host): \(message)"
+    }
+  }
+}
+
+/// The apply lock of one host, kept on the host itself so that applies from any checkout or
+/// machine exclude each other: a symbolic link in `folder` named after the host, whose target
+/// is the holder as JSON. Creating a link is atomic and fails when it exists, so exactly one
+/// of two racing applies gets it, and it carries its holder from the first instant.
+public struct HostLock: Sendable {
+  /// Where locks live on every host: world-writable and sticky, so that one user's lock cannot
+  /// be removed by another user's run (only by root or its owner).
+  public static let defaultFolder = "/tmp/infra-locks"
+
+  public var host: String
+  public var folder: String
+
+  public init(host: String, folder: String = HostLock.defaultFolder) {
+    self.host = host
+    self.folder = folder
+  }
+
+  var path: String { folder + "/" + host.replacingOccurrences(of: "/", with: "_") + ".lock" }
+
+  /// Takes the lock for `holder`, retrying every second until `wait` has passed; throws
+  /// `LockError.held` naming the holder when it stays taken.
+  public func acquire(
+    for holder: LockHolder, through transport: any Transport, wait: Duration = .zero
+  ) async throws {
+    let deadline = ContinuousClock.now + wait
+    let target = holder.encoded
+    let script = ShellCommand.raw(
+      """
+      mkdir -p \(shellQuote(folder)) 2>/dev/null; chmod 1777 \(shellQuote(folder)) 2>/dev/null
+      if ln -s \(shellQuote(target)) \(shellQuote(path)) 2>/dev/null; then echo acquired
+      elif holder=$(readlink \(shellQuote(path))); then printf 'held %s\\n' "$holder"
+      elif [ -d \(shellQuote(folder)) ] && [ -w \(shellQuote(folder)) ]; then echo retry
+      else echo "cannot create \(path)" >&2; exit 1
+      fi
+      """)
+    while true {
+      let result = try await transport.run(script)
+      guard result.succeeded else {
+        let message = result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)
+        throw LockError.failed(host: host, message: message)
+      }
+      let output = result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
+      if output == "acquired" { return }
+      if output != "retry" {
+        let raw = String(output.dropFirst("held ".count))
+        guard ContinuousClock.now < deadline else {
+          throw LockError.held(host: host, holder: LockHolder.decode(raw), raw: raw)
+        }
+      }
+      try await Task.sleep(for: .seconds(1))
+    }
+  }
+
+  /// Gives the lock up, if `holder` still holds it (never someone else's).
+  public func release(for holder: LockHolder, through transport: any Transport) async throws {
+    let script = ShellCommand.raw(
+      """
+      [ "$(readlink \(shellQuote(path)) 2>/dev/null)" = \(shellQuote(holder.encoded)) ] && rm -f \(shellQuote(path)); true
+      """)
+    _ = try await transport.run(script)
+  }
+
+  /// Who holds the lock now, if anyone: `(holder, raw)`.
+  public func holder(through transport: any Transport) async throws -> (LockHolder?, String)? {
+    let result = try await transport.run(
+      ShellCommand.raw("readlink \(shellQuote(path)) 2>/dev/null || true"))
+    let raw = result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
+    return raw.isEmpty ? nil : (LockHolder.decode(raw), raw)
+  }
+
+  /// Removes the lock whoever holds it (`infra unlock`); returns what it held, `nil` if none.
+  public func forceRelease(through transport: any Transport) async throws -> (LockHolder?, String)? {
+    let result = try await transport.run(
+      ShellCommand.raw(
+        """
+        if holder=$(readlink \(shellQuote(path)) 2>/dev/null); then
+          rm -f \(shellQuote(path)) || exit 1; printf '%s\\n' "$holder"
+        fi
+        """))
+    guard result.succeeded else {
+      let message = result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)
+      throw LockError.failed(host: host, message: message)
+    }
+    let raw = result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
+    return raw.isEmpty ? nil : (LockHolder.decode(raw), raw)
+  }
+}
+
+/// The host locks one run holds, taken together and released together.
+struct HeldLocks: Sendable {
+  var held: [(lock: HostLock, transport: any Transport)] = []
+  var holder: LockHolder?
+  /// Hosts whose lock another run holds or that could not be locked: the run must not go on.
+  var failures: [Failure] = []
+
+  /// Locks every host, waiting as `settings` say. When any lock is held elsewhere the locks
+  /// taken are given back at once: either this run holds all its hosts or none. A host that
+  /// cannot be reached is left for the planner to report (its failed connection is kept, so it
+  /// cannot be changed unlocked).
+  static func take(
+    _ hosts: [InventoryHost], settings: LockSettings, holder: LockHolder,
+    connections: HostConnections, parallelism: Int
+  ) async -> HeldLocks {
+    let outcomes = await forEachConcurrently(hosts, limit: parallelism) {
+      host -> (HostLock, (any Transport)?, Failure?) in
+      let lock = HostLock(host: host.name, folder: settings.folder)
+      guard let transport = try? await connections.transport(for: host) else {
+        return (lock, nil, nil)
+      }
+      do {
+        try await lock.acquire(for: holder, through: transport, wait: settings.wait)
+        return (lock, transport, nil)
+      } catch {
+        return (
+          lock, nil, Failure(kind: .locked, host: host.name, message: reasonText(error), resources: 0)
+        )
+      }
+    }
+    var locks = HeldLocks(holder: holder)
+    for (lock, transport, failure) in outcomes {
+      if let transport { locks.held.append((lock, transport)) }
+      if let failure { locks.failures.append(failure) }
+    }
+    if !locks.failures.isEmpty {
+      await locks.release()
+      locks.held = []
+    }
+    return locks
+  }
+
+  /// Gives back every lock this run holds; a host that cannot be reached any more keeps its
+  /// lock, which `infra unlock` removes.
+  func release() async {
+    guard let holder else { return }
+    await withTaskGroup(of: Void.self) { group in
+      for (lock, transport) in held {
+        group.addTask { try? await lock.release(for: holder, through: transport) }
+      }
+    }
+  }
+}
