@@ -14,7 +14,8 @@ public struct InfraCommand: AsyncParsableCommand {
     version: version,
     subcommands: [
       PlanCommand.self, ApplyCommand.self, ValidateCommand.self, HostsCommand.self,
-      ConnectorsCommand.self, RunCommand.self, ShowCommand.self, UnlockCommand.self,
+      ConnectorsCommand.self, RunCommand.self, ShowCommand.self, PullCommand.self,
+      UnlockCommand.self,
     ])
 
   public init() {}

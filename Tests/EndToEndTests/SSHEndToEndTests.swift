@@ -7,12 +7,15 @@ import Testing
   let server: SSHServer
   let repo: TemporaryFolder
   let target: TemporaryFolder
+  /// Where the hosts keep their apply locks: a folder of its own, so parallel tests never meet.
+  let locks: TemporaryFolder
   var root: URL { repo.url }
 
   init() throws {
     server = try SSHServer()
     repo = try TemporaryFolder("ssh-e2e-repo")
     target = try SSHServer.ownedFolder("ssh-e2e-target")
+    locks = try SSHServer.ownedFolder("ssh-e2e-locks")
   }
 
   func writeConfig(hosts: String? = nil, connector: String = "", options: String = "") throws {
@@ -22,6 +25,7 @@ import Testing
       version: 1
       hosts:
       \(hosts ?? server.hostYAML("remote"))
+      locks: { folder: \(locks.path) }
       prefixes:
         test:
           connectors:
@@ -182,6 +186,7 @@ import Testing
       version: 1
       hosts:
       \(host)
+      locks: { folder: \(locks.path) }
       prefixes:
         test:
           connectors:

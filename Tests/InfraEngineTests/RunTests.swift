@@ -44,7 +44,7 @@ import Testing
     RunRequest(
       kind: kind, workspace: try await workspace(connector),
       transports: FakeTransportProvider(log: log, unreachable: unreachable), timeout: timeout,
-      artifacts: artifacts, approve: approve)
+      artifacts: artifacts, approve: approve, locking: nil)
   }
 
   @Test func handlersSeeStatusesAndEventsInOrder() async throws {

@@ -71,5 +71,10 @@ public enum ChildProcess {
 
 public struct ChildProcessError: Error, CustomStringConvertible {
   public let message: String
+
+  public init(message: String) {
+    self.message = message
+  }
+
   public var description: String { message }
 }

@@ -29,6 +29,8 @@ public final class TestRepository: Sendable {
           connect: local
           groups: [web]
       \(extraHosts)
+      locks:
+        folder: \(root.path)/.infra/locks
       prefixes:
         test:
           connectors:

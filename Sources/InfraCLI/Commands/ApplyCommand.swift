@@ -131,7 +131,8 @@ struct ApplyCommand: AsyncParsableCommand {
     }
     let commit = saved.repository.commit.map { " at commit \($0.prefix(12))" } ?? ""
     console.out(
-      style("Applying the plan saved in \(name)", .bold) + " (made\(commit), \(saved.createdAt)):\n\n")
+      style("Applying the plan saved in \(name)", .bold)
+        + " (made\(commit), \(saved.createdAt)):\n\n")
     console.stream { PlanRenderer(style: style).render(saved.plan, to: $0) }
     let renderer = ApplyRenderer(style: style)
     let result = try await session.execute(

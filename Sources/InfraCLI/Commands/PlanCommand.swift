@@ -61,7 +61,8 @@ struct PlanCommand: AsyncParsableCommand {
       session.report([
         .error(
           "the plan was not saved to \(path): it is \(result.status.rawValue)",
-          hint: "a saved plan must cover everything it was asked to; fix what failed and plan again")
+          hint: "a saved plan must cover everything it was asked to; fix what failed and plan again"
+        )
       ])
       return
     }
@@ -73,7 +74,7 @@ struct PlanCommand: AsyncParsableCommand {
       state.dirty = head.dirty
     }
     let saved = SavedPlan(
-      plan: result.plan, runID: result.id, workspace: workspace, repository: state)
+      plan: result.plan, runID: result.id, root: workspace.repository, repository: state)
     let url = URL(fileURLWithPath: path, relativeTo: session.directory)
     do {
       try saved.encoded().write(to: url, options: .atomic)

@@ -41,7 +41,9 @@ struct UnlockCommand: AsyncParsableCommand {
       guard let host = inventory.host(named: name) else { continue }
       do {
         let transport = try await connections.transport(for: host)
-        if let (holder, raw) = try await HostLock(host: name).forceRelease(through: transport) {
+        if let (holder, raw) = try await HostLock(host: name, folder: config.lockFolder)
+          .forceRelease(through: transport)
+        {
           session.console.out(
             "Removed the lock on \(name) held by \(holder?.description ?? "'\(raw)'").\n")
         } else {

@@ -13,7 +13,9 @@ public struct MarkdownPlanRenderer: Sendable {
     text += "\(summary.delete) to delete, \(summary.unchanged) unchanged\n\n"
     var facts: [String] = []
     if let commit = saved.repository.commit {
-      facts.append("commit `\(commit.prefix(12))`" + (saved.repository.dirty ? " (with uncommitted changes)" : ""))
+      facts.append(
+        "commit `\(commit.prefix(12))`"
+          + (saved.repository.dirty ? " (with uncommitted changes)" : ""))
     }
     if saved.repository.changedOnly, let base = saved.repository.base {
       let resolved = saved.repository.baseCommit.map { " (`\($0.prefix(12))`)" } ?? ""
@@ -37,7 +39,8 @@ public struct MarkdownPlanRenderer: Sendable {
     }
     text += "\n"
     for change in plan.changes where change.op.diff != nil || !change.op.details.isEmpty {
-      text += "<details><summary>\(icon(change.action)) <code>\(html(change.address.description))</code> on \(html(change.host))</summary>\n\n"
+      text +=
+        "<details><summary>\(icon(change.action)) <code>\(html(change.address.description))</code> on \(html(change.host))</summary>\n\n"
       for detail in change.op.details {
         text += "- \(escape(detail))\n"
       }
@@ -48,7 +51,8 @@ public struct MarkdownPlanRenderer: Sendable {
       }
       text += "\n</details>\n\n"
     }
-    text += "Apply exactly this plan with `infra apply PLANFILE`; it stops if anything moved since.\n"
+    text +=
+      "Apply exactly this plan with `infra apply PLANFILE`; it stops if anything moved since.\n"
     return text
   }
 

@@ -113,4 +113,9 @@ struct FilesConnector: Connector {
     await FilesApplier(settings: settings, host: request.host, transport: request.transport)
       .apply(request)
   }
+
+  func pull(_ request: PullRequest) async throws -> PullResponse {
+    try await FilesPuller(settings: settings, host: request.host, transport: request.transport)
+      .pull(request.items)
+  }
 }

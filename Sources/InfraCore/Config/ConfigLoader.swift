@@ -3,7 +3,7 @@ import Yams
 
 /// Loads and checks `infra.yaml`, reporting every problem with its `file:line:column`.
 public enum ConfigLoader {
-  static let topLevelKeys = ["version", "hosts", "inventory", "prefixes", "runs"]
+  static let topLevelKeys = ["version", "hosts", "inventory", "prefixes", "runs", "locks"]
   static let hostKeys = ["connect", "groups", "data", "sudo", "sudo_user"]
   static let prefixKeys = ["connectors"]
   static let connectorKeys = [
@@ -72,8 +72,22 @@ public enum ConfigLoader {
         }
       }
     }
+    var lockFolder = InfraConfig.defaultLockFolder
+    if let node = top["locks"], let locks = reader.mapping(node, for: "'locks'", keys: ["folder"]) {
+      locks.reportUnknownKeys(into: &reader)
+      if let folderNode = locks["folder"], let folder = reader.string(folderNode, for: "'folder'") {
+        if folder.hasPrefix("/") && !folder.contains("\n") {
+          lockFolder = folder
+        } else {
+          reader.error(
+            "'folder' must be an absolute path, not '\(folder)'", at: folderNode,
+            hint: "the folder on every host that holds its apply lock, e.g. /var/lock/infra")
+        }
+      }
+    }
     var config = InfraConfig(
-      path: file.path, version: version, hosts: hosts, prefixes: prefixes, keepRuns: keepRuns)
+      path: file.path, version: version, hosts: hosts, prefixes: prefixes, keepRuns: keepRuns,
+      lockFolder: lockFolder)
     checkReferences(&config, diagnostics: &reader.diagnostics)
     return (config, reader.diagnostics)
   }

@@ -14,13 +14,19 @@ public struct InfraConfig: Sendable {
   /// How many runs `.infra/runs/` keeps (`runs: { keep: N }`).
   public var keepRuns: Int
 
+  /// The folder on every host that holds its apply lock (`locks: { folder: PATH }`).
+  public var lockFolder: String
+
   /// Runs kept when infra.yaml does not say.
   public static let defaultKeepRuns = 20
+  /// World-writable and sticky, so one user's lock cannot be removed by another user's run.
+  public static let defaultLockFolder = "/tmp/infra-locks"
 
   public init(
     path: String, version: Int, hosts: [HostConfig], prefixes: [PrefixConfig],
-    keepRuns: Int = InfraConfig.defaultKeepRuns
+    keepRuns: Int = InfraConfig.defaultKeepRuns, lockFolder: String = InfraConfig.defaultLockFolder
   ) {
+    self.lockFolder = lockFolder
     self.path = path
     self.version = version
     self.hosts = hosts

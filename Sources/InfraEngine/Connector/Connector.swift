@@ -1,3 +1,4 @@
+import Foundation
 import InfraCore
 import InfraTransport
 
@@ -19,6 +20,9 @@ public protocol Connector: Sendable {
 
   /// Executes a host's ops in order, stopping at the first failure.
   func apply(_ request: ApplyRequest) async -> ApplyResponse
+
+  /// Turns the live state of resources into repository files (`infra pull`); optional.
+  func pull(_ request: PullRequest) async throws -> PullResponse
 }
 
 /// Everything under the connector's folder, for `Connector.load`.
@@ -147,5 +151,59 @@ public struct ApplyResponse: Sendable {
 
   public init(outcomes: [OpOutcome]) {
     self.outcomes = outcomes
+  }
+}
+
+/// Resources paired with their live state, for `Connector.pull`: what to write back into the
+/// repository so that it declares what the host has (`infra pull`).
+public struct PullRequest: Sendable {
+  public var host: InventoryHost
+  public var transport: any Transport
+  public var items: [PlanItem]
+
+  public init(host: InventoryHost, transport: any Transport, items: [PlanItem]) {
+    self.host = host
+    self.transport = transport
+    self.items = items
+  }
+}
+
+/// One repository file `infra pull` writes, or removes when `content` is `nil`.
+public struct PulledFile: Hashable, Sendable {
+  /// Relative to the repository root.
+  public var path: String
+  public var content: Data?
+  public var address: Address
+  /// What changes, for people: `content (+2 −1)`.
+  public var summary: String
+
+  public init(path: String, content: Data?, address: Address, summary: String) {
+    self.path = path
+    self.content = content
+    self.address = address
+    self.summary = summary
+  }
+}
+
+public struct PullResponse: Sendable {
+  public var files: [PulledFile]
+  /// Live differences the connector cannot write back, with what to do instead.
+  public var problems: [ResourceProblem]
+
+  public init(files: [PulledFile] = [], problems: [ResourceProblem] = []) {
+    self.files = files
+    self.problems = problems
+  }
+}
+
+extension Connector {
+  /// Connectors that cannot pull say so for every resource asked about.
+  public func pull(_ request: PullRequest) async throws -> PullResponse {
+    PullResponse(
+      problems: request.items.map {
+        ResourceProblem(
+          address: $0.resource.address,
+          message: "its connector cannot write live state back into the repository")
+      })
   }
 }

@@ -57,9 +57,9 @@ public struct SavedPlan: Sendable, Codable {
     }
   }
 
-  /// Saves `plan` of `workspace`.
+  /// Saves `plan` of the repository at `root`.
   public init(
-    plan: Plan, runID: String, workspace: Workspace, repository: RepositoryState,
+    plan: Plan, runID: String, root: Repository, repository: RepositoryState,
     createdAt: Date = Date()
   ) {
     format = Self.formatName
@@ -69,7 +69,7 @@ public struct SavedPlan: Sendable, Codable {
     self.repository = repository
     let paths = Set(plan.changes.flatMap(\.sources)).union([Repository.configFileName])
     files = paths.sorted().map { path in
-      FileDigest(path: path, sha256: Self.digest(workspace.repository.root.appending(path: path)))
+      FileDigest(path: path, sha256: Self.digest(root.root.appending(path: path)))
     }
     changes = plan.changes
     unchanged = plan.unchanged

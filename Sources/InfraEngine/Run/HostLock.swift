@@ -13,8 +13,9 @@ public struct LockHolder: Hashable, Sendable, Codable, CustomStringConvertible {
   /// The checkout that applies: the repository root on the holder's machine.
   public var checkout: String
 
-  public init(run: String, user: String, machine: String, pid: Int32, since: String, checkout: String)
-  {
+  public init(
+    run: String, user: String, machine: String, pid: Int32, since: String, checkout: String
+  ) {
     self.run = run
     self.user = user
     self.machine = machine
@@ -72,14 +73,11 @@ public enum LockError: Error, Hashable, Sendable, CustomStringConvertible {
 /// is the holder as JSON. Creating a link is atomic and fails when it exists, so exactly one
 /// of two racing applies gets it, and it carries its holder from the first instant.
 public struct HostLock: Sendable {
-  /// Where locks live on every host: world-writable and sticky, so that one user's lock cannot
-  /// be removed by another user's run (only by root or its owner).
-  public static let defaultFolder = "/tmp/infra-locks"
-
   public var host: String
+  /// The folder on the host that holds the lock (`locks: { folder: }` in infra.yaml).
   public var folder: String
 
-  public init(host: String, folder: String = HostLock.defaultFolder) {
+  public init(host: String, folder: String = InfraConfig.defaultLockFolder) {
     self.host = host
     self.folder = folder
   }
@@ -95,7 +93,7 @@ public struct HostLock: Sendable {
     let target = holder.encoded
     let script = ShellCommand.raw(
       """
-      mkdir -p \(shellQuote(folder)) 2>/dev/null; chmod 1777 \(shellQuote(folder)) 2>/dev/null
+      [ -d \(shellQuote(folder)) ] || { mkdir -p \(shellQuote(folder)) && chmod 1777 \(shellQuote(folder)); } 2>/dev/null
       if ln -s \(shellQuote(target)) \(shellQuote(path)) 2>/dev/null; then echo acquired
       elif holder=$(readlink \(shellQuote(path))); then printf 'held %s\\n' "$holder"
       elif [ -d \(shellQuote(folder)) ] && [ -w \(shellQuote(folder)) ]; then echo retry
@@ -138,7 +136,8 @@ public struct HostLock: Sendable {
   }
 
   /// Removes the lock whoever holds it (`infra unlock`); returns what it held, `nil` if none.
-  public func forceRelease(through transport: any Transport) async throws -> (LockHolder?, String)? {
+  public func forceRelease(through transport: any Transport) async throws -> (LockHolder?, String)?
+  {
     let result = try await transport.run(
       ShellCommand.raw(
         """
@@ -172,7 +171,7 @@ struct HeldLocks: Sendable {
   ) async -> HeldLocks {
     let outcomes = await forEachConcurrently(hosts, limit: parallelism) {
       host -> (HostLock, (any Transport)?, Failure?) in
-      let lock = HostLock(host: host.name, folder: settings.folder)
+      let lock = HostLock(host: host.name, folder: settings.folder ?? InfraConfig.defaultLockFolder)
       guard let transport = try? await connections.transport(for: host) else {
         return (lock, nil, nil)
       }
@@ -181,7 +180,8 @@ struct HeldLocks: Sendable {
         return (lock, transport, nil)
       } catch {
         return (
-          lock, nil, Failure(kind: .locked, host: host.name, message: reasonText(error), resources: 0)
+          lock, nil,
+          Failure(kind: .locked, host: host.name, message: reasonText(error), resources: 0)
         )
       }
     }

@@ -49,12 +49,13 @@ public struct RunRequest: Sendable {
 
 /// How an apply locks its hosts.
 public struct LockSettings: Sendable {
-  /// The folder on each host that holds its lock.
-  public var folder: String
+  /// The folder on each host that holds its lock; `nil` takes the workspace's
+  /// (`locks: { folder: }` in infra.yaml).
+  public var folder: String?
   /// How long to wait for a lock another run holds before giving up.
   public var wait: Duration
 
-  public init(folder: String = HostLock.defaultFolder, wait: Duration = .zero) {
+  public init(folder: String? = nil, wait: Duration = .zero) {
     self.folder = folder
     self.wait = wait
   }
@@ -193,6 +194,8 @@ public final class Run: Sendable {
       let hosts = workspace.inventory.hosts.filter {
         saved?.contains($0.name) ?? (work[$0.name] != nil)
       }
+      var locking = locking
+      locking.folder = locking.folder ?? workspace.config.lockFolder
       locks = await HeldLocks.take(
         hosts, settings: locking,
         holder: LockHolder.current(run: id, checkout: workspace.repository.root.path),

@@ -74,7 +74,8 @@ public struct Git: Sendable {
     guard result.succeeded else {
       throw GitError(
         message: "\(repository.root.path) is not inside a git repository",
-        hint: "run `git init` and commit the repository, or leave out --changed, --staged and --base")
+        hint:
+          "run `git init` and commit the repository, or leave out --changed, --staged and --base")
     }
     return Git(
       repository: repository,
@@ -96,8 +97,10 @@ public struct Git: Sendable {
   public func commit(_ ref: String) async throws -> String? {
     let result = try await LocalProgram.run(
       "git",
-      ["-C", repository.root.path, "rev-parse", "--verify", "--quiet", "--end-of-options",
-        ref + "^{commit}"])
+      [
+        "-C", repository.root.path, "rev-parse", "--verify", "--quiet", "--end-of-options",
+        ref + "^{commit}",
+      ])
     guard result.succeeded else { return nil }
     return result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
   }

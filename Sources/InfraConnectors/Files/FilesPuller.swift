@@ -1,0 +1,91 @@
+import Foundation
+import InfraCore
+import InfraEngine
+import InfraTransport
+
+/// `infra pull` for files: the host's content goes back into the content file, in one batched
+/// read. Attributes the repository sets but the host has otherwise are reported with the line
+/// to change, since attribute files are written by people (with their comments).
+struct FilesPuller {
+  let settings: FilesConnector.Settings
+  let host: InventoryHost
+  let transport: any Transport
+
+  func pull(_ items: [PlanItem]) async throws -> PullResponse {
+    var response = PullResponse()
+    var wanted: [(address: Address, source: String, path: String)] = []
+    for item in items {
+      let address = item.resource.address
+      let desired = try DesiredFile(json: item.resource.desired)
+      guard desired.state == .present, let source = desired.source else {
+        response.problems.append(
+          ResourceProblem(
+            address: address,
+            message:
+              "it is declared absent in \(desired.declaredIn ?? "the repository"); only files with content are pulled"
+          ))
+        continue
+      }
+      guard item.live.exists else {
+        response.files.append(
+          PulledFile(
+            path: source, content: nil, address: address,
+            summary: "removed: \(desired.path) is not on \(host.name)"))
+        continue
+      }
+      let live = try LiveFile(json: item.live.state)
+      guard live.kind == .file else {
+        response.problems.append(
+          ResourceProblem(
+            address: address,
+            message:
+              "\(desired.path) is \(live.kind == .unreadable ? "not readable by the connecting user" : "a \(live.kind.rawValue)") on \(host.name); only readable regular files are pulled"
+          ))
+        continue
+      }
+      if live.sha256 != desired.sha256 {
+        wanted.append((address, source, desired.path))
+      }
+      response.problems += attributeDifferences(desired, live, address: address, source: source)
+    }
+    let contents = try await LiveContentFetcher.fetch(
+      wanted.map(\.path), through: transport, writer: settings.writer)
+    for (address, source, path) in wanted {
+      guard let content = contents[path] else {
+        response.problems.append(
+          ResourceProblem(address: address, message: "\(path) could not be read on \(host.name)"))
+        continue
+      }
+      response.files.append(
+        PulledFile(
+          path: source, content: content, address: address,
+          summary: "content from \(host.name):\(path), \(ByteCount.describe(content.count))"))
+    }
+    return response
+  }
+
+  private func attributeDifferences(
+    _ desired: DesiredFile, _ live: LiveFile, address: Address, source: String
+  ) -> [ResourceProblem] {
+    var differences: [String] = []
+    if let mode = desired.mode, mode != live.mode {
+      differences.append("mode: \"\(FileMode.format(live.mode))\"")
+    }
+    if let owner = desired.owner, owner != live.owner, owner != live.uid {
+      differences.append("owner: \(live.owner)")
+    }
+    if let group = desired.group, group != live.group, group != live.gid {
+      differences.append("group: \(live.group)")
+    }
+    guard !differences.isEmpty else { return [] }
+    let name = source.split(separator: "/").last.map(String.init) ?? source
+    let folder = FilesLoader.folderPath(source)
+    return [
+      ResourceProblem(
+        address: address,
+        message:
+          "\(host.name) has other attributes than the repository; to keep them, set `\(name): { \(differences.joined(separator: ", ")) }` under `files:` in \(folder)\(AttributesFile.fileName)"
+      )
+    ]
+  }
+}

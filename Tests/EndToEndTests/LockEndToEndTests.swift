@@ -1,0 +1,150 @@
+import Foundation
+import InfraTestSupport
+import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Two `infra apply` processes on one host: the first holds the host's lock while it waits at
+/// its confirmation prompt (on a pseudo-terminal), so the second meets the lock for certain.
+@Suite struct LockEndToEndTests {
+  let repo: TestRepository
+  var root: URL { repo.root.url }
+  var lockFile: String { root.appending(path: ".infra/locks/local.lock").path }
+  /// Whether the host's lock is there (a symbolic link whose target is its holder, not a path).
+  var isLocked: Bool {
+    (try? FileManager.default.destinationOfSymbolicLink(atPath: lockFile)) != nil
+  }
+
+  init() throws {
+    repo = try TestRepository("lock")
+    try repo.writeConfig()
+    try repo.resource("local/etc/motd", "hello\n")
+  }
+
+  /// An `infra apply` on a terminal, stopped at its prompt until `answer` is called.
+  final class WaitingApply {
+    let pid: pid_t
+    let output: URL
+    let input: FileHandle
+    let scratch: TemporaryFolder
+
+    init(in folder: URL) throws {
+      scratch = try TemporaryFolder("waiting-apply")
+      output = try scratch.write("output", "")
+      let fifo = scratch.appending("input").path
+      guard mkfifo(fifo, 0o600) == 0 else {
+        throw ChildProcessError(message: "mkfifo failed: \(String(cString: strerror(errno)))")
+      }
+      // Opened read-write, which does not wait for a reader: the spawned child (which cannot
+      // run before it has opened its input) then finds a writer and does not wait either.
+      let descriptor = open(fifo, O_RDWR | O_CLOEXEC)
+      guard descriptor >= 0 else {
+        throw ChildProcessError(message: "cannot open \(fifo): \(String(cString: strerror(errno)))")
+      }
+      input = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+      var environment = ProcessInfo.processInfo.environment
+      environment["NO_COLOR"] = "1"
+      let command = "'\(Infra.binary.path)' apply"
+      pid = try ChildProcess.spawn(
+        "/usr/bin/script", ["-qec", command, "/dev/null"], directory: folder.path,
+        environment: environment, stdin: fifo, stdout: output.path, stderr: output.path)
+    }
+
+    var text: String { (try? String(contentsOf: output, encoding: .utf8)) ?? "" }
+
+    /// Waits until the prompt is shown, by which time every host is locked.
+    func waitForPrompt() throws {
+      let deadline = Date().addingTimeInterval(60)
+      while !text.contains("Only 'yes' is accepted") {
+        guard Date() < deadline else {
+          throw ChildProcessError(message: "no prompt within 60 s:\n\(text)")
+        }
+        usleep(50_000)
+      }
+    }
+
+    /// Answers the prompt (`nil` only closes its input) and waits for the end; returns the exit
+    /// code.
+    func answer(_ line: String?) throws -> Int32 {
+      if let line { try input.write(contentsOf: Data((line + "\n").utf8)) }
+      try input.close()
+      return ChildProcess.wait(pid)
+    }
+  }
+
+  /// The holder's pid, read from the lock on the host.
+  func holderPID() throws -> pid_t {
+    let target = try FileManager.default.destinationOfSymbolicLink(atPath: lockFile)
+    let holder = try #require(
+      try JSONSerialization.jsonObject(with: Data(target.utf8)) as? [String: Any])
+    return try #require((holder["pid"] as? NSNumber)?.int32Value)
+  }
+
+  @Test func aSecondApplyMeetsTheLockAndTheFirstProceeds() throws {
+    let first = try WaitingApply(in: root)
+    try first.waitForPrompt()
+    let pid = try holderPID()
+
+    let second = try Infra.run(["apply", "--yes"], in: root)
+    #expect(second.code == 1, "\(second)")
+    #expect(second.stdout.contains("Could not lock:"), "\(second)")
+    #expect(second.stdout.contains("local is locked by "))
+    #expect(second.stdout.contains("pid \(pid), since "))
+    #expect(second.stdout.contains("checkout \(root.path))"))
+    #expect(second.stdout.contains("`infra unlock local` removes it"))
+    #expect(!repo.target.exists("etc/motd"), "the second apply changed nothing")
+
+    // Waiting for the lock gives up after the time given, naming the holder again.
+    let waited = try Infra.run(["apply", "--yes", "--lock-timeout", "1"], in: root)
+    #expect(waited.code == 1)
+    #expect(waited.stdout.contains("local is locked by "))
+
+    #expect(try first.answer("yes") == 0, "\(first.text)")
+    #expect(first.text.contains("Apply complete: 1 changed"))
+    #expect(try repo.target.readText("etc/motd") == "hello\n")
+    #expect(!isLocked, "released at the end")
+  }
+
+  @Test func aKilledApplysLockIsShownAndRemovedWithUnlock() throws {
+    let first = try WaitingApply(in: root)
+    try first.waitForPrompt()
+    let pid = try holderPID()
+    kill(pid, SIGKILL)
+    _ = try first.answer(nil)
+
+    let blocked = try Infra.run(["apply", "--yes"], in: root)
+    #expect(blocked.code == 1, "\(blocked)")
+    #expect(blocked.stdout.contains("pid \(pid)"), "\(blocked)")
+
+    let unlock = try Infra.run(["unlock", "local"], in: root)
+    #expect(unlock.code == 0, "\(unlock)")
+    #expect(unlock.stdout.contains("Removed the lock on local held by "), "\(unlock)")
+    #expect(unlock.stdout.contains("pid \(pid)"))
+    #expect(try Infra.run(["unlock", "local"], in: root).stdout == "local was not locked.\n")
+
+    let apply = try Infra.run(["apply", "--yes"], in: root)
+    #expect(apply.code == 0, "\(apply)")
+    #expect(try repo.target.readText("etc/motd") == "hello\n")
+
+    let unknown = try Infra.run(["unlock", "lokal"], in: root)
+    #expect(unknown.code == 1)
+    #expect(unknown.stderr.contains("there is no host 'lokal'"), "\(unknown)")
+    #expect(unknown.stderr.contains("did you mean 'local'?"))
+  }
+
+  @Test func declinedAndCanceledAppliesReleaseTheirLocks() throws {
+    let declined = try WaitingApply(in: root)
+    try declined.waitForPrompt()
+    #expect(isLocked)
+    #expect(try declined.answer("no") == 1)
+    #expect(!isLocked, "\(declined.text)")
+
+    let canceled = try WaitingApply(in: root)
+    try canceled.waitForPrompt()
+    kill(try holderPID(), SIGINT)
+    #expect(try canceled.answer(nil) == 130, "\(canceled.text)")
+    #expect(!isLocked, "\(canceled.text)")
+  }
+}

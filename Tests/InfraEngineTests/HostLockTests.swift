@@ -1,0 +1,95 @@
+import Foundation
+import InfraCore
+import InfraEngine
+import InfraTestSupport
+import InfraTransport
+import Testing
+
+/// The apply lock against the real shell of this machine: atomic, holder-naming, and never
+/// released by anyone but its holder (or `infra unlock`).
+@Suite struct HostLockTests {
+  let folder: TemporaryFolder
+  let transport = LocalTransport(host: InventoryHost(name: "web1", connection: .local))
+  var lock: HostLock { HostLock(host: "web1", folder: folder.path + "/locks") }
+
+  init() throws {
+    folder = try TemporaryFolder("locks")
+  }
+
+  static func holder(_ run: String, pid: Int32 = 1) -> LockHolder {
+    LockHolder(
+      run: run, user: "alice", machine: "laptop", pid: pid, since: "2026-11-21T21:40:00.000Z",
+      checkout: "/src/it's \"quoted\"")
+  }
+
+  @Test func ofManyRacingTakersExactlyOneWins() async throws {
+    let lock = lock
+    let transport = transport
+    // Each taker reports `nil` when it won, or the holder it was refused by.
+    let outcomes = await withTaskGroup(of: (String, LockHolder?)?.self) { group in
+      for index in 0..<12 {
+        group.addTask {
+          do {
+            try await lock.acquire(for: Self.holder("run-\(index)"), through: transport)
+            return ("run-\(index)", nil)
+          } catch LockError.held(_, let holder, _) {
+            return ("run-\(index)", holder)
+          } catch {
+            Issue.record("unexpected \(error)")
+            return nil
+          }
+        }
+      }
+      var outcomes: [(String, LockHolder?)] = []
+      for await outcome in group { outcome.map { outcomes.append($0) } }
+      return outcomes
+    }
+    let winners = outcomes.filter { $0.1 == nil }.map(\.0)
+    try #require(winners.count == 1, "\(outcomes)")
+    // Every loser saw the winner, whole: the holder is written in the same step as the lock.
+    #expect(outcomes.compactMap(\.1) == Array(repeating: Self.holder(winners[0]), count: 11))
+    #expect(try await lock.holder(through: transport)?.0 == Self.holder(winners[0]))
+  }
+
+  @Test func onlyTheHolderReleasesAndUnlockRemovesAnyone() async throws {
+    try await lock.acquire(for: Self.holder("first"), through: transport)
+    try await lock.release(for: Self.holder("second"), through: transport)
+    #expect(try await lock.holder(through: transport)?.0 == Self.holder("first"), "not theirs")
+    try await lock.release(for: Self.holder("first"), through: transport)
+    #expect(try await lock.holder(through: transport) == nil)
+
+    try await lock.acquire(for: Self.holder("crashed", pid: 4242), through: transport)
+    let removed = try await lock.forceRelease(through: transport)
+    #expect(removed?.0?.pid == 4242)
+    #expect(try await lock.forceRelease(through: transport) == nil)
+    try await lock.acquire(for: Self.holder("next"), through: transport)
+  }
+
+  @Test func waitingTakesTheLockOnceItIsFree() async throws {
+    try await lock.acquire(for: Self.holder("first"), through: transport)
+    let releaser = Task { [lock, transport] in
+      try await Task.sleep(for: .milliseconds(300))
+      try await lock.release(for: Self.holder("first"), through: transport)
+    }
+    try await lock.acquire(for: Self.holder("patient"), through: transport, wait: .seconds(30))
+    try await releaser.value
+    #expect(try await lock.holder(through: transport)?.0 == Self.holder("patient"))
+
+    await #expect(throws: LockError.self) {
+      try await lock.acquire(for: Self.holder("impatient"), through: transport, wait: .seconds(1))
+    }
+  }
+
+  @Test func theHeldErrorNamesTheHolderAndTheWayOut() async throws {
+    try await lock.acquire(for: Self.holder("first", pid: 77), through: transport)
+    do {
+      try await lock.acquire(for: Self.holder("second"), through: transport)
+      Issue.record("took a held lock")
+    } catch {
+      #expect(
+        "\(error)"
+          == "web1 is locked by alice@laptop (run first, pid 77, since 2026-11-21T21:40:00.000Z, checkout /src/it's \"quoted\"); another apply is running there, or one ended without releasing it (`infra unlock web1` removes it)"
+      )
+    }
+  }
+}
