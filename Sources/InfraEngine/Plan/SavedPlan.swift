@@ -143,6 +143,7 @@ struct SavedPlanCheck: Sendable {
   var workspace: Workspace
   var connections: HostConnections
   var roundTrips: RoundTripCounter?
+  var parallelism = 10
 
   func verify() async -> Plan {
     var plan = saved.plan
@@ -176,7 +177,7 @@ struct SavedPlanCheck: Sendable {
     }
     let hosts = workspace.inventory.hosts.filter { work[$0.name] != nil }
     let shares = work
-    let results = await forEachConcurrently(hosts, limit: 10) { host in
+    let results = await forEachConcurrently(hosts, limit: parallelism) { host in
       await check(host, shares[host.name] ?? [:], instances: instances)
     }
     plan.failures += results.joined()

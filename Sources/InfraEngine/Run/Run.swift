@@ -33,8 +33,6 @@ public struct RunRequest: Sendable {
     approve: (@Sendable (Plan) async -> Bool)? = nil, locking: LockSettings? = LockSettings(),
     savedPlan: SavedPlan? = nil
   ) {
-    self.locking = locking
-    self.savedPlan = savedPlan
     self.kind = kind
     self.workspace = workspace
     self.transports = transports
@@ -44,6 +42,8 @@ public struct RunRequest: Sendable {
     self.timeout = timeout
     self.artifacts = artifacts
     self.approve = approve
+    self.locking = locking
+    self.savedPlan = savedPlan
   }
 }
 
@@ -186,28 +186,15 @@ public final class Run: Sendable {
         stop.stop(.timeout)
       }
     }
-    // An apply locks every host it may change before reading any, and keeps the locks until
-    // it ends, whichever way: another apply of the same hosts waits or stops, never interleaves.
-    var locks = HeldLocks()
-    if request.kind == .apply, let locking = request.locking {
-      let saved = request.savedPlan.map { Set($0.changes.map(\.host)) }
-      let hosts = workspace.inventory.hosts.filter {
-        saved?.contains($0.name) ?? (work[$0.name] != nil)
-      }
-      var locking = locking
-      locking.folder = locking.folder ?? workspace.config.lockFolder
-      locks = await HeldLocks.take(
-        hosts, settings: locking,
-        holder: LockHolder.current(run: id, checkout: workspace.repository.root.path),
-        connections: connections, parallelism: request.parallelism)
-    }
+    let locks = await lockHosts(work: work, connections: connections)
     let plan: Plan
     if !locks.failures.isEmpty {
       plan = Plan(failures: locks.failures, diagnostics: workspace.diagnostics.all)
       for failure in locks.failures { emit(.planFailed(failure)) }
     } else if let saved = request.savedPlan {
       plan = await SavedPlanCheck(
-        saved: saved, workspace: workspace, connections: connections, roundTrips: roundTrips
+        saved: saved, workspace: workspace, connections: connections, roundTrips: roundTrips,
+        parallelism: request.parallelism
       ).verify()
       for failure in plan.failures { emit(.planFailed(failure)) }
       for change in plan.changes { emit(.changePlanned(change)) }
@@ -265,6 +252,24 @@ public final class Run: Sendable {
     var result = result(plan: plan, apply: applied, duration: duration)
     result.rc = rc
     return result
+  }
+
+  /// An apply locks every host it may change before reading any, and keeps the locks until it
+  /// ends, whichever way: another apply of the same hosts waits or stops, never interleaves.
+  private func lockHosts(work: [String: [Planner.HostWork]], connections: HostConnections) async
+    -> HeldLocks
+  {
+    guard request.kind == .apply, var locking = request.locking else { return HeldLocks() }
+    let workspace = request.workspace
+    let saved = request.savedPlan.map { Set($0.changes.map(\.host)) }
+    let hosts = workspace.inventory.hosts.filter {
+      saved?.contains($0.name) ?? (work[$0.name] != nil)
+    }
+    locking.folder = locking.folder ?? workspace.config.lockFolder
+    return await HeldLocks.take(
+      hosts, settings: locking,
+      holder: LockHolder.current(run: id, checkout: workspace.repository.root.path),
+      connections: connections, parallelism: request.parallelism)
   }
 
   private func result(plan: Plan, apply: ApplyResult?, duration: Duration) -> RunResult {
