@@ -3,6 +3,7 @@
 
 Run on purpose, not in CI:  bench/run.py [--runs N] [--slow-runs N] [--only W1,W2,W3]
                                          [--skip pyinfra,ansible,rsync]
+                            bench/run.py --render RESULTS.json... (merge and print saved runs)
 
 It builds infra in release mode, installs pinned pyinfra and ansible-core from PyPI into a
 private virtual environment (bench/.venv), starts its own sshd on a free port of 127.0.0.1
@@ -484,6 +485,7 @@ def run_w3(args, sshd: SSHD, work: Path, results: dict) -> None:
         reset(target, source)
         steps.setdefault("no-change plan", {})[f"infra, {label}"] = series(
             args.runs, lambda: None, infra.check())
+        results["round_trips"][f"W3 no-change plan, {label}"] = infra.round_trips()
         if "rsync" not in args.skip:
             rsync = Rsync(sshd, source, {"host0": target})
             steps["no-change plan"][f"rsync --checksum, {label}"] = series(
@@ -495,20 +497,52 @@ def run_w3(args, sshd: SSHD, work: Path, results: dict) -> None:
 # Report
 
 
+def infra_median(tools: dict, name: str) -> float | None:
+    """infra's median on the same work as `name`: `rsync, 1,000 files` pairs with
+    `infra, 1,000 files`; a name without such a suffix pairs with plain `infra`."""
+    suffix = name.split(", ", 1)[1] if ", " in name else None
+    for other, m in tools.items():
+        if other.startswith("infra") and (suffix is None or other.endswith(", " + suffix)):
+            return m["median"]
+    return None
+
+
+def merge(paths: list[str]) -> dict:
+    """Results of several runs as one: later files win for the same step and tool, so that
+    the slow tools of one run and infra's numbers of a newer build can share a table."""
+    merged: dict = {}
+    for path in paths:
+        results = json.loads(Path(path).read_text())
+        if not merged:
+            merged = results
+            merged["sources"] = [path]
+            continue
+        merged["sources"].append(path)
+        merged["date"] = results["date"]
+        merged["versions"].update(results["versions"])
+        merged["round_trips"].update(results["round_trips"])
+        for workload, steps in results["workloads"].items():
+            for step, tools in steps.items():
+                merged["workloads"].setdefault(workload, {}).setdefault(step, {}).update(tools)
+    return merged
+
+
 def report(results: dict) -> str:
     lines = [f"# infra benchmark, {results['date']}", "",
              f"Machine: {results['machine']}. Medians of {results['runs']} runs for infra and "
              f"rsync, {results['slow_runs']} for pyinfra and Ansible; ratio = the tool's median "
              "time / infra's on the same step (above 1 means slower than infra).", "",
              "Versions: " + "; ".join(f"{k} {v}" for k, v in results["versions"].items()), ""]
+    if "sources" in results:
+        lines += ["Merged from " + ", ".join(f"`{Path(p).name}`" for p in results["sources"])
+                  + " (later files win for the same step and tool).", ""]
     for workload, steps in results["workloads"].items():
         lines += [f"## {workload}", "",
                   "| step | tool | median s | min–max s | ratio to infra | peak RSS MiB |",
                   "| --- | --- | ---: | ---: | ---: | ---: |"]
         for step, tools in steps.items():
-            base = next((m["median"] for name, m in tools.items() if name.startswith("infra")),
-                        None)
             for name, m in tools.items():
+                base = infra_median(tools, name)
                 ratio = f"{m['median'] / base:.1f}×" if base and not name.startswith("infra") else ""
                 lines.append(f"| {step} | {name} | {m['median']:.2f} | "
                              f"{m['min']:.2f}–{m['max']:.2f} | {ratio} | {m['peak_rss_mib']:.0f} |")
@@ -526,7 +560,12 @@ def main() -> int:
                         help="runs of pyinfra and Ansible (default 3)")
     parser.add_argument("--only", default="W1,W2,W3", help="workloads to run (default all)")
     parser.add_argument("--skip", default="", help="tools to leave out: pyinfra,ansible,rsync")
+    parser.add_argument("--render", nargs="+", metavar="JSON",
+                        help="only print the table of saved results, merged in order")
     args = parser.parse_args()
+    if args.render:
+        print(report(merge(args.render)), end="")
+        return 0
     args.skip = set(filter(None, args.skip.split(",")))
     only = set(args.only.split(","))
 
