@@ -103,6 +103,42 @@ struct Session {
     if failed { throw ExitCode.failure }
   }
 
+  /// Reads `infra.yaml` alone, for commands that need no resources; exits 1 on any error.
+  func loadConfig() throws -> InfraConfig {
+    let (config, diagnostics) = ConfigLoader.load(from: repository.configURL)
+    report(diagnostics.sorted)
+    guard let config, !diagnostics.hasErrors else { throw ExitCode.failure }
+    return config
+  }
+
+  /// The hosts that names and `@groups` select, each once in inventory order; exits 1 naming
+  /// every unknown one.
+  func hosts(_ targets: [String], in inventory: Inventory) throws -> [InventoryHost] {
+    var problems: [Diagnostic] = []
+    for target in targets {
+      switch HostSelector(parsing: target) {
+      case .host(let name) where inventory.host(named: name) == nil:
+        let names = inventory.hosts.map(\.name)
+        var hint = "hosts: \(names.joined(separator: ", "))"
+        if let match = closestMatch(to: name, in: names) {
+          hint = "did you mean '\(match)'? " + hint
+        }
+        problems.append(.error("there is no host '\(name)' in infra.yaml", hint: hint))
+      case .group(let name) where !inventory.groupNames.contains(name):
+        problems.append(
+          .error(
+            "there is no group '@\(name)' in infra.yaml",
+            hint: "groups: \(inventory.groupNames.map { "@\($0)" }.joined(separator: ", "))"))
+      default: break
+      }
+    }
+    guard problems.isEmpty else {
+      report(problems)
+      throw ExitCode.failure
+    }
+    return inventory.resolve(targets.map(HostSelector.init(parsing:)))
+  }
+
   /// Command-line paths as address patterns; exits 1 naming every bad one.
   func patterns(_ paths: [String], in workspace: Workspace) throws -> [AddressPattern] {
     let prefixes = workspace.config.prefixes.map(\.name)

@@ -9,10 +9,7 @@ struct HostsCommand: AsyncParsableCommand {
 
   func run() async throws {
     let session = try Session(global)
-    let (config, diagnostics) = ConfigLoader.load(from: session.repository.configURL)
-    session.report(diagnostics.sorted)
-    guard let config, !diagnostics.hasErrors else { throw ExitCode.failure }
-    let inventory = Inventory(config: config)
+    let inventory = Inventory(config: try session.loadConfig())
     var table = TextTable(header: ["HOST", "CONNECT", "GROUPS", "SUDO"])
     for host in inventory.hosts {
       let sudo =

@@ -52,11 +52,8 @@ struct RunCommand: AsyncParsableCommand {
 
   func run() async throws {
     let session = try Session(global)
-    let (config, diagnostics) = ConfigLoader.load(from: session.repository.configURL)
-    session.report(diagnostics.sorted)
-    guard let config, !diagnostics.hasErrors else { throw ExitCode.failure }
-    let inventory = Inventory(config: config)
-    let hosts = try resolve(targets, in: inventory, session: session)
+    let inventory = Inventory(config: try session.loadConfig())
+    let hosts = try session.hosts(targets, in: inventory)
 
     let connections = HostConnections(provider: StandardTransports())
     Interrupts.closeOnSignal(connections)
@@ -80,32 +77,6 @@ struct RunCommand: AsyncParsableCommand {
   }
 
   /// Hosts named directly or through `@group`, each once, in inventory order.
-  private func resolve(_ targets: [String], in inventory: Inventory, session: Session) throws
-    -> [InventoryHost]
-  {
-    var problems: [Diagnostic] = []
-    for target in targets {
-      switch HostSelector(parsing: target) {
-      case .host(let name) where inventory.host(named: name) == nil:
-        problems.append(
-          .error(
-            "there is no host '\(name)' in infra.yaml",
-            hint: "hosts: \(inventory.hosts.map(\.name).joined(separator: ", "))"))
-      case .group(let name) where !inventory.groupNames.contains(name):
-        problems.append(
-          .error(
-            "there is no group '@\(name)' in infra.yaml",
-            hint: "groups: \(inventory.groupNames.map { "@\($0)" }.joined(separator: ", "))"))
-      default: break
-      }
-    }
-    guard problems.isEmpty else {
-      session.report(problems)
-      throw ExitCode.failure
-    }
-    return inventory.resolve(targets.map(HostSelector.init(parsing:)))
-  }
-
   static func render(_ outcome: AdHocCommand.Outcome, style: Styler) -> String {
     let took = outcome.duration.shortDescription
     var text =

@@ -14,31 +14,17 @@ struct UnlockCommand: AsyncParsableCommand {
 
   @OptionGroup var global: GlobalOptions
 
-  @Argument(help: "The hosts to unlock, as infra.yaml names them.")
+  @Argument(help: "The hosts to unlock, as infra.yaml names them, or @groups.")
   var hosts: [String]
 
   func run() async throws {
     let session = try Session(global)
-    let (config, diagnostics) = ConfigLoader.load(from: session.repository.configURL)
-    session.report(diagnostics.sorted)
-    guard let config, !diagnostics.hasErrors else { throw ExitCode.failure }
-    let inventory = Inventory(config: config)
-    var unknown: [Diagnostic] = []
-    for name in hosts where inventory.host(named: name) == nil {
-      var hint = "hosts: " + inventory.hosts.map(\.name).joined(separator: ", ")
-      if let match = closestMatch(to: name, in: inventory.hosts.map(\.name)) {
-        hint = "did you mean '\(match)'? " + hint
-      }
-      unknown.append(.error("there is no host '\(name)' in infra.yaml", hint: hint))
-    }
-    guard unknown.isEmpty else {
-      session.report(unknown)
-      throw ExitCode.failure
-    }
+    let config = try session.loadConfig()
+    let hosts = try session.hosts(self.hosts, in: Inventory(config: config))
     let connections = HostConnections(provider: StandardTransports())
     var failed = false
-    for name in hosts {
-      guard let host = inventory.host(named: name) else { continue }
+    for host in hosts {
+      let name = host.name
       do {
         let transport = try await connections.transport(for: host)
         if let (holder, raw) = try await HostLock(host: name, folder: config.lockFolder)
