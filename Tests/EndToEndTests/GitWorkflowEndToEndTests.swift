@@ -284,4 +284,21 @@ import Testing
     #expect(
       nothing.stdout == "Nothing to pull: the repository already declares what the hosts have.\n")
   }
+
+  @Test func deletionsOfFilesWithAwkwardNames() throws {
+    let names = ["with space", "new\nline", "ünïcödé", "$(touch pwned)", "-n"]
+    for name in names { try repo.resource("local/odd/\(name)", "\(name)\n") }
+    try repo.resource("local/odd/binary", data: Data([0, 1, 2, 255, 10, 0]))
+    try commitAll("odd names")
+    #expect(try Infra.run(["apply", "--yes"], in: root).code == 0)
+    for name in names + ["binary"] {
+      try git("rm", "-q", "resources/test/files/local/odd/\(name)")
+    }
+    let plan = try Infra.run(["plan", "--changed", "--detailed-exitcode"], in: root)
+    #expect(plan.code == 2, "\(plan)")
+    #expect(plan.stdout.contains("Plan: 0 to create, 0 to update, 6 to delete, 0 unchanged."))
+    #expect(try Infra.run(["apply", "--yes", "--changed"], in: root).code == 0)
+    #expect(repo.target.files().isEmpty)
+    #expect(!FileManager.default.fileExists(atPath: root.appending(path: "pwned").path))
+  }
 }

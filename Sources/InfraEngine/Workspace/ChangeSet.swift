@@ -174,8 +174,20 @@ public struct Git: Sendable {
     return set
   }
 
-  /// The content of each of `paths` (repository-relative) at `commit`, in order.
+  /// The content of each of `paths` (repository-relative) at `commit`, in order: one
+  /// `git cat-file --batch` for them all, and one `git cat-file blob` for each name holding a
+  /// line break, which the batch's line-based input cannot carry.
   public func contents(of paths: [String], at commit: String) async throws -> [Data] {
+    let batched = paths.filter { !$0.contains("\n") }
+    var found = Dictionary(
+      uniqueKeysWithValues: zip(batched, try await batchContents(of: batched, at: commit)))
+    for path in paths where path.contains("\n") {
+      found[path] = try await git(["cat-file", "blob", "\(commit):\(prefix)\(path)"]).stdout
+    }
+    return paths.map { found[$0] ?? Data() }
+  }
+
+  private func batchContents(of paths: [String], at commit: String) async throws -> [Data] {
     guard !paths.isEmpty else { return [] }
     let request = paths.map { "\(commit):\(prefix)\($0)\n" }.joined()
     let output = try await git(["cat-file", "--batch"], input: Data(request.utf8)).stdout
