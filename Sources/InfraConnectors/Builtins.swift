@@ -1,8 +1,8 @@
 import InfraEngine
 
 extension ConnectorRegistry {
-  /// Every connector type built into `infra`.
+  /// Every connector type built into `infra`, and external connector programs.
   public static var builtin: ConnectorRegistry {
-    ConnectorRegistry([FilesConnectorType()])
+    ConnectorRegistry([FilesConnectorType()], external: ExternalConnectors())
   }
 }

@@ -221,7 +221,7 @@ import Testing
         """) == ["3:3: error: 'web' names both a host and a group"])
   }
 
-  @Test func missingSectionsAndUnsupportedFeatures() {
+  @Test func missingSectionsAndExternalConnectorMistakes() {
     #expect(
       problems(
         """
@@ -242,12 +242,21 @@ import Testing
             connectors:
               - type: files
               - name: cron
-                run: [python3, cron.py]
+                run: []
+              - name: web
+                run: [python3, web.py]
+                timeout: 0
+                env: { A: { form: B }, C: d }
+              - name: files
+                env: { A: b }
           staging: {}
         """) == [
           "5:9: error: a connector of prefix 'prod' has no 'name'",
-          "7:9: error: external connectors ('run') are not supported by this build of infra yet",
-          "8:12: error: prefix 'staging' has no 'connectors'",
+          "7:14: error: 'run' of connector 'cron' is empty",
+          "10:18: error: 'timeout' must be at least 1 second",
+          "11:19: error: 'A' of 'env' must be a value or `{ from: VARIABLE }`",
+          "13:9: error: 'env' is for external connectors, and connector 'files' has no 'run'",
+          "14:12: error: prefix 'staging' has no 'connectors'",
         ])
   }
 

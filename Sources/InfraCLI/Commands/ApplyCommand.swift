@@ -82,6 +82,7 @@ struct ApplyCommand: AsyncParsableCommand {
       console.out("\n" + renderer.render(applied, status: result.status))
     }
     console.out(RunRenderer(style: style).stopped(result))
+    await workspace.close()
     try session.finish(result)
   }
 
@@ -155,6 +156,7 @@ struct ApplyCommand: AsyncParsableCommand {
       console.out("\n" + renderer.render(applied, status: result.status))
     }
     console.out(RunRenderer(style: style).stopped(result))
+    await workspace.close()
     try session.finish(result)
   }
 }

@@ -14,6 +14,7 @@ struct ConnectorsCommand: AsyncParsableCommand {
     let session = try Session(global)
     let style = session.console.styler
     let workspace = try await session.loadWorkspace()
+    await workspace.close()
     var table = TextTable(
       header: ["PREFIX", "NAME", "TYPE", "HOSTS", "FOLDER", "FILES", "RESOURCES"], numeric: [5, 6])
     for instance in workspace.connectors {
@@ -29,11 +30,16 @@ struct ConnectorsCommand: AsyncParsableCommand {
     let used = Set(workspace.connectors.map(\.info.type))
     text += "\n" + style("Connector types:", .bold) + "\n"
     let registry = ConnectorRegistry.builtin
-    for name in registry.typeNames {
-      guard let info = registry[name]?.info else { continue }
+    var types = registry.typeNames.compactMap { name in registry[name]?.info }
+    // External connectors are types of their own, as their programs declared them.
+    var seen = Set(types.map(\.type))
+    for instance in workspace.connectors where seen.insert(instance.info.type).inserted {
+      types.append(instance.info)
+    }
+    for info in types {
       text +=
         "\n  " + style(info.type, .bold)
-        + (used.contains(name) ? "" : style(" (not enabled)", .dim))
+        + (used.contains(info.type) ? "" : style(" (not enabled)", .dim))
       text += "  \(info.summary)\n"
       text += "    layout: \(info.layout)\n"
       if info.options.isEmpty {

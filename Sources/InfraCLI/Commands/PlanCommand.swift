@@ -50,6 +50,7 @@ struct PlanCommand: AsyncParsableCommand {
     if let out {
       try await save(result, of: workspace, to: out, session: session)
     }
+    await workspace.close()
     try session.finish(result, changesExitCode: detailedExitcode)
   }
 

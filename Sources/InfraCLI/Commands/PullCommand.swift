@@ -61,6 +61,7 @@ struct PullCommand: AsyncParsableCommand {
     if !result.files.isEmpty && !dryRun {
       console.out("\nReview the change with `git diff`, then commit it.\n")
     }
+    await workspace.close()
     try session.finish(failed: !result.failures.isEmpty)
   }
 }

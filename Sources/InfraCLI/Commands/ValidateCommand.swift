@@ -17,6 +17,7 @@ struct ValidateCommand: AsyncParsableCommand {
         + " \(workspace.config.path), \(count(hosts, "host")), \(count(connectors, "connector")), "
         + "\(count(workspace.fileCount, "resource file")) declaring \(count(workspace.resourceCount, "resource"))"
         + " (\(DiagnosticRenderer.count(workspace.diagnostics))).\n")
+    await workspace.close()
   }
 }
 

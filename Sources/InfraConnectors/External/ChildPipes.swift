@@ -9,8 +9,9 @@ import Synchronization
 /// its own so that it and everything it starts can be stopped together.
 ///
 /// Started with `posix_spawn`, reaped with `waitpid` on its own pid only. Writes to a program
-/// that has gone fail with an error instead of a signal: SIGPIPE is ignored process-wide
-/// the first time one is started.
+/// that has gone fail with an error instead of a signal: SIGPIPE is blocked on the writing
+/// thread for the write and a pending one consumed, so infra's own SIGPIPE (a closed standard
+/// output) behaves as before.
 final class ChildPipes: Sendable {
   let pid: pid_t
   /// Our ends: writing to the child's input, reading its output and its errors.
@@ -24,10 +25,7 @@ final class ChildPipes: Sendable {
     var description: String
   }
 
-  private static let ignoreSIGPIPE: Void = { _ = Glibc.signal(SIGPIPE, SIG_IGN) }()
-
   init(_ arguments: [String], directory: String, environment: [String: String]) throws {
-    _ = Self.ignoreSIGPIPE
     guard let program = arguments.first else { throw Failure(description: "no program given") }
     var pipes: [[Int32]] = []
     for _ in 0..<3 {
@@ -77,6 +75,17 @@ final class ChildPipes: Sendable {
 
   /// Writes all of `data` to the child's input; throws when the child no longer reads it.
   func write(_ data: Data) throws {
+    var pipeSignal = sigset_t()
+    sigemptyset(&pipeSignal)
+    sigaddset(&pipeSignal, SIGPIPE)
+    var previous = sigset_t()
+    pthread_sigmask(SIG_BLOCK, &pipeSignal, &previous)
+    defer {
+      // A write to a closed pipe left a SIGPIPE pending on this thread: take it away.
+      var none = timespec(tv_sec: 0, tv_nsec: 0)
+      while sigtimedwait(&pipeSignal, nil, &none) == SIGPIPE {}
+      pthread_sigmask(SIG_SETMASK, &previous, nil)
+    }
     try data.withUnsafeBytes { buffer in
       var offset = 0
       while offset < buffer.count {

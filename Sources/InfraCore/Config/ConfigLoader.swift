@@ -7,7 +7,7 @@ public enum ConfigLoader {
   static let hostKeys = ["connect", "groups", "data", "sudo", "sudo_user"]
   static let prefixKeys = ["connectors"]
   static let connectorKeys = [
-    "name", "type", "hosts", "options", "sudo", "sudo_user", "run", "env",
+    "name", "type", "hosts", "options", "sudo", "sudo_user", "run", "env", "timeout",
   ]
 
   /// Reads `infra.yaml` at `url`. The model is `nil` only when the file cannot be read or parsed.
@@ -267,13 +267,7 @@ public enum ConfigLoader {
     if let typeNode = entry["type"], let text = reader.string(typeNode, for: "'type'") {
       type = Located(text, at: reader.location(of: typeNode))
     }
-    for key in ["run", "env"] {
-      if let keyNode = entry.keyNode(key) {
-        reader.error(
-          "external connectors ('\(key)') are not supported by this build of infra yet",
-          at: keyNode, hint: "use a builtin connector type such as `type: files`")
-      }
-    }
+    let program = readProgram(entry, connector: nameText, reader: &reader)
     var hosts: [Located<HostSelector>]?
     if let hostsNode = entry["hosts"],
       let list = reader.stringList(hostsNode, for: "'hosts'", items: "host names and @groups")
@@ -291,7 +285,73 @@ public enum ConfigLoader {
     }
     return ConnectorConfig(
       name: name, type: type, hosts: hosts, options: options,
-      escalation: readEscalation(entry, reader: &reader), location: reader.location(of: node))
+      escalation: readEscalation(entry, reader: &reader), program: program,
+      location: reader.location(of: node))
+  }
+
+  /// `run:`, `env:` and `timeout:` of an external connector.
+  private static func readProgram(
+    _ entry: MappingReader, connector: String, reader: inout YAMLReader
+  ) -> ExternalProgram? {
+    guard let runNode = entry["run"] else {
+      for key in ["env", "timeout"] {
+        if let keyNode = entry.keyNode(key) {
+          reader.error(
+            "'\(key)' is for external connectors, and connector '\(connector)' has no 'run'",
+            at: keyNode, hint: "add `run: [program, arguments...]`, or remove '\(key)'")
+        }
+      }
+      return nil
+    }
+    if let typeNode = entry.keyNode("type") {
+      reader.error(
+        "connector '\(connector)' has both 'run' and 'type'", at: typeNode,
+        hint: "an external connector is its program; remove `type:`")
+    }
+    guard
+      let arguments = reader.stringList(
+        runNode, for: "'run'", items: "the program and its arguments")
+    else { return nil }
+    guard !arguments.isEmpty else {
+      reader.error(
+        "'run' of connector '\(connector)' is empty", at: runNode,
+        hint: "e.g. `run: [python3, connectors/\(connector).py]`")
+      return nil
+    }
+    var environment: [String: ExternalProgram.EnvironmentValue] = [:]
+    if let envNode = entry["env"], let env = reader.mapping(envNode, for: "'env'", keys: []) {
+      for variable in env.entries {
+        if case .scalar = variable.value {
+          if let text = reader.string(
+            variable.value, for: "'\(variable.name)'", acceptingScalars: true)
+          {
+            environment[variable.name] = .value(text)
+          }
+        } else if let from = reader.mapping(
+          variable.value, for: "'\(variable.name)' of 'env'", keys: ["from"]),
+          let fromNode = from["from"],
+          let name = reader.string(fromNode, for: "'from'")
+        {
+          from.reportUnknownKeys(into: &reader)
+          environment[variable.name] = .from(name)
+        } else {
+          reader.error(
+            "'\(variable.name)' of 'env' must be a value or `{ from: VARIABLE }`",
+            at: variable.value, hint: "`{ from: NAME }` takes NAME from infra's own environment")
+        }
+      }
+    }
+    var timeout = ExternalProgram.defaultTimeout
+    if let timeoutNode = entry["timeout"], let seconds = reader.int(timeoutNode, for: "'timeout'") {
+      if seconds >= 1 {
+        timeout = seconds
+      } else {
+        reader.error("'timeout' must be at least 1 second", at: timeoutNode)
+      }
+    }
+    return ExternalProgram(
+      arguments: arguments.map(\.value), environment: environment, timeout: timeout,
+      location: reader.location(of: runNode))
   }
 
   /// Names become folder names, so they are kept to a safe, portable alphabet.

@@ -110,20 +110,52 @@ public struct ConnectorConfig: Sendable {
   public var options: [String: Located<JSONValue>]
   /// `sudo:` / `sudo_user:` of the connector, overriding its hosts' own; `nil` keeps theirs.
   public var escalation: Escalation?
+  /// The program of an external connector (`run:` and `env:`); `nil` for a builtin type.
+  public var program: ExternalProgram?
   /// Where the entry starts.
   public var location: SourceLocation
 
   public init(
     name: Located<String>, type: Located<String>, hosts: [Located<HostSelector>]? = nil,
     options: [String: Located<JSONValue>] = [:], escalation: Escalation? = nil,
-    location: SourceLocation
+    program: ExternalProgram? = nil, location: SourceLocation
   ) {
     self.name = name
     self.type = type
     self.hosts = hosts
     self.options = options
     self.escalation = escalation
+    self.program = program
     self.location = location
+  }
+}
+
+/// A connector program: what `run:` starts and the environment `env:` gives it.
+public struct ExternalProgram: Sendable, Hashable {
+  /// The program and its arguments; a relative program path is relative to the repository.
+  public var arguments: [String]
+  /// Only these variables are passed (besides `PATH`, `HOME` and `LANG`).
+  public var environment: [String: EnvironmentValue]
+  /// The longest any one call may take.
+  public var timeout: Int
+  public var location: SourceLocation
+
+  public static let defaultTimeout = 300
+
+  public init(
+    arguments: [String], environment: [String: EnvironmentValue] = [:],
+    timeout: Int = ExternalProgram.defaultTimeout, location: SourceLocation
+  ) {
+    self.arguments = arguments
+    self.environment = environment
+    self.timeout = timeout
+    self.location = location
+  }
+
+  /// A value written in infra.yaml, or taken by name from infra's own environment.
+  public enum EnvironmentValue: Sendable, Hashable {
+    case value(String)
+    case from(String)
   }
 }
 

@@ -23,6 +23,9 @@ public protocol Connector: Sendable {
 
   /// Turns the live state of resources into repository files (`infra pull`); optional.
   func pull(_ request: PullRequest) async throws -> PullResponse
+
+  /// Lets go of what the connector holds (an external program); called once, at the end.
+  func close() async
 }
 
 /// Everything under the connector's folder, for `Connector.load`.
@@ -197,6 +200,8 @@ public struct PullResponse: Sendable {
 }
 
 extension Connector {
+  public func close() async {}
+
   /// Connectors that cannot pull say so for every resource asked about.
   public func pull(_ request: PullRequest) async throws -> PullResponse {
     PullResponse(

@@ -100,9 +100,12 @@ public struct ConnectorContext: Sendable {
 /// The connector types a build of `infra` knows, by type name.
 public struct ConnectorRegistry: Sendable {
   public private(set) var types: [String: any ConnectorType] = [:]
+  /// Starts the programs of external connectors (`run:`); `nil` in a build without them.
+  public var external: (any ExternalConnectorLauncher)?
 
-  public init(_ types: [any ConnectorType] = []) {
+  public init(_ types: [any ConnectorType] = [], external: (any ExternalConnectorLauncher)? = nil) {
     for type in types { register(type) }
+    self.external = external
   }
 
   public mutating func register(_ type: any ConnectorType) {
@@ -114,4 +117,14 @@ public struct ConnectorRegistry: Sendable {
   }
 
   public var typeNames: [String] { types.keys.sorted() }
+}
+
+/// Starts an external connector's program and asks what it offers. The engine knows no
+/// concrete connector, so the bridge that speaks the connector protocol is handed in.
+public protocol ExternalConnectorLauncher: Sendable {
+  /// Starts the program of `context.config`; `context.options` are the options as written.
+  /// Returns what the program declared (its options above all) and the connector.
+  func launch(_ context: ConnectorContext, program: ExternalProgram) async throws -> (
+    ConnectorTypeInfo, any Connector
+  )
 }

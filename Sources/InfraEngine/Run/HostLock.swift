@@ -27,8 +27,8 @@ public struct LockHolder: Hashable, Sendable, Codable, CustomStringConvertible {
   /// The holder of locks taken by this process for `run`.
   public static func current(run: String, checkout: String) -> LockHolder {
     let user =
-      ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.environment["LOGNAME"]
-      ?? String(getuid())
+      getpwuid(getuid()).flatMap { String(validatingCString: $0.pointee.pw_name) }
+      ?? ProcessInfo.processInfo.environment["USER"] ?? String(getuid())
     return LockHolder(
       run: run, user: user, machine: ProcessInfo.processInfo.hostName,
       pid: ProcessInfo.processInfo.processIdentifier,

@@ -14,6 +14,12 @@ public struct Workspace: Sendable {
   /// files are planned as deletions, and `--changed` plans only what it lists.
   public var changes: ChangeSet?
 
+  /// Closes every connector (stopping external connector programs); the workspace is not
+  /// used afterwards.
+  public func close() async {
+    for instance in connectors { await instance.connector.close() }
+  }
+
   /// The number of resource instances (address × host) across all connectors.
   public var resourceCount: Int { connectors.reduce(0) { $0 + $1.resources.count } }
   /// The number of resource files discovered.

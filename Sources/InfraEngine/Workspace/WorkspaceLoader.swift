@@ -40,7 +40,7 @@ public struct WorkspaceLoader: Sendable {
         guard seen.insert(entry.name.value).inserted, selectsKnownHosts(entry, inventory) else {
           continue
         }
-        if let instance = make(
+        if let instance = await make(
           entry, prefix: prefix.name, inventory: inventory, repository: repository,
           diagnostics: &diagnostics)
         {
@@ -151,7 +151,12 @@ public struct WorkspaceLoader: Sendable {
   private func make(
     _ entry: ConnectorConfig, prefix: String, inventory: Inventory, repository: Repository,
     diagnostics: inout Diagnostics
-  ) -> ConnectorInstance? {
+  ) async -> ConnectorInstance? {
+    if let program = entry.program {
+      return await launch(
+        entry, program: program, prefix: prefix, inventory: inventory, repository: repository,
+        diagnostics: &diagnostics)
+    }
     guard let type = registry[entry.type.value] else {
       let known = registry.typeNames
       var hint = "connector types in this build: \(known.joined(separator: ", "))"
@@ -190,6 +195,39 @@ public struct WorkspaceLoader: Sendable {
         "connector '\(entry.name.value)' cannot start: \(error)", at: entry.location)
     }
     return nil
+  }
+
+  /// Starts an external connector's program; its declared options are then checked like a
+  /// builtin type's.
+  private func launch(
+    _ entry: ConnectorConfig, program: ExternalProgram, prefix: String, inventory: Inventory,
+    repository: Repository, diagnostics: inout Diagnostics
+  ) async -> ConnectorInstance? {
+    guard let launcher = registry.external else {
+      diagnostics.error(
+        "this build of infra cannot run external connectors", at: program.location,
+        hint: "use a builtin connector type")
+      return nil
+    }
+    let hosts = inventory.resolve(entry.hosts?.map(\.value))
+    let context = ConnectorContext(
+      prefix: prefix, config: entry, options: entry.options, hosts: hosts, inventory: inventory,
+      repository: repository)
+    do {
+      let (info, connector) = try await launcher.launch(context, program: program)
+      guard let options = checkOptions(entry, info: info, diagnostics: &diagnostics) else {
+        await connector.close()
+        return nil
+      }
+      return ConnectorInstance(
+        prefix: prefix, config: entry, info: info, options: options, hosts: hosts,
+        connector: connector, files: [], resources: [])
+    } catch {
+      diagnostics.error(
+        "connector '\(entry.name.value)' cannot start: \(error)", at: program.location,
+        hint: "run the program by hand to see what it says; `infra -v` logs every message")
+      return nil
+    }
   }
 
   /// Checks options against the type's declarations and fills in defaults.

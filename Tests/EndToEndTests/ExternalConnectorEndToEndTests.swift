@@ -1,0 +1,177 @@
+import Foundation
+import InfraTestSupport
+import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// External connectors: the example `connectors/crontab.py` (a real Python process speaking the
+/// connector protocol through the SDK) planned and applied by the built binary, on this machine
+/// and on the SSH test host through `host/run`.
+@Suite struct ExternalConnectorEndToEndTests {
+  let repo: TemporaryFolder
+  var root: URL { repo.url }
+
+  init() throws {
+    repo = try TemporaryFolder("external")
+    // The connector and its SDK, as a user's repository holds them.
+    let connectors = Infra.projectRoot.appending(path: "connectors")
+    for name in ["crontab.py", "infra_connector.py"] {
+      _ = try repo.write(
+        "connectors/\(name)",
+        try String(contentsOf: connectors.appending(path: name), encoding: .utf8))
+    }
+  }
+
+  func config(host: String, connectorLines: String = "", locks: String? = nil) throws {
+    _ = try repo.write(
+      "infra.yaml",
+      """
+      version: 1
+      hosts:
+      \(host)
+      locks: { folder: \(locks ?? root.path + "/.infra/locks") }
+      prefixes:
+        ops:
+          connectors:
+            - name: crontab
+              run: [python3, connectors/crontab.py]
+      \(connectorLines)
+      """)
+  }
+
+  func crontab(_ arguments: [String]) throws -> (Int32, String) {
+    let scratch = try TemporaryFolder("crontab")
+    let code = try ChildProcess.run(
+      "/usr/bin/crontab", arguments, stdout: scratch.appending("out").path,
+      stderr: scratch.appending("out").path)
+    return (code, try scratch.readText("out"))
+  }
+
+  @Test func aPythonConnectorPlansAppliesAndDeletesThroughGit() throws {
+    let user = SSHServer.sudoTargetUser  // root manages another user's crontab with -u
+    _ = try? crontab(["-u", user, "-r"])
+    try config(host: "  box: { connect: local }")
+    _ = try repo.write(
+      "resources/ops/crontab/box/\(user)", "MAILTO=\"\"\n*/5 * * * * /bin/true sweep\n")
+
+    let plan = try Infra.run(["plan", "--detailed-exitcode"], in: root)
+    #expect(plan.code == 2, "\(plan)")
+    #expect(plan.stdout.contains("+ ops/crontab/box/\(user) on box"))
+    #expect(plan.stdout.contains("create the crontab of \(user): 1 entry"))
+    #expect(plan.stdout.contains("+*/5 * * * * /bin/true sweep"))
+
+    let apply = try Infra.run(["apply", "--yes"], in: root)
+    #expect(apply.code == 0, "\(apply)")
+    #expect(try crontab(["-u", user, "-l"]) == (0, "MAILTO=\"\"\n*/5 * * * * /bin/true sweep\n"))
+    #expect(try Infra.run(["plan", "--detailed-exitcode"], in: root).code == 0)
+
+    // A bad line is an error at its line, before any host is touched.
+    _ = try repo.write("resources/ops/crontab/box/\(user)", "MAILTO=\"\"\nevery day: backup\n")
+    let invalid = try Infra.run(["plan"], in: root)
+    #expect(invalid.code == 1)
+    #expect(
+      invalid.stderr.contains(
+        "resources/ops/crontab/box/\(user):2:1: error: line 2 is neither an entry, a comment nor a variable"
+      ), "\(invalid)")
+
+    // Deleted in git: the crontab is removed.
+    try git(["init", "-q"])
+    _ = try repo.write("resources/ops/crontab/box/\(user)", "*/5 * * * * /bin/true sweep\n")
+    try git(["add", "-A"])
+    try git(["-c", "user.email=t@e", "-c", "user.name=t", "commit", "-q", "-m", "cron"])
+    try git(["rm", "-q", "resources/ops/crontab/box/\(user)"])
+    let delete = try Infra.run(["apply", "--yes"], in: root)
+    #expect(delete.code == 0, "\(delete)")
+    #expect(delete.stdout.contains("- ops/crontab/box/\(user) on box"))
+    #expect(delete.stdout.contains("remove the crontab of \(user)"))
+    #expect(try crontab(["-u", user, "-l"]).0 != 0, "no crontab left")
+
+    let connectors = try Infra.run(["connectors"], in: root)
+    #expect(connectors.stdout.contains("run: python3 connectors/crontab.py"), "\(connectors)")
+    #expect(
+      connectors.stdout.contains("command  string  \"crontab\"  the crontab program on the hosts"))
+  }
+
+  @Test func aPythonConnectorActsOnTheSSHHostThroughHostRun() throws {
+    let server = try SSHServer()
+    let locks = try SSHServer.ownedFolder("external-locks")
+    try config(host: server.hostYAML("remote"), locks: locks.path)
+    let user = SSHServer.loginUser
+    _ = try repo.write("resources/ops/crontab/remote/\(user)", "17 3 * * * /bin/true nightly\n")
+    let apply = try Infra.run(["apply", "--yes"], in: root)
+    #expect(apply.code == 0, "\(apply)")
+    #expect(try crontab(["-u", user, "-l"]) == (0, "17 3 * * * /bin/true nightly\n"))
+    #expect(try Infra.run(["plan", "--detailed-exitcode"], in: root).code == 0)
+    // Put back as it was: the test user has no crontab of its own.
+    _ = try crontab(["-u", user, "-r"])
+  }
+
+  @Test func badEntriesAndBadProgramsAreLocatedErrors() throws {
+    try config(
+      host: "  box: { connect: local }",
+      connectorLines: """
+                options: { comand: crontab }
+                env: { TOKEN: { from: INFRA_TEST_NOT_SET } }
+        """)
+    let missing = try Infra.run(["validate"], in: root)
+    #expect(missing.code == 1)
+    #expect(
+      missing.stderr.contains(
+        "error: connector 'crontab' cannot start: its env 'TOKEN' takes 'INFRA_TEST_NOT_SET' from infra's environment, where it is not set"
+      ), "\(missing)")
+
+    try config(
+      host: "  box: { connect: local }", connectorLines: "        options: { comand: crontab }")
+    let unknown = try Infra.run(["validate"], in: root)
+    #expect(unknown.code == 1)
+    #expect(
+      unknown.stderr.contains("unknown option 'comand' for connector 'crontab'"), "\(unknown)")
+    #expect(unknown.stderr.contains("did you mean 'command'?"))
+
+    _ = try repo.write(
+      "connectors/broken.py", "import sys\nsys.stderr.write('ImportError: yaml\\n')\nsys.exit(2)\n")
+    _ = try repo.write(
+      "infra.yaml",
+      """
+      version: 1
+      hosts:
+        box: { connect: local }
+      prefixes:
+        ops:
+          connectors:
+            - name: broken
+              run: [python3, connectors/broken.py]
+              type: files
+      """)
+    let both = try Infra.run(["validate"], in: root)
+    #expect(
+      both.stderr.contains("infra.yaml:9:9: error: connector 'broken' has both 'run' and 'type'"),
+      "\(both)")
+    _ = try repo.write(
+      "infra.yaml",
+      """
+      version: 1
+      hosts:
+        box: { connect: local }
+      prefixes:
+        ops:
+          connectors:
+            - name: broken
+              run: [python3, connectors/broken.py]
+      """)
+    let broken = try Infra.run(["plan"], in: root)
+    #expect(broken.code == 1)
+    #expect(
+      broken.stderr.contains(
+        "infra.yaml:8:14: error: connector 'broken' cannot start: connector 'ops/broken' failed in 'initialize': it exited with code 2"
+      ), "\(broken)")
+    #expect(broken.stderr.contains("ImportError: yaml"))
+  }
+
+  func git(_ arguments: [String]) throws {
+    let code = try ChildProcess.run("/usr/bin/git", ["-C", root.path] + arguments)
+    if code != 0 { throw ChildProcessError(message: "git \(arguments) failed: \(code)") }
+  }
+}
