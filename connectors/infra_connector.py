@@ -191,7 +191,7 @@ class _Wire:
         self._queued: list = []
 
     def send(self, message: dict) -> None:
-        message["jsonrpc"] = "2.0"
+        message = {"jsonrpc": "2.0", **message}
         sys.stdout.write(json.dumps(message, separators=(",", ":")) + "\n")
         sys.stdout.flush()
 

@@ -15,6 +15,8 @@ import Synchronization
 final class ConnectorChannel: Sendable {
   /// Answers the program's own requests; thrown errors become JSON-RPC errors.
   typealias Handler = @Sendable (_ method: String, _ params: JSONValue) async throws -> JSONValue
+  /// Sees every line of the conversation: `true` for infra → program, `false` for the reverse.
+  typealias Transcript = @Sendable (_ toProgram: Bool, _ line: String) -> Void
 
   /// Why a call failed, for people.
   struct Failure: Error, Hashable, CustomStringConvertible {
@@ -44,6 +46,7 @@ final class ConnectorChannel: Sendable {
   let name: String
   private let process: ChildPipes
   private let handler: Handler
+  private let transcript: Transcript?
   private let state = Mutex(State())
   private let stderrTail = Mutex(Data())
   private static let stderrLimit = 64 * 1024
@@ -64,10 +67,11 @@ final class ConnectorChannel: Sendable {
   /// Starts `arguments` in `directory` with exactly `environment`.
   init(
     name: String, arguments: [String], directory: String, environment: [String: String],
-    handler: @escaping Handler
+    handler: @escaping Handler, transcript: Transcript? = nil
   ) throws {
     self.name = name
     self.handler = handler
+    self.transcript = transcript
     do {
       process = try ChildPipes(arguments, directory: directory, environment: environment)
     } catch {
@@ -104,7 +108,7 @@ final class ConnectorChannel: Sendable {
         return
       }
       do {
-        try process.write(Data((message.serialized + "\n").utf8))
+        try send(message)
       } catch {
         // The program closed its input, most likely by exiting: say how it ended when that
         // is known within a moment, since that is the news (`exited with code 127`).
@@ -175,7 +179,14 @@ final class ConnectorChannel: Sendable {
     }
   }
 
+  private func send(_ message: JSONValue) throws {
+    let line = message.serialized
+    transcript?(true, line)
+    try process.write(Data((line + "\n").utf8))
+  }
+
   private func receive(_ line: Data) {
+    transcript?(false, String(decoding: line, as: UTF8.self))
     let shown = String(decoding: line.prefix(200), as: UTF8.self)
     guard let message = try? JSONDecoder().decode(JSONValue.self, from: line),
       let fields = message.objectValue, fields["jsonrpc"] == .string("2.0")
@@ -199,7 +210,7 @@ final class ConnectorChannel: Sendable {
         } catch {
           reply["error"] = Self.errorObject(RemoteError(code: -32000, message: "\(error)"))
         }
-        try? process.write(Data((JSONValue.object(reply).serialized + "\n").utf8))
+        try? send(.object(reply))
       }
       return
     }
