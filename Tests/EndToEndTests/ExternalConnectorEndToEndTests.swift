@@ -170,6 +170,68 @@ import Testing
     #expect(broken.stderr.contains("ImportError: yaml"))
   }
 
+  @Test(arguments: ["crash", "hang", "garbage"])
+  func aMisbehavingConnectorFailsAloneAndInfraGoesOn(_ behaviour: String) throws {
+    _ = try repo.write(
+      "connectors/flaky.py",
+      """
+      import os, sys, time
+      sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+      from infra_connector import Connector, main
+
+      class Flaky(Connector):
+          def read(self, host, name, desired):
+              sys.stderr.write(f"reading {name}\\n")
+              sys.stderr.flush()
+              if name == "crash":
+                  os._exit(3)
+              if name == "hang":
+                  time.sleep(3600)
+              print("surprise!", flush=True)
+              time.sleep(3600)
+
+      main(Flaky())
+      """)
+    let target = try TemporaryFolder("external-target")
+    _ = try repo.write(
+      "infra.yaml",
+      """
+      version: 1
+      hosts:
+        box: { connect: local }
+      locks: { folder: \(root.path)/.infra/locks }
+      prefixes:
+        ops:
+          connectors:
+            - name: flaky
+              run: [python3, connectors/flaky.py]
+              timeout: 2
+            - name: files
+              options: { root: \(target.path) }
+      """)
+    _ = try repo.write("resources/ops/flaky/box/\(behaviour)", "anything\n")
+    _ = try repo.write("resources/ops/files/box/motd", "hello\n")
+    let clock = ContinuousClock()
+    let start = clock.now
+    let plan = try Infra.run(["plan"], in: root)
+    #expect(clock.now - start < .seconds(30), "infra never waits on a connector that has gone")
+    #expect(plan.code == 1, "\(plan)")
+    let reason =
+      switch behaviour {
+      case "crash": "it exited with code 3"
+      case "hang": "it did not answer 'read' within 2 s"
+      default: "it printed a line that is not a JSON-RPC 2.0 message: surprise!"
+      }
+    #expect(
+      plan.stdout.contains("ops/flaky on box: connector 'ops/flaky' failed in 'read': \(reason)"),
+      "\(plan)")
+    #expect(plan.stdout.contains("reading \(behaviour)"), "its standard error is shown")
+    // The other connector of the same host was planned all the same.
+    #expect(plan.stdout.contains("+ ops/files/box/motd on box"))
+    #expect(
+      plan.stdout.contains("Plan: 1 to create, 0 to update, 0 to delete, 0 unchanged, 1 failed."))
+  }
+
   func git(_ arguments: [String]) throws {
     let code = try ChildProcess.run("/usr/bin/git", ["-C", root.path] + arguments)
     if code != 0 { throw ChildProcessError(message: "git \(arguments) failed: \(code)") }
