@@ -69,6 +69,20 @@ class Crontab(Connector):
             result.check(f"{command} -l")
         return result.text
 
+    def list_all(self, host: Host) -> dict:
+        login = self.login.get(host.name) or host.run("id -un").check("id -un").text.strip()
+        self.login[host.name] = login
+        users = [login]
+        if login == "root":  # root may read everyone's crontab
+            listing = host.run("ls /var/spool/cron/crontabs 2>/dev/null")
+            users += [user for user in listing.text.split() if user != "root"]
+        found = {}
+        for user in users:
+            content = self.read(host, user, None)
+            if content is not None:
+                found[user] = content
+        return found
+
     def plan(self, host: Host, name: str, desired: Any, live: Any) -> Optional[Op]:
         if desired is None:
             if live is None:

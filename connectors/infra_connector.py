@@ -168,6 +168,10 @@ class Connector:
         """Executes one op planned by `plan`; raise ConnectorError when it fails."""
         raise ConnectorError(f"{type(self).__name__} does not implement apply")
 
+    def list_all(self, host: Host) -> dict:
+        """What the host has, as `{resource name: file content}`, for `infra import`."""
+        raise ConnectorError(f"{type(self).__name__} cannot list what a host has")
+
     def fingerprint(self, state: Any) -> str:
         """A short digest of a live state: a saved plan is stale when it moved."""
         return hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()[:32]
@@ -247,6 +251,11 @@ def main(connector: Connector) -> None:
                 result = _plan(connector, hosts[params["host"]], params["items"])
             elif method == "apply":
                 result = _apply(connector, hosts[params["host"]], params["ops"])
+            elif method == "list":
+                host = hosts[params["host"]]
+                result = {"resources": [
+                    {"address": f"{connector.name}/{host.name}/{name}", "content": content}
+                    for name, content in sorted(connector.list_all(host).items())]}
             else:
                 if ident is not None:
                     wire.send({"id": ident, "error": {"code": -32601,

@@ -15,6 +15,7 @@ public struct InfraCommand: AsyncParsableCommand {
     subcommands: [
       PlanCommand.self, ApplyCommand.self, ValidateCommand.self, HostsCommand.self,
       ConnectorsCommand.self, RunCommand.self, ShowCommand.self, PullCommand.self,
+      ImportCommand.self,
       UnlockCommand.self,
     ])
 

@@ -104,6 +104,19 @@ import Testing
     #expect(apply.code == 0, "\(apply)")
     #expect(try crontab(["-u", user, "-l"]) == (0, "17 3 * * * /bin/true nightly\n"))
     #expect(try Infra.run(["plan", "--detailed-exitcode"], in: root).code == 0)
+
+    // Import: the host's crontab becomes a resource file again (the connector's `list`).
+    let file = "resources/ops/crontab/remote/\(user)"
+    try FileManager.default.removeItem(at: root.appending(path: file))
+    let imported = try Infra.run(["import"], in: root)
+    #expect(imported.code == 0, "\(imported)")
+    #expect(imported.stdout.contains("wrote \(file) (29 bytes)"), "\(imported)")
+    #expect(try repo.readText(file) == "17 3 * * * /bin/true nightly\n")
+    #expect(try Infra.run(["plan", "--detailed-exitcode"], in: root).code == 0)
+    let again = try Infra.run(
+      ["import", "--host", "remote", "--connector", "ops/crontab"], in: root)
+    #expect(again.stdout == "kept \(file): the repository has it already\n", "\(again)")
+
     // Put back as it was: the test user has no crontab of its own.
     _ = try crontab(["-u", user, "-r"])
   }

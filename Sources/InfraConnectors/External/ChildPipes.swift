@@ -119,7 +119,7 @@ final class ChildPipes: Sendable {
     _ = kill(-pid, signal)
   }
 
-  /// Waits for the child to end and returns how: `exited with code 3`, `killed by signal 9`.
+  /// Waits for the child to end and returns how: `exited with code 3`, `was killed by signal 9`.
   /// Stops it (SIGTERM, then SIGKILL) when it has not ended within `grace`.
   func reap(grace: Duration) -> String {
     let deadline = ContinuousClock.now + grace
@@ -141,7 +141,8 @@ final class ChildPipes: Sendable {
     _ = close(output)
     _ = close(errors)
     let signal = status & 0x7F
-    return signal == 0 ? "exited with code \((status >> 8) & 0xFF)" : "killed by signal \(signal)"
+    return signal == 0
+      ? "exited with code \((status >> 8) & 0xFF)" : "was killed by signal \(signal)"
   }
 }
 

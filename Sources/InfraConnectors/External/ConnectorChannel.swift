@@ -94,7 +94,7 @@ final class ConnectorChannel: Sendable {
     ])
     let timer = Task { [weak self] in
       try await Task.sleep(for: timeout)
-      self?.timeOut(id, "it did not answer '\(method)' within \(timeout.seconds) s")
+      await self?.timeOut(id, "it did not answer '\(method)' within \(timeout.seconds) s")
     }
     defer { timer.cancel() }
     return try await withCheckedThrowingContinuation { continuation in
@@ -244,24 +244,39 @@ final class ConnectorChannel: Sendable {
 
   // MARK: ending
 
-  private func timeOut(_ id: Int, _ message: String) {
-    guard let method = state.withLock({ $0.pending[id]?.method }) else { return }
+  private func timeOut(_ id: Int, _ message: String) async {
+    let method = state.withLock { state -> String? in
+      guard let method = state.pending[id]?.method else { return nil }
+      if state.ended == nil { state.ended = message }
+      return method
+    }
+    guard let method else { return }
+    process.signal(SIGKILL)
+    // Its last words on standard error come in as it dies; they say what it was doing.
+    for _ in 0..<200 where !state.withLock({ $0.stderrEnded }) {
+      try? await Task.sleep(for: .milliseconds(10))
+    }
     end(message, method: method)
   }
 
+  /// Called on the reading thread, which may wait.
   private func protocolError(_ message: String) {
-    end(message, method: nil)
+    state.withLock { if $0.ended == nil { $0.ended = message } }
     process.signal(SIGKILL)
+    for _ in 0..<200 where !state.withLock({ $0.stderrEnded }) { usleep(10_000) }
+    end(message, method: nil)
   }
 
   /// Ends the conversation for `reason`, failing every call in progress; `method` names the
   /// call the reason is about, when it is about one.
   private func end(_ reason: String, method: String?) {
-    let pending = state.withLock { state -> [(String, CheckedContinuation<JSONValue, any Error>)] in
+    // The first reason stands: a timeout stays a timeout when the kill it causes is noticed.
+    let (reason, pending) = state.withLock {
+      state -> (String, [(String, CheckedContinuation<JSONValue, any Error>)]) in
       if state.ended == nil { state.ended = reason }
       let pending = state.pending.values.map { ($0.method, $0.continuation) }
       state.pending.removeAll()
-      return pending
+      return (state.ended ?? reason, pending)
     }
     if method != nil || !pending.isEmpty {
       process.signal(SIGKILL)

@@ -28,7 +28,8 @@ public struct ExternalConnectors: ExternalConnectorLauncher {
       }
     }
     let connector = ExternalConnector(
-      name: "\(context.prefix)/\(context.name)", timeout: .seconds(program.timeout))
+      name: "\(context.prefix)/\(context.name)", prefix: context.prefix,
+      timeout: .seconds(program.timeout))
     let channel = try ConnectorChannel(
       name: connector.name, arguments: program.arguments,
       directory: context.repository.root.path, environment: environment,
@@ -103,14 +104,16 @@ struct ExternalConnectorError: Error, CustomStringConvertible {
 /// commands on that call's host through infra's own transport for it.
 final class ExternalConnector: Connector, Sendable {
   let name: String
+  let prefix: String
   let timeout: Duration
   private let channel = Mutex<ConnectorChannel?>(nil)
   /// The transports of the call in progress, by host name.
   private let hosts = Mutex<[String: any Transport]>([:])
   private let turn = CallTurn()
 
-  init(name: String, timeout: Duration) {
+  init(name: String, prefix: String, timeout: Duration) {
     self.name = name
+    self.prefix = prefix
     self.timeout = timeout
   }
 
@@ -317,6 +320,28 @@ final class ExternalConnector: Connector, Sendable {
       if case .failed = outcome.status { break }
     }
     return ApplyResponse(outcomes: outcomes)
+  }
+
+  func list(_ request: ListRequest) async throws -> ListResponse {
+    let answer = try await call(
+      "list", .object(["host": .string(request.host.name)]),
+      host: (request.host.name, request.transport))
+    var response = ListResponse()
+    for item in answer["resources"]?.arrayValue ?? [] {
+      guard let path = item["address"]?.stringValue, let content = item["content"]?.stringValue
+      else {
+        throw ExternalConnectorError(
+          "connector '\(name)' listed a resource without an address and content: \(item.serialized)"
+        )
+      }
+      let segments = path.split(separator: "/").map(String.init)
+      guard segments.count >= 2, !segments.contains(".."), !segments.contains(".") else {
+        throw ExternalConnectorError("connector '\(name)' listed the unsafe address '\(path)'")
+      }
+      response.files.append(
+        (Address(prefix: prefix, segments: segments), Data(content.utf8)))
+    }
+    return response
   }
 
   private static func item(_ resource: Resource) -> JSONValue {

@@ -24,6 +24,10 @@ public protocol Connector: Sendable {
   /// Turns the live state of resources into repository files (`infra pull`); optional.
   func pull(_ request: PullRequest) async throws -> PullResponse
 
+  /// The resources a host has, as resource files would declare them (`infra import`);
+  /// optional.
+  func list(_ request: ListRequest) async throws -> ListResponse
+
   /// Lets go of what the connector holds (an external program); called once, at the end.
   func close() async
 }
@@ -202,6 +206,11 @@ public struct PullResponse: Sendable {
 extension Connector {
   public func close() async {}
 
+  /// Connectors that cannot list say so.
+  public func list(_ request: ListRequest) async throws -> ListResponse {
+    throw ConnectorCannotList()
+  }
+
   /// Connectors that cannot pull say so for every resource asked about.
   public func pull(_ request: PullRequest) async throws -> PullResponse {
     PullResponse(
@@ -211,4 +220,31 @@ extension Connector {
           message: "its connector cannot write live state back into the repository")
       })
   }
+}
+
+/// One host, for `Connector.list`.
+public struct ListRequest: Sendable {
+  public var host: InventoryHost
+  public var transport: any Transport
+
+  public init(host: InventoryHost, transport: any Transport) {
+    self.host = host
+    self.transport = transport
+  }
+}
+
+/// The resource files that would declare what a host has.
+public struct ListResponse: Sendable {
+  /// Addresses relative to the connector's prefix, with the file content for each.
+  public var files: [(address: Address, content: Data)]
+
+  public init(files: [(address: Address, content: Data)] = []) {
+    self.files = files
+  }
+}
+
+/// What `list` throws for a connector that cannot tell what a host has.
+public struct ConnectorCannotList: Error, CustomStringConvertible {
+  public init() {}
+  public var description: String { "its connector cannot list what a host has" }
 }
