@@ -187,6 +187,15 @@ class Connector:
                        for line in lines)
 
 
+class Inventory:
+    """Subclass this to yield hosts (an `inventory:` program in infra.yaml)."""
+
+    def hosts(self) -> list:
+        """Every host as `{"name", "connect", "groups": [...], "data": {...}}` (and `sudo`,
+        `sudo_user` as infra.yaml's hosts take them)."""
+        raise ConnectorError(f"{type(self).__name__} does not implement hosts")
+
+
 class _Wire:
     """JSON-RPC 2.0 over standard input and output, one message per line."""
 
@@ -222,8 +231,9 @@ class _Wire:
             self._queued.append(message)
 
 
-def main(connector: Connector) -> None:
-    """Serves `connector` until infra says shutdown or closes standard input."""
+def main(connector: Optional[Connector] = None, inventory: Optional[Inventory] = None) -> None:
+    """Serves a connector, an inventory or both until infra says shutdown or closes standard
+    input."""
     wire = _Wire()
     hosts: dict = {}
     while True:
@@ -236,7 +246,9 @@ def main(connector: Connector) -> None:
                 wire.send({"id": ident, "result": {}})
                 return
             if method == "initialize":
-                result = _initialize(connector, params, hosts, wire)
+                result = _initialize(connector, inventory, params, hosts, wire)
+            elif method == "inventory/list" and inventory is not None:
+                result = {"hosts": inventory.hosts()}
             elif method == "load":
                 result = _load(connector, params, hosts)
             elif method == "read":
@@ -277,17 +289,21 @@ def _name(address: str) -> str:
     return "/".join(address.split("/")[2:])
 
 
-def _initialize(connector: Connector, params: dict, hosts: dict, wire: _Wire) -> dict:
+def _initialize(connector: Optional[Connector], inventory: Optional[Inventory], params: dict,
+                hosts: dict, wire: _Wire) -> dict:
     if params.get("protocol_version") != PROTOCOL_VERSION:
         raise ConnectorError(f"this connector speaks protocol version {PROTOCOL_VERSION}, "
                              f"not {params.get('protocol_version')}")
+    offers = (["resources"] if connector else []) + (["inventory"] if inventory else [])
+    if connector is None:
+        return {"protocol_version": PROTOCOL_VERSION, "offers": offers}
     connector.name = params["name"]
     connector.prefix = params["prefix"]
     connector.settings = {option.name: option.default for option in connector.options}
     connector.settings.update(params.get("options") or {})
     for host in params["hosts"]:
         hosts[host["name"]] = Host(wire, host["name"], host["groups"], host["data"])
-    return {"protocol_version": PROTOCOL_VERSION, "offers": ["resources"],
+    return {"protocol_version": PROTOCOL_VERSION, "offers": offers,
             "summary": connector.summary, "layout": connector.layout,
             "options": [{"name": o.name, "type": o.type, "default": o.default,
                          "description": o.description} for o in connector.options]}

@@ -17,7 +17,7 @@ import Testing
     repo = try TemporaryFolder("external")
     // The connector and its SDK, as a user's repository holds them.
     let connectors = Infra.projectRoot.appending(path: "connectors")
-    for name in ["crontab.py", "infra_connector.py"] {
+    for name in ["crontab.py", "infra_connector.py", "inventory_csv.py"] {
       _ = try repo.write(
         "connectors/\(name)",
         try String(contentsOf: connectors.appending(path: name), encoding: .utf8))
@@ -243,6 +243,57 @@ import Testing
     #expect(plan.stdout.contains("+ ops/files/box/motd on box"))
     #expect(
       plan.stdout.contains("Plan: 1 to create, 0 to update, 0 to delete, 0 unchanged, 1 failed."))
+  }
+
+  @Test func anInventoryProgramFeedsHostsToAPlan() throws {
+    let target = try TemporaryFolder("inventory-target")
+    _ = try repo.write(
+      "infra.yaml",
+      """
+      version: 1
+      inventory:
+        - run: [python3, connectors/inventory_csv.py]
+          env: { INVENTORY_CSV: inventory/hosts.csv }
+      locks: { folder: \(root.path)/.infra/locks }
+      prefixes:
+        ops:
+          connectors:
+            - name: files
+              hosts: ["@web"]
+              options: { root: \(target.path) }
+      """)
+    _ = try repo.write(
+      "inventory/hosts.csv",
+      "name,connect,groups,role\nalpha,local,web,frontend\nbeta,local,web db,backend\ngamma,local,db,\n"
+    )
+    _ = try repo.write("resources/ops/files/@web/etc/motd", "hello\n")
+
+    let hosts = try Infra.run(["hosts"], in: root)
+    #expect(hosts.code == 0, "\(hosts)")
+    #expect(hosts.stdout.contains("alpha  local    @web"), "\(hosts)")
+    #expect(hosts.stdout.contains("beta   local    @web @db"))
+    let plan = try Infra.run(["plan"], in: root)
+    #expect(plan.code == 0, "\(plan)")
+    #expect(plan.stdout.contains("+ ops/files/@web/etc/motd on alpha"))
+    #expect(plan.stdout.contains("+ ops/files/@web/etc/motd on beta"))
+    #expect(!plan.stdout.contains("on gamma"))
+
+    // A host the program gets wrong is an error that names the program and the host.
+    _ = try repo.write(
+      "inventory/hosts.csv", "name,connect,groups\nalpha,local,web\nbeta,telnet://x,web\n")
+    let wrong = try Infra.run(["plan"], in: root)
+    #expect(wrong.code == 1)
+    #expect(
+      wrong.stderr.contains("inventory program 'python3 connectors/inventory_csv.py':2:"),
+      "\(wrong)")
+    _ = try repo.write("inventory/hosts.csv", "name,connect\nalpha,\n")
+    let missing = try Infra.run(["plan"], in: root)
+    #expect(missing.code == 1)
+    #expect(
+      missing.stderr.contains(
+        "infra.yaml:3:10: error: the inventory program 'python3 connectors/inventory_csv.py' failed: inventory/hosts.csv:2: a host needs a name and a connect"
+      ), "\(missing)")
+    #expect(!missing.stderr.contains("unknown group"), "no errors that follow from the first")
   }
 
   func git(_ arguments: [String]) throws {

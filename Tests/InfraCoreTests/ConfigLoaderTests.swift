@@ -228,10 +228,15 @@ import Testing
         version: 1
         inventory:
           - run: [python3, hosts.py]
+            tiemout: 5
+          - env: { A: b }
+          - run: []
         hosts: {}
         """) == [
           "1:1: error: infra.yaml has no 'prefixes'",
-          "2:1: error: inventory programs are not supported by this build of infra yet",
+          "4:5: error: unknown key 'tiemout' in an inventory program",
+          "5:5: error: an inventory program has no 'run'",
+          "6:10: error: 'run' of an inventory program is empty",
         ])
     #expect(
       problems(

@@ -103,9 +103,10 @@ struct Session {
     if failed { throw ExitCode.failure }
   }
 
-  /// Reads `infra.yaml` alone, for commands that need no resources; exits 1 on any error.
-  func loadConfig() throws -> InfraConfig {
-    let (config, diagnostics) = ConfigLoader.load(from: repository.configURL)
+  /// Reads `infra.yaml` (and runs its inventory programs), for commands that need no
+  /// resources; exits 1 on any error.
+  func loadConfig() async throws -> InfraConfig {
+    let (config, diagnostics) = await WorkspaceLoader(registry: .builtin).loadConfig(repository)
     report(diagnostics.sorted)
     guard let config, !diagnostics.hasErrors else { throw ExitCode.failure }
     return config

@@ -9,7 +9,7 @@ struct HostsCommand: AsyncParsableCommand {
 
   func run() async throws {
     let session = try Session(global)
-    let inventory = Inventory(config: try session.loadConfig())
+    let inventory = Inventory(config: try await session.loadConfig())
     var table = TextTable(header: ["HOST", "CONNECT", "GROUPS", "SUDO"])
     for host in inventory.hosts {
       let sudo =

@@ -52,7 +52,7 @@ struct RunCommand: AsyncParsableCommand {
 
   func run() async throws {
     let session = try Session(global)
-    let inventory = Inventory(config: try session.loadConfig())
+    let inventory = Inventory(config: try await session.loadConfig())
     let hosts = try session.hosts(targets, in: inventory)
 
     let connections = HostConnections(provider: StandardTransports())

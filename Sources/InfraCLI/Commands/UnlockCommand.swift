@@ -19,7 +19,7 @@ struct UnlockCommand: AsyncParsableCommand {
 
   func run() async throws {
     let session = try Session(global)
-    let config = try session.loadConfig()
+    let config = try await session.loadConfig()
     let hosts = try session.hosts(self.hosts, in: Inventory(config: config))
     let connections = HostConnections(provider: StandardTransports())
     var failed = false

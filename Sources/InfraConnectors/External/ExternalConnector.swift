@@ -13,20 +13,7 @@ public struct ExternalConnectors: ExternalConnectorLauncher {
   public func launch(_ context: ConnectorContext, program: ExternalProgram) async throws -> (
     ConnectorTypeInfo, any Connector
   ) {
-    var environment: [String: String] = [:]
-    let own = ProcessInfo.processInfo.environment
-    for name in ["PATH", "HOME", "LANG"] { environment[name] = own[name] }
-    for (name, value) in program.environment {
-      switch value {
-      case .value(let text): environment[name] = text
-      case .from(let variable):
-        guard let text = own[variable] else {
-          throw ExternalConnectorError(
-            "its env '\(name)' takes '\(variable)' from infra's environment, where it is not set")
-        }
-        environment[name] = text
-      }
-    }
+    let environment = try Self.environment(program)
     let connector = ExternalConnector(
       name: "\(context.prefix)/\(context.name)", prefix: context.prefix,
       timeout: .seconds(program.timeout))
@@ -64,6 +51,71 @@ public struct ExternalConnectors: ExternalConnectorLauncher {
       await channel.close(grace: .seconds(2))
       throw error
     }
+  }
+
+  public func inventory(_ program: ExternalProgram, repository: Repository) async throws
+    -> String
+  {
+    let name = "inventory " + program.arguments.joined(separator: " ")
+    let channel = try ConnectorChannel(
+      name: name, arguments: program.arguments, directory: repository.root.path,
+      environment: try Self.environment(program),
+      handler: { method, _ in
+        throw ConnectorChannel.RemoteError(
+          code: -32601, message: "an inventory program cannot call '\(method)'")
+      })
+    let timeout = Duration.seconds(program.timeout)
+    do {
+      let answer = try await channel.call(
+        "initialize",
+        .object([
+          "protocol_version": .int(Self.protocolVersion), "name": .string("inventory"),
+          "prefix": .string(""), "options": .object([:]), "hosts": .array([]),
+          "repository": .string(repository.root.path),
+        ]), timeout: timeout)
+      guard answer["protocol_version"]?.intValue == Self.protocolVersion else {
+        throw ExternalConnectorError(
+          "it speaks connector protocol version \(answer["protocol_version"]?.serialized ?? "?"), and this infra speaks version \(Self.protocolVersion)"
+        )
+      }
+      guard answer["offers"]?.arrayValue?.contains(.string("inventory")) == true else {
+        throw ExternalConnectorError("it does not offer an inventory (its `offers` lacks it)")
+      }
+      let listed = try await channel.call("inventory/list", .object([:]), timeout: timeout)
+      await channel.close(grace: .seconds(2))
+      // One host per line, `name: {settings}`, so that a problem names its line.
+      var lines: [String] = []
+      for host in listed["hosts"]?.arrayValue ?? [] {
+        guard let name = host["name"]?.stringValue, case .object(var settings) = host else {
+          throw ExternalConnectorError("it yielded a host without a name: \(host.serialized)")
+        }
+        settings["name"] = nil
+        lines.append(
+          JSONValue.string(name).serialized + ": " + JSONValue.object(settings).serialized)
+      }
+      return lines.isEmpty ? "{}\n" : lines.joined(separator: "\n") + "\n"
+    } catch {
+      await channel.close(grace: .seconds(2))
+      throw error
+    }
+  }
+
+  static func environment(_ program: ExternalProgram) throws -> [String: String] {
+    var environment: [String: String] = [:]
+    let own = ProcessInfo.processInfo.environment
+    for name in ["PATH", "HOME", "LANG"] { environment[name] = own[name] }
+    for (name, value) in program.environment {
+      switch value {
+      case .value(let text): environment[name] = text
+      case .from(let variable):
+        guard let text = own[variable] else {
+          throw ExternalConnectorError(
+            "its env '\(name)' takes '\(variable)' from infra's environment, where it is not set")
+        }
+        environment[name] = text
+      }
+    }
+    return environment
   }
 
   static func describe(_ host: InventoryHost) -> JSONValue {

@@ -46,11 +46,7 @@ public enum ConfigLoader {
     top.reportUnknownKeys(into: &reader)
 
     let version = readVersion(top, root: root, reader: &reader)
-    if let inventory = top.keyNode("inventory") {
-      reader.error(
-        "inventory programs are not supported by this build of infra yet", at: inventory,
-        hint: "list the hosts under `hosts:` for now")
-    }
+    let inventory = top["inventory"].map { readInventory($0, reader: &reader) } ?? []
     let hosts = top["hosts"].map { readHosts($0, reader: &reader) } ?? []
     var prefixes: [PrefixConfig] = []
     if let node = top["prefixes"] {
@@ -88,8 +84,76 @@ public enum ConfigLoader {
     var config = InfraConfig(
       path: file.path, version: version, hosts: hosts, prefixes: prefixes, keepRuns: keepRuns,
       lockFolder: lockFolder)
-    checkReferences(&config, diagnostics: &reader.diagnostics)
+    config.inventory = inventory
+    // With inventory programs, hosts are known only once they have run (`adding(hosts:)`).
+    if inventory.isEmpty {
+      checkReferences(&config, diagnostics: &reader.diagnostics)
+    }
     return (config, reader.diagnostics)
+  }
+
+  /// `inventory:`: a list of programs (`run:`, `env:`, `timeout:`) that yield hosts.
+  private static func readInventory(_ node: Node, reader: inout YAMLReader) -> [ExternalProgram] {
+    guard case .sequence(let items) = node else {
+      reader.error(
+        "expected a list for 'inventory', found \(YAMLReader.kind(of: node).rawValue)", at: node,
+        hint: "write each program as a list item: `- run: [python3, connectors/hosts.py]`")
+      return []
+    }
+    var programs: [ExternalProgram] = []
+    for item in items {
+      guard
+        let entry = reader.mapping(
+          item, for: "an inventory program", keys: ["run", "env", "timeout"])
+      else { continue }
+      entry.reportUnknownKeys(into: &reader)
+      guard entry["run"] != nil else {
+        reader.error(
+          "an inventory program has no 'run'", at: item,
+          hint: "e.g. `- run: [python3, connectors/hosts.py]`")
+        continue
+      }
+      if let program = readProgram(
+        entry, owner: "an inventory program", name: "hosts", reader: &reader)
+      {
+        programs.append(program)
+      }
+    }
+    return programs
+  }
+
+  /// The hosts an inventory program yielded, as YAML or JSON text (`name: {connect: ...}`),
+  /// read exactly as `hosts:` of infra.yaml is; `path` names the program in diagnostics.
+  public static func readHosts(text: String, path: String) -> ([HostConfig], Diagnostics) {
+    switch YAMLFile.parse(text, path: path) {
+    case .failure(let diagnostic): return ([], Diagnostics([diagnostic]))
+    case .success(let file):
+      var reader = YAMLReader(file: file)
+      guard let root = file.root else { return ([], reader.diagnostics) }
+      let hosts = readHosts(root, reader: &reader)
+      return (hosts, reader.diagnostics)
+    }
+  }
+
+  /// `config` with the hosts of its inventory programs added, and every reference checked.
+  public static func adding(hosts: [HostConfig], to config: InfraConfig) -> (
+    InfraConfig, Diagnostics
+  ) {
+    var config = config
+    var diagnostics = Diagnostics()
+    let known = Set(config.hosts.map(\.name))
+    var added: Set<String> = []
+    for host in hosts {
+      if known.contains(host.name) || !added.insert(host.name).inserted {
+        diagnostics.error(
+          "the inventory yields the host '\(host.name)' more than once", at: host.location,
+          hint: "each host name must be unique across hosts: and every inventory program")
+        continue
+      }
+      config.hosts.append(host)
+    }
+    checkReferences(&config, diagnostics: &diagnostics)
+    return (config, diagnostics)
   }
 
   private static func readVersion(_ top: MappingReader, root: Node, reader: inout YAMLReader)
@@ -267,7 +331,8 @@ public enum ConfigLoader {
     if let typeNode = entry["type"], let text = reader.string(typeNode, for: "'type'") {
       type = Located(text, at: reader.location(of: typeNode))
     }
-    let program = readProgram(entry, connector: nameText, reader: &reader)
+    let program = readProgram(
+      entry, owner: "connector '\(nameText)'", name: nameText, reader: &reader)
     var hosts: [Located<HostSelector>]?
     if let hostsNode = entry["hosts"],
       let list = reader.stringList(hostsNode, for: "'hosts'", items: "host names and @groups")
@@ -289,15 +354,15 @@ public enum ConfigLoader {
       location: reader.location(of: node))
   }
 
-  /// `run:`, `env:` and `timeout:` of an external connector.
+  /// `run:`, `env:` and `timeout:` of an external connector or inventory program.
   private static func readProgram(
-    _ entry: MappingReader, connector: String, reader: inout YAMLReader
+    _ entry: MappingReader, owner: String, name: String, reader: inout YAMLReader
   ) -> ExternalProgram? {
     guard let runNode = entry["run"] else {
       for key in ["env", "timeout"] {
         if let keyNode = entry.keyNode(key) {
           reader.error(
-            "'\(key)' is for external connectors, and connector '\(connector)' has no 'run'",
+            "'\(key)' is for external connectors, and \(owner) has no 'run'",
             at: keyNode, hint: "add `run: [program, arguments...]`, or remove '\(key)'")
         }
       }
@@ -305,7 +370,7 @@ public enum ConfigLoader {
     }
     if let typeNode = entry.keyNode("type") {
       reader.error(
-        "connector '\(connector)' has both 'run' and 'type'", at: typeNode,
+        "\(owner) has both 'run' and 'type'", at: typeNode,
         hint: "an external connector is its program; remove `type:`")
     }
     guard
@@ -314,8 +379,8 @@ public enum ConfigLoader {
     else { return nil }
     guard !arguments.isEmpty else {
       reader.error(
-        "'run' of connector '\(connector)' is empty", at: runNode,
-        hint: "e.g. `run: [python3, connectors/\(connector).py]`")
+        "'run' of \(owner) is empty", at: runNode,
+        hint: "e.g. `run: [python3, connectors/\(name).py]`")
       return nil
     }
     var environment: [String: ExternalProgram.EnvironmentValue] = [:]

@@ -16,6 +16,8 @@ public struct InfraConfig: Sendable {
 
   /// The folder on every host that holds its apply lock (`locks: { folder: PATH }`).
   public var lockFolder: String
+  /// Programs that yield more hosts (`inventory:`), run before anything else is checked.
+  public var inventory: [ExternalProgram] = []
 
   /// Runs kept when infra.yaml does not say.
   public static let defaultKeepRuns = 20

@@ -127,4 +127,8 @@ public protocol ExternalConnectorLauncher: Sendable {
   func launch(_ context: ConnectorContext, program: ExternalProgram) async throws -> (
     ConnectorTypeInfo, any Connector
   )
+
+  /// Runs an inventory program and returns the hosts it yields as the text of a YAML (or
+  /// JSON) mapping, host name to settings, read like `hosts:` of infra.yaml.
+  func inventory(_ program: ExternalProgram, repository: Repository) async throws -> String
 }

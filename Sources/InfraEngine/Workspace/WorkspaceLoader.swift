@@ -25,7 +25,7 @@ public struct WorkspaceLoader: Sendable {
   public func load(_ repository: Repository, changes: (set: ChangeSet, git: Git)? = nil) async
     -> Outcome
   {
-    let (parsed, configDiagnostics) = ConfigLoader.load(from: repository.configURL)
+    let (parsed, configDiagnostics) = await loadConfig(repository)
     var diagnostics = configDiagnostics
     guard let config = parsed else {
       return Outcome(workspace: nil, diagnostics: Diagnostics(diagnostics.sorted), config: nil)
@@ -136,6 +136,41 @@ public struct WorkspaceLoader: Sendable {
         hint: (error as? GitError)?.hint ?? "check that git can read the repository")
       return nil
     }
+  }
+
+  /// Reads `infra.yaml` and adds the hosts its inventory programs yield.
+  public func loadConfig(_ repository: Repository) async -> (InfraConfig?, Diagnostics) {
+    let (parsed, loaded) = ConfigLoader.load(from: repository.configURL)
+    guard var config = parsed, !config.inventory.isEmpty else { return (parsed, loaded) }
+    var diagnostics = loaded
+    var hosts: [HostConfig] = []
+    for program in config.inventory {
+      let name = "inventory program '\(program.arguments.joined(separator: " "))'"
+      guard let launcher = registry.external else {
+        diagnostics.error(
+          "this build of infra cannot run inventory programs", at: program.location)
+        continue
+      }
+      do {
+        let text = try await launcher.inventory(program, repository: repository)
+        let (yielded, problems) = ConfigLoader.readHosts(text: text, path: name)
+        hosts += yielded
+        diagnostics.append(contentsOf: problems)
+      } catch {
+        diagnostics.error(
+          "the \(name) failed: \(error)", at: program.location,
+          hint: "run the program by hand to see what it says")
+      }
+    }
+    // Without all its hosts, the config's references to them would only be reported wrongly.
+    guard !diagnostics.hasErrors else {
+      config.hosts += hosts
+      return (config, diagnostics)
+    }
+    let (merged, problems) = ConfigLoader.adding(hosts: hosts, to: config)
+    config = merged
+    diagnostics.append(contentsOf: problems)
+    return (config, diagnostics)
   }
 
   private func selectsKnownHosts(_ entry: ConnectorConfig, _ inventory: Inventory) -> Bool {
