@@ -196,6 +196,30 @@ class Inventory:
         raise ConnectorError(f"{type(self).__name__} does not implement hosts")
 
 
+class Transport:
+    """Subclass this to reach hosts another way (a `transports:` program in infra.yaml, for
+    hosts whose `connect:` is `<name>://<address>`). One process serves one host."""
+
+    def connect(self, host: str, address: str, data: dict) -> None:
+        """Gets ready to reach the host at `address` (what follows `<name>://`)."""
+
+    def run(self, command: str, input: Optional[bytes], timeout: Optional[int]) -> RunResult:
+        """Runs a shell command on the host, feeding it `input`."""
+        raise ConnectorError(f"{type(self).__name__} does not implement run")
+
+    def put(self, path: str, content: bytes, mode: Optional[str], owner: Optional[str],
+            group: Optional[str]) -> None:
+        """Writes a file on the host, atomically, with an octal `mode` such as "0644"."""
+        raise ConnectorError(f"{type(self).__name__} does not implement put")
+
+    def get(self, path: str) -> bytes:
+        """Reads a file of the host."""
+        raise ConnectorError(f"{type(self).__name__} does not implement get")
+
+    def disconnect(self) -> None:
+        """Lets go of the host."""
+
+
 class _Wire:
     """JSON-RPC 2.0 over standard input and output, one message per line."""
 
@@ -231,9 +255,10 @@ class _Wire:
             self._queued.append(message)
 
 
-def main(connector: Optional[Connector] = None, inventory: Optional[Inventory] = None) -> None:
-    """Serves a connector, an inventory or both until infra says shutdown or closes standard
-    input."""
+def main(connector: Optional[Connector] = None, inventory: Optional[Inventory] = None,
+         transport: Optional[Transport] = None) -> None:
+    """Serves a connector, an inventory, a transport or any mix until infra says shutdown or
+    closes standard input."""
     wire = _Wire()
     hosts: dict = {}
     while True:
@@ -246,9 +271,11 @@ def main(connector: Optional[Connector] = None, inventory: Optional[Inventory] =
                 wire.send({"id": ident, "result": {}})
                 return
             if method == "initialize":
-                result = _initialize(connector, inventory, params, hosts, wire)
+                result = _initialize(connector, inventory, transport, params, hosts, wire)
             elif method == "inventory/list" and inventory is not None:
                 result = {"hosts": inventory.hosts()}
+            elif method.startswith("transport/") and transport is not None:
+                result = _transport(transport, method, params)
             elif method == "load":
                 result = _load(connector, params, hosts)
             elif method == "read":
@@ -289,12 +316,13 @@ def _name(address: str) -> str:
     return "/".join(address.split("/")[2:])
 
 
-def _initialize(connector: Optional[Connector], inventory: Optional[Inventory], params: dict,
-                hosts: dict, wire: _Wire) -> dict:
+def _initialize(connector: Optional[Connector], inventory: Optional[Inventory],
+                transport: Optional[Transport], params: dict, hosts: dict, wire: _Wire) -> dict:
     if params.get("protocol_version") != PROTOCOL_VERSION:
         raise ConnectorError(f"this connector speaks protocol version {PROTOCOL_VERSION}, "
                              f"not {params.get('protocol_version')}")
-    offers = (["resources"] if connector else []) + (["inventory"] if inventory else [])
+    offers = ((["resources"] if connector else []) + (["inventory"] if inventory else [])
+              + (["execution"] if transport else []))
     if connector is None:
         return {"protocol_version": PROTOCOL_VERSION, "offers": offers}
     connector.name = params["name"]
@@ -373,3 +401,26 @@ def _apply(connector: Connector, host: Host, ops: list) -> dict:
             outcomes.append({"address": op["address"], "status": "failed", "error": str(error)})
             break
     return {"outcomes": outcomes}
+
+
+def _transport(transport: Transport, method: str, params: dict) -> dict:
+    if method == "transport/connect":
+        transport.connect(params["host"], params["address"], params.get("data") or {})
+        return {}
+    if method == "transport/run":
+        given = params.get("input")
+        result = transport.run(params["command"], base64.b64decode(given) if given else None,
+                               params.get("timeout"))
+        return {"exit_code": result.exit_code,
+                "stdout": base64.b64encode(result.stdout).decode("ascii"),
+                "stderr": base64.b64encode(result.stderr).decode("ascii")}
+    if method == "transport/put":
+        transport.put(params["path"], base64.b64decode(params["content"]), params.get("mode"),
+                      params.get("owner"), params.get("group"))
+        return {}
+    if method == "transport/get":
+        return {"content": base64.b64encode(transport.get(params["path"])).decode("ascii")}
+    if method == "transport/disconnect":
+        transport.disconnect()
+        return {}
+    raise ConnectorError(f"unknown method {method}")

@@ -15,6 +15,10 @@ public struct StandardTransports: TransportProvider {
       return LocalTransport(host: host)
     case .ssh:
       return try SSHTransport(host: host)
+    case .program(let transport, _):
+      throw TransportError.unsupported(
+        host: host.name,
+        reason: "its transport program '\(transport)' is not available to this command")
     }
   }
 }

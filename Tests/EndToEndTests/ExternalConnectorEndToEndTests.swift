@@ -17,7 +17,7 @@ import Testing
     repo = try TemporaryFolder("external")
     // The connector and its SDK, as a user's repository holds them.
     let connectors = Infra.projectRoot.appending(path: "connectors")
-    for name in ["crontab.py", "infra_connector.py", "inventory_csv.py"] {
+    for name in ["crontab.py", "infra_connector.py", "inventory_csv.py", "folder_transport.py"] {
       _ = try repo.write(
         "connectors/\(name)",
         try String(contentsOf: connectors.appending(path: name), encoding: .utf8))
@@ -294,6 +294,48 @@ import Testing
         "infra.yaml:3:10: error: the inventory program 'python3 connectors/inventory_csv.py' failed: inventory/hosts.csv:2: a host needs a name and a connect"
       ), "\(missing)")
     #expect(!missing.stderr.contains("unknown group"), "no errors that follow from the first")
+  }
+
+  @Test func theFilesConnectorAppliesThroughATransportProgram() throws {
+    let sandbox = try TemporaryFolder("sandbox")
+    _ = try repo.write(
+      "infra.yaml",
+      """
+      version: 1
+      transports:
+        folder: { run: [python3, connectors/folder_transport.py] }
+      hosts:
+        sandbox: { connect: "folder://\(sandbox.path)" }
+        nowhere: { connect: "folder://\(sandbox.path)/missing" }
+      locks: { folder: \(root.path)/.infra/locks }
+      prefixes:
+        ops:
+          connectors:
+            - name: files
+              options: { root: \(sandbox.path) }
+      """)
+    _ = try repo.write("resources/ops/files/sandbox/etc/motd", "hello through a program\n")
+    _ = try repo.write(
+      "resources/ops/files/sandbox/etc/.infra-attrs.yaml", "files:\n  motd: { mode: \"0600\" }\n")
+    _ = try repo.write("resources/ops/files/nowhere/etc/motd", "never\n")
+
+    let apply = try Infra.run(["apply", "--yes"], in: root)
+    #expect(apply.code == 1, "the unreachable host fails, the other applies: \(apply)")
+    #expect(
+      apply.stdout.contains(
+        "host nowhere is unreachable: \(sandbox.path)/missing is not a folder"),
+      "\(apply)")
+    #expect(try sandbox.readText("etc/motd") == "hello through a program\n")
+    #expect(try sandbox.mode("etc/motd") == 0o600)
+
+    let again = try Infra.run(["plan", "ops/files/sandbox"], in: root)
+    #expect(
+      again.stdout.contains("Plan: 0 to create, 0 to update, 0 to delete, 1 unchanged."), "\(again)"
+    )
+    let ran = try Infra.run(["run", "sandbox", "--", "pwd; echo $HOST_ROOT"], in: root)
+    #expect(ran.code == 0, "\(ran)")
+    #expect(
+      ran.stdout.contains("\(sandbox.path)\n\(sandbox.path)"), "commands run in the host's folder")
   }
 
   func git(_ arguments: [String]) throws {

@@ -275,7 +275,8 @@ import Testing
       ))
     #expect(
       try repo.root.readText("resources/test/files/local/etc/edit") == "fixed by hand at 3am\n")
-    #expect(try git("status", "--porcelain") == " M resources/test/files/local/etc/edit\n")
+    let status = try git("status", "--porcelain")
+    #expect(status == " M resources/test/files/local/etc/edit\n", "\(status)")
     #expect(try repo.target.readText("etc/edit") == "fixed by hand at 3am\n", "hosts untouched")
 
     try repo.resource("local/etc/.infra-attrs.yaml", "files:\n  secret: { mode: \"0640\" }\n")

@@ -36,8 +36,20 @@ public enum ChildProcess {
       for pointer in argv { free(pointer) }
       for pointer in env { free(pointer) }
     }
+    // A clean signal state, as a shell gives its commands: whatever thread of the test
+    // process spawns, the child starts with no signal blocked and every one at its default.
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var none = sigset_t()
+    sigemptyset(&none)
+    var all = sigset_t()
+    sigfillset(&all)
+    posix_spawnattr_setsigmask(&attributes, &none)
+    posix_spawnattr_setsigdefault(&attributes, &all)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
     var pid: pid_t = 0
-    let status = posix_spawn(&pid, command[0], &actions, nil, argv, env)
+    let status = posix_spawn(&pid, command[0], &actions, &attributes, argv, env)
     guard status == 0 else {
       throw ChildProcessError(message: "cannot start \(path): \(String(cString: strerror(status)))")
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import InfraConnectors
 import InfraCore
 import InfraEngine
 import InfraTransport
@@ -47,8 +48,11 @@ struct ImportCommand: AsyncParsableCommand {
       await workspace.close()
       throw ExitCode.failure
     }
-    let result = await Importer(workspace: workspace, transports: StandardTransports())
-      .list(connectors: Set(connectors), hosts: Set(hosts))
+    let result = await Importer(
+      workspace: workspace,
+      transports: RepositoryTransports(config: workspace.config, repository: session.repository)
+    )
+    .list(connectors: Set(connectors), hosts: Set(hosts))
     await workspace.close()
     let console = session.console
     let style = console.styler

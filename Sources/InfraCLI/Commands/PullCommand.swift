@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import InfraConnectors
 import InfraCore
 import InfraEngine
 import InfraTransport
@@ -26,8 +27,11 @@ struct PullCommand: AsyncParsableCommand {
     let session = try Session(global)
     let workspace = try await session.loadWorkspace()
     let patterns = try session.patterns(paths, in: workspace)
-    let result = await Puller(workspace: workspace, transports: StandardTransports())
-      .pull(patterns)
+    let result = await Puller(
+      workspace: workspace,
+      transports: RepositoryTransports(config: workspace.config, repository: session.repository)
+    )
+    .pull(patterns)
     let console = session.console
     let style = console.styler
     if result.matched == 0 {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import InfraConnectors
 import InfraCore
 import InfraEngine
 import InfraTransport
@@ -52,10 +53,12 @@ struct RunCommand: AsyncParsableCommand {
 
   func run() async throws {
     let session = try Session(global)
-    let inventory = Inventory(config: try await session.loadConfig())
+    let config = try await session.loadConfig()
+    let inventory = Inventory(config: config)
     let hosts = try session.hosts(targets, in: inventory)
 
-    let connections = HostConnections(provider: StandardTransports())
+    let connections = HostConnections(
+      provider: RepositoryTransports(config: config, repository: session.repository))
     Interrupts.closeOnSignal(connections)
     let escalation: Escalation? = sudo || sudoUser != nil ? .sudo(user: sudoUser) : nil
     let style = session.console.styler

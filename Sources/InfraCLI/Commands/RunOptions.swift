@@ -89,7 +89,9 @@ extension Session {
       approval = { plan in await approve(plan, progress) }
     }
     let request = RunRequest(
-      kind: kind, workspace: workspace, transports: StandardTransports(), only: patterns,
+      kind: kind, workspace: workspace,
+      transports: RepositoryTransports(config: workspace.config, repository: repository),
+      only: patterns,
       changedOnly: options.changedOnly, parallelism: options.parallelism, timeout: timeout,
       artifacts: artifacts, approve: approval, locking: locking, savedPlan: savedPlan)
     let run: Run

@@ -1,4 +1,5 @@
 import ArgumentParser
+import InfraConnectors
 import InfraCore
 import InfraEngine
 import InfraTransport
@@ -21,7 +22,8 @@ struct UnlockCommand: AsyncParsableCommand {
     let session = try Session(global)
     let config = try await session.loadConfig()
     let hosts = try session.hosts(self.hosts, in: Inventory(config: config))
-    let connections = HostConnections(provider: StandardTransports())
+    let connections = HostConnections(
+      provider: RepositoryTransports(config: config, repository: session.repository))
     var failed = false
     for host in hosts {
       let name = host.name

@@ -6,12 +6,18 @@ extension ConfigLoader {
   }
 
   /// Parses `local` or `ssh://[user@]host[:port]` (IPv6 hosts in brackets).
-  static func parseConnection(_ text: String) -> Result<Connection, ConnectionProblem> {
+  static func parseConnection(_ text: String, transports: Set<String> = [])
+    -> Result<Connection, ConnectionProblem>
+  {
     if text == "local" { return .success(.local) }
     guard let schemeEnd = text.range(of: "://") else {
       return .failure(ConnectionProblem(reason: "it is neither 'local' nor a URL"))
     }
     let scheme = String(text[..<schemeEnd.lowerBound])
+    if transports.contains(scheme) {
+      return .success(
+        .program(transport: scheme, address: String(text[schemeEnd.upperBound...])))
+    }
     guard scheme == "ssh" else {
       return .failure(ConnectionProblem(reason: "unknown transport '\(scheme)'"))
     }

@@ -3,7 +3,9 @@ import Yams
 
 /// Loads and checks `infra.yaml`, reporting every problem with its `file:line:column`.
 public enum ConfigLoader {
-  static let topLevelKeys = ["version", "hosts", "inventory", "prefixes", "runs", "locks"]
+  static let topLevelKeys = [
+    "version", "hosts", "inventory", "transports", "prefixes", "runs", "locks",
+  ]
   static let hostKeys = ["connect", "groups", "data", "sudo", "sudo_user"]
   static let prefixKeys = ["connectors"]
   static let connectorKeys = [
@@ -47,7 +49,32 @@ public enum ConfigLoader {
 
     let version = readVersion(top, root: root, reader: &reader)
     let inventory = top["inventory"].map { readInventory($0, reader: &reader) } ?? []
-    let hosts = top["hosts"].map { readHosts($0, reader: &reader) } ?? []
+    var transports: [String: ExternalProgram] = [:]
+    if let node = top["transports"],
+      let map = reader.mapping(node, for: "'transports' (names mapped to programs)", keys: [])
+    {
+      for entry in map.entries {
+        guard checkName(entry.name, kind: "transport", at: entry.key, reader: &reader),
+          let program = reader.mapping(
+            entry.value, for: "transport '\(entry.name)'", keys: ["run", "env", "timeout"])
+        else { continue }
+        program.reportUnknownKeys(into: &reader)
+        if entry.name == "ssh" || entry.name == "local" {
+          reader.error(
+            "'\(entry.name)' is a builtin transport", at: entry.key, hint: "name yours otherwise")
+        } else if program["run"] == nil {
+          reader.error(
+            "transport '\(entry.name)' has no 'run'", at: entry.value,
+            hint: "e.g. `run: [python3, connectors/\(entry.name)_transport.py]`")
+        } else if let parsed = readProgram(
+          program, owner: "transport '\(entry.name)'", name: entry.name, reader: &reader)
+        {
+          transports[entry.name] = parsed
+        }
+      }
+    }
+    let hosts =
+      top["hosts"].map { readHosts($0, transports: Set(transports.keys), reader: &reader) } ?? []
     var prefixes: [PrefixConfig] = []
     if let node = top["prefixes"] {
       prefixes = readPrefixes(node, reader: &reader)
@@ -85,6 +112,7 @@ public enum ConfigLoader {
       path: file.path, version: version, hosts: hosts, prefixes: prefixes, keepRuns: keepRuns,
       lockFolder: lockFolder)
     config.inventory = inventory
+    config.transports = transports
     // With inventory programs, hosts are known only once they have run (`adding(hosts:)`).
     if inventory.isEmpty {
       checkReferences(&config, diagnostics: &reader.diagnostics)
@@ -124,13 +152,15 @@ public enum ConfigLoader {
 
   /// The hosts an inventory program yielded, as YAML or JSON text (`name: {connect: ...}`),
   /// read exactly as `hosts:` of infra.yaml is; `path` names the program in diagnostics.
-  public static func readHosts(text: String, path: String) -> ([HostConfig], Diagnostics) {
+  public static func readHosts(text: String, path: String, transports: Set<String> = []) -> (
+    [HostConfig], Diagnostics
+  ) {
     switch YAMLFile.parse(text, path: path) {
     case .failure(let diagnostic): return ([], Diagnostics([diagnostic]))
     case .success(let file):
       var reader = YAMLReader(file: file)
       guard let root = file.root else { return ([], reader.diagnostics) }
-      let hosts = readHosts(root, reader: &reader)
+      let hosts = readHosts(root, transports: transports, reader: &reader)
       return (hosts, reader.diagnostics)
     }
   }
@@ -181,7 +211,9 @@ public enum ConfigLoader {
 
   // MARK: hosts
 
-  private static func readHosts(_ node: Node, reader: inout YAMLReader) -> [HostConfig] {
+  private static func readHosts(
+    _ node: Node, transports: Set<String>, reader: inout YAMLReader
+  ) -> [HostConfig] {
     guard
       let hostsMap = reader.mapping(
         node, for: "'hosts' (host names mapped to their settings)", keys: [])
@@ -190,7 +222,9 @@ public enum ConfigLoader {
     for entry in hostsMap.entries {
       let location = reader.location(of: entry.key)
       guard checkName(entry.name, kind: "host", at: entry.key, reader: &reader) else { continue }
-      if let host = readHost(entry.name, entry.value, location: location, reader: &reader) {
+      if let host = readHost(
+        entry.name, entry.value, location: location, transports: transports, reader: &reader)
+      {
         hosts.append(host)
       }
     }
@@ -198,7 +232,8 @@ public enum ConfigLoader {
   }
 
   private static func readHost(
-    _ name: String, _ node: Node, location: SourceLocation, reader: inout YAMLReader
+    _ name: String, _ node: Node, location: SourceLocation, transports: Set<String>,
+    reader: inout YAMLReader
   ) -> HostConfig? {
     let what = "host '\(name)'"
     guard let host = reader.mapping(node, for: what, keys: hostKeys) else { return nil }
@@ -207,7 +242,7 @@ public enum ConfigLoader {
     var connection = Connection.local
     if let connect = host["connect"] {
       if let text = reader.string(connect, for: "'connect'") {
-        switch parseConnection(text) {
+        switch parseConnection(text, transports: transports) {
         case .success(let parsed): connection = parsed
         case .failure(let problem):
           reader.error(

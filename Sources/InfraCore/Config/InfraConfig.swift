@@ -18,6 +18,8 @@ public struct InfraConfig: Sendable {
   public var lockFolder: String
   /// Programs that yield more hosts (`inventory:`), run before anything else is checked.
   public var inventory: [ExternalProgram] = []
+  /// Transport programs by name (`transports:`), for hosts whose `connect:` is `name://...`.
+  public var transports: [String: ExternalProgram] = [:]
 
   /// Runs kept when infra.yaml does not say.
   public static let defaultKeepRuns = 20
@@ -73,6 +75,8 @@ public enum Connection: Hashable, Sendable, CustomStringConvertible {
   case local
   /// OpenSSH to `user@host:port`; `nil` parts come from the user's ssh_config.
   case ssh(user: String?, host: String, port: Int?)
+  /// Through a transport program declared under `transports:` (`name://address`).
+  case program(transport: String, address: String)
 
   public var description: String {
     switch self {
@@ -82,6 +86,8 @@ public enum Connection: Hashable, Sendable, CustomStringConvertible {
       let userPart = user.map { "\($0)@" } ?? ""
       let hostPart = host.contains(":") ? "[\(host)]" : host
       return "ssh://\(userPart)\(hostPart)" + (port.map { ":\($0)" } ?? "")
+    case .program(let transport, let address):
+      return "\(transport)://\(address)"
     }
   }
 }

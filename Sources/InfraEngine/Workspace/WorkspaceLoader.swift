@@ -153,7 +153,8 @@ public struct WorkspaceLoader: Sendable {
       }
       do {
         let text = try await launcher.inventory(program, repository: repository)
-        let (yielded, problems) = ConfigLoader.readHosts(text: text, path: name)
+        let (yielded, problems) = ConfigLoader.readHosts(
+          text: text, path: name, transports: Set(config.transports.keys))
         hosts += yielded
         diagnostics.append(contentsOf: problems)
       } catch {
