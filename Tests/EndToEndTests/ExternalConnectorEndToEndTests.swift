@@ -17,7 +17,10 @@ import Testing
     repo = try TemporaryFolder("external")
     // The connector and its SDK, as a user's repository holds them.
     let connectors = Infra.projectRoot.appending(path: "connectors")
-    for name in ["crontab.py", "infra_connector.py", "inventory_csv.py", "folder_transport.py"] {
+    for name in [
+      "crontab.py", "infra_connector.py", "inventory_csv.py", "folder_transport.py",
+      "json_settings.py",
+    ] {
       _ = try repo.write(
         "connectors/\(name)",
         try String(contentsOf: connectors.appending(path: name), encoding: .utf8))
@@ -336,6 +339,49 @@ import Testing
     #expect(ran.code == 0, "\(ran)")
     #expect(
       ran.stdout.contains("\(sandbox.path)\n\(sandbox.path)"), "commands run in the host's folder")
+  }
+
+  @Test func aSettingsFileIsManagedKeyByKey() throws {
+    let host = try TemporaryFolder("settings-host")
+    let file = host.appending("app/config.json").path
+    _ = try host.write(
+      "app/config.json", #"{"server": {"port": 80, "workers": 4}, "written_by": "the app"}"#)
+    _ = try repo.write(
+      "infra.yaml",
+      """
+      version: 1
+      hosts:
+        box: { connect: local }
+      locks: { folder: \(root.path)/.infra/locks }
+      prefixes:
+        ops:
+          connectors:
+            - name: json_settings
+              run: [python3, connectors/json_settings.py]
+      """)
+    _ = try repo.write(
+      "resources/ops/json_settings/box/app.json",
+      #"{"file": "\#(file)", "keys": {"server.port": 8080, "features.beta": true}}"#)
+
+    let plan = try Infra.run(["plan"], in: root)
+    #expect(plan.code == 0, "\(plan)")
+    #expect(plan.stdout.contains("~ ops/json_settings/box/app.json on box"))
+    #expect(plan.stdout.contains("set features.beta, server.port"))
+    #expect(
+      plan.stdout.contains("-server.port = 80\n    +features.beta = true\n    +server.port = 8080"))
+    #expect(try Infra.run(["apply", "--yes"], in: root).code == 0)
+    let written = try #require(
+      try JSONSerialization.jsonObject(with: host.read("app/config.json")) as? [String: Any])
+    #expect(written["written_by"] as? String == "the app", "other keys are left alone")
+    #expect((written["server"] as? [String: Any])?["workers"] as? Int == 4)
+    #expect((written["server"] as? [String: Any])?["port"] as? Int == 8080)
+    #expect((written["features"] as? [String: Any])?["beta"] as? Bool == true)
+    #expect(try Infra.run(["plan", "--detailed-exitcode"], in: root).code == 0)
+
+    _ = try repo.write("resources/ops/json_settings/box/app.json", "{\"file\": \"relative\"")
+    let invalid = try Infra.run(["validate"], in: root)
+    #expect(invalid.code == 1)
+    #expect(invalid.stderr.contains("resources/ops/json_settings/box/app.json:1:"), "\(invalid)")
   }
 
   func git(_ arguments: [String]) throws {
