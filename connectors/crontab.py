@@ -37,6 +37,8 @@ class Crontab(Connector):
     summary = "A user's crontab on any host, exactly as `crontab -l` prints it"
     layout = "<host or @group>/<user>: the whole crontab of that user"
     options = [Option("command", "string", "crontab", "the crontab program on the hosts")]
+    host_data = [Option("crontab_command", "string", None,
+                        "this host's crontab program, instead of the `command` option")]
 
     def __init__(self) -> None:
         super().__init__()
@@ -55,13 +57,17 @@ class Crontab(Connector):
                                  hint="an entry is five time fields (or @daily...) and a command")
         return content if content.endswith("\n") or not content else content + "\n"
 
+    def _command(self, host: Host, user: str) -> str:
+        program = host.data.get("crontab_command") or self.settings["command"]
+        return program + self._user_flag(host, user)
+
     def _user_flag(self, host: Host, user: str) -> str:
         if host.name not in self.login:
             self.login[host.name] = host.run("id -un").check("id -un").text.strip()
         return "" if self.login[host.name] == user else f" -u {shlex.quote(user)}"
 
     def read(self, host: Host, name: str, desired: Any) -> Optional[str]:
-        command = self.settings["command"] + self._user_flag(host, name)
+        command = self._command(host, name)
         result = host.run(f"{command} -l")
         if result.exit_code != 0:
             if b"no crontab for" in result.stderr:
@@ -101,7 +107,7 @@ class Crontab(Connector):
                                          f"crontab {name}"))
 
     def apply(self, host: Host, name: str, action: str, payload: Any) -> None:
-        command = self.settings["command"] + self._user_flag(host, name)
+        command = self._command(host, name)
         if action == "delete":
             host.run(f"{command} -r").check(f"{command} -r")
         else:

@@ -142,6 +142,7 @@ class Connector:
     summary: str = "an external connector"
     layout: str = "<host or @group>/<name>"
     options: list = []
+    host_data: list = []  # Options describing the `data:` keys of hosts it reads
 
     def __init__(self) -> None:
         self.settings: dict = {}
@@ -333,8 +334,13 @@ def _initialize(connector: Optional[Connector], inventory: Optional[Inventory],
         hosts[host["name"]] = Host(wire, host["name"], host["groups"], host["data"])
     return {"protocol_version": PROTOCOL_VERSION, "offers": offers,
             "summary": connector.summary, "layout": connector.layout,
-            "options": [{"name": o.name, "type": o.type, "default": o.default,
-                         "description": o.description} for o in connector.options]}
+            "options": [_declare(o) for o in connector.options],
+            "host_data": [_declare(o) for o in connector.host_data]}
+
+
+def _declare(option: Option) -> dict:
+    return {"name": option.name, "type": option.type, "default": option.default,
+            "description": option.description}
 
 
 def _load(connector: Connector, params: dict, hosts: dict) -> dict:

@@ -57,6 +57,18 @@ struct ConnectorsCommand: AsyncParsableCommand {
           options.render(style).split(separator: "\n").map { "      " + $0 }.joined(separator: "\n")
           + "\n"
       }
+      if !info.hostData.isEmpty {
+        text += "    host data it reads:\n"
+        var data = TextTable(header: ["NAME", "TYPE", "DEFAULT", "DESCRIPTION"])
+        for item in info.hostData {
+          data.rows.append([
+            item.name, item.type.rawValue, item.defaultValue.map(describe) ?? "-", item.summary,
+          ])
+        }
+        text +=
+          data.render(style).split(separator: "\n").map { "      " + $0 }.joined(separator: "\n")
+          + "\n"
+      }
     }
     session.console.out(text)
   }

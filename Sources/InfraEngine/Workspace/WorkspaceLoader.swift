@@ -44,6 +44,7 @@ public struct WorkspaceLoader: Sendable {
           entry, prefix: prefix.name, inventory: inventory, repository: repository,
           diagnostics: &diagnostics)
         {
+          checkHostData(instance, config: config, diagnostics: &diagnostics)
           instances.append(instance)
         }
       }
@@ -263,6 +264,22 @@ public struct WorkspaceLoader: Sendable {
         "connector '\(entry.name.value)' cannot start: \(error)", at: program.location,
         hint: "run the program by hand to see what it says; `infra -v` logs every message")
       return nil
+    }
+  }
+
+  /// Checks the `data:` of the hosts a connector serves against the host data it declares it
+  /// reads: a value of the wrong type is an error at the host.
+  private func checkHostData(
+    _ instance: ConnectorInstance, config: InfraConfig, diagnostics: inout Diagnostics
+  ) {
+    for spec in instance.info.hostData {
+      for host in instance.hosts {
+        guard let value = host.data[spec.name], !spec.type.accepts(value) else { continue }
+        diagnostics.error(
+          "data '\(spec.name)' of host '\(host.name)' must be \(spec.type.described), not \(value.typeName)",
+          at: config.hosts.first { $0.name == host.name }?.location,
+          hint: "connector '\(instance.id)' reads it: \(spec.summary)")
+      }
     }
   }
 
