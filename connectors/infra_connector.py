@@ -148,6 +148,16 @@ class Connector:
         self.settings: dict = {}
         self.name = ""
         self.prefix = ""
+        self._wire: Optional["_Wire"] = None
+
+    def log(self, message: str, level: str = "info", address: Optional[str] = None) -> None:
+        """Tells infra something worth keeping in the run's events (`connector_log`);
+        `level` is debug, info, warning or error."""
+        if self._wire is not None:
+            params = {"level": level, "message": message}
+            if address is not None:
+                params["address"] = address
+            self._wire.send({"method": "log", "params": params})
 
     def parse(self, name: str, content: str) -> Any:
         """The desired state a resource file declares; raise ParseError for a bad file."""
@@ -328,6 +338,7 @@ def _initialize(connector: Optional[Connector], inventory: Optional[Inventory],
         return {"protocol_version": PROTOCOL_VERSION, "offers": offers}
     connector.name = params["name"]
     connector.prefix = params["prefix"]
+    connector._wire = wire
     connector.settings = {option.name: option.default for option in connector.options}
     connector.settings.update(params.get("options") or {})
     for host in params["hosts"]:

@@ -79,6 +79,7 @@ class JSONSettings(Connector):
             _set(current, key, value)
         host.put(payload["file"], (json.dumps(current, indent=2, sort_keys=True) + "\n").encode(),
                  mode="0644")
+        self.log(f"wrote {len(payload['keys'])} keys to {payload['file']} on {host.name}")
 
     def _load(self, host: Host, path: str) -> Optional[dict]:
         result = host.run(f"cat -- {shlex.quote(path)}")

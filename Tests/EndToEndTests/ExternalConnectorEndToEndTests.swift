@@ -369,7 +369,21 @@ import Testing
     #expect(plan.stdout.contains("set features.beta, server.port"))
     #expect(
       plan.stdout.contains("-server.port = 80\n    +features.beta = true\n    +server.port = 8080"))
-    #expect(try Infra.run(["apply", "--yes"], in: root).code == 0)
+    let events = root.appending(path: "events.jsonl").path
+    #expect(try Infra.run(["apply", "--yes", "--events", events], in: root).code == 0)
+    // What the connector logged is an event of the run, and every event fits the schema.
+    let lines = try String(contentsOfFile: events, encoding: .utf8)
+    #expect(lines.contains(#""event":"connector_log""#), "\(lines)")
+    #expect(lines.contains("wrote 2 keys to \(file) on box"))
+    let scratch = try TemporaryFolder("validate")
+    let code = try ChildProcess.run(
+      "/usr/bin/env",
+      [
+        "python3", Infra.projectRoot.appending(path: "scripts/validate-events").path,
+        Infra.projectRoot.appending(path: "docs/schemas/events-v1.schema.json").path, events,
+      ], stdout: scratch.appending("out").path, stderr: scratch.appending("out").path)
+    let report = try scratch.readText("out")
+    #expect(code == 0, "\(report)")
     let written = try #require(
       try JSONSerialization.jsonObject(with: host.read("app/config.json")) as? [String: Any])
     #expect(written["written_by"] as? String == "the app", "other keys are left alone")

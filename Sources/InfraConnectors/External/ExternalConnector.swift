@@ -161,6 +161,8 @@ final class ExternalConnector: Connector, Sendable {
   private let channel = Mutex<ConnectorChannel?>(nil)
   /// The transports of the call in progress, by host name.
   private let hosts = Mutex<[String: any Transport]>([:])
+  /// Where the call in progress logs to.
+  private let log = Mutex<ConnectorLog.Sink?>(nil)
   private let turn = CallTurn()
 
   init(name: String, prefix: String, timeout: Duration) {
@@ -180,9 +182,14 @@ final class ExternalConnector: Connector, Sendable {
     guard let channel = channel.withLock({ $0 }) else {
       throw ExternalConnectorError("connector '\(name)' is not running")
     }
+    let log = ConnectorLog.sink
     return try await turn.run {
       if let host { self.hosts.withLock { $0 = [host.0: host.1] } }
-      defer { self.hosts.withLock { $0 = [:] } }
+      self.log.withLock { $0 = log }
+      defer {
+        self.hosts.withLock { $0 = [:] }
+        self.log.withLock { $0 = nil }
+      }
       return try await channel.call(method, params, timeout: self.timeout)
     }
   }
@@ -199,7 +206,13 @@ final class ExternalConnector: Connector, Sendable {
 
   func answer(_ method: String, _ params: JSONValue) async throws -> JSONValue {
     switch method {
-    case "log": return .null
+    case "log":
+      let level = ConnectorLog.Level(rawValue: params["level"]?.stringValue ?? "") ?? .info
+      let address = params["address"]?.stringValue.map {
+        Address(prefix: prefix, segments: $0.split(separator: "/").map(String.init))
+      }
+      log.withLock { $0 }?(level, params["message"]?.stringValue ?? "", address)
+      return .null
     case "host/run", "host/put", "host/get":
       let host = params["host"]?.stringValue ?? ""
       guard let transport = hosts.withLock({ $0[host] }) else {

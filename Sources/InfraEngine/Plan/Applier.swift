@@ -188,7 +188,10 @@ public struct Applier: Sendable {
     let clock = ContinuousClock()
     let start = clock.now
     let connector = instance.connector
-    let response = await Task.detached { await connector.apply(request) }.value
+    let log = ConnectorLog.events(events, host: host.name, connectorID: instance.id)
+    let response = await Task.detached {
+      await ConnectorLog.$sink.withValue(log) { await connector.apply(request) }
+    }.value
     engineLogger.debug(
       "applied \(response.outcomes.count) of \(batch.count) ops in \((clock.now - start).shortDescription)",
       metadata: ["host": "\(host.name)", "connector": "\(instance.id)"])

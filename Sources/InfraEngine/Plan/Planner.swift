@@ -159,9 +159,12 @@ public struct Planner: Sendable {
       events?(.planFailed(failure))
       result.failures.append(failure)
     }
+    let log = ConnectorLog.events(events, host: host.name, connectorID: instance.id)
     do {
-      let read = try await instance.connector.read(
-        ReadRequest(host: host, transport: transport, resources: work.resources))
+      let read = try await ConnectorLog.$sink.withValue(log) {
+        try await instance.connector.read(
+          ReadRequest(host: host, transport: transport, resources: work.resources))
+      }
       var items: [PlanItem] = []
       for resource in work.resources {
         if let live = read.states[resource.address] {
@@ -177,8 +180,10 @@ public struct Planner: Sendable {
               address: resource.address, message: "the connector returned no live state for it"))
         }
       }
-      let response = try await instance.connector.plan(
-        PlanRequest(host: host, transport: transport, items: items))
+      let response = try await ConnectorLog.$sink.withValue(log) {
+        try await instance.connector.plan(
+          PlanRequest(host: host, transport: transport, items: items))
+      }
       let byAddress = Dictionary(
         items.map { ($0.resource.address, $0) }, uniquingKeysWith: { a, _ in a })
       var handled: Set<Address> = []

@@ -20,6 +20,10 @@ public enum RunEvent: Sendable {
   case opFailed(Change, message: String)
   case opSkipped(Change, reason: String)
   case hostDone(HostStats)
+  /// A line a connector logged while working on a host (an external program's `log`).
+  case connectorLog(
+    host: String, connectorID: String, level: ConnectorLog.Level, message: String,
+    address: Address?)
   case runEnd(status: RunStatus, rc: Int32, stats: [HostStats], duration: Duration)
 
   /// The event's name in JSON: `run_start`, `op_ok`, ...
@@ -38,6 +42,7 @@ public enum RunEvent: Sendable {
     case .opFailed: "op_failed"
     case .opSkipped: "op_skipped"
     case .hostDone: "host_done"
+    case .connectorLog: "connector_log"
     case .runEnd: "run_end"
     }
   }
@@ -52,6 +57,7 @@ public enum RunEvent: Sendable {
       change.host
     case .planFailed(let failure): failure.host
     case .hostDone(let stats): stats.host
+    case .connectorLog(let host, _, _, _, _): host
     case .runStart, .diagnostic, .planComplete, .runEnd: nil
     }
   }
@@ -64,6 +70,7 @@ public enum RunEvent: Sendable {
       .opFailed(let change, _), .opSkipped(let change, _):
       change.address
     case .planFailed(let failure): failure.address
+    case .connectorLog(_, _, _, _, let address): address
     default: nil
     }
   }
@@ -76,6 +83,7 @@ public enum RunEvent: Sendable {
       .opFailed(let change, _), .opSkipped(let change, _):
       change.connectorID
     case .planFailed(let failure): failure.connectorID
+    case .connectorLog(_, let connectorID, _, _, _): connectorID
     default: nil
     }
   }
@@ -112,6 +120,8 @@ public enum RunEvent: Sendable {
     case .planComplete(let summary):
       ["summary": (try? JSONValue(encoding: summary)) ?? .null]
     case .hostDone(let stats): ["stats": stats.json]
+    case .connectorLog(_, _, let level, let message, _):
+      ["level": .string(level.rawValue), "message": .string(message)]
     case .runEnd(let status, let rc, let stats, let duration):
       [
         "status": .string(status.rawValue), "rc": .int(Int(rc)),
