@@ -16,7 +16,7 @@ public struct ExternalConnectors: ExternalConnectorLauncher {
     let environment = try Self.environment(program)
     let connector = ExternalConnector(
       name: "\(context.prefix)/\(context.name)", prefix: context.prefix,
-      timeout: .seconds(program.timeout))
+      hosts: Set(context.hosts.map(\.name)), timeout: .seconds(program.timeout))
     let channel = try ConnectorChannel(
       name: connector.name, arguments: program.arguments,
       directory: context.repository.root.path, environment: environment,
@@ -157,6 +157,8 @@ struct ExternalConnectorError: Error, CustomStringConvertible {
 final class ExternalConnector: Connector, Sendable {
   let name: String
   let prefix: String
+  /// The hosts it serves: the only ones its resources may be on.
+  let served: Set<String>
   let timeout: Duration
   private let channel = Mutex<ConnectorChannel?>(nil)
   /// The transports of the call in progress, by host name.
@@ -165,9 +167,10 @@ final class ExternalConnector: Connector, Sendable {
   private let log = Mutex<ConnectorLog.Sink?>(nil)
   private let turn = CallTurn()
 
-  init(name: String, prefix: String, timeout: Duration) {
+  init(name: String, prefix: String, hosts: Set<String>, timeout: Duration) {
     self.name = name
     self.prefix = prefix
+    self.served = hosts
     self.timeout = timeout
   }
 
@@ -252,11 +255,16 @@ final class ExternalConnector: Connector, Sendable {
     ])
     do {
       let answer = try await call("load", params)
-      let prefix = request.files.first?.address.prefix ?? request.removed.first?.address.prefix
       for item in answer["resources"]?.arrayValue ?? [] {
-        guard let path = item["address"]?.stringValue, let host = item["host"]?.stringValue,
-          let prefix
+        guard let path = item["address"]?.stringValue, let host = item["host"]?.stringValue
         else { continue }
+        guard served.contains(host) else {
+          response.diagnostics.append(
+            .error(
+              "connector '\(name)' declared \(path) on host '\(host)', which it does not serve",
+              hint: "add the host to the connector's `hosts:` in infra.yaml, or fix the connector"))
+          continue
+        }
         response.resources.append(
           Resource(
             address: Address(prefix: prefix, segments: path.split(separator: "/").map(String.init)),
@@ -321,7 +329,6 @@ final class ExternalConnector: Connector, Sendable {
             return object
           }),
       ]), host: (request.host.name, request.transport))
-    let prefix = request.items.first?.resource.address.prefix ?? ""
     func address(_ value: JSONValue?) -> Address? {
       value?.stringValue.map {
         Address(prefix: prefix, segments: $0.split(separator: "/").map(String.init))
