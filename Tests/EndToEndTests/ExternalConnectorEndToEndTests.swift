@@ -27,7 +27,12 @@ import Testing
     }
   }
 
-  func config(host: String, connectorLines: String = "", locks: String? = nil) throws {
+  /// One prefix `ops` with the example connector `connectors/<connector>.py`; `connectorLines`
+  /// go on after its entry (more of its keys, or more connectors).
+  func config(
+    host: String = "  box: { connect: local }", connector: String = "crontab",
+    connectorLines: String = "", locks: String? = nil
+  ) throws {
     _ = try repo.write(
       "infra.yaml",
       """
@@ -38,8 +43,8 @@ import Testing
       prefixes:
         ops:
           connectors:
-            - name: crontab
-              run: [python3, connectors/crontab.py]
+            - name: \(connector)
+              run: [python3, connectors/\(connector).py]
       \(connectorLines)
       """)
   }
@@ -209,22 +214,13 @@ import Testing
       main(Flaky())
       """)
     let target = try TemporaryFolder("external-target")
-    _ = try repo.write(
-      "infra.yaml",
-      """
-      version: 1
-      hosts:
-        box: { connect: local }
-      locks: { folder: \(root.path)/.infra/locks }
-      prefixes:
-        ops:
-          connectors:
-            - name: flaky
-              run: [python3, connectors/flaky.py]
-              timeout: 2
-            - name: files
-              options: { root: \(target.path) }
-      """)
+    try config(
+      connector: "flaky",
+      connectorLines: """
+                timeout: 2
+              - name: files
+                options: { root: \(target.path) }
+        """)
     _ = try repo.write("resources/ops/flaky/box/\(behaviour)", "anything\n")
     _ = try repo.write("resources/ops/files/box/motd", "hello\n")
     let clock = ContinuousClock()
@@ -346,19 +342,7 @@ import Testing
     let file = host.appending("app/config.json").path
     _ = try host.write(
       "app/config.json", #"{"server": {"port": 80, "workers": 4}, "written_by": "the app"}"#)
-    _ = try repo.write(
-      "infra.yaml",
-      """
-      version: 1
-      hosts:
-        box: { connect: local }
-      locks: { folder: \(root.path)/.infra/locks }
-      prefixes:
-        ops:
-          connectors:
-            - name: json_settings
-              run: [python3, connectors/json_settings.py]
-      """)
+    try config(connector: "json_settings")
     _ = try repo.write(
       "resources/ops/json_settings/box/app.json",
       #"{"file": "\#(file)", "keys": {"server.port": 8080, "features.beta": true}}"#)
