@@ -150,8 +150,11 @@ import Testing
     let result = try await Run(try await request(.apply, connector, timeout: .milliseconds(350)))
       .start()
     #expect(result.status == .timeout && result.rc == 124)
+    // Ten ops of 100 ms each cannot all finish in 350 ms; how many did depends on how busy
+    // the machine is (under load, the timeout may come before the first), so only that is
+    // checked, with the rest skipped for the right reason.
     let applied = result.events.count { $0.event.name == "op_ok" }
-    #expect(applied >= 1 && applied < 10)
+    #expect(applied < 10)
     #expect(
       result.events.contains {
         if case .opSkipped(_, "the run timed out before it started") = $0.event {
