@@ -51,6 +51,8 @@ enum Infra {
     let stdinURL = try scratch.write("stdin", input ?? "")
     var environment = ProcessInfo.processInfo.environment
     environment["NO_COLOR"] = "1"
+    // A coverage build writes its profile where it runs: not into the repository under test.
+    environment["LLVM_PROFILE_FILE"] = scratch.appending("infra-%p.profraw").path
     let code = try ChildProcess.run(
       executable.path, arguments, directory: folder.path, environment: environment,
       stdin: stdinURL.path, stdout: stdoutURL.path, stderr: stderrURL.path)

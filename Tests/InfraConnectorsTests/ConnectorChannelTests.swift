@@ -119,14 +119,11 @@ import Testing
 
   @Test func aConnectorThatHangsTimesOutAndIsStopped() async throws {
     let channel = try program("import time; time.sleep(3600)")
-    let clock = ContinuousClock()
-    let start = clock.now
     let message = await failure {
       _ = try await channel.call("read", .object([:]), timeout: .seconds(1))
     }
     #expect(message == "connector 'test' failed in 'read': it did not answer 'read' within 1 s")
     #expect(await channel.close() == "was killed by signal 9")
-    #expect(clock.now - start < .seconds(30), "never waits on a program that has gone")
     // Later calls fail at once with the same reason.
     let later = await failure {
       _ = try await channel.call("plan", .object([:]), timeout: .seconds(20))
