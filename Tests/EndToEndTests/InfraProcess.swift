@@ -51,8 +51,12 @@ enum Infra {
     let stdinURL = try scratch.write("stdin", input ?? "")
     var environment = ProcessInfo.processInfo.environment
     environment["NO_COLOR"] = "1"
-    // A coverage build writes its profile where it runs: not into the repository under test.
-    environment["LLVM_PROFILE_FILE"] = scratch.appending("infra-%p.profraw").path
+    // A coverage build writes its profile where LLVM_PROFILE_FILE says (`swift test
+    // --enable-code-coverage` sets it, and the binary's runs count), else into its working
+    // folder: never into the repository under test.
+    if environment["LLVM_PROFILE_FILE"] == nil {
+      environment["LLVM_PROFILE_FILE"] = scratch.appending("infra-%p.profraw").path
+    }
     let code = try ChildProcess.run(
       executable.path, arguments, directory: folder.path, environment: environment,
       stdin: stdinURL.path, stdout: stdoutURL.path, stderr: stderrURL.path)
