@@ -26,6 +26,20 @@ enum Infra {
   static let projectRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent()
 
+  /// The environment for an `infra` process whose scratch folder is `scratch`: no colour, and
+  /// a coverage profile kept in the scratch folder (not in the repository under test, and not
+  /// among the test bundle's profiles, where one cut short by a killed process would make
+  /// `swift test --enable-code-coverage` fail to merge them all).
+  static func environment(scratch: TemporaryFolder) -> [String: String] {
+    var environment = ProcessInfo.processInfo.environment
+    environment["NO_COLOR"] = "1"
+    // scripts/test names a folder for them, merges them with what it can read, and counts
+    // them in the coverage report.
+    let folder = environment["INFRA_E2E_PROFILES"].map { URL(fileURLWithPath: $0) } ?? scratch.url
+    environment["LLVM_PROFILE_FILE"] = folder.appending(path: "infra-%p.profraw").path
+    return environment
+  }
+
   static func run(_ arguments: [String], in folder: URL, input: String? = nil) throws -> InfraRun {
     try execute(binary, arguments, in: folder, input: input)
   }
@@ -49,16 +63,9 @@ enum Infra {
     let stdoutURL = try scratch.write("stdout", "")
     let stderrURL = try scratch.write("stderr", "")
     let stdinURL = try scratch.write("stdin", input ?? "")
-    var environment = ProcessInfo.processInfo.environment
-    environment["NO_COLOR"] = "1"
-    // A coverage build writes its profile where LLVM_PROFILE_FILE says (`swift test
-    // --enable-code-coverage` sets it, and the binary's runs count), else into its working
-    // folder: never into the repository under test.
-    if environment["LLVM_PROFILE_FILE"] == nil {
-      environment["LLVM_PROFILE_FILE"] = scratch.appending("infra-%p.profraw").path
-    }
     let code = try ChildProcess.run(
-      executable.path, arguments, directory: folder.path, environment: environment,
+      executable.path, arguments, directory: folder.path,
+      environment: environment(scratch: scratch),
       stdin: stdinURL.path, stdout: stdoutURL.path, stderr: stderrURL.path)
     return InfraRun(
       code: code, stdout: try scratch.readText("stdout"),

@@ -44,12 +44,11 @@ import Testing
         throw ChildProcessError(message: "cannot open \(fifo): \(String(cString: strerror(errno)))")
       }
       input = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
-      var environment = ProcessInfo.processInfo.environment
-      environment["NO_COLOR"] = "1"
       let command = "'\(Infra.binary.path)' apply"
       pid = try ChildProcess.spawn(
         "/usr/bin/script", ["-qec", command, "/dev/null"], directory: folder.path,
-        environment: environment, stdin: fifo, stdout: output.path, stderr: output.path)
+        environment: Infra.environment(scratch: scratch), stdin: fifo, stdout: output.path,
+        stderr: output.path)
     }
 
     var text: String { (try? String(contentsOf: output, encoding: .utf8)) ?? "" }

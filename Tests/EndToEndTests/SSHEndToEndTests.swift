@@ -216,7 +216,8 @@ import Testing
     let scratch = try TemporaryFolder("ctrl-c")
     let pid = try ChildProcess.spawn(
       Infra.binary.path, ["apply", "--yes"], directory: root.path,
-      stdout: scratch.appending("stdout").path, stderr: scratch.appending("stderr").path)
+      environment: Infra.environment(scratch: scratch), stdout: scratch.appending("stdout").path,
+      stderr: scratch.appending("stderr").path)
     // Watched from a thread of its own: the tests' shared task pool can be busy for seconds
     // with other tests' blocking waits, and by then the apply would be over.
     let target = target
@@ -264,7 +265,8 @@ import Testing
     let scratch = try TemporaryFolder("interrupt")
     let pid = try ChildProcess.spawn(
       Infra.binary.path, ["run", "remote", "--", "sleep", "30"], directory: root.path,
-      stdout: scratch.appending("stdout").path, stderr: scratch.appending("stderr").path)
+      environment: Infra.environment(scratch: scratch), stdout: scratch.appending("stdout").path,
+      stderr: scratch.appending("stderr").path)
     // Wait until the command is running on the host.
     for _ in 0..<100 {
       if try String(contentsOfFile: server.log, encoding: .utf8).contains("Starting session") {
