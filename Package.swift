@@ -46,6 +46,7 @@ let package = Package(
       dependencies: [
         "InfraCore", "InfraTransport", "InfraEngine",
         .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "Logging", package: "swift-log"),
       ],
       swiftSettings: strict),
     .target(

@@ -42,35 +42,25 @@ struct ConnectorsCommand: AsyncParsableCommand {
         + (used.contains(info.type) ? "" : style(" (not enabled)", .dim))
       text += "  \(info.summary)\n"
       text += "    layout: \(info.layout)\n"
-      if info.options.isEmpty {
-        text += "    options: none\n"
-      } else {
-        text += "    options:\n"
-        var options = TextTable(header: ["NAME", "TYPE", "DEFAULT", "DESCRIPTION"])
-        for option in info.options {
-          options.rows.append([
-            option.name, option.type.rawValue, option.defaultValue.map(describe) ?? "-",
-            option.summary,
-          ])
-        }
-        text +=
-          options.render(style).split(separator: "\n").map { "      " + $0 }.joined(separator: "\n")
-          + "\n"
-      }
+      text +=
+        info.options.isEmpty ? "    options: none\n" : "    options:\n" + specs(info.options, style)
       if !info.hostData.isEmpty {
-        text += "    host data it reads:\n"
-        var data = TextTable(header: ["NAME", "TYPE", "DEFAULT", "DESCRIPTION"])
-        for item in info.hostData {
-          data.rows.append([
-            item.name, item.type.rawValue, item.defaultValue.map(describe) ?? "-", item.summary,
-          ])
-        }
-        text +=
-          data.render(style).split(separator: "\n").map { "      " + $0 }.joined(separator: "\n")
-          + "\n"
+        text += "    host data it reads:\n" + specs(info.hostData, style)
       }
     }
     session.console.out(text)
+  }
+
+  /// Declared settings as an indented table: name, type, default, description.
+  private func specs(_ specs: [OptionSpec], _ style: Styler) -> String {
+    var table = TextTable(header: ["NAME", "TYPE", "DEFAULT", "DESCRIPTION"])
+    for spec in specs {
+      table.rows.append([
+        spec.name, spec.type.rawValue, spec.defaultValue.map(describe) ?? "-", spec.summary,
+      ])
+    }
+    return table.render(style).split(separator: "\n").map { "      " + $0 }.joined(
+      separator: "\n") + "\n"
   }
 
   private func describe(_ value: JSONValue) -> String {

@@ -1,6 +1,10 @@
 import Foundation
 import InfraCore
+import Logging
 import Synchronization
+
+/// Every message of every connector program, at debug level: what `infra -v` shows.
+let connectorLogger = Logger(label: "infra.connector")
 
 /// A JSON-RPC 2.0 conversation with a connector program over its standard input and output,
 /// one message per line in both directions (`connectors/PROTOCOL.md`).
@@ -182,11 +186,14 @@ final class ConnectorChannel: Sendable {
   private func send(_ message: JSONValue) throws {
     let line = message.serialized
     transcript?(true, line)
+    connectorLogger.debug("→ \(line.prefix(2000))", metadata: ["connector": "\(name)"])
     try process.write(Data((line + "\n").utf8))
   }
 
   private func receive(_ line: Data) {
-    transcript?(false, String(decoding: line, as: UTF8.self))
+    let text = String(decoding: line, as: UTF8.self)
+    transcript?(false, text)
+    connectorLogger.debug("← \(text.prefix(2000))", metadata: ["connector": "\(name)"])
     let shown = String(decoding: line.prefix(200), as: UTF8.self)
     guard let message = try? JSONDecoder().decode(JSONValue.self, from: line),
       let fields = message.objectValue, fields["jsonrpc"] == .string("2.0")
@@ -252,19 +259,20 @@ final class ConnectorChannel: Sendable {
     }
     guard let method else { return }
     process.signal(SIGKILL)
-    // Its last words on standard error come in as it dies; they say what it was doing.
-    for _ in 0..<200 where !state.withLock({ $0.stderrEnded }) {
+    // The reading thread ends the conversation once the program is gone, with its last words
+    // on standard error (which say what it was doing) and this reason. Should anything keep
+    // its output open, the call still ends here.
+    for _ in 0..<300 where state.withLock({ $0.exit == nil }) {
       try? await Task.sleep(for: .milliseconds(10))
     }
     end(message, method: method)
   }
 
-  /// Called on the reading thread, which may wait.
+  /// Called on the reading thread, which ends the conversation with this reason once the
+  /// killed program's output closes.
   private func protocolError(_ message: String) {
     state.withLock { if $0.ended == nil { $0.ended = message } }
     process.signal(SIGKILL)
-    for _ in 0..<200 where !state.withLock({ $0.stderrEnded }) { usleep(10_000) }
-    end(message, method: nil)
   }
 
   /// Ends the conversation for `reason`, failing every call in progress; `method` names the

@@ -13,34 +13,22 @@ public struct ExternalConnectors: ExternalConnectorLauncher {
   public func launch(_ context: ConnectorContext, program: ExternalProgram) async throws -> (
     ConnectorTypeInfo, any Connector
   ) {
-    let environment = try Self.environment(program)
     let connector = ExternalConnector(
       name: "\(context.prefix)/\(context.name)", prefix: context.prefix,
       hosts: Set(context.hosts.map(\.name)), timeout: .seconds(program.timeout))
-    let channel = try ConnectorChannel(
-      name: connector.name, arguments: program.arguments,
-      directory: context.repository.root.path, environment: environment,
+    let (channel, answer) = try await Self.start(
+      program, name: connector.name, repository: context.repository,
       handler: { [weak connector] method, params in
         guard let connector else { throw ExternalConnectorError("the connector has ended") }
         return try await connector.answer(method, params)
-      })
+      },
+      initialize: [
+        "name": .string(context.name), "prefix": .string(context.prefix),
+        "options": .object(context.options.mapValues(\.value)),
+        "hosts": .array(context.hosts.map(Self.describe)),
+      ])
     connector.attach(channel)
     do {
-      let answer = try await connector.call(
-        "initialize",
-        .object([
-          "protocol_version": .int(Self.protocolVersion), "name": .string(context.name),
-          "prefix": .string(context.prefix),
-          "options": .object(context.options.mapValues(\.value)),
-          "hosts": .array(context.hosts.map(Self.describe)),
-          "repository": .string(context.repository.root.path),
-        ]))
-      let version = answer["protocol_version"]?.intValue
-      guard version == Self.protocolVersion else {
-        throw ExternalConnectorError(
-          "it speaks connector protocol version \(version.map(String.init) ?? "?"), and this infra speaks version \(Self.protocolVersion)"
-        )
-      }
       let info = ConnectorTypeInfo(
         type: "run: " + program.arguments.joined(separator: " "),
         summary: answer["summary"]?.stringValue ?? "an external connector",
@@ -56,31 +44,12 @@ public struct ExternalConnectors: ExternalConnectorLauncher {
   public func inventory(_ program: ExternalProgram, repository: Repository) async throws
     -> String
   {
-    let name = "inventory " + program.arguments.joined(separator: " ")
-    let channel = try ConnectorChannel(
-      name: name, arguments: program.arguments, directory: repository.root.path,
-      environment: try Self.environment(program),
-      handler: { method, _ in
-        throw ConnectorChannel.RemoteError(
-          code: -32601, message: "an inventory program cannot call '\(method)'")
-      })
+    let (channel, _) = try await Self.start(
+      program, name: "inventory " + program.arguments.joined(separator: " "),
+      repository: repository, handler: Self.refusing("an inventory program"),
+      initialize: ["name": .string("inventory")], offering: "inventory")
     let timeout = Duration.seconds(program.timeout)
     do {
-      let answer = try await channel.call(
-        "initialize",
-        .object([
-          "protocol_version": .int(Self.protocolVersion), "name": .string("inventory"),
-          "prefix": .string(""), "options": .object([:]), "hosts": .array([]),
-          "repository": .string(repository.root.path),
-        ]), timeout: timeout)
-      guard answer["protocol_version"]?.intValue == Self.protocolVersion else {
-        throw ExternalConnectorError(
-          "it speaks connector protocol version \(answer["protocol_version"]?.serialized ?? "?"), and this infra speaks version \(Self.protocolVersion)"
-        )
-      }
-      guard answer["offers"]?.arrayValue?.contains(.string("inventory")) == true else {
-        throw ExternalConnectorError("it does not offer an inventory (its `offers` lacks it)")
-      }
       let listed = try await channel.call("inventory/list", .object([:]), timeout: timeout)
       await channel.close(grace: .seconds(2))
       // One host per line, `name: {settings}`, so that a problem names its line.
@@ -97,6 +66,50 @@ public struct ExternalConnectors: ExternalConnectorLauncher {
     } catch {
       await channel.close(grace: .seconds(2))
       throw error
+    }
+  }
+
+  /// Starts `program` and makes the protocol's first call with `initialize` (to which the
+  /// protocol version, and defaults for what is left out, are added): the answer, once the
+  /// version is checked and, with `role`, that the program offers it. A program that fails
+  /// any of that is stopped.
+  static func start(
+    _ program: ExternalProgram, name: String, repository: Repository,
+    handler: @escaping ConnectorChannel.Handler, initialize: [String: JSONValue],
+    offering role: String? = nil
+  ) async throws -> (ConnectorChannel, JSONValue) {
+    let channel = try ConnectorChannel(
+      name: name, arguments: program.arguments, directory: repository.root.path,
+      environment: try environment(program), handler: handler)
+    var params: [String: JSONValue] = [
+      "protocol_version": .int(protocolVersion), "prefix": .string(""), "options": .object([:]),
+      "hosts": .array([]), "repository": .string(repository.root.path),
+    ]
+    params.merge(initialize) { _, given in given }
+    do {
+      let answer = try await channel.call(
+        "initialize", .object(params), timeout: .seconds(program.timeout))
+      let version = answer["protocol_version"]
+      guard version?.intValue == protocolVersion else {
+        throw ExternalConnectorError(
+          "it speaks connector protocol version \(version?.serialized ?? "?"), and this infra speaks version \(protocolVersion)"
+        )
+      }
+      if let role, answer["offers"]?.arrayValue?.contains(.string(role)) != true {
+        throw ExternalConnectorError(
+          "it does not offer \(role): `offers` in its initialize answer lacks it")
+      }
+      return (channel, answer)
+    } catch {
+      await channel.close(grace: .seconds(2))
+      throw error
+    }
+  }
+
+  /// The handler of a program that may not call infra back (inventory and transport programs).
+  static func refusing(_ what: String) -> ConnectorChannel.Handler {
+    { method, _ in
+      throw ConnectorChannel.RemoteError(code: -32601, message: "\(what) cannot call '\(method)'")
     }
   }
 
@@ -285,10 +298,11 @@ final class ExternalConnector: Connector, Sendable {
             : .error(message, at: location, hint: hint))
       }
     } catch {
+      // About the connector's folder as a whole: `name` is `prefix/connector`.
       response.diagnostics.append(
         .error(
-          "\(error)",
-          at: request.files.first.map { SourceLocation(file: FilesLoader.folderPath($0.path)) }))
+          "\(error)", at: SourceLocation(file: "\(Repository.resourcesFolderName)/\(name)/"),
+          hint: "run the program by hand to see what it says; `infra -v` logs every call"))
     }
     return response
   }

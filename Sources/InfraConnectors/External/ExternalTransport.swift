@@ -51,28 +51,12 @@ final class ExternalTransport: Transport, Sendable {
 
   func connect() async throws {
     do {
-      let channel = try ConnectorChannel(
-        name: "transport \(name)", arguments: program.arguments,
-        directory: repository.root.path, environment: try ExternalConnectors.environment(program),
-        handler: { method, _ in
-          throw ConnectorChannel.RemoteError(
-            code: -32601, message: "a transport program cannot call '\(method)'")
-        })
+      let (channel, _) = try await ExternalConnectors.start(
+        program, name: "transport \(name)", repository: repository,
+        handler: ExternalConnectors.refusing("a transport program"),
+        initialize: ["name": .string(name), "hosts": .array([ExternalConnectors.describe(host)])],
+        offering: "execution")
       await self.channel.set(channel)
-      let answer = try await channel.call(
-        "initialize",
-        .object([
-          "protocol_version": .int(ExternalConnectors.protocolVersion), "name": .string(name),
-          "prefix": .string(""), "options": .object([:]),
-          "hosts": .array([ExternalConnectors.describe(host)]),
-          "repository": .string(repository.root.path),
-        ]), timeout: timeout)
-      guard answer["protocol_version"]?.intValue == ExternalConnectors.protocolVersion,
-        answer["offers"]?.arrayValue?.contains(.string("execution")) == true
-      else {
-        throw ExternalConnectorError(
-          "it does not offer execution with protocol version \(ExternalConnectors.protocolVersion)")
-      }
       _ = try await channel.call(
         "transport/connect",
         .object([

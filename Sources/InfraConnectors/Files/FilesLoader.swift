@@ -76,6 +76,7 @@ struct FilesLoader {
   /// where another file still declares the same path for the host (a rename into a group
   /// folder, or a host file given up for its group's): that is an update, not a deletion.
   private func removals(_ files: [ResourceFile], besides declared: [Resource]) -> [Resource] {
+    guard !files.isEmpty else { return [] }
     var taken: Set<[String]> = []
     for resource in declared {
       if let path = try? DesiredFile(json: resource.desired).path {

@@ -162,18 +162,8 @@ public struct ApplyResponse: Sendable {
 }
 
 /// Resources paired with their live state, for `Connector.pull`: what to write back into the
-/// repository so that it declares what the host has (`infra pull`).
-public struct PullRequest: Sendable {
-  public var host: InventoryHost
-  public var transport: any Transport
-  public var items: [PlanItem]
-
-  public init(host: InventoryHost, transport: any Transport, items: [PlanItem]) {
-    self.host = host
-    self.transport = transport
-    self.items = items
-  }
-}
+/// repository so that it declares what the host has (`infra pull`). The same as a plan's.
+public typealias PullRequest = PlanRequest
 
 /// One repository file `infra pull` writes, or removes when `content` is `nil`.
 public struct PulledFile: Hashable, Sendable {

@@ -163,13 +163,19 @@ struct SavedPlanCheck: Sendable {
     }
     let instances = Dictionary(
       workspace.connectors.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+    var declared: [ResourceRef: Resource] = [:]
+    for instance in workspace.connectors {
+      for resource in instance.resources {
+        let ref = ResourceRef(
+          connectorID: instance.id, address: resource.address, host: resource.host)
+        declared[ref] = resource
+      }
+    }
     var work: [String: [String: [(Change, Resource)]]] = [:]
     for change in toRead {
-      guard let instance = instances[change.connectorID],
-        let resource = instance.resources.first(where: {
-          $0.address == change.address && $0.host == change.host
-        })
-      else {
+      let ref = ResourceRef(
+        connectorID: change.connectorID, address: change.address, host: change.host)
+      guard let resource = declared[ref] else {
         plan.failures.append(stale(change, "the repository no longer declares it"))
         continue
       }
