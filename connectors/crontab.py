@@ -2,7 +2,8 @@
 """The crontab of a user on any host of the inventory, entry for entry.
 
 Resource files: `resources/<prefix>/crontab/<host or @group>/<user>`, holding the user's
-whole crontab exactly as `crontab -l` prints it (comments and environment lines included):
+whole crontab exactly as `crontab -l` prints it (comments and environment lines included;
+notes and editor files, `*.md`, `*.txt`, `*~`, are left alone):
 
     # resources/prod/crontab/@web/app
     MAILTO=""
@@ -24,7 +25,7 @@ import re
 import shlex
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from infra_connector import Connector, ConnectorError, Host, Op, Option, ParseError, main  # noqa: E402
@@ -39,6 +40,12 @@ class Crontab(Connector):
     options = [Option("command", "string", "crontab", "the crontab program on the hosts")]
     host_data = [Option("crontab_command", "string", None,
                         "this host's crontab program, instead of the `command` option")]
+    concurrency = 8  # hosts are read and planned at once; `login` is kept per host
+
+    def filter(self, name: str) -> Union[bool, str]:
+        if name.endswith((".md", ".txt", "~", ".swp", ".bak")):
+            return "a note or an editor's file, not a user's crontab"
+        return True
 
     def __init__(self) -> None:
         super().__init__()

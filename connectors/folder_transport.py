@@ -5,7 +5,8 @@ connectors (a container's exec, a REST API) reach hosts their own way.
 Every command runs through `sh -c` with the host's folder as working directory and `HOST_ROOT`
 set to it, as commands run inside a container through its runtime's exec; files are written
 and read by this program itself (atomically: a temporary file, then a rename). Every builtin
-and external connector works over it unchanged.
+and external connector works over it unchanged. One process serves every `folder://` host,
+several at once; each host has a FolderTransport of its own.
 
 infra.yaml:
 
@@ -73,4 +74,4 @@ class FolderTransport(Transport):
 
 
 if __name__ == "__main__":
-    main(transport=FolderTransport())
+    main(transport=FolderTransport)

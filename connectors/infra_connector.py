@@ -24,6 +24,10 @@ transports (local or SSH, with sudo), so a connector needs no SSH client of its 
 The wire protocol is JSON-RPC 2.0, one message per line on standard input and output
 (connectors/PROTOCOL.md); print nothing else on standard output. Standard error is free for
 diagnostics: infra shows its tail when the connector fails. Standard library only.
+
+Calls are served on worker threads, as many at once as the class's `concurrency` says
+(default 1, one call at a time): raise it when the class keeps no state that two hosts'
+calls could both change, and a plan of many hosts reads them all at once.
 """
 
 from __future__ import annotations
@@ -33,9 +37,11 @@ import difflib
 import hashlib
 import json
 import sys
+import threading
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Callable, Optional, Union
 
 PROTOCOL_VERSION = 1
 
@@ -137,12 +143,13 @@ class Host:
 
 
 class Connector:
-    """Subclass this; override `parse`, `read`, `plan` and `apply`."""
+    """Subclass this; override `parse`, `read`, `plan` and `apply` (and `filter`, `list_all`)."""
 
     summary: str = "an external connector"
     layout: str = "<host or @group>/<name>"
     options: list = []
     host_data: list = []  # Options describing the `data:` keys of hosts it reads
+    concurrency: int = 1  # calls served at once (each on one host); 1 keeps them in turn
 
     def __init__(self) -> None:
         self.settings: dict = {}
@@ -157,10 +164,20 @@ class Connector:
             params = {"level": level, "message": message}
             if address is not None:
                 params["address"] = address
+            host = getattr(_current, "host", None)
+            if host is not None:
+                params["host"] = host  # the host of the call this thread serves
             self._wire.send({"method": "log", "params": params})
 
+    def filter(self, name: str) -> Union[bool, str]:
+        """Whether a file named `name` (below its host or @group folder) is a resource file
+        of this connector: True, or False or a one-line reason for a file it leaves alone (a
+        README, an editor's backup). infra warns about such files and never manages them."""
+        return True
+
     def parse(self, name: str, content: str) -> Any:
-        """The desired state a resource file declares; raise ParseError for a bad file."""
+        """The desired state a resource file declares; raise ParseError for a bad file, with
+        its line and column."""
         return content
 
     def read(self, host: Host, name: str, desired: Any) -> Any:
@@ -206,10 +223,18 @@ class Inventory:
         `sudo_user` as infra.yaml's hosts take them)."""
         raise ConnectorError(f"{type(self).__name__} does not implement hosts")
 
+    def host(self, name: str) -> Optional[dict]:
+        """The host called `name`, or None: what `infra run NAME` and `infra hosts NAME`
+        ask for. Override it when one host is quicker to look up than all of them."""
+        return next((host for host in self.hosts() if host.get("name") == name), None)
+
 
 class Transport:
     """Subclass this to reach hosts another way (a `transports:` program in infra.yaml, for
-    hosts whose `connect:` is `<name>://<address>`). One process serves one host."""
+    hosts whose `connect:` is `<name>://<address>`). One process serves every such host:
+    `main` makes one instance of the class per host, when the host connects."""
+
+    concurrency: int = 8  # calls served at once, across hosts (instances share no state)
 
     def connect(self, host: str, address: str, data: dict) -> None:
         """Gets ready to reach the host at `address` (what follows `<name>://`)."""
@@ -231,95 +256,310 @@ class Transport:
         """Lets go of the host."""
 
 
+_current = threading.local()  # the host of the call a worker thread serves
+
+
 class _Wire:
-    """JSON-RPC 2.0 over standard input and output, one message per line."""
+    """JSON-RPC 2.0 over standard input and output, one message per line. The main thread
+    reads; worker threads serve infra's calls and may call infra back meanwhile."""
 
     def __init__(self) -> None:
+        self._lock = threading.Lock()
         self._next = 0
-        self._queued: list = []
+        self._waiting: dict = {}  # id → [threading.Event, answer]
+        self._closed = False
 
     def send(self, message: dict) -> None:
-        message = {"jsonrpc": "2.0", **message}
-        sys.stdout.write(json.dumps(message, separators=(",", ":")) + "\n")
-        sys.stdout.flush()
-
-    def receive(self) -> Optional[dict]:
-        if self._queued:
-            return self._queued.pop(0)
-        line = sys.stdin.readline()
-        return json.loads(line) if line else None
+        line = json.dumps({"jsonrpc": "2.0", **message}, separators=(",", ":")) + "\n"
+        with self._lock:
+            sys.stdout.write(line)
+            sys.stdout.flush()
 
     def call(self, method: str, params: dict) -> Any:
-        """Calls infra back and waits for its answer; requests meanwhile wait their turn."""
-        self._next += 1
-        ident = f"c{self._next}"
+        """Calls infra back and waits for its answer."""
+        slot: list = [threading.Event(), None]
+        with self._lock:
+            if self._closed:
+                raise ConnectorError(f"infra went away before {method}")
+            self._next += 1
+            ident = f"c{self._next}"
+            self._waiting[ident] = slot
         self.send({"id": ident, "method": method, "params": params})
-        while True:
-            line = sys.stdin.readline()
-            if not line:
-                raise ConnectorError(f"infra went away during {method}")
-            message = json.loads(line)
-            if message.get("id") == ident and "method" not in message:
-                if "error" in message:
-                    raise ConnectorError(message["error"].get("message", "failed"))
-                return message.get("result")
-            self._queued.append(message)
+        slot[0].wait()
+        answer = slot[1]
+        if answer is None:
+            raise ConnectorError(f"infra went away during {method}")
+        if "error" in answer:
+            raise ConnectorError(answer["error"].get("message", "failed"))
+        return answer.get("result")
+
+    def answered(self, message: dict) -> None:
+        """Hands infra's answer to the thread waiting for it."""
+        with self._lock:
+            slot = self._waiting.pop(message.get("id"), None)
+        if slot is not None:
+            slot[1] = message
+            slot[0].set()
+
+    def close(self) -> None:
+        """Standard input ended: nothing waiting will be answered."""
+        with self._lock:
+            self._closed = True
+            waiting, self._waiting = list(self._waiting.values()), {}
+        for slot in waiting:
+            slot[0].set()
 
 
 def main(connector: Optional[Connector] = None, inventory: Optional[Inventory] = None,
-         transport: Optional[Transport] = None) -> None:
+         transport: Optional[Callable[[], Transport]] = None) -> None:
     """Serves a connector, an inventory, a transport or any mix until infra says shutdown or
-    closes standard input."""
+    closes standard input. `transport` is the Transport class (or any function that makes
+    one): each host that connects gets an instance of its own."""
+    if isinstance(transport, Transport):
+        raise TypeError("pass the Transport class to main (main(transport=MyTransport)), "
+                        "not an instance: each host gets an instance of its own")
     wire = _Wire()
-    hosts: dict = {}
-    while True:
-        message = wire.receive()
-        if message is None:
-            return
-        method, ident, params = message.get("method"), message.get("id"), message.get("params") or {}
-        try:
-            if method == "shutdown":
-                wire.send({"id": ident, "result": {}})
-                return
-            if method == "initialize":
-                result = _initialize(connector, inventory, transport, params, hosts, wire)
-            elif method == "inventory/list" and inventory is not None:
-                result = {"hosts": inventory.hosts()}
-            elif method.startswith("transport/") and transport is not None:
-                result = _transport(transport, method, params)
-            elif method == "load":
-                result = _load(connector, params, hosts)
-            elif method == "read":
-                host = hosts[params["host"]]
-                items = [(_name(item["address"]), item["desired"]) for item in params["resources"]]
-                live = connector.read_all(host, items)
-                result = {"states": {
-                    item["address"]: {"state": live.get(_name(item["address"])),
-                                      "fingerprint": connector.fingerprint(live.get(_name(item["address"])))}
-                    for item in params["resources"]}}
-            elif method == "plan":
-                result = _plan(connector, hosts[params["host"]], params["items"])
-            elif method == "apply":
-                result = _apply(connector, hosts[params["host"]], params["ops"])
-            elif method == "list":
-                host = hosts[params["host"]]
-                result = {"resources": [
-                    {"address": f"{connector.name}/{host.name}/{name}", "content": content}
-                    for name, content in sorted(connector.list_all(host).items())]}
-            else:
-                if ident is not None:
-                    wire.send({"id": ident, "error": {"code": -32601,
-                                                      "message": f"unknown method {method}"}})
+    server = _Server(wire, connector, inventory, transport)
+    workers: Optional[ThreadPoolExecutor] = None
+    finishing: Optional[threading.Thread] = None
+    try:
+        while True:
+            line = sys.stdin.readline()
+            if not line:
+                break
+            if not line.strip():
                 continue
+            message = json.loads(line)
+            method = message.get("method")
+            if method is None:
+                wire.answered(message)
+            elif method == "initialize":  # before anything else, and it never calls back
+                server.serve(message)
+                workers = ThreadPoolExecutor(max_workers=server.concurrency,
+                                             thread_name_prefix="call")
+            elif method == "shutdown":
+                # Calls still in flight finish first (they may need answers this loop reads).
+                finishing = threading.Thread(target=_finish, args=(wire, message.get("id"), workers))
+                finishing.start()
+                workers = None
+            elif workers is None:
+                server.serve(message)  # before initialize or after shutdown: answered here
+            else:
+                workers.submit(server.serve, message)
+    finally:
+        wire.close()
+        if workers is not None:
+            workers.shutdown(wait=True)
+        if finishing is not None:
+            finishing.join()
+
+
+def _finish(wire: _Wire, ident: Any, workers: Optional[ThreadPoolExecutor]) -> None:
+    if workers is not None:
+        workers.shutdown(wait=True)
+    wire.send({"id": ident, "result": {}})
+
+
+class _Server:
+    """Answers infra's calls; `serve` runs on a worker thread (or, for `initialize`, the main
+    one) and sends the answer itself."""
+
+    def __init__(self, wire: _Wire, connector: Optional[Connector],
+                 inventory: Optional[Inventory], transport: Optional[Callable[[], Transport]]):
+        self.wire = wire
+        self.connector = connector
+        self.inventory = inventory
+        self.transport = transport
+        self.concurrency = 1
+        self.hosts: dict = {}  # name → Host, for a connector
+        self.connected: dict = {}  # name → Transport instance, for a transport
+        self.parsed: dict = {}  # (address, content) → desired state, from validate to load
+        self.lock = threading.Lock()
+
+    def serve(self, message: dict) -> None:
+        method, ident = message.get("method"), message.get("id")
+        params = message.get("params") or {}
+        _current.host = params.get("host") if isinstance(params, dict) else None
+        try:
+            result = self.dispatch(method, params)
             if ident is not None:
-                wire.send({"id": ident, "result": result})
+                self.wire.send({"id": ident, "result": result})
+        except _UnknownMethod:
+            if ident is not None:
+                self.wire.send({"id": ident, "error": {"code": -32601,
+                                                       "message": f"unknown method {method}"}})
         except ConnectorError as error:
-            wire.send({"id": ident, "error": {"code": -32000, "message": str(error),
-                                              "data": {"hint": error.hint}}})
+            if ident is not None:
+                self.wire.send({"id": ident, "error": {"code": -32000, "message": str(error),
+                                                       "data": {"hint": error.hint}}})
         except Exception as error:  # a bug in the connector: say where, keep serving
             traceback.print_exc(file=sys.stderr)
-            wire.send({"id": ident, "error": {"code": -32000,
-                                              "message": f"{type(error).__name__}: {error}"}})
+            if ident is not None:
+                self.wire.send({"id": ident, "error": {
+                    "code": -32000, "message": f"{type(error).__name__}: {error}"}})
+        finally:
+            _current.host = None
+
+    def dispatch(self, method: str, params: dict) -> Any:
+        connector = self.connector
+        if method == "initialize":
+            return self.initialize(params)
+        if method == "inventory/list" and self.inventory is not None:
+            return self.list_hosts(params.get("names"))
+        if method.startswith("transport/") and self.transport is not None:
+            return self.execute(method, params)
+        if connector is None or method.startswith(("inventory/", "transport/")):
+            raise _UnknownMethod()
+        if method == "filter":
+            return _filter(connector, params["addresses"])
+        if method == "validate":
+            return {"diagnostics": [problem for file in params["files"]
+                                    for problem in self.check(file)[2]]}
+        if method == "load":
+            return self.load(params)
+        if method == "read":
+            host = self.hosts[params["host"]]
+            items = [(_name(item["address"]), item["desired"]) for item in params["resources"]]
+            live = connector.read_all(host, items)
+            return {"states": {
+                item["address"]: {"state": live.get(_name(item["address"])),
+                                  "fingerprint": connector.fingerprint(live.get(_name(item["address"])))}
+                for item in params["resources"]}}
+        if method == "plan":
+            return _plan(connector, self.hosts[params["host"]], params["items"])
+        if method == "apply":
+            return _apply(connector, self.hosts[params["host"]], params["ops"])
+        if method == "list":
+            host = self.hosts[params["host"]]
+            return {"resources": [
+                {"address": f"{connector.name}/{host.name}/{name}", "content": content}
+                for name, content in sorted(connector.list_all(host).items())]}
+        raise _UnknownMethod()
+
+    def initialize(self, params: dict) -> dict:
+        if params.get("protocol_version") != PROTOCOL_VERSION:
+            raise ConnectorError(f"this connector speaks protocol version {PROTOCOL_VERSION}, "
+                                 f"not {params.get('protocol_version')}")
+        connector = self.connector
+        offers = ((["resources"] if connector else []) + (["inventory"] if self.inventory else [])
+                  + (["execution"] if self.transport else []))
+        limits = ([connector.concurrency] if connector else []) + (
+            [getattr(self.transport, "concurrency", 1)] if self.transport else [])
+        self.concurrency = max(1, min(limits, default=1))
+        answer = {"protocol_version": PROTOCOL_VERSION, "offers": offers,
+                  "concurrency": self.concurrency}
+        if connector is None:
+            return answer
+        connector.name = params["name"]
+        connector.prefix = params["prefix"]
+        connector._wire = self.wire
+        connector.settings = {option.name: option.default for option in connector.options}
+        connector.settings.update(params.get("options") or {})
+        for host in params["hosts"]:
+            self.hosts[host["name"]] = Host(self.wire, host["name"], host["groups"], host["data"])
+        return {**answer, "summary": connector.summary, "layout": connector.layout,
+                "options": [_declare(o) for o in connector.options],
+                "host_data": [_declare(o) for o in connector.host_data]}
+
+    def list_hosts(self, names: Optional[list]) -> dict:
+        inventory = self.inventory
+        if names is None:
+            return {"hosts": inventory.hosts()}
+        found = (inventory.host(name) for name in names)
+        return {"hosts": [host for host in found if host is not None]}
+
+    def check(self, file: dict) -> tuple:
+        """The hosts a file applies to and what it declares, or the problems that stop it:
+        `(hosts, desired, diagnostics)`."""
+        segments = file["address"].split("/")
+        if len(segments) < 3:
+            return [], None, [{"severity": "error", "file": file["path"],
+                               "message": f"{file['path']} is not inside a host or @group folder",
+                               "hint": f"put it under {segments[0]}/<host or @group>/"}]
+        target, name = segments[1], "/".join(segments[2:])
+        if target.startswith("@"):
+            served = [h for h in self.hosts.values() if target[1:] in h.groups]
+        elif target in self.hosts:
+            served = [self.hosts[target]]
+        else:
+            return [], None, [{"severity": "error", "file": file["path"],
+                               "message": f"{file['path']} names the unknown host '{target}'",
+                               "hint": "hosts: " + ", ".join(self.hosts)}]
+        if "content" not in file:  # a deleted file: only the hosts matter
+            return served, None, []
+        key = (file["address"], file["content"])
+        with self.lock:
+            if key in self.parsed:
+                return served, self.parsed[key], []
+        try:
+            desired = self.connector.parse(name, file["content"])
+        except ParseError as error:
+            return [], None, [{"severity": "error", "file": file["path"], "line": error.line,
+                               "column": error.column, "message": str(error), "hint": error.hint}]
+        with self.lock:
+            self.parsed[key] = desired
+        return served, desired, []
+
+    def load(self, params: dict) -> dict:
+        resources, diagnostics, taken = [], [], set()
+        for removed, files in ((False, params["files"]), (True, params["removed"])):
+            # A host's own file before its groups' files: the first to claim a host's name wins.
+            for file in sorted(files, key=lambda f: _target(f["address"]).startswith("@")):
+                served, desired, problems = self.check(
+                    {key: value for key, value in file.items() if not removed or key != "content"})
+                diagnostics += problems
+                name = "/".join(file["address"].split("/")[2:])
+                for host in served:
+                    if (host.name, name) in taken:
+                        continue  # a host's own file or a file still present wins over a deletion
+                    taken.add((host.name, name))
+                    resources.append({"address": file["address"], "host": host.name,
+                                      "sources": [file["path"]], "desired": desired,
+                                      "removed": removed})
+        with self.lock:
+            self.parsed.clear()
+        return {"resources": resources, "diagnostics": diagnostics}
+
+    def execute(self, method: str, params: dict) -> dict:
+        name = params["host"]
+        if method == "transport/connect":
+            instance = self.transport()
+            instance.connect(name, params["address"], params.get("data") or {})
+            with self.lock:
+                self.connected[name] = instance
+            return {}
+        with self.lock:
+            instance = self.connected.get(name)
+        if instance is None:
+            raise ConnectorError(f"host {name} is not connected")
+        if method == "transport/run":
+            given = params.get("input")
+            result = instance.run(params["command"], base64.b64decode(given) if given else None,
+                                  params.get("timeout"))
+            return {"exit_code": result.exit_code,
+                    "stdout": base64.b64encode(result.stdout).decode("ascii"),
+                    "stderr": base64.b64encode(result.stderr).decode("ascii")}
+        if method == "transport/put":
+            instance.put(params["path"], base64.b64decode(params["content"]), params.get("mode"),
+                         params.get("owner"), params.get("group"))
+            return {}
+        if method == "transport/get":
+            return {"content": base64.b64encode(instance.get(params["path"])).decode("ascii")}
+        if method == "transport/disconnect":
+            with self.lock:
+                self.connected.pop(name, None)
+            instance.disconnect()
+            return {}
+        raise _UnknownMethod()
+
+
+class _UnknownMethod(Exception):
+    """infra called a method this program does not serve."""
+
+
+def _target(address: str) -> str:
+    """`crontab/@web/app` → `@web`: the host or group folder of a resource file."""
+    return (address.split("/") + [""])[1]
 
 
 def _name(address: str) -> str:
@@ -327,71 +567,25 @@ def _name(address: str) -> str:
     return "/".join(address.split("/")[2:])
 
 
-def _initialize(connector: Optional[Connector], inventory: Optional[Inventory],
-                transport: Optional[Transport], params: dict, hosts: dict, wire: _Wire) -> dict:
-    if params.get("protocol_version") != PROTOCOL_VERSION:
-        raise ConnectorError(f"this connector speaks protocol version {PROTOCOL_VERSION}, "
-                             f"not {params.get('protocol_version')}")
-    offers = ((["resources"] if connector else []) + (["inventory"] if inventory else [])
-              + (["execution"] if transport else []))
-    if connector is None:
-        return {"protocol_version": PROTOCOL_VERSION, "offers": offers}
-    connector.name = params["name"]
-    connector.prefix = params["prefix"]
-    connector._wire = wire
-    connector.settings = {option.name: option.default for option in connector.options}
-    connector.settings.update(params.get("options") or {})
-    for host in params["hosts"]:
-        hosts[host["name"]] = Host(wire, host["name"], host["groups"], host["data"])
-    return {"protocol_version": PROTOCOL_VERSION, "offers": offers,
-            "summary": connector.summary, "layout": connector.layout,
-            "options": [_declare(o) for o in connector.options],
-            "host_data": [_declare(o) for o in connector.host_data]}
+def _filter(connector: Connector, addresses: list) -> dict:
+    owned, reasons = [], {}
+    for address in addresses:
+        segments = address.split("/")
+        if len(segments) < 3:
+            reasons[address] = "it is not inside a host or @group folder"
+            continue
+        verdict = connector.filter("/".join(segments[2:]))
+        if verdict is True:
+            owned.append(address)
+        else:
+            reasons[address] = verdict if isinstance(verdict, str) else \
+                f"connector {connector.name} leaves it alone (its filter)"
+    return {"owned": owned, "reasons": reasons}
 
 
 def _declare(option: Option) -> dict:
     return {"name": option.name, "type": option.type, "default": option.default,
             "description": option.description}
-
-
-def _load(connector: Connector, params: dict, hosts: dict) -> dict:
-    resources, diagnostics, taken = [], [], set()
-    for removed, files in ((False, params["files"]), (True, params["removed"])):
-        # A host's own file before its groups' files: the first to claim a host's name wins.
-        for file in sorted(files, key=lambda f: f["address"].split("/")[1].startswith("@")):
-            segments = file["address"].split("/")
-            if len(segments) < 3:
-                diagnostics.append({"severity": "warning", "file": file["path"],
-                                    "message": f"{file['path']} is not inside a host or @group folder",
-                                    "hint": f"put it under {segments[0]}/<host or @group>/"})
-                continue
-            target, name = segments[1], "/".join(segments[2:])
-            if target.startswith("@"):
-                served = [h for h in hosts.values() if target[1:] in h.groups]
-            elif target in hosts:
-                served = [hosts[target]]
-            else:
-                diagnostics.append({"severity": "error", "file": file["path"],
-                                    "message": f"{file['path']} names the unknown host '{target}'",
-                                    "hint": "hosts: " + ", ".join(hosts)})
-                continue
-            desired = None
-            if not removed:
-                try:
-                    desired = connector.parse(name, file["content"])
-                except ParseError as error:
-                    diagnostics.append({"severity": "error", "file": file["path"],
-                                        "line": error.line, "column": error.column,
-                                        "message": str(error), "hint": error.hint})
-                    continue
-            for host in served:
-                if (host.name, name) in taken:
-                    continue  # a host's own file or a file still present wins over a deletion
-                taken.add((host.name, name))
-                resources.append({"address": file["address"], "host": host.name,
-                                  "sources": [file["path"]], "desired": desired,
-                                  "removed": removed})
-    return {"resources": resources, "diagnostics": diagnostics}
 
 
 def _plan(connector: Connector, host: Host, items: list) -> dict:
@@ -418,26 +612,3 @@ def _apply(connector: Connector, host: Host, ops: list) -> dict:
             outcomes.append({"address": op["address"], "status": "failed", "error": str(error)})
             break
     return {"outcomes": outcomes}
-
-
-def _transport(transport: Transport, method: str, params: dict) -> dict:
-    if method == "transport/connect":
-        transport.connect(params["host"], params["address"], params.get("data") or {})
-        return {}
-    if method == "transport/run":
-        given = params.get("input")
-        result = transport.run(params["command"], base64.b64decode(given) if given else None,
-                               params.get("timeout"))
-        return {"exit_code": result.exit_code,
-                "stdout": base64.b64encode(result.stdout).decode("ascii"),
-                "stderr": base64.b64encode(result.stderr).decode("ascii")}
-    if method == "transport/put":
-        transport.put(params["path"], base64.b64decode(params["content"]), params.get("mode"),
-                      params.get("owner"), params.get("group"))
-        return {}
-    if method == "transport/get":
-        return {"content": base64.b64encode(transport.get(params["path"])).decode("ascii")}
-    if method == "transport/disconnect":
-        transport.disconnect()
-        return {}
-    raise ConnectorError(f"unknown method {method}")

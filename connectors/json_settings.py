@@ -2,7 +2,8 @@
 """Settings in a JSON file on any host, key by key: the keys a resource names are managed,
 every other key of the file is left as it is (what an application or a person wrote there).
 
-Resource files: `resources/<prefix>/json_settings/<host or @group>/<anything>.json`:
+Resource files: `resources/<prefix>/json_settings/<host or @group>/<anything>.json` (any
+other file there, a README say, is left alone with a warning):
 
     {
       "file": "/etc/app/config.json",
@@ -26,7 +27,7 @@ import json
 import shlex
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from infra_connector import Connector, ConnectorError, Host, Op, ParseError, main  # noqa: E402
@@ -37,6 +38,10 @@ MISSING = {"$missing": True}  # how a key absent on the host is shown in live st
 class JSONSettings(Connector):
     summary = "Keys of a JSON settings file on any host; other keys are left alone"
     layout = "<host or @group>/<name>.json: {\"file\": PATH, \"keys\": {DOTTED.KEY: VALUE}}"
+    concurrency = 8  # keeps no state: hosts are read and planned at once
+
+    def filter(self, name: str) -> Union[bool, str]:
+        return name.endswith(".json") or "only <name>.json files declare settings"
 
     def parse(self, name: str, content: str) -> Any:
         try:

@@ -64,8 +64,15 @@ import Testing
     _ = try repo.write(
       "resources/ops/crontab/box/\(user)", "MAILTO=\"\"\n*/5 * * * * /bin/true sweep\n")
 
+    // A note in the connector's folder: its `filter` leaves it alone, and infra says so.
+    _ = try repo.write("resources/ops/crontab/box/README.md", "# The crontabs of box\n")
+
     let plan = try Infra.run(["plan", "--detailed-exitcode"], in: root)
     #expect(plan.code == 2, "\(plan)")
+    #expect(
+      plan.stderr.contains(
+        "resources/ops/crontab/box/README.md: warning: resources/ops/crontab/box/README.md is not claimed by connector 'crontab': a note or an editor's file, not a user's crontab, so it is not managed"
+      ), "\(plan)")
     #expect(plan.stdout.contains("+ ops/crontab/box/\(user) on box"))
     #expect(plan.stdout.contains("create the crontab of \(user): 1 entry"))
     #expect(plan.stdout.contains("+*/5 * * * * /bin/true sweep"))
@@ -293,8 +300,127 @@ import Testing
     #expect(!missing.stderr.contains("unknown group"), "no errors that follow from the first")
   }
 
+  @Test func aProgramServesSeveralHostsAtOnceAndTheirLogsKeepTheirHost() throws {
+    // Each read waits (20 s at most) for the other host's read to start: the plan succeeds
+    // only if infra has both calls in flight on the one program at once.
+    _ = try repo.write(
+      "connectors/meeting.py",
+      """
+      import os, sys, threading
+      sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+      from infra_connector import Connector, ConnectorError, Op, main
+
+      class Meeting(Connector):
+          concurrency = 4
+          barrier = threading.Barrier(2, timeout=20)
+
+          def read(self, host, name, desired):
+              try:
+                  self.barrier.wait()
+              except threading.BrokenBarrierError:
+                  raise ConnectorError(f"{host.name} read alone: calls were not in flight at once")
+              self.log(f"met on {host.name}", address=f"meeting/{host.name}/{name}")
+              return host.run("echo met").check("echo").text
+
+          def plan(self, host, name, desired, live):
+              return None if live == desired else Op("update", f"meet on {host.name}", desired)
+
+      main(Meeting())
+      """)
+    try config(
+      host: "  alpha: { connect: local }\n  beta: { connect: local }", connector: "meeting")
+    _ = try repo.write("resources/ops/meeting/@all/room", "met\n")
+    let events = root.appending(path: "events.jsonl").path
+    let plan = try Infra.run(["plan", "--events", events], in: root)
+    #expect(plan.code == 0, "\(plan)")
+    #expect(
+      plan.stdout.contains("Plan: 0 to create, 0 to update, 0 to delete, 2 unchanged."), "\(plan)")
+    // Each log line is the event of the host whose call logged it.
+    let logs = try String(contentsOfFile: events, encoding: .utf8).split(separator: "\n")
+      .compactMap { line -> (String, String)? in
+        guard
+          let event = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+          event["event"] as? String == "connector_log"
+        else { return nil }
+        let data = event["data"] as? [String: Any]
+        return ((event["host"] as? String) ?? "", (data?["message"] as? String) ?? "")
+      }
+    #expect(logs.count == 2, "\(logs)")
+    for (host, message) in logs { #expect(message == "met on \(host)") }
+  }
+
+  @Test func anInventoryProgramIsAskedForTheHostsACommandNames() throws {
+    // The program notes every question in asked.txt.
+    _ = try repo.write(
+      "connectors/noted_inventory.py",
+      """
+      import os, sys
+      sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+      from infra_connector import Inventory, main
+
+      HOSTS = [{"name": name, "connect": "local", "groups": ["web"]} for name in ("alpha", "beta")]
+
+      def note(text):
+          with open("asked.txt", "a") as file:
+              file.write(text + "\\n")
+
+      class Noted(Inventory):
+          def hosts(self):
+              note("all")
+              return HOSTS
+
+          def host(self, name):
+              note("host " + name)
+              return next((host for host in HOSTS if host["name"] == name), None)
+
+      main(inventory=Noted())
+      """)
+    _ = try repo.write(
+      "infra.yaml",
+      """
+      version: 1
+      inventory:
+        - run: [python3, connectors/noted_inventory.py]
+      hosts:
+        box: { connect: local }
+      locks: { folder: \(root.path)/.infra/locks }
+      prefixes:
+        ops:
+          connectors:
+            - name: files
+              hosts: ["@web"]
+      """)
+    func asked() throws -> String {
+      let text = (try? repo.readText("asked.txt")) ?? ""
+      try? FileManager.default.removeItem(at: root.appending(path: "asked.txt"))
+      return text
+    }
+
+    let one = try Infra.run(["hosts", "beta"], in: root)
+    #expect(one.code == 0, "\(one)")
+    #expect(one.stdout.contains("beta  local    @web"), "\(one)")
+    #expect(!one.stdout.contains("alpha"))
+    #expect(try asked() == "host beta\n", "asked for that one host only")
+
+    let ran = try Infra.run(["run", "alpha", "box", "--", "echo hi"], in: root)
+    #expect(ran.code == 0, "\(ran)")
+    #expect(try asked() == "host alpha\n", "box is in infra.yaml: only alpha is asked for")
+    #expect(try Infra.run(["run", "box", "--", "true"], in: root).code == 0)
+    #expect(try asked() == "", "every host named is in infra.yaml: the program is not run")
+
+    let unknown = try Infra.run(["run", "gamma", "--", "true"], in: root)
+    #expect(unknown.code == 1)
+    #expect(unknown.stderr.contains("there is no host 'gamma'"), "\(unknown)")
+    #expect(try asked() == "host gamma\n")
+
+    // A group needs the whole inventory, as does a plan.
+    #expect(try Infra.run(["hosts", "@web"], in: root).code == 0)
+    #expect(try asked() == "all\n")
+  }
+
   @Test func theFilesConnectorAppliesThroughATransportProgram() throws {
     let sandbox = try TemporaryFolder("sandbox")
+    let sandbox2 = try TemporaryFolder("sandbox2")
     _ = try repo.write(
       "infra.yaml",
       """
@@ -303,6 +429,7 @@ import Testing
         folder: { run: [python3, connectors/folder_transport.py] }
       hosts:
         sandbox: { connect: "folder://\(sandbox.path)" }
+        sandbox2: { connect: "folder://\(sandbox2.path)" }
         nowhere: { connect: "folder://\(sandbox.path)/missing" }
       locks: { folder: \(root.path)/.infra/locks }
       prefixes:
@@ -312,6 +439,7 @@ import Testing
               options: { root: \(sandbox.path) }
       """)
     _ = try repo.write("resources/ops/files/sandbox/etc/motd", "hello through a program\n")
+    _ = try repo.write("resources/ops/files/sandbox2/etc/issue", "written through sandbox2\n")
     _ = try repo.write(
       "resources/ops/files/sandbox/etc/.infra-attrs.yaml", "files:\n  motd: { mode: \"0600\" }\n")
     _ = try repo.write("resources/ops/files/nowhere/etc/motd", "never\n")
@@ -324,6 +452,7 @@ import Testing
       "\(apply)")
     #expect(try sandbox.readText("etc/motd") == "hello through a program\n")
     #expect(try sandbox.mode("etc/motd") == 0o600)
+    #expect(try sandbox.readText("etc/issue") == "written through sandbox2\n")
 
     let again = try Infra.run(["plan", "ops/files/sandbox"], in: root)
     #expect(
@@ -333,6 +462,15 @@ import Testing
     #expect(ran.code == 0, "\(ran)")
     #expect(
       ran.stdout.contains("\(sandbox.path)\n\(sandbox.path)"), "commands run in the host's folder")
+
+    // One program serves every host that names its transport: both commands' shells have the
+    // same parent, the program, and each ran in its own host's folder.
+    let both = try Infra.run(
+      ["run", "sandbox", "sandbox2", "--", "echo parent $PPID; pwd"], in: root)
+    #expect(both.code == 0, "\(both)")
+    let parents = Set(both.stdout.split(separator: "\n").filter { $0.contains("parent ") })
+    #expect(parents.count == 1, "one transport process: \(both)")
+    #expect(both.stdout.contains(sandbox2.path), "\(both)")
   }
 
   @Test func aSettingsFileIsManagedKeyByKey() throws {

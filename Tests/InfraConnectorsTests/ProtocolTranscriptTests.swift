@@ -53,18 +53,27 @@ import Testing
         "protocol_version": .int(1), "name": .string("crontab"), "prefix": .string("ops"),
         "options": .object([:]), "hosts": .array([host]), "repository": .string("/repo"),
       ]), timeout: timeout)
-    let loaded = try await channel.call(
-      "load",
+    // Which files are its own: a note in the folder is not.
+    let filtered = try await channel.call(
+      "filter",
       .object([
-        "files": .array([
-          .object([
-            "address": .string("crontab/@web/app"),
-            "path": .string("resources/ops/crontab/@web/app"),
-            "content": .string("17 3 * * * /srv/app/bin/nightly\n"),
-          ])
-        ]),
-        "removed": .array([]),
+        "addresses": .array([.string("crontab/@web/app"), .string("crontab/@web/README.md")])
       ]), timeout: timeout)
+    #expect(filtered["owned"] == .array([.string("crontab/@web/app")]))
+    func file(_ name: String, _ content: String) -> JSONValue {
+      .object([
+        "address": .string("crontab/@web/\(name)"),
+        "path": .string("resources/ops/crontab/@web/\(name)"), "content": .string(content),
+      ])
+    }
+    let app = file("app", "17 3 * * * /srv/app/bin/nightly\n")
+    // What is wrong in them, located: `root` has a line that is no entry.
+    let validated = try await channel.call(
+      "validate", .object(["files": .array([app, file("root", "MAILTO=ops\nevery day\n")])]),
+      timeout: timeout)
+    #expect(validated["diagnostics"]?.arrayValue?.first?["line"] == .int(2))
+    let loaded = try await channel.call(
+      "load", .object(["files": .array([app]), "removed": .array([])]), timeout: timeout)
     let resource = try #require(loaded["resources"]?.arrayValue?.first)
     let item: JSONValue = .object([
       "address": resource["address"] ?? .null, "desired": resource["desired"] ?? .null,

@@ -104,9 +104,16 @@ struct Session {
   }
 
   /// Reads `infra.yaml` (and runs its inventory programs), for commands that need no
-  /// resources; exits 1 on any error.
-  func loadConfig() async throws -> InfraConfig {
-    let (config, diagnostics) = await WorkspaceLoader(registry: .builtin).loadConfig(repository)
+  /// resources; exits 1 on any error. Given host names and groups, a command needs only the
+  /// hosts named: when there is no group among them, inventory programs are asked for those
+  /// names alone (pyinfra's inventory lookup by name), which a large inventory answers faster.
+  func loadConfig(for targets: [String]? = nil) async throws -> InfraConfig {
+    var names: [String]?
+    if let targets, !targets.isEmpty {
+      names = targets.allSatisfy { !$0.hasPrefix("@") } ? targets : nil
+    }
+    let (config, diagnostics) = await WorkspaceLoader(registry: .builtin).loadConfig(
+      repository, names: names)
     report(diagnostics.sorted)
     guard let config, !diagnostics.hasErrors else { throw ExitCode.failure }
     return config

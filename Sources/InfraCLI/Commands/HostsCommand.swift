@@ -7,11 +7,15 @@ struct HostsCommand: AsyncParsableCommand {
 
   @OptionGroup var global: GlobalOptions
 
+  @Argument(help: "Only these hosts, or the hosts of these @groups (default: every host).")
+  var targets: [String] = []
+
   func run() async throws {
     let session = try Session(global)
-    let inventory = Inventory(config: try await session.loadConfig())
+    let inventory = Inventory(config: try await session.loadConfig(for: targets))
+    let hosts = targets.isEmpty ? inventory.hosts : try session.hosts(targets, in: inventory)
     var table = TextTable(header: ["HOST", "CONNECT", "GROUPS", "SUDO"])
-    for host in inventory.hosts {
+    for host in hosts {
       let sudo =
         switch host.escalation {
         case .none: "-"

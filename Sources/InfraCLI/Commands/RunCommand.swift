@@ -53,7 +53,7 @@ struct RunCommand: AsyncParsableCommand {
 
   func run() async throws {
     let session = try Session(global)
-    let config = try await session.loadConfig()
+    let config = try await session.loadConfig(for: targets)
     let inventory = Inventory(config: config)
     let hosts = try session.hosts(targets, in: inventory)
 
@@ -79,7 +79,7 @@ struct RunCommand: AsyncParsableCommand {
     try session.finish(failed: failed > 0)
   }
 
-  /// Hosts named directly or through `@group`, each once, in inventory order.
+  /// One host's outcome: a status line, then what the command printed.
   static func render(_ outcome: AdHocCommand.Outcome, style: Styler) -> String {
     let took = outcome.duration.shortDescription
     var text =

@@ -20,7 +20,7 @@ struct UnlockCommand: AsyncParsableCommand {
 
   func run() async throws {
     let session = try Session(global)
-    let config = try await session.loadConfig()
+    let config = try await session.loadConfig(for: hosts)
     let hosts = try session.hosts(self.hosts, in: Inventory(config: config))
     let connections = HostConnections(
       provider: RepositoryTransports(config: config, repository: session.repository))

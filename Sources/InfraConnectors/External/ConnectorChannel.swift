@@ -16,6 +16,9 @@ let connectorLogger = Logger(label: "infra.connector")
 /// it: the program is stopped, every call in progress fails with an error that names the
 /// connector, the call and what happened, with the tail of its standard error, and the process
 /// is reaped. infra never waits on a program that has gone.
+///
+/// At most `concurrency` calls are in flight at once (one until the program's `initialize`
+/// answer allows more); later calls wait their turn, and their timeout starts once sent.
 final class ConnectorChannel: Sendable {
   /// Answers the program's own requests; thrown errors become JSON-RPC errors.
   typealias Handler = @Sendable (_ method: String, _ params: JSONValue) async throws -> JSONValue
@@ -53,6 +56,7 @@ final class ConnectorChannel: Sendable {
   private let transcript: Transcript?
   private let state = Mutex(State())
   private let stderrTail = Mutex(Data())
+  private let gate = CallGate()
   private static let stderrLimit = 64 * 1024
 
   private struct State {
@@ -87,8 +91,29 @@ final class ConnectorChannel: Sendable {
     Thread.detachNewThread { [self] in readMessages(output) }
   }
 
-  /// Calls `method` and waits for its answer, at most `timeout`.
+  /// Lets up to `limit` calls be in flight at once (what the program's `initialize` answer
+  /// allows).
+  func allow(concurrency limit: Int) async {
+    await gate.setLimit(limit)
+  }
+
+  /// Calls `method` once fewer than the allowed number of calls are in flight, and waits for
+  /// its answer, at most `timeout` from when it was sent.
   func call(_ method: String, _ params: JSONValue, timeout: Duration) async throws -> JSONValue {
+    await gate.enter()
+    do {
+      let answer = try await exchange(method, params, timeout: timeout)
+      await gate.leave()
+      return answer
+    } catch {
+      await gate.leave()
+      throw error
+    }
+  }
+
+  private func exchange(_ method: String, _ params: JSONValue, timeout: Duration) async throws
+    -> JSONValue
+  {
     let id = state.withLock { state -> Int in
       defer { state.nextID += 1 }
       return state.nextID
@@ -305,6 +330,37 @@ final class ConnectorChannel: Sendable {
   private func failure(_ method: String, _ message: String) -> Failure {
     let tail = stderrTail.withLock { String(decoding: $0.suffix(2048), as: UTF8.self) }
     return Failure(connector: name, method: method, message: message, stderr: tail)
+  }
+}
+
+/// Lets a number of calls through at once, the others in the order they came.
+private actor CallGate {
+  private var limit = 1
+  private var running = 0
+  private var waiting: [CheckedContinuation<Void, Never>] = []
+
+  func setLimit(_ limit: Int) {
+    self.limit = max(1, limit)
+    while running < self.limit, !waiting.isEmpty {
+      running += 1
+      waiting.removeFirst().resume()
+    }
+  }
+
+  func enter() async {
+    if running < limit {
+      running += 1
+      return
+    }
+    await withCheckedContinuation { waiting.append($0) }
+  }
+
+  func leave() {
+    if running <= limit, !waiting.isEmpty {
+      waiting.removeFirst().resume()
+    } else {
+      running -= 1
+    }
   }
 }
 

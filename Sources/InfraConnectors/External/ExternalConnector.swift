@@ -7,6 +7,8 @@ import Synchronization
 /// Starts external connector programs (`run:` in infra.yaml) for the workspace loader.
 public struct ExternalConnectors: ExternalConnectorLauncher {
   public static let protocolVersion = 1
+  /// The most calls infra keeps in flight on one program, whatever it allows.
+  static let maximumConcurrency = 64
 
   public init() {}
 
@@ -41,8 +43,8 @@ public struct ExternalConnectors: ExternalConnectorLauncher {
     }
   }
 
-  public func inventory(_ program: ExternalProgram, repository: Repository) async throws
-    -> String
+  public func inventory(_ program: ExternalProgram, repository: Repository, names: [String]?)
+    async throws -> String
   {
     let (channel, _) = try await Self.start(
       program, name: "inventory " + program.arguments.joined(separator: " "),
@@ -50,7 +52,9 @@ public struct ExternalConnectors: ExternalConnectorLauncher {
       initialize: ["name": .string("inventory")], offering: "inventory")
     let timeout = Duration.seconds(program.timeout)
     do {
-      let listed = try await channel.call("inventory/list", .object([:]), timeout: timeout)
+      let listed = try await channel.call(
+        "inventory/list", .object(names.map { ["names": .array($0.map(JSONValue.string))] } ?? [:]),
+        timeout: timeout)
       await channel.close(grace: .seconds(2))
       // One host per line, `name: {settings}`, so that a problem names its line.
       var lines: [String] = []
@@ -98,6 +102,13 @@ public struct ExternalConnectors: ExternalConnectorLauncher {
       if let role, answer["offers"]?.arrayValue?.contains(.string(role)) != true {
         throw ExternalConnectorError(
           "it does not offer \(role): `offers` in its initialize answer lacks it")
+      }
+      if let given = answer["concurrency"], given != .null {
+        guard let limit = given.intValue, limit >= 1 else {
+          throw ExternalConnectorError(
+            "its `concurrency` must be a whole number of at least 1, not \(given.serialized)")
+        }
+        await channel.allow(concurrency: min(limit, maximumConcurrency))
       }
       return (channel, answer)
     } catch {
@@ -164,9 +175,10 @@ struct ExternalConnectorError: Error, CustomStringConvertible {
   }
 }
 
-/// A connector whose work is done by a program speaking the connector protocol. Calls go one
-/// at a time (the program answers them in order), and while one runs the program may run
-/// commands on that call's host through infra's own transport for it.
+/// A connector whose work is done by a program speaking the connector protocol. Calls go to
+/// the program as the engine makes them, as many at once as the program allows (one per host
+/// at most, as the engine works on a host with a connector one call at a time); while one
+/// runs, the program may run commands on that call's host through infra's own transport for it.
 final class ExternalConnector: Connector, Sendable {
   let name: String
   let prefix: String
@@ -174,11 +186,14 @@ final class ExternalConnector: Connector, Sendable {
   let served: Set<String>
   let timeout: Duration
   private let channel = Mutex<ConnectorChannel?>(nil)
-  /// The transports of the call in progress, by host name.
-  private let hosts = Mutex<[String: any Transport]>([:])
-  /// Where the call in progress logs to.
-  private let log = Mutex<ConnectorLog.Sink?>(nil)
-  private let turn = CallTurn()
+  /// The hosts of the calls in flight: their transport, where their logs go, how many calls.
+  private let calls = Mutex<[String: HostCall]>([:])
+
+  private struct HostCall {
+    var transport: any Transport
+    var log: ConnectorLog.Sink?
+    var count: Int
+  }
 
   init(name: String, prefix: String, hosts: Set<String>, timeout: Duration) {
     self.name = name
@@ -191,23 +206,31 @@ final class ExternalConnector: Connector, Sendable {
     self.channel.withLock { $0 = channel }
   }
 
-  /// One call, after the calls before it have finished.
+  /// One call; with `host`, the program may use that host (and log about it) until it answers.
   func call(_ method: String, _ params: JSONValue, host: (String, any Transport)? = nil)
     async throws -> JSONValue
   {
     guard let channel = channel.withLock({ $0 }) else {
       throw ExternalConnectorError("connector '\(name)' is not running")
     }
-    let log = ConnectorLog.sink
-    return try await turn.run {
-      if let host { self.hosts.withLock { $0 = [host.0: host.1] } }
-      self.log.withLock { $0 = log }
-      defer {
-        self.hosts.withLock { $0 = [:] }
-        self.log.withLock { $0 = nil }
-      }
-      return try await channel.call(method, params, timeout: self.timeout)
+    guard let (name, transport) = host else {
+      return try await channel.call(method, params, timeout: timeout)
     }
+    let log = ConnectorLog.sink
+    calls.withLock { calls in
+      if calls[name] == nil {
+        calls[name] = HostCall(transport: transport, log: log, count: 1)
+      } else {
+        calls[name]?.count += 1
+      }
+    }
+    defer {
+      calls.withLock { calls in
+        calls[name]?.count -= 1
+        if calls[name]?.count == 0 { calls[name] = nil }
+      }
+    }
+    return try await channel.call(method, params, timeout: timeout)
   }
 
   func close() async {
@@ -227,11 +250,18 @@ final class ExternalConnector: Connector, Sendable {
       let address = params["address"]?.stringValue.map {
         Address(prefix: prefix, segments: $0.split(separator: "/").map(String.init))
       }
-      log.withLock { $0 }?(level, params["message"]?.stringValue ?? "", address)
+      // The host it names, or the only one in flight (a program serving calls one at a time
+      // need not say).
+      let host = params["host"]?.stringValue
+      let sink = calls.withLock { calls -> ConnectorLog.Sink? in
+        if let host { return calls[host]?.log }
+        return calls.count == 1 ? calls.first?.value.log : nil
+      }
+      sink?(level, params["message"]?.stringValue ?? "", address)
       return .null
     case "host/run", "host/put", "host/get":
       let host = params["host"]?.stringValue ?? ""
-      guard let transport = hosts.withLock({ $0[host] }) else {
+      guard let transport = calls.withLock({ $0[host]?.transport }) else {
         throw ConnectorChannel.RemoteError(
           code: -32602,
           message: "host '\(host)' is not the host of the call in progress, so it cannot be used")
@@ -244,9 +274,11 @@ final class ExternalConnector: Connector, Sendable {
 
   // MARK: Connector
 
+  /// `filter` (which files it owns), `validate` (what is wrong in them, located), and when
+  /// nothing is, `load` (what they declare): the first two are optional for a program.
   func load(_ request: LoadRequest) async -> LoadResponse {
     var response = LoadResponse()
-    func files(_ list: [ResourceFile]) -> [JSONValue] {
+    func texts(_ list: [ResourceFile]) -> [JSONValue] {
       list.compactMap { file in
         guard let data = try? Data(contentsOf: file.url),
           let text = String(data: data, encoding: .utf8)
@@ -263,10 +295,20 @@ final class ExternalConnector: Connector, Sendable {
         ])
       }
     }
-    let params: JSONValue = .object([
-      "files": .array(files(request.files)), "removed": .array(files(request.removed)),
-    ])
     do {
+      let unowned = try await filter(request.files + request.removed)
+      response.unclaimed = request.files.compactMap { file in
+        unowned[file.address.path].map { (file, $0) }
+      }
+      let files = texts(request.files.filter { unowned[$0.address.path] == nil })
+      let removed = texts(request.removed.filter { unowned[$0.address.path] == nil })
+      if !files.isEmpty {
+        response.diagnostics +=
+          try await optional("validate", .object(["files": .array(files)]))
+          .map { diagnostics($0["diagnostics"]) } ?? []
+        if response.diagnostics.contains(where: { $0.severity == .error }) { return response }
+      }
+      let params: JSONValue = .object(["files": .array(files), "removed": .array(removed)])
       let answer = try await call("load", params)
       for item in answer["resources"]?.arrayValue ?? [] {
         guard let path = item["address"]?.stringValue, let host = item["host"]?.stringValue
@@ -286,17 +328,7 @@ final class ExternalConnector: Connector, Sendable {
             notes: (item["notes"]?.arrayValue ?? []).compactMap(\.stringValue),
             removed: item["removed"]?.boolValue ?? false))
       }
-      for item in answer["diagnostics"]?.arrayValue ?? [] {
-        let location = item["file"]?.stringValue.map {
-          SourceLocation(file: $0, line: item["line"]?.intValue, column: item["column"]?.intValue)
-        }
-        let message = item["message"]?.stringValue ?? "a problem without a message"
-        let hint = item["hint"]?.stringValue
-        response.diagnostics.append(
-          item["severity"]?.stringValue == "warning"
-            ? .warning(message, at: location, hint: hint)
-            : .error(message, at: location, hint: hint))
-      }
+      response.diagnostics += diagnostics(answer["diagnostics"])
     } catch {
       // About the connector's folder as a whole: `name` is `prefix/connector`.
       response.diagnostics.append(
@@ -305,6 +337,48 @@ final class ExternalConnector: Connector, Sendable {
           hint: "run the program by hand to see what it says; `infra -v` logs every call"))
     }
     return response
+  }
+
+  /// The files the program does not own (`filter`), each with the reason; none when it does
+  /// not filter.
+  private func filter(_ files: [ResourceFile]) async throws -> [String: String] {
+    guard !files.isEmpty else { return [:] }
+    let addresses = files.map(\.address.path)
+    guard
+      let answer = try await optional(
+        "filter", .object(["addresses": .array(addresses.map(JSONValue.string))]))
+    else { return [:] }
+    let owned = Set((answer["owned"]?.arrayValue ?? []).compactMap(\.stringValue))
+    let reasons = answer["reasons"]?.objectValue ?? [:]
+    var unowned: [String: String] = [:]
+    for address in addresses where !owned.contains(address) {
+      unowned[address] =
+        reasons[address]?.stringValue ?? "the connector's filter does not take it"
+    }
+    return unowned
+  }
+
+  /// A call the program may leave out: `nil` when it answers that it has no such method.
+  private func optional(_ method: String, _ params: JSONValue) async throws -> JSONValue? {
+    do {
+      return try await call(method, params)
+    } catch let error as ConnectorChannel.RemoteError where error.code == -32601 {
+      return nil
+    }
+  }
+
+  /// `[{severity, message, file, line, column, hint}]`, as `validate` and `load` answer.
+  private func diagnostics(_ value: JSONValue?) -> [Diagnostic] {
+    (value?.arrayValue ?? []).map { item in
+      let location = item["file"]?.stringValue.map {
+        SourceLocation(file: $0, line: item["line"]?.intValue, column: item["column"]?.intValue)
+      }
+      let message = item["message"]?.stringValue ?? "a problem without a message"
+      let hint = item["hint"]?.stringValue
+      return item["severity"]?.stringValue == "warning"
+        ? .warning(message, at: location, hint: hint)
+        : .error(message, at: location, hint: hint)
+    }
   }
 
   func read(_ request: ReadRequest) async throws -> ReadResponse {
@@ -432,27 +506,6 @@ final class ExternalConnector: Connector, Sendable {
 
   private static func item(_ resource: Resource) -> JSONValue {
     .object(["address": .string(resource.address.path), "desired": resource.desired])
-  }
-}
-
-/// Lets one call at a time through, in the order they came.
-private actor CallTurn {
-  private var busy = false
-  private var waiting: [CheckedContinuation<Void, Never>] = []
-
-  func run<T: Sendable>(_ work: @Sendable () async throws -> T) async throws -> T {
-    if busy {
-      await withCheckedContinuation { waiting.append($0) }
-    }
-    busy = true
-    defer {
-      if waiting.isEmpty {
-        busy = false
-      } else {
-        waiting.removeFirst().resume()
-      }
-    }
-    return try await work()
   }
 }
 

@@ -7,10 +7,12 @@ import InfraTransport
 public struct RepositoryTransports: TransportProvider {
   public let config: InfraConfig
   public let repository: Repository
+  private let programs: TransportPrograms
 
   public init(config: InfraConfig, repository: Repository) {
     self.config = config
     self.repository = repository
+    self.programs = TransportPrograms(config: config, repository: repository)
   }
 
   public func makeTransport(for host: InventoryHost) throws -> any Transport {
@@ -22,57 +24,121 @@ public struct RepositoryTransports: TransportProvider {
         host: host.name, reason: "infra.yaml declares no transport '\(name)'")
     }
     return ExternalTransport(
-      host: host, name: name, address: address, program: program, repository: repository)
+      host: host, name: name, address: address, timeout: .seconds(program.timeout),
+      programs: programs)
+  }
+}
+
+/// The running transport programs of one provider: one process per program, shared by every
+/// host that names it, started when the first of them connects and shut down when the last
+/// disconnects.
+actor TransportPrograms {
+  let config: InfraConfig
+  let repository: Repository
+  private var running: [String: (start: Task<ConnectorChannel, any Error>, hosts: Int)] = [:]
+
+  init(config: InfraConfig, repository: Repository) {
+    self.config = config
+    self.repository = repository
+  }
+
+  /// The program's channel, for one more host.
+  func acquire(_ name: String) async throws -> ConnectorChannel {
+    if running[name] == nil {
+      guard let program = config.transports[name] else {
+        throw ExternalConnectorError("infra.yaml declares no transport '\(name)'")
+      }
+      // It learns every host that may connect through it, as a connector learns its hosts.
+      let hosts = Inventory(config: config).hosts.filter {
+        if case .program(name, _) = $0.connection { true } else { false }
+      }
+      let repository = repository
+      let start = Task {
+        try await ExternalConnectors.start(
+          program, name: "transport \(name)", repository: repository,
+          handler: ExternalConnectors.refusing("a transport program"),
+          initialize: [
+            "name": .string(name), "hosts": .array(hosts.map(ExternalConnectors.describe)),
+          ],
+          offering: "execution"
+        ).0
+      }
+      running[name] = (start, 0)
+    }
+    running[name]?.hosts += 1
+    guard let start = running[name]?.start else {
+      throw ExternalConnectorError("transport '\(name)' ended while it started")
+    }
+    do {
+      return try await start.value
+    } catch {
+      await release(name)
+      throw error
+    }
+  }
+
+  /// One host fewer: the last one shuts the program down.
+  func release(_ name: String) async {
+    guard let entry = running[name] else { return }
+    guard entry.hosts <= 1 else {
+      running[name]?.hosts -= 1
+      return
+    }
+    running[name] = nil
+    if let channel = try? await entry.start.value {
+      await channel.close(grace: .seconds(5))
+    }
   }
 }
 
 /// A host reached through a transport program: every command, upload and download goes to
-/// the program (`transport/run`, `transport/put`, `transport/get`), one process per host.
+/// the program (`transport/run`, `transport/put`, `transport/get`), which serves every host
+/// naming it from one process.
 final class ExternalTransport: Transport, Sendable {
   let host: InventoryHost
   let name: String
   let address: String
-  let program: ExternalProgram
-  let repository: Repository
+  /// How long any one call may take (`timeout:` of the program's entry).
+  let timeout: Duration
+  private let programs: TransportPrograms
   private let channel = ChannelHolder()
 
   init(
-    host: InventoryHost, name: String, address: String, program: ExternalProgram,
-    repository: Repository
+    host: InventoryHost, name: String, address: String, timeout: Duration,
+    programs: TransportPrograms
   ) {
     self.host = host
     self.name = name
     self.address = address
-    self.program = program
-    self.repository = repository
+    self.timeout = timeout
+    self.programs = programs
   }
 
-  private var timeout: Duration { .seconds(program.timeout) }
-
   func connect() async throws {
+    let channel: ConnectorChannel
     do {
-      let (channel, _) = try await ExternalConnectors.start(
-        program, name: "transport \(name)", repository: repository,
-        handler: ExternalConnectors.refusing("a transport program"),
-        initialize: ["name": .string(name), "hosts": .array([ExternalConnectors.describe(host)])],
-        offering: "execution")
-      await self.channel.set(channel)
+      channel = try await programs.acquire(name)
+    } catch {
+      throw TransportError.unreachable(host: host.name, reason: "\(error)")
+    }
+    do {
       _ = try await channel.call(
         "transport/connect",
         .object([
           "host": .string(host.name), "address": .string(address), "data": .object(host.data),
         ]), timeout: timeout)
     } catch {
-      await disconnect()
+      await programs.release(name)
       throw TransportError.unreachable(host: host.name, reason: "\(error)")
     }
+    await self.channel.set(channel)
   }
 
   func disconnect() async {
     guard let channel = await channel.take() else { return }
     _ = try? await channel.call(
       "transport/disconnect", .object(["host": .string(host.name)]), timeout: .seconds(10))
-    await channel.close(grace: .seconds(5))
+    await programs.release(name)
   }
 
   func run(_ command: ShellCommand, input: Data?, timeout: Duration?) async throws

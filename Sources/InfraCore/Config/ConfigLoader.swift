@@ -165,10 +165,11 @@ public enum ConfigLoader {
     }
   }
 
-  /// `config` with the hosts of its inventory programs added, and every reference checked.
-  public static func adding(hosts: [HostConfig], to config: InfraConfig) -> (
-    InfraConfig, Diagnostics
-  ) {
+  /// `config` with the hosts of its inventory programs added, and every reference checked
+  /// (unless the hosts are only some of the inventory's, asked for by name).
+  public static func adding(
+    hosts: [HostConfig], to config: InfraConfig, checkingReferences: Bool = true
+  ) -> (InfraConfig, Diagnostics) {
     var config = config
     var diagnostics = Diagnostics()
     let known = Set(config.hosts.map(\.name))
@@ -182,7 +183,7 @@ public enum ConfigLoader {
       }
       config.hosts.append(host)
     }
-    checkReferences(&config, diagnostics: &diagnostics)
+    if checkingReferences { checkReferences(&config, diagnostics: &diagnostics) }
     return (config, diagnostics)
   }
 

@@ -129,6 +129,8 @@ public protocol ExternalConnectorLauncher: Sendable {
   )
 
   /// Runs an inventory program and returns the hosts it yields as the text of a YAML (or
-  /// JSON) mapping, host name to settings, read like `hosts:` of infra.yaml.
-  func inventory(_ program: ExternalProgram, repository: Repository) async throws -> String
+  /// JSON) mapping, host name to settings, read like `hosts:` of infra.yaml. With `names`,
+  /// the program is asked for those hosts only (it may yield fewer, or more).
+  func inventory(_ program: ExternalProgram, repository: Repository, names: [String]?)
+    async throws -> String
 }

@@ -139,11 +139,20 @@ public struct WorkspaceLoader: Sendable {
     }
   }
 
-  /// Reads `infra.yaml` and adds the hosts its inventory programs yield.
-  public func loadConfig(_ repository: Repository) async -> (InfraConfig?, Diagnostics) {
+  /// Reads `infra.yaml` and adds the hosts its inventory programs yield. With `names`, for a
+  /// command about those hosts alone: the programs are asked for them only (and not run at
+  /// all when infra.yaml names them all), and references to other hosts are left unchecked.
+  public func loadConfig(_ repository: Repository, names: [String]? = nil) async -> (
+    InfraConfig?, Diagnostics
+  ) {
     let (parsed, loaded) = ConfigLoader.load(from: repository.configURL)
     guard var config = parsed, !config.inventory.isEmpty else { return (parsed, loaded) }
     var diagnostics = loaded
+    let missing = names.map { names in
+      let known = Set(config.hosts.map(\.name))
+      return names.filter { !known.contains($0) }
+    }
+    if missing?.isEmpty == true { return (config, diagnostics) }
     var hosts: [HostConfig] = []
     for program in config.inventory {
       let name = "inventory program '\(program.arguments.joined(separator: " "))'"
@@ -153,7 +162,7 @@ public struct WorkspaceLoader: Sendable {
         continue
       }
       do {
-        let text = try await launcher.inventory(program, repository: repository)
+        let text = try await launcher.inventory(program, repository: repository, names: missing)
         let (yielded, problems) = ConfigLoader.readHosts(
           text: text, path: name, transports: Set(config.transports.keys))
         hosts += yielded
@@ -169,7 +178,8 @@ public struct WorkspaceLoader: Sendable {
       config.hosts += hosts
       return (config, diagnostics)
     }
-    let (merged, problems) = ConfigLoader.adding(hosts: hosts, to: config)
+    let (merged, problems) = ConfigLoader.adding(
+      hosts: hosts, to: config, checkingReferences: names == nil)
     config = merged
     diagnostics.append(contentsOf: problems)
     return (config, diagnostics)
