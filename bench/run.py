@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmarks infra against pyinfra, Ansible and rsync on the same work over SSH.
 
-Run on purpose, not in CI:  bench/run.py [--runs N] [--slow-runs N] [--only W1,W2,W3]
+Run on purpose, not in CI:  bench/run.py [--runs N] [--slow-runs N] [--only W1,W2,W3,W4]
                                          [--skip pyinfra,ansible,rsync]
                             bench/run.py --render RESULTS.json... (merge and print saved runs)
 
@@ -17,6 +17,10 @@ bench/results/. Workloads:
   W2  the same 1,000 files on 5 hosts, and 200 files on each of 50 hosts (host names that all
       point at the one sshd, each with its own target folder), against 200 files on 1 host.
   W3  10,000 files on one host: how time and peak memory grow.
+  W4  an external connector in Python (connectors/json_settings.py) on 1 and 20 hosts: its
+      no-change plan as infra runs it (up to 8 calls in flight, the connector's
+      `concurrency`), and one call at a time, as before protocol calls could overlap; then
+      the same with 100 ms added to each host's read (a remote API's latency).
 
 Every tool checks content by checksum (infra: SHA-256, pyinfra: SHA-1 facts, Ansible's copy:
 checksums, rsync: --checksum), so all of them do the same work.
@@ -493,6 +497,62 @@ def run_w3(args, sshd: SSHD, work: Path, results: dict) -> None:
     results["workloads"]["W3: growth"] = steps
 
 
+def run_w4(args, sshd: SSHD, work: Path, results: dict) -> None:
+    steps: dict = {}
+    repo = work / "w4-repo"
+    (repo / "connectors").mkdir(parents=True)
+    for name in ("infra_connector.py", "json_settings.py"):
+        shutil.copy(ROOT / "connectors" / name, repo / "connectors" / name)
+    # Variants: one call at a time, and a read that first waits 100 ms (as for a remote API:
+    # the latency a loopback sshd does not have).
+    for name, body in (("serial", "concurrency = 1"),
+                       ("slow", "def read_all(self, host, items):\n"
+                                "        time.sleep(0.1)\n"
+                                "        return super().read_all(host, items)"),
+                       ("slow_serial", "concurrency = 1\n\n"
+                                       "    def read_all(self, host, items):\n"
+                                       "        time.sleep(0.1)\n"
+                                       "        return super().read_all(host, items)")):
+        (repo / f"connectors/{name}_settings.py").write_text(
+            "import sys, time\nfrom pathlib import Path\n"
+            "sys.path.insert(0, str(Path(__file__).parent))\n"
+            "from json_settings import JSONSettings, main\n\n"
+            f"class Variant(JSONSettings):\n    {body}\n\nmain(Variant())\n")
+    targets = work / "targets" / "w4"
+    targets.mkdir(parents=True)
+    give_away(targets)
+    binary = str(ROOT / ".build/release/infra")
+    for count in (1, 20):
+        hosts = [f"host{i:02d}" for i in range(count)]
+        resources = repo / "resources/bench/settings"
+        if resources.exists():
+            shutil.rmtree(resources)
+        for host in hosts:
+            (resources / host).mkdir(parents=True)
+            (resources / host / "app.json").write_text(json.dumps(
+                {"file": str(targets / f"{host}.json"),
+                 "keys": {"server.port": 8080, "log.level": "info", "features.beta": True}}))
+        label = f"{count} host{'s' if count > 1 else ''}"
+        for tool, program in ((f"infra, {label}", "json_settings.py"),
+                              (f"one call at a time, {label}", "serial_settings.py"),
+                              (f"infra, {label}, +100 ms per read", "slow_settings.py"),
+                              (f"one call at a time, {label}, +100 ms per read",
+                               "slow_serial_settings.py")):
+            inventory = "\n".join(
+                f"  {host}:\n    connect: ssh://{USER}@127.0.0.1:{sshd.port}\n    data:\n"
+                f"      ssh_identity_file: {sshd.key}\n      ssh_known_hosts_file: {sshd.known_hosts}"
+                for host in hosts)
+            (repo / "infra.yaml").write_text(
+                f"version: 1\nhosts:\n{inventory}\nlocks: {{ folder: {targets}/locks }}\n"
+                "prefixes:\n  bench:\n    connectors:\n"
+                f"      - name: settings\n        run: [python3, connectors/{program}]\n")
+            measure([binary, "-C", str(repo), "apply", "--yes"])
+            log(f"W4 {tool}: no-change plan ×{args.runs}")
+            steps.setdefault("no-change plan", {})[tool] = series(
+                args.runs, lambda: None, [binary, "-C", str(repo), "plan"])
+    results["workloads"]["W4: an external connector across hosts"] = steps
+
+
 # ---------------------------------------------------------------------------------------------
 # Report
 
@@ -558,7 +618,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5, help="runs of infra and rsync (default 5)")
     parser.add_argument("--slow-runs", type=int, default=3,
                         help="runs of pyinfra and Ansible (default 3)")
-    parser.add_argument("--only", default="W1,W2,W3", help="workloads to run (default all)")
+    parser.add_argument("--only", default="W1,W2,W3,W4", help="workloads to run (default all)")
     parser.add_argument("--skip", default="", help="tools to leave out: pyinfra,ansible,rsync")
     parser.add_argument("--render", nargs="+", metavar="JSON",
                         help="only print the table of saved results, merged in order")
@@ -587,6 +647,8 @@ def main() -> int:
             run_w2(args, sshd, WORK, results)
         if "W3" in only:
             run_w3(args, sshd, WORK, results)
+        if "W4" in only:
+            run_w4(args, sshd, WORK, results)
     finally:
         sshd.stop()
     text = report(results)

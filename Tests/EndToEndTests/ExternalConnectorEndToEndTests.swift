@@ -196,6 +196,23 @@ import Testing
         "infra.yaml:8:14: error: connector 'broken' cannot start: connector 'ops/broken' failed in 'initialize': it exited with code 2"
       ), "\(broken)")
     #expect(broken.stderr.contains("ImportError: yaml"))
+
+    // A program that answers `initialize` with nonsense is stopped, and says which field.
+    _ = try repo.write(
+      "connectors/broken.py",
+      """
+      import json, sys
+      asked = json.loads(sys.stdin.readline())
+      print(json.dumps({"jsonrpc": "2.0", "id": asked["id"], "result": {
+          "protocol_version": 1, "offers": ["resources"], "concurrency": "lots"}}), flush=True)
+      sys.stdin.read()
+      """)
+    let nonsense = try Infra.run(["plan"], in: root)
+    #expect(nonsense.code == 1)
+    #expect(
+      nonsense.stderr.contains(
+        "infra.yaml:8:14: error: connector 'broken' cannot start: its `concurrency` must be a whole number of at least 1, not \"lots\""
+      ), "\(nonsense)")
   }
 
   @Test(arguments: ["crash", "hang", "garbage"])

@@ -190,7 +190,7 @@ public struct Applier: Sendable {
     let connector = instance.connector
     let log = ConnectorLog.events(events, host: host.name, connectorID: instance.id)
     let response = await Task.detached {
-      await ConnectorLog.$sink.withValue(log) { await connector.apply(request) }
+      await ConnectorLog.$destination.withValue(log) { await connector.apply(request) }
     }.value
     engineLogger.debug(
       "applied \(response.outcomes.count) of \(batch.count) ops in \((clock.now - start).shortDescription)",

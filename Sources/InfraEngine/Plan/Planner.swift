@@ -161,7 +161,7 @@ public struct Planner: Sendable {
     }
     let log = ConnectorLog.events(events, host: host.name, connectorID: instance.id)
     do {
-      let read = try await ConnectorLog.$sink.withValue(log) {
+      let read = try await ConnectorLog.$destination.withValue(log) {
         try await instance.connector.read(
           ReadRequest(host: host, transport: transport, resources: work.resources))
       }
@@ -180,7 +180,7 @@ public struct Planner: Sendable {
               address: resource.address, message: "the connector returned no live state for it"))
         }
       }
-      let response = try await ConnectorLog.$sink.withValue(log) {
+      let response = try await ConnectorLog.$destination.withValue(log) {
         try await instance.connector.plan(
           PlanRequest(host: host, transport: transport, items: items))
       }
