@@ -328,7 +328,9 @@ final class ExternalConnector: Connector, Sendable {
             notes: (item["notes"]?.arrayValue ?? []).compactMap(\.stringValue),
             removed: item["removed"]?.boolValue ?? false))
       }
-      response.diagnostics += diagnostics(answer["diagnostics"])
+      // What `validate` said already (warnings) is not said twice.
+      let said = Set(response.diagnostics)
+      response.diagnostics += diagnostics(answer["diagnostics"]).filter { !said.contains($0) }
     } catch {
       // About the connector's folder as a whole: `name` is `prefix/connector`.
       response.diagnostics.append(
