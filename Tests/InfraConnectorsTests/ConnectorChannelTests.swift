@@ -79,6 +79,53 @@ import Testing
     #expect(await channel.close() == "exited with code 0")
   }
 
+  /// The program answers `meet` only once a second `meet` has arrived: both calls end only if
+  /// infra has them in flight at once, which it does as far as the program's allowance goes.
+  @Test func callsGoInFlightTogetherAsFarAsTheProgramAllows() async throws {
+    func meeting() throws -> ConnectorChannel {
+      try program(
+        """
+        if message["method"] == "shutdown":
+            answer(message, {})
+            break
+        waiting = globals().setdefault("waiting", [])
+        waiting.append(message)
+        if len(waiting) == 2:
+            for each in waiting:
+                answer(each, {"met": len(waiting)})
+            waiting.clear()
+        """)
+    }
+    func meetTwice(_ channel: ConnectorChannel, timeout: Duration) async -> [String] {
+      await withTaskGroup(of: String.self) { group in
+        for _ in 0..<2 {
+          group.addTask {
+            do {
+              return try await channel.call("meet", .object([:]), timeout: timeout)
+                .serialized
+            } catch {
+              return "\(error)"
+            }
+          }
+        }
+        return await group.reduce(into: []) { $0.append($1) }
+      }
+    }
+
+    let two = try meeting()
+    await two.allow(concurrency: 2)
+    #expect(await meetTwice(two, timeout: .seconds(30)) == [#"{"met":2}"#, #"{"met":2}"#])
+    #expect(await two.close() == "exited with code 0")
+
+    // One at a time (what a program that says nothing gets): the first call waits alone for
+    // its partner, which infra holds back, until the timeout ends the conversation.
+    let one = try meeting()
+    let results = await meetTwice(one, timeout: .seconds(2))
+    #expect(results.allSatisfy { $0.contains("connector 'test' failed in 'meet'") }, "\(results)")
+    #expect(results.contains { $0.contains("it did not answer 'meet' within 2 s") })
+    await one.close(grace: .seconds(1))
+  }
+
   @Test func aCrashInTheMiddleOfACallNamesTheCallAndShowsStandardError() async throws {
     let channel = try program(
       """
