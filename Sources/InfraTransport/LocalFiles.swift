@@ -44,17 +44,7 @@ struct LocalFiles {
       close(descriptor)
       if !renamed { unlink(temporary) }
     }
-    try content.withUnsafeBytes { buffer in
-      var offset = 0
-      while offset < buffer.count {
-        let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-        if written < 0 {
-          if errno == EINTR { continue }
-          throw failure(path, "cannot write it")
-        }
-        offset += written
-      }
-    }
+    guard Descriptor.writeAll(descriptor, content) else { throw failure(path, "cannot write it") }
     if attributes.owner != nil || attributes.group != nil {
       let uid = try attributes.owner.map { try userID($0, for: path) } ?? uid_t.max
       let gid = try attributes.group.map { try groupID($0, for: path) } ?? gid_t.max

@@ -1,4 +1,5 @@
 import Foundation
+import InfraTransport
 import Synchronization
 
 #if canImport(Glibc)
@@ -94,16 +95,8 @@ final class ChildPipes: Sendable {
       while sigtimedwait(&pipeSignal, nil, &none) == SIGPIPE {}
       pthread_sigmask(SIG_SETMASK, &previous, nil)
     }
-    try data.withUnsafeBytes { buffer in
-      var offset = 0
-      while offset < buffer.count {
-        let written = Glibc.write(input, buffer.baseAddress! + offset, buffer.count - offset)
-        if written < 0 {
-          if errno == EINTR { continue }
-          throw Failure(description: "its input is closed (\(String(cString: strerror(errno))))")
-        }
-        offset += written
-      }
+    guard Descriptor.writeAll(input, data) else {
+      throw Failure(description: "its input is closed (\(String(cString: strerror(errno))))")
     }
   }
 

@@ -213,21 +213,21 @@ final class ExternalConnector: Connector, Sendable {
     guard let channel = channel.withLock({ $0 }) else {
       throw ExternalConnectorError("connector '\(name)' is not running")
     }
-    guard let (name, transport) = host else {
+    guard let (hostName, transport) = host else {
       return try await channel.call(method, params, timeout: timeout)
     }
     let log = ConnectorLog.sink
     calls.withLock { calls in
-      if calls[name] == nil {
-        calls[name] = HostCall(transport: transport, log: log, count: 1)
+      if calls[hostName] == nil {
+        calls[hostName] = HostCall(transport: transport, log: log, count: 1)
       } else {
-        calls[name]?.count += 1
+        calls[hostName]?.count += 1
       }
     }
     defer {
       calls.withLock { calls in
-        calls[name]?.count -= 1
-        if calls[name]?.count == 0 { calls[name] = nil }
+        calls[hostName]?.count -= 1
+        if calls[hostName]?.count == 0 { calls[hostName] = nil }
       }
     }
     return try await channel.call(method, params, timeout: timeout)
@@ -264,7 +264,9 @@ final class ExternalConnector: Connector, Sendable {
       guard let transport = calls.withLock({ $0[host]?.transport }) else {
         throw ConnectorChannel.RemoteError(
           code: -32602,
-          message: "host '\(host)' is not the host of the call in progress, so it cannot be used")
+          message:
+            "host '\(host)' is the host of no call in flight, so it cannot be used: "
+            + "name the host of the call (its `host` param)")
       }
       return try await HostCalls(transport: transport).answer(method, params)
     default:
