@@ -4,20 +4,22 @@ import PackageDescription
 /// Every target of ours treats warnings as errors: a warning is a defect.
 let strict: [SwiftSetting] = [.treatAllWarnings(as: .error)]
 
+// infra builds on Linux: its process handling (posix_spawn in a session of its own, pipes
+// that never raise SIGPIPE) uses glibc. No other platform is declared because none is built
+// or tested.
 let package = Package(
   name: "infra",
-  platforms: [.macOS(.v15)],
   products: [
     .executable(name: "infra", targets: ["infra"]),
-    .library(name: "InfraEngine", targets: ["InfraEngine"]),
+    // The library a Swift program embeds to load a repository and run plans and applies with
+    // the connectors and transports built into infra.
+    .library(name: "InfraKit", targets: ["InfraKit"]),
   ],
   dependencies: [
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
-    .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
-    .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
   ],
   targets: [
     .target(
@@ -26,12 +28,7 @@ let package = Package(
       swiftSettings: strict),
     .target(
       name: "InfraTransport",
-      dependencies: [
-        "InfraCore",
-        .product(name: "Subprocess", package: "swift-subprocess"),
-        .product(name: "SystemPackage", package: "swift-system"),
-        .product(name: "Logging", package: "swift-log"),
-      ],
+      dependencies: ["InfraCore", .product(name: "Logging", package: "swift-log")],
       swiftSettings: strict),
     .target(
       name: "InfraEngine",
@@ -46,18 +43,24 @@ let package = Package(
       dependencies: [
         "InfraCore", "InfraTransport", "InfraEngine",
         .product(name: "Crypto", package: "swift-crypto"),
-        .product(name: "Logging", package: "swift-log"),
+        .product(name: "Yams", package: "Yams"),
       ],
+      swiftSettings: strict),
+    .target(
+      name: "InfraKit", dependencies: ["InfraCore", "InfraEngine", "InfraConnectors"],
       swiftSettings: strict),
     .target(
       name: "InfraCLI",
       dependencies: [
-        "InfraCore", "InfraTransport", "InfraEngine", "InfraConnectors",
+        "InfraCore", "InfraTransport", "InfraEngine", "InfraConnectors", "InfraKit",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ],
       swiftSettings: strict),
-    .executableTarget(name: "infra", dependencies: ["InfraCLI"], swiftSettings: strict),
+    .executableTarget(
+      name: "infra",
+      dependencies: ["InfraCLI", .product(name: "Logging", package: "swift-log")],
+      swiftSettings: strict),
 
     // Test helpers shared by the test targets: temporary repositories and recording fakes.
     .target(
@@ -69,23 +72,30 @@ let package = Package(
       name: "InfraCoreTests", dependencies: ["InfraCore", "InfraTestSupport"],
       swiftSettings: strict),
     .testTarget(
-      name: "InfraTransportTests", dependencies: ["InfraTransport", "InfraTestSupport"],
+      name: "InfraTransportTests",
+      dependencies: ["InfraCore", "InfraTransport", "InfraTestSupport"],
       swiftSettings: strict),
     .testTarget(
-      name: "InfraEngineTests", dependencies: ["InfraEngine", "InfraTestSupport"],
+      name: "InfraEngineTests",
+      dependencies: ["InfraCore", "InfraTransport", "InfraEngine", "InfraTestSupport"],
       swiftSettings: strict),
     .testTarget(
       name: "InfraConnectorsTests",
-      dependencies: ["InfraConnectors", "InfraEngine", "InfraTestSupport"],
+      dependencies: [
+        "InfraCore", "InfraTransport", "InfraEngine", "InfraConnectors", "InfraTestSupport",
+      ],
       swiftSettings: strict),
     .testTarget(
       name: "InfraCLITests",
-      dependencies: ["InfraCLI", "InfraConnectors", "InfraEngine", "InfraTestSupport"],
+      dependencies: [
+        "InfraCore", "InfraTransport", "InfraEngine", "InfraConnectors", "InfraCLI",
+        "InfraTestSupport",
+      ],
       exclude: ["Fixtures"],
       swiftSettings: strict),
     // Runs the built `infra` binary against real temporary repositories and folders.
     .testTarget(
-      name: "EndToEndTests", dependencies: ["infra", "InfraTestSupport"],
+      name: "EndToEndTests", dependencies: ["infra", "InfraTransport", "InfraTestSupport"],
       swiftSettings: strict),
   ]
 )

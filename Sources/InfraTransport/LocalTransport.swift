@@ -18,7 +18,7 @@ public struct LocalTransport: Transport {
     -> CommandResult
   {
     try await runner.run(
-      .path("/bin/sh"), ["-c", command.string], input: input, timeout: timeout, host: host.name,
+      ["/bin/sh", "-c", command.string], input: input, timeout: timeout, host: host.name,
       display: command)
   }
 

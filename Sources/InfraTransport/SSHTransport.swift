@@ -1,6 +1,5 @@
 import Foundation
 import InfraCore
-import Subprocess
 import Synchronization
 
 #if canImport(Glibc)
@@ -21,7 +20,8 @@ public final class SSHTransport: Transport {
   let address: String
   let port: Int?
   let settings: SSHSettings
-  let executable: Executable
+  /// The OpenSSH client: `ssh`, found on `PATH`, unless told otherwise.
+  let program: String
   private let runner = ProcessRunner()
   /// The private folder of the control socket, while connected.
   private let controlFolder = Mutex<String?>(nil)
@@ -33,7 +33,7 @@ public final class SSHTransport: Transport {
   /// enforces first (so the remote command really stops).
   static let localTimeoutGrace: Duration = .seconds(10)
 
-  public init(host: InventoryHost, executable: Executable = .name("ssh")) throws {
+  public init(host: InventoryHost, program: String = "ssh") throws {
     guard case .ssh(let user, let address, let port) = host.connection else {
       throw TransportError.unsupported(host: host.name, reason: "not an ssh:// host")
     }
@@ -42,7 +42,7 @@ public final class SSHTransport: Transport {
     self.address = address
     self.port = port
     self.settings = host.ssh
-    self.executable = executable
+    self.program = program
   }
 
   // MARK: connection
@@ -55,13 +55,16 @@ public final class SSHTransport: Transport {
     let result: CommandResult
     do {
       result = try await runner.run(
-        executable, arguments(folder) + ["true"], input: nil, timeout: limit, host: host.name,
+        [program] + arguments(folder) + ["true"], input: nil, timeout: limit, host: host.name,
         display: ShellCommand("ssh", destination, "true"))
     } catch TransportError.timedOut {
       removeControlFolder()
       throw TransportError.unreachable(
         host: host.name,
         reason: "connecting to \(endpoint) did not finish within \(limit.shortDescription)")
+    } catch {
+      removeControlFolder()
+      throw error
     }
     guard result.succeeded else {
       removeControlFolder()
@@ -70,11 +73,18 @@ public final class SSHTransport: Transport {
     }
   }
 
+  /// Closes the master, also when the task that disconnects was cancelled (a Ctrl-C): the
+  /// master must not outlive the run.
   public func disconnect() async {
     guard let folder = controlFolder.withLock({ $0 }) else { return }
-    _ = try? await runner.run(
-      executable, arguments(folder, control: ["-O", "exit"]), input: nil, timeout: .seconds(10),
-      host: host.name, display: ShellCommand("ssh", "-O", "exit", destination))
+    let command = [program] + arguments(folder, control: ["-O", "exit"])
+    let (runner, host, display) = (
+      runner, host.name, ShellCommand("ssh", "-O", "exit", destination)
+    )
+    await Task {
+      _ = try? await runner.run(
+        command, input: nil, timeout: .seconds(10), host: host, display: display)
+    }.value
     removeControlFolder()
   }
 
@@ -82,7 +92,7 @@ public final class SSHTransport: Transport {
   public func masterProcessID() async -> Int32? {
     guard let folder = controlFolder.withLock({ $0 }),
       let result = try? await runner.run(
-        executable, arguments(folder, control: ["-O", "check"]), input: nil,
+        [program] + arguments(folder, control: ["-O", "check"]), input: nil,
         timeout: .seconds(10), host: host.name, display: ShellCommand("ssh", "-O", "check")),
       result.succeeded,
       let range = result.stderrText.range(of: #"pid=(\d+)"#, options: .regularExpression)
@@ -149,7 +159,7 @@ public final class SSHTransport: Transport {
     let clock = ContinuousClock()
     let start = clock.now
     let result = try await runner.run(
-      executable, arguments(folder) + [remote.string], input: input,
+      [program] + arguments(folder) + [remote.string], input: input,
       timeout: timeout.map { $0 + Self.localTimeoutGrace }, host: host.name, display: command)
     if let timeout, result.exitCode == 124 || result.exitCode == 137,
       clock.now - start >= timeout

@@ -1,9 +1,12 @@
 import InfraCLI
+import Logging
 
-/// The `infra` executable: everything lives in `InfraCLI`, so tests can drive it too.
+/// The `infra` executable: everything lives in `InfraCLI`, so tests can drive it too; this
+/// process alone sets up logging, once.
 @main
 enum Main {
   static func main() async {
+    LoggingSystem.bootstrap(Verbosity.handler(label:))
     await InfraCommand.main(InfraCommand.normalize(Array(CommandLine.arguments.dropFirst())))
   }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import InfraTestSupport
+import InfraTransport
 import Testing
 
 #if canImport(Glibc)

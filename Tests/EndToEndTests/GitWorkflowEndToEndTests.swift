@@ -1,5 +1,6 @@
 import Foundation
 import InfraTestSupport
+import InfraTransport
 import Testing
 
 /// The git-reviewed workflow with the built binary in real temporary git repositories: change

@@ -1,5 +1,6 @@
 import Foundation
 import InfraTestSupport
+import InfraTransport
 import Testing
 
 /// Runs as operators see them: events validated against the schema in the repository,

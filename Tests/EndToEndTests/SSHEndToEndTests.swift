@@ -1,5 +1,6 @@
 import Foundation
 import InfraTestSupport
+import InfraTransport
 import Testing
 
 /// The built `infra` binary against a real sshd on 127.0.0.1, logging in as a dedicated user.
@@ -353,7 +354,10 @@ import Testing
     #expect(all.code == 1, "\(all)")
     #expect(all.stdout.contains("remote | failed | exit 3"))
     #expect(all.stdout.contains("here | failed | exit 3"))
-    #expect(all.stdout.contains("dead | unreachable connection refused by 127.0.0.1:\(closed)"))
+    // In the words every command uses for a host it cannot reach.
+    #expect(
+      all.stdout.contains(
+        "dead | unreachable host dead is unreachable: connection refused by 127.0.0.1:\(closed)"))
     #expect(all.stdout.hasSuffix("3 hosts: 0 ok, 2 failed, 1 unreachable.\n"))
 
     let slow = try Infra.run(["run", "--timeout", "1", "remote", "--", "sleep", "30"], in: root)

@@ -35,9 +35,9 @@ import Testing
 
     let outcome = await WorkspaceLoader(registry: .builtin).load(Repository(root: repo.url))
     let workspace = try #require(outcome.workspace, "\(outcome.diagnostics.all.map(\.description))")
-    let connections = HostConnections(provider: StandardTransports())
-    let plan = await Planner(workspace: workspace, connections: connections).plan()
-    await connections.closeAll()
+    var settings = RunSettings()
+    settings.transports = StandardTransports()
+    let plan = try await Run(PlanJob(), in: workspace, settings: settings).start().output
 
     let text = PlanRenderer(style: .plain).render(plan)
     let json = String(decoding: try normalized(PlanDocument(plan)).encoded(), as: UTF8.self)

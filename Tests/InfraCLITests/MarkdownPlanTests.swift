@@ -17,13 +17,15 @@ import Testing
         commit: "0123456789abcdef0123", dirty: false, base: "origin/main",
         baseCommit: "fedcba9876543210fedc", changedOnly: true),
       createdAt: Date(timeIntervalSince1970: 0))
-    saved.warnings = ["resources/x is not claimed | <b>"]
+    saved.plan.diagnostics = [
+      .warning("is not claimed | <b>", at: SourceLocation(file: "resources/x"))
+    ]
     return saved
   }
 
   func change(_ path: String, _ action: Action, message: String, diff: String? = nil) -> Change {
     Change(
-      prefix: "prod", connector: "files", host: "web1",
+      host: "web1",
       op: PlannedOp(
         address: Address(
           prefix: "prod", segments: ["files", "web1"] + path.split(separator: "/").map(String.init)),
@@ -42,7 +44,7 @@ import Testing
       text.contains(
         "commit `0123456789ab` · change set since `origin/main` (`fedcba987654`) · planned 1970-01-01T00:00:00.000Z"
       ))
-    #expect(text.contains("> ⚠️ resources/x is not claimed \\| &lt;b&gt;\n"))
+    #expect(text.contains("> ⚠️ resources/x: warning: is not claimed \\| &lt;b&gt;\n"))
     #expect(
       text.contains("| 🟡 update | `prod/files/web1/etc/motd` | web1 | update /etc/motd: content |"))
     #expect(

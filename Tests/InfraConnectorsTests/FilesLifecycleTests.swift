@@ -213,12 +213,10 @@ import Testing
 
   @Test func aResourceFileEditedAfterPlanningIsNotApplied() async throws {
     try repo.resource("local/etc/motd", "reviewed\n")
-    let workspace = try await harness.workspace()
-    let connections = HostConnections(provider: StandardTransports())
-    let plan = await Planner(workspace: workspace, connections: connections).plan()
-    try repo.resource("local/etc/motd", "sneaked in after review\n")
-    let result = await Applier(workspace: workspace, connections: connections).apply(plan)
-    await connections.closeAll()
+    let repo = repo
+    let result = try await harness.apply {
+      try repo.resource("local/etc/motd", "sneaked in after review\n")
+    }
     #expect(
       result.outcomes.map(\.status) == [
         .failed(

@@ -20,22 +20,28 @@ struct Harness {
     return try #require(outcome.workspace, "\(outcome.diagnostics.all.map(\.description))")
   }
 
-  func plan(_ only: [AddressPattern] = []) async throws -> Plan {
-    let workspace = try await workspace()
-    let connections = HostConnections(provider: StandardTransports())
-    defer { Task { await connections.closeAll() } }
-    return await Planner(workspace: workspace, connections: connections)
-      .plan(PlanOptions(only: only))
+  /// Runs `job` over the builtin transports, keeping no artifacts.
+  func run<Job: RunJob>(_ job: Job) async throws -> Job.Output {
+    var settings = RunSettings()
+    settings.transports = StandardTransports()
+    return try await Run(job, in: try await workspace(), settings: settings).start().output
   }
 
+  func plan(_ only: [AddressPattern] = []) async throws -> Plan {
+    try await run(PlanJob(PlanSelection(only: only)))
+  }
+
+  /// Plans and applies; `beforeApplying` runs between the two (as a person reviews the plan).
   @discardableResult
-  func apply() async throws -> ApplyResult {
-    let workspace = try await workspace()
-    let connections = HostConnections(provider: StandardTransports())
-    let plan = await Planner(workspace: workspace, connections: connections).plan()
-    let result = await Applier(workspace: workspace, connections: connections).apply(plan)
-    await connections.closeAll()
-    return result
+  func apply(beforeApplying: @escaping @Sendable () throws -> Void = {}) async throws
+    -> ApplyResult
+  {
+    let output = try await run(
+      ApplyJob(
+        approve: { _ in
+          (try? beforeApplying()) != nil
+        }, locking: nil))
+    return output.applied ?? ApplyResult(plan: output.plan, outcomes: [], stats: [])
   }
 
   /// `action address host: message` for each change, for compact assertions.

@@ -1,6 +1,7 @@
 import Foundation
 import InfraCore
 import InfraTestSupport
+import InfraTransport
 import Synchronization
 import Testing
 
@@ -18,7 +19,8 @@ import Testing
 
   /// A host as the connector sees it through `host/run`: the login user is `deploy`, and `app`
   /// has no crontab until one is installed.
-  static func host(_ method: String, _ params: JSONValue) throws -> JSONValue {
+  static func host(_ request: IncomingRequest) throws -> JSONValue {
+    let params = try request.params(JSONValue.self)
     func result(_ code: Int, _ stdout: String = "", _ stderr: String = "") -> JSONValue {
       .object([
         "exit_code": .int(code), "stdout": .string(Data(stdout.utf8).base64EncodedString()),
@@ -29,16 +31,16 @@ import Testing
     case "id -un": return result(0, "deploy\n")
     case "crontab -u app -l": return result(1, "", "no crontab for app\n")
     case "crontab -u app -": return result(0)
-    default: throw ConnectorChannel.RemoteError(code: -32000, message: "unexpected \(params)")
+    default: throw RPC.RemoteError(.failed, "unexpected \(params)")
     }
   }
 
   @Test func aFullSessionMatchesTheRecordedTranscript() async throws {
     let lines = Mutex<[String]>([])
-    let channel = try ConnectorChannel(
-      name: "ops/crontab", arguments: ["python3", "crontab.py"],
+    let channel = try ProgramChannel(
+      name: "connector 'ops/crontab'", arguments: ["python3", "crontab.py"],
       directory: Self.connectors.path, environment: ["PATH": "/usr/bin:/bin"],
-      handler: { method, params in try Self.host(method, params) },
+      handler: { request in try Self.host(request) },
       transcript: { toProgram, line in
         lines.withLock { $0.append((toProgram ? "infra → " : "program → ") + line) }
       })
@@ -49,16 +51,16 @@ import Testing
     ])
     _ = try await channel.call(
       "initialize",
-      .object([
+      JSONValue.object([
         "protocol_version": .int(1), "name": .string("crontab"), "prefix": .string("ops"),
         "options": .object([:]), "hosts": .array([host]), "repository": .string("/repo"),
-      ]), timeout: timeout)
+      ]), as: JSONValue.self, timeout: timeout)
     // Which files are its own: a note in the folder is not.
     let filtered = try await channel.call(
       "filter",
-      .object([
+      JSONValue.object([
         "addresses": .array([.string("crontab/@web/app"), .string("crontab/@web/README.md")])
-      ]), timeout: timeout)
+      ]), as: JSONValue.self, timeout: timeout)
     #expect(filtered["owned"] == .array([.string("crontab/@web/app")]))
     func file(_ name: String, _ content: String) -> JSONValue {
       .object([
@@ -69,26 +71,32 @@ import Testing
     let app = file("app", "17 3 * * * /srv/app/bin/nightly\n")
     // What is wrong in them, located: `root` has a line that is no entry.
     let validated = try await channel.call(
-      "validate", .object(["files": .array([app, file("root", "MAILTO=ops\nevery day\n")])]),
+      "validate",
+      JSONValue.object(["files": .array([app, file("root", "MAILTO=ops\nevery day\n")])]),
+      as: JSONValue.self,
       timeout: timeout)
     #expect(validated["diagnostics"]?.arrayValue?.first?["line"] == .int(2))
     let loaded = try await channel.call(
-      "load", .object(["files": .array([app]), "removed": .array([])]), timeout: timeout)
+      "load", JSONValue.object(["files": .array([app]), "removed": .array([])]), as: JSONValue.self,
+      timeout: timeout)
     let resource = try #require(loaded["resources"]?.arrayValue?.first)
     let item: JSONValue = .object([
       "address": resource["address"] ?? .null, "desired": resource["desired"] ?? .null,
     ])
     let read = try await channel.call(
-      "read", .object(["host": .string("web1"), "resources": .array([item])]), timeout: timeout)
+      "read", JSONValue.object(["host": .string("web1"), "resources": .array([item])]),
+      as: JSONValue.self, timeout: timeout)
     let live = try #require(read["states"]?["crontab/@web/app"])
     var planned = item.objectValue ?? [:]
     planned["live"] = live
     let plan = try await channel.call(
-      "plan", .object(["host": .string("web1"), "items": .array([.object(planned)])]),
+      "plan", JSONValue.object(["host": .string("web1"), "items": .array([.object(planned)])]),
+      as: JSONValue.self,
       timeout: timeout)
     let op = try #require(plan["ops"]?.arrayValue?.first)
     _ = try await channel.call(
-      "apply", .object(["host": .string("web1"), "ops": .array([op])]), timeout: timeout)
+      "apply", JSONValue.object(["host": .string("web1"), "ops": .array([op])]), as: JSONValue.self,
+      timeout: timeout)
     #expect(await channel.close() == "exited with code 0")
 
     let transcript = lines.withLock { $0.joined(separator: "\n") } + "\n"

@@ -42,21 +42,24 @@ import Testing
     return try #require(outcome.workspace, "\(outcome.diagnostics.all)")
   }
 
-  /// Plans with `connector` over fake transports, and applies the plan when asked to; every
-  /// connection is closed afterwards, as the command line does.
+  /// Plans with `connector` over fake transports, and applies the plan when asked to, as runs;
+  /// every connection is closed afterwards.
   func run(
     _ connector: FakeConnector, unreachable: Set<String> = [], only: [AddressPattern] = [],
     apply: Bool = false
   ) async throws -> (Plan, ApplyResult?) {
     let workspace = try await workspace(connector)
-    let connections = HostConnections(
-      provider: FakeTransportProvider(log: log, unreachable: unreachable))
-    let plan = await Planner(workspace: workspace, connections: connections)
-      .plan(PlanOptions(only: only))
-    let result =
-      apply ? await Applier(workspace: workspace, connections: connections).apply(plan) : nil
-    await connections.closeAll()
-    return (plan, result)
+    var settings = RunSettings()
+    settings.transports = FakeTransportProvider(log: log, unreachable: unreachable)
+    let selection = PlanSelection(only: only)
+    guard apply else {
+      return (
+        try await Run(PlanJob(selection), in: workspace, settings: settings).start().output, nil
+      )
+    }
+    let result = try await Run(ApplyJob(selection, locking: nil), in: workspace, settings: settings)
+      .start()
+    return (result.output.plan, result.output.applied)
   }
 
   @Test func loadingDecodesResourcesAndFillsOptionDefaults() async throws {
@@ -64,7 +67,7 @@ import Testing
     try folder.write("resources/prod/first/stray", "?")
     let outcome = await load(FakeConnector(log: log))
     let workspace = try #require(outcome.workspace)
-    #expect(workspace.connectors.map(\.id) == ["prod/first", "prod/second"])
+    #expect(workspace.connectors.map(\.id.description) == ["prod/first", "prod/second"])
     #expect(workspace.connectors[0].resources.map(\.address.path) == ["first/web1/a"])
     #expect(workspace.connectors[0].options["flavour"]?.value == .string("plain"))
     #expect(workspace.connectors[1].options["retries"]?.value == .int(3))
@@ -226,7 +229,7 @@ import Testing
     #expect(!log.all.contains("apply web1 create second/web1/c"))
     #expect(
       result.stats.map {
-        "\($0.connectorID) \($0.host) \($0.changed)/\($0.failed)/\($0.skipped)/\($0.unchanged)"
+        "\($0.connector?.description ?? "-") \($0.host) \($0.changed)/\($0.failed)/\($0.skipped)/\($0.unchanged)"
       } == [
         "prod/first web1 0/1/1/1",
         "prod/first web2 2/0/0/0",

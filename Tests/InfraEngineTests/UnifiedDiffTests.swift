@@ -1,6 +1,7 @@
 import Foundation
 import InfraEngine
 import InfraTestSupport
+import InfraTransport
 import Testing
 
 @Suite struct UnifiedDiffTests {

@@ -78,18 +78,19 @@ public struct FakeConnector: Connector {
   public let failingReads: Set<String>
   /// Address paths whose op fails when applied.
   public let failingOps: Set<String>
-  /// How long each op takes, to give cancels and timeouts something to interrupt.
-  public let opDuration: Duration
+  /// After this many ops, each op waits until the run is asked to stop before it finishes: a
+  /// cancel or a timeout then always finds an op running, however busy the machine is.
+  public let holdOpsAfter: Int?
 
   public init(
     log: CallLog, live: [String: [String: String]] = [:], failingReads: Set<String> = [],
-    failingOps: Set<String> = [], opDuration: Duration = .zero
+    failingOps: Set<String> = [], holdOpsAfter: Int? = nil
   ) {
     self.log = log
     self.live = live
     self.failingReads = failingReads
     self.failingOps = failingOps
-    self.opDuration = opDuration
+    self.holdOpsAfter = holdOpsAfter
   }
 
   public func load(_ request: LoadRequest) async -> LoadResponse {
@@ -146,7 +147,9 @@ public struct FakeConnector: Connector {
       if request.shouldStop() { break }
       request.onStart(op.address)
       log.record("apply \(request.host.name) \(op.action.rawValue) \(op.address.path)")
-      if opDuration > .zero { try? await Task.sleep(for: opDuration) }
+      if let holdOpsAfter, outcomes.count >= holdOpsAfter {
+        while !request.shouldStop() { try? await Task.sleep(for: .milliseconds(5)) }
+      }
       let failed = failingOps.contains(op.address.path)
       let outcome = OpOutcome(address: op.address, status: failed ? .failed("it broke") : .applied)
       request.onOutcome(outcome)

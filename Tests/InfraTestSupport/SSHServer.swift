@@ -1,4 +1,5 @@
 import Foundation
+import InfraTransport
 
 /// A real OpenSSH server on 127.0.0.1 for one test: a free port, fresh host and client keys,
 /// a verbose log to count logins, stopped by its pid when released.

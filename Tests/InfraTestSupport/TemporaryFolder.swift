@@ -1,4 +1,5 @@
 import Foundation
+import InfraTransport
 
 /// A fresh folder under the system's temporary folder, removed when the value is released.
 public final class TemporaryFolder: Sendable {

@@ -170,10 +170,11 @@ import Testing
     #expect(listening)
     var silent = host(port: Int(UInt16(bigEndian: address.sin_port)))
     silent.ssh.connectTimeout = 1
+    let said = await reason(silent)
     #expect(
-      await reason(silent)
-        == "connecting to 127.0.0.1:\(UInt16(bigEndian: address.sin_port)) timed out after 1s (`ssh_connect_timeout`)"
-    )
+      said
+        == "connecting to 127.0.0.1:\(UInt16(bigEndian: address.sin_port)) timed out after 1s (`ssh_connect_timeout`)",
+      "\(said)")
   }
 
   @Test func refusedAndUnauthorisedConnectionsSayWhy() async throws {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import InfraEngine
+import InfraKit
 import Synchronization
 
 struct ApplyCommand: AsyncParsableCommand {
@@ -17,7 +18,9 @@ struct ApplyCommand: AsyncParsableCommand {
       """)
 
   @OptionGroup var global: GlobalOptions
+  @OptionGroup var selection: SelectionOptions
   @OptionGroup var options: RunOptions
+  @OptionGroup var timeout: TimeoutOption
 
   @Flag(name: [.short, .long], help: "Apply without asking for confirmation.")
   var yes = false
@@ -35,7 +38,7 @@ struct ApplyCommand: AsyncParsableCommand {
   var locking: LockSettings { LockSettings(wait: .seconds(lockTimeout)) }
 
   func run() async throws {
-    let session = try Session(global, resultsOnStandardError: options.events == "-")
+    let session = try Session(global, resultsOnStandardError: options.resultsOnStandardError)
     if let file = savedPlanFile(in: session) {
       try await applySaved(file, session: session)
       return
@@ -49,17 +52,14 @@ struct ApplyCommand: AsyncParsableCommand {
       ])
       throw ExitCode.failure
     }
-    let workspace = try await session.loadWorkspace(git: options.gitScope)
+    let workspace = try await session.loadWorkspace(git: selection.gitScope)
     let style = console.styler
-    let renderer = ApplyRenderer(style: style)
     let planShown = Atomic(false)
     let yes = yes
-    let result = try await session.execute(
-      .apply, workspace, options: options,
-      onEvent: { event in
-        if let line = renderer.progressLine(event) { console.out(line) }
-      },
-      approve: { plan, progress in
+    let progress = ProgressReporter(console: console)
+    let job = ApplyJob(
+      try selection.selection(in: workspace, session: session),
+      approve: { plan in
         progress.stop()
         defer { progress.start() }
         console.stream { PlanRenderer(style: style).render(plan, to: $0) }
@@ -75,22 +75,33 @@ struct ApplyCommand: AsyncParsableCommand {
         console.out("\n" + style("Applying:", .bold) + "\n")
         return true
       }, locking: locking)
+    let result = try await session.execute(
+      job, in: workspace, options: options, timeout: timeout.timeout, progress: progress,
+      onEvent: progressLines(console))
     if !planShown.load(ordering: .relaxed) {
-      console.stream { PlanRenderer(style: style).render(result.plan, to: $0) }
+      console.stream { PlanRenderer(style: style).render(result.output.plan, to: $0) }
     }
-    if let applied = result.apply {
-      console.out("\n" + renderer.render(applied, status: result.status))
+    if let applied = result.output.applied {
+      console.out("\n" + ApplyRenderer(style: style).render(applied, status: result.status))
     }
     console.out(RunRenderer(style: style).stopped(result))
     await workspace.close()
     try session.finish(result)
   }
 
+  /// A line for each op as it finishes.
+  private func progressLines(_ console: Console) -> @Sendable (RunEvent) -> Void {
+    let renderer = ApplyRenderer(style: console.styler)
+    return { event in
+      if let line = renderer.progressLine(event) { console.out(line) }
+    }
+  }
+
   /// The saved plan named on the command line: the one argument, when it is a file outside
   /// `resources/` (a resource file is never a plan).
   private func savedPlanFile(in session: Session) -> URL? {
-    guard options.paths.count == 1 else { return nil }
-    let url = URL(fileURLWithPath: options.paths[0], relativeTo: session.directory)
+    guard selection.paths.count == 1 else { return nil }
+    let url = URL(fileURLWithPath: selection.paths[0], relativeTo: session.directory)
       .standardizedFileURL
     var isFolder: ObjCBool = false
     guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder),
@@ -104,7 +115,7 @@ struct ApplyCommand: AsyncParsableCommand {
   private func applySaved(_ url: URL, session: Session) async throws {
     let console = session.console
     let style = console.styler
-    let name = options.paths[0]
+    let name = selection.paths[0]
     let saved: SavedPlan
     do {
       saved = try SavedPlan.decode(try Data(contentsOf: url))
@@ -115,7 +126,7 @@ struct ApplyCommand: AsyncParsableCommand {
       session.report([.error("cannot read \(name): \(error.localizedDescription)")])
       throw ExitCode.failure
     }
-    if options.changedOnly || options.base != nil {
+    if selection.changedOnly || selection.base != nil {
       session.report([
         .error(
           "a saved plan is applied as it was planned, so --changed, --staged and --base do not apply",
@@ -126,7 +137,7 @@ struct ApplyCommand: AsyncParsableCommand {
     let base = saved.repository.baseCommit
     let workspace = try await session.loadWorkspace(
       git: GitScope(base: base ?? "HEAD", staged: false, required: base != nil))
-    guard !saved.changes.isEmpty else {
+    guard saved.plan.hasChanges else {
       console.out(style("No changes:", .bold, .green) + " the saved plan changes nothing.\n")
       return
     }
@@ -135,25 +146,23 @@ struct ApplyCommand: AsyncParsableCommand {
       style("Applying the plan saved in \(name)", .bold)
         + " (made\(commit), \(saved.createdAt)):\n\n")
     console.stream { PlanRenderer(style: style).render(saved.plan, to: $0) }
-    let renderer = ApplyRenderer(style: style)
     let result = try await session.execute(
-      .apply, workspace, options: options,
-      onEvent: { event in
-        if let line = renderer.progressLine(event) { console.out(line) }
-      }, locking: locking, savedPlan: saved)
-    if result.plan.hasFailures {
-      let stale = result.plan.failures.contains { $0.kind == .stale }
+      SavedApplyJob(saved, locking: locking), in: workspace, options: options,
+      timeout: timeout.timeout, onEvent: progressLines(console))
+    let plan = result.output.plan
+    if plan.hasFailures {
+      let stale = plan.failures.contains { $0.kind == .stale }
       console.out(
         "\n"
           + PlanRenderer(style: style).renderFailures(
-            result.plan.failures, heading: "Nothing was applied:"))
+            plan.failures, heading: "Nothing was applied:"))
       if stale {
         console.out(
           "\nThe saved plan is stale. Review and save a new one with `infra plan --out \(name)`.\n")
       }
     }
-    if let applied = result.apply {
-      console.out("\n" + renderer.render(applied, status: result.status))
+    if let applied = result.output.applied {
+      console.out("\n" + ApplyRenderer(style: style).render(applied, status: result.status))
     }
     console.out(RunRenderer(style: style).stopped(result))
     await workspace.close()

@@ -1,10 +1,8 @@
 import ArgumentParser
 import Foundation
-import InfraConnectors
 import InfraCore
 import InfraEngine
-import InfraTransport
-import Logging
+import InfraKit
 
 /// Options every command takes.
 struct GlobalOptions: ParsableArguments {
@@ -26,23 +24,19 @@ struct GlobalOptions: ParsableArguments {
   var verbose = false
 }
 
-/// What a command works with: the console, the repository, and the steps most commands share.
+/// What a command works with: the console, the repository, and the steps most commands share
+/// (loading through the library, rendering what it found).
 struct Session {
   let console: Console
   let repository: Repository
   let directory: URL
 
   init(_ options: GlobalOptions, resultsOnStandardError: Bool = false) throws {
-    let level: Logger.Level = options.verbose ? .debug : .warning
-    LoggingSystem.bootstrap { label in
-      var handler = StreamLogHandler.standardError(label: label)
-      handler.logLevel = level
-      return handler
-    }
+    Verbosity.set(debug: options.verbose)
     let console = Console(color: options.color, resultsOnStandardError: resultsOnStandardError)
     let directory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
     let start = options.repo.map { URL(fileURLWithPath: $0, relativeTo: directory) } ?? directory
-    guard let found = Repository.find(from: start) else {
+    guard let found = RepositoryLoader.find(from: start) else {
       let place = options.repo.map { "in \($0)" } ?? "in \(directory.path) or any folder above it"
       let diagnostic = Diagnostic.error(
         "there is no \(Repository.configFileName) \(place)",
@@ -56,13 +50,7 @@ struct Session {
   }
 
   var diagnosticRenderer: DiagnosticRenderer {
-    let root = repository.root
-    return DiagnosticRenderer(style: console.errorStyler) { file, line in
-      let url = file.hasPrefix("/") ? URL(fileURLWithPath: file) : root.appending(path: file)
-      guard let text = try? String(contentsOf: url, encoding: .utf8) else { return nil }
-      let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-      return lines.indices.contains(line - 1) ? String(lines[line - 1]) : nil
-    }
+    DiagnosticRenderer.forRepository(repository, style: console.errorStyler)
   }
 
   func report(_ diagnostics: some Sequence<Diagnostic>) {
@@ -70,22 +58,24 @@ struct Session {
   }
 
   /// Loads the workspace, printing every diagnostic; exits 1 when there is any error. With a
-  /// git scope, the change set since its base is loaded too (deleted files become deletions);
-  /// when git is not there, that is an error only if the scope requires git.
+  /// git scope, the change set since its base is loaded too (deleted files become deletions).
   func loadWorkspace(git scope: GitScope? = nil) async throws -> Workspace {
-    var changes: (set: ChangeSet, git: Git)?
-    if let scope {
-      do {
-        let git = try await Git.open(repository)
-        changes = (try await git.changes(since: scope.base, stagedOnly: scope.staged), git)
-      } catch let error as GitError where scope.required {
-        report([.error(error.message, hint: error.hint)])
-        throw ExitCode.failure
-      } catch {
-        changes = nil
-      }
+    try checked(await RepositoryLoader().load(repository, git: scope))
+  }
+
+  /// Loads the hosts of `infra.yaml` (and runs its inventory programs), for commands that need
+  /// no resources; exits 1 on any error. Given host names and groups, a command needs only the
+  /// hosts named: when there is no group among them, inventory programs are asked for those
+  /// names alone, which a large inventory answers faster.
+  func loadHosts(for targets: [String]? = nil) async throws -> Workspace {
+    var names: [String]?
+    if let targets, !targets.isEmpty {
+      names = targets.allSatisfy { !$0.hasPrefix("@") } ? targets : nil
     }
-    let outcome = await WorkspaceLoader(registry: .builtin).load(repository, changes: changes)
+    return try checked(await RepositoryLoader().loadHosts(repository, names: names))
+  }
+
+  private func checked(_ outcome: WorkspaceLoader.Outcome) throws -> Workspace {
     report(outcome.diagnostics)
     guard let workspace = outcome.workspace else {
       console.error(
@@ -94,29 +84,6 @@ struct Session {
       throw ExitCode.failure
     }
     return workspace
-  }
-
-  /// Ends a command: with 130 or 143 when a signal interrupted it (whatever else happened
-  /// meanwhile), with 1 when it failed, normally otherwise.
-  func finish(failed: Bool) throws {
-    if let code = Interrupts.exitCode { throw ExitCode(code) }
-    if failed { throw ExitCode.failure }
-  }
-
-  /// Reads `infra.yaml` (and runs its inventory programs), for commands that need no
-  /// resources; exits 1 on any error. Given host names and groups, a command needs only the
-  /// hosts named: when there is no group among them, inventory programs are asked for those
-  /// names alone (pyinfra's inventory lookup by name), which a large inventory answers faster.
-  func loadConfig(for targets: [String]? = nil) async throws -> InfraConfig {
-    var names: [String]?
-    if let targets, !targets.isEmpty {
-      names = targets.allSatisfy { !$0.hasPrefix("@") } ? targets : nil
-    }
-    let (config, diagnostics) = await WorkspaceLoader(registry: .builtin).loadConfig(
-      repository, names: names)
-    report(diagnostics.sorted)
-    guard let config, !diagnostics.hasErrors else { throw ExitCode.failure }
-    return config
   }
 
   /// The hosts that names and `@groups` select, each once in inventory order; exits 1 naming
@@ -164,12 +131,4 @@ struct Session {
     }
     return patterns
   }
-}
-
-/// How a command compares the repository with git.
-struct GitScope {
-  var base: String
-  var staged: Bool
-  /// Whether the command cannot do without git (an option asked for it).
-  var required: Bool
 }

@@ -12,7 +12,7 @@ struct HostsCommand: AsyncParsableCommand {
 
   func run() async throws {
     let session = try Session(global)
-    let inventory = Inventory(config: try await session.loadConfig(for: targets))
+    let inventory = try await session.loadHosts(for: targets).inventory
     let hosts = targets.isEmpty ? inventory.hosts : try session.hosts(targets, in: inventory)
     var table = TextTable(header: ["HOST", "CONNECT", "GROUPS", "SUDO"])
     for host in hosts {

@@ -1,9 +1,7 @@
 import ArgumentParser
 import Foundation
-import InfraConnectors
 import InfraCore
 import InfraEngine
-import InfraTransport
 
 struct ImportCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
@@ -31,57 +29,60 @@ struct ImportCommand: AsyncParsableCommand {
   @Flag(help: "Show what would be written without writing it.")
   var dryRun = false
 
+  @OptionGroup var options: RunOptions
+  @OptionGroup var timeout: TimeoutOption
+
   func run() async throws {
-    let session = try Session(global)
+    let session = try Session(global, resultsOnStandardError: options.resultsOnStandardError)
     let workspace = try await session.loadWorkspace()
     let known = workspace.connectors.map(\.id)
+    var selected: Set<ConnectorID> = []
     var problems: [Diagnostic] = []
-    for id in connectors where !known.contains(id) {
-      problems.append(
-        .error(
-          "there is no connector '\(id)' in infra.yaml",
-          hint: "connectors: \(known.joined(separator: ", "))"))
+    for name in connectors {
+      guard let id = ConnectorID(parsing: name), known.contains(id) else {
+        problems.append(
+          .error(
+            "there is no connector '\(name)' in infra.yaml",
+            hint: "connectors: \(known.map(\.description).joined(separator: ", "))"))
+        continue
+      }
+      selected.insert(id)
     }
-    _ = try session.hosts(hosts, in: workspace.inventory)
     guard problems.isEmpty else {
       session.report(problems)
       await workspace.close()
       throw ExitCode.failure
     }
-    let result = await Importer(
-      workspace: workspace,
-      transports: RepositoryTransports(config: workspace.config, repository: session.repository)
-    )
-    .list(connectors: Set(connectors), hosts: Set(hosts))
+    _ = try session.hosts(hosts, in: workspace.inventory)
+    let result = try await session.execute(
+      ImportJob(connectors: selected, hosts: Set(hosts), write: !dryRun), in: workspace,
+      options: options, timeout: timeout.timeout, interruptMessage: Interrupts.closing)
     await workspace.close()
     let console = session.console
     let style = console.styler
-    if !dryRun {
-      do {
-        try Importer.write(result.files, into: session.repository)
-      } catch {
-        session.report([.error("cannot write the imported files: \(error.localizedDescription)")])
-        throw ExitCode.failure
-      }
-    }
-    for (path, content) in result.files {
+    let imported = result.output
+    for (path, content) in imported.files {
       console.out(
         style((dryRun ? "would write " : "wrote ") + path.visible, .bold, .green)
           + " (\(content.count) bytes)\n")
     }
-    for path in result.existing {
+    for path in imported.existing {
       console.out("kept \(path.visible): the repository has it already\n")
     }
-    if result.files.isEmpty && result.existing.isEmpty && result.failures.isEmpty {
+    if imported.files.isEmpty && imported.existing.isEmpty && imported.failures.isEmpty
+      && result.status == .successful
+    {
       console.out("Nothing to import: the connectors found no resources on the hosts.\n")
     }
-    if !result.failures.isEmpty {
+    if !imported.failures.isEmpty {
       console.out(
-        "\n" + PlanRenderer(style: style).renderFailures(result.failures, heading: "Not imported:"))
+        "\n"
+          + PlanRenderer(style: style).renderFailures(imported.failures, heading: "Not imported:"))
     }
-    if !result.files.isEmpty && !dryRun {
+    if !imported.files.isEmpty && !dryRun {
       console.out("\nReview them with `git status` and `infra plan`, then commit them.\n")
     }
-    try session.finish(failed: !result.failures.isEmpty)
+    console.out(RunRenderer(style: style).stopped(result))
+    try session.finish(result)
   }
 }

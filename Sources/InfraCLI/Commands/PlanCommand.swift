@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import InfraEngine
+import InfraKit
 
 struct PlanCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
@@ -12,7 +13,9 @@ struct PlanCommand: AsyncParsableCommand {
       """)
 
   @OptionGroup var global: GlobalOptions
+  @OptionGroup var selection: SelectionOptions
   @OptionGroup var options: RunOptions
+  @OptionGroup var timeout: TimeoutOption
 
   @Flag(help: "Print the plan as versioned JSON on standard output.")
   var json = false
@@ -33,31 +36,32 @@ struct PlanCommand: AsyncParsableCommand {
   }
 
   func run() async throws {
-    let session = try Session(global, resultsOnStandardError: options.events == "-")
-    let workspace = try await session.loadWorkspace(git: options.gitScope)
-    if options.changedOnly, !json, let changes = workspace.changes {
+    let session = try Session(global, resultsOnStandardError: options.resultsOnStandardError)
+    let workspace = try await session.loadWorkspace(git: selection.gitScope)
+    if selection.changedOnly, !json, let changes = workspace.changes {
       session.console.out(PlanRenderer(style: session.console.styler).changeSetLine(changes))
     }
-    let result = try await session.execute(.plan, workspace, options: options)
+    let result = try await session.execute(
+      PlanJob(try selection.selection(in: workspace, session: session)), in: workspace,
+      options: options, timeout: timeout.timeout)
+    let plan = result.output
     if json {
-      session.console.stream { PlanDocument(result.plan).write(to: $0) }
+      session.console.stream { PlanDocument(plan).write(to: $0) }
     } else {
-      session.console.stream {
-        PlanRenderer(style: session.console.styler).render(result.plan, to: $0)
-      }
+      session.console.stream { PlanRenderer(style: session.console.styler).render(plan, to: $0) }
       session.console.out(RunRenderer(style: session.console.styler).stopped(result))
     }
     if let out {
       try await save(result, of: workspace, to: out, session: session)
     }
     await workspace.close()
-    try session.finish(result, changesExitCode: detailedExitcode)
+    try session.finish(result, changes: detailedExitcode && plan.hasChanges)
   }
 
   /// Writes the saved plan; a plan that could not read everything is not saved.
-  private func save(_ result: RunResult, of workspace: Workspace, to path: String, session: Session)
-    async throws
-  {
+  private func save(
+    _ result: RunResult<Plan>, of workspace: Workspace, to path: String, session: Session
+  ) async throws {
     guard result.status == .successful else {
       session.report([
         .error(
@@ -69,13 +73,13 @@ struct PlanCommand: AsyncParsableCommand {
     }
     var state = SavedPlan.RepositoryState(
       commit: nil, dirty: false, base: workspace.changes?.base,
-      baseCommit: workspace.changes?.baseCommit, changedOnly: options.changedOnly)
+      baseCommit: workspace.changes?.baseCommit, changedOnly: selection.changedOnly)
     if let git = try? await Git.open(session.repository), let head = try? await git.head() {
       state.commit = head.commit
       state.dirty = head.dirty
     }
     let saved = SavedPlan(
-      plan: result.plan, runID: result.id, root: workspace.repository, repository: state)
+      plan: result.output, runID: result.id, root: workspace.repository, repository: state)
     let url = URL(fileURLWithPath: path, relativeTo: session.directory)
     do {
       try saved.encoded().write(to: url, options: .atomic)

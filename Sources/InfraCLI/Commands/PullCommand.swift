@@ -1,9 +1,7 @@
 import ArgumentParser
 import Foundation
-import InfraConnectors
 import InfraCore
 import InfraEngine
-import InfraTransport
 
 struct PullCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
@@ -23,18 +21,17 @@ struct PullCommand: AsyncParsableCommand {
   @Flag(help: "Show what would be written without writing it.")
   var dryRun = false
 
+  @OptionGroup var options: RunOptions
+  @OptionGroup var timeout: TimeoutOption
+
   func run() async throws {
-    let session = try Session(global)
+    let session = try Session(global, resultsOnStandardError: options.resultsOnStandardError)
     let workspace = try await session.loadWorkspace()
-    let patterns = try session.patterns(paths, in: workspace)
-    let result = await Puller(
-      workspace: workspace,
-      transports: RepositoryTransports(config: workspace.config, repository: session.repository)
-    )
-    .pull(patterns)
-    let console = session.console
-    let style = console.styler
-    if result.matched == 0 {
+    let result = try await session.execute(
+      PullJob(try session.patterns(paths, in: workspace), write: !dryRun), in: workspace,
+      options: options, timeout: timeout.timeout, interruptMessage: Interrupts.closing)
+    await workspace.close()
+    guard result.output.matched > 0 else {
       session.report([
         .error(
           "no resource matches \(paths.joined(separator: " "))",
@@ -42,30 +39,25 @@ struct PullCommand: AsyncParsableCommand {
       ])
       throw ExitCode.failure
     }
-    if !dryRun {
-      do {
-        try Puller.write(result.files, into: session.repository)
-      } catch {
-        session.report([.error("cannot write the pulled files: \(error.localizedDescription)")])
-        throw ExitCode.failure
-      }
-    }
+    let console = session.console
+    let style = console.styler
+    let pulled = result.output
     let verb = dryRun ? "would write" : "wrote"
-    for file in result.files {
+    for file in pulled.files {
       let action = file.content == nil ? (dryRun ? "would remove" : "removed") : verb
       console.out(style("\(action) \(file.path)", .bold) + ": \(file.summary.visible)\n")
     }
-    if result.files.isEmpty && result.failures.isEmpty {
+    if pulled.files.isEmpty && pulled.failures.isEmpty && result.status == .successful {
       console.out("Nothing to pull: the repository already declares what the hosts have.\n")
     }
-    if !result.failures.isEmpty {
+    if !pulled.failures.isEmpty {
       console.out(
-        "\n" + PlanRenderer(style: style).renderFailures(result.failures, heading: "Not pulled:"))
+        "\n" + PlanRenderer(style: style).renderFailures(pulled.failures, heading: "Not pulled:"))
     }
-    if !result.files.isEmpty && !dryRun {
+    if !pulled.files.isEmpty && !dryRun {
       console.out("\nReview the change with `git diff`, then commit it.\n")
     }
-    await workspace.close()
-    try session.finish(failed: !result.failures.isEmpty)
+    console.out(RunRenderer(style: style).stopped(result))
+    try session.finish(result)
   }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import InfraCore
 import InfraEngine
 
 struct ShowCommand: AsyncParsableCommand {
@@ -8,7 +9,8 @@ struct ShowCommand: AsyncParsableCommand {
     abstract: "Show a plan saved by `infra plan --out FILE`.",
     discussion: """
       As text (the default), as the versioned JSON of `infra plan --json`, or as Markdown \
-      ready to post as a pull-request comment.
+      ready to post as a pull-request comment. A run's own .infra/runs/<run-id>/plan.json is \
+      shown the same way.
       """)
 
   @OptionGroup var global: GlobalOptions
@@ -28,26 +30,37 @@ struct ShowCommand: AsyncParsableCommand {
 
   func run() async throws {
     let console = Console(color: global.color)
-    let saved: SavedPlan
+    func fail(_ diagnostic: Diagnostic) -> ExitCode {
+      console.error(DiagnosticRenderer(style: console.errorStyler).render(diagnostic))
+      return ExitCode.failure
+    }
+    let data: Data
     do {
-      saved = try SavedPlan.decode(try Data(contentsOf: URL(fileURLWithPath: file)))
-    } catch let error as SavedPlanError {
-      console.error(
-        DiagnosticRenderer(style: console.errorStyler).render(
-          .error("cannot show \(file): \(error.message)", hint: error.hint)))
-      throw ExitCode.failure
+      data = try Data(contentsOf: URL(fileURLWithPath: file))
     } catch {
-      console.error(
-        DiagnosticRenderer(style: console.errorStyler).render(
-          .error("cannot read \(file): \(error.localizedDescription)")))
-      throw ExitCode.failure
+      throw fail(.error("cannot read \(file): \(error.localizedDescription)"))
+    }
+    let saved: SavedPlan?
+    let plan: Plan
+    do {
+      let read = try SavedPlan.decode(data)
+      (saved, plan) = (read, read.plan)
+    } catch let error as SavedPlanError {
+      // A run's own plan.json is the same plan document, without what a saved plan adds.
+      guard error.isOtherFile, let document = try? PlanDocument.decode(data),
+        let read = try? document.plan()
+      else {
+        let other = error.isOtherFile ? ", nor the plan.json of a run" : ""
+        throw fail(.error("cannot show \(file): \(error.message)\(other)", hint: error.hint))
+      }
+      (saved, plan) = (nil, read)
     }
     if json {
-      console.stream { PlanDocument(saved.plan).write(to: $0) }
+      console.stream { PlanDocument(plan).write(to: $0) }
     } else if markdown {
-      console.out(MarkdownPlanRenderer().render(saved))
+      console.out(MarkdownPlanRenderer().render(plan, saved: saved))
     } else {
-      console.stream { PlanRenderer(style: console.styler).render(saved.plan, to: $0) }
+      console.stream { PlanRenderer(style: console.styler).render(plan, to: $0) }
     }
   }
 }

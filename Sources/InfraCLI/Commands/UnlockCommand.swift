@@ -1,8 +1,6 @@
 import ArgumentParser
-import InfraConnectors
 import InfraCore
 import InfraEngine
-import InfraTransport
 
 struct UnlockCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
@@ -18,33 +16,18 @@ struct UnlockCommand: AsyncParsableCommand {
   @Argument(help: "The hosts to unlock, as infra.yaml names them, or @groups.")
   var hosts: [String]
 
+  @OptionGroup var options: RunOptions
+  @OptionGroup var timeout: TimeoutOption
+
   func run() async throws {
-    let session = try Session(global)
-    let config = try await session.loadConfig(for: hosts)
-    let hosts = try session.hosts(self.hosts, in: Inventory(config: config))
-    let connections = HostConnections(
-      provider: RepositoryTransports(config: config, repository: session.repository))
-    var failed = false
-    for host in hosts {
-      let name = host.name
-      do {
-        let transport = try await connections.transport(for: host)
-        if let (holder, raw) = try await HostLock(host: name, folder: config.lockFolder)
-          .forceRelease(through: transport)
-        {
-          session.console.out(
-            "Removed the lock on \(name) held by \(holder?.description ?? "'\(raw)'").\n")
-        } else {
-          session.console.out("\(name) was not locked.\n")
-        }
-      } catch {
-        failed = true
-        session.report([
-          .error("cannot unlock \(name): \(error)", hint: "check that the host can be reached")
-        ])
-      }
-    }
-    await connections.closeAll()
-    try session.finish(failed: failed)
+    let session = try Session(global, resultsOnStandardError: options.resultsOnStandardError)
+    let workspace = try await session.loadHosts(for: hosts)
+    let selected = try session.hosts(hosts, in: workspace.inventory)
+    let renderer = CommandRenderer(style: session.console.styler)
+    let result = try await session.execute(
+      UnlockJob(selected, onOutcome: { session.console.out(renderer.render($0)) }),
+      in: workspace, options: options, timeout: timeout.timeout,
+      interruptMessage: Interrupts.closing)
+    try session.finish(result)
   }
 }

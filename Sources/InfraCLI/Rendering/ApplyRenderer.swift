@@ -62,7 +62,8 @@ public struct ApplyRenderer: Sendable {
       numeric: [2, 3, 4, 5])
     for entry in stats {
       table.rows.append([
-        entry.connectorID, entry.host, String(entry.changed), String(entry.failed),
+        entry.connector?.description ?? "-", entry.host, String(entry.changed),
+        String(entry.failed),
         String(entry.skipped), String(entry.unchanged),
       ])
     }

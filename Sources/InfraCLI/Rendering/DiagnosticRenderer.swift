@@ -1,3 +1,4 @@
+import Foundation
 import InfraCore
 
 /// Renders diagnostics as compilers do: `file:line:column: error: message`, the source line
@@ -12,6 +13,17 @@ public struct DiagnosticRenderer: Sendable {
   ) {
     self.style = style
     self.sourceLine = sourceLine
+  }
+
+  /// A renderer that quotes the lines of `repository`'s files.
+  static func forRepository(_ repository: Repository, style: Styler) -> DiagnosticRenderer {
+    let root = repository.root
+    return DiagnosticRenderer(style: style) { file, line in
+      let url = file.hasPrefix("/") ? URL(fileURLWithPath: file) : root.appending(path: file)
+      guard let text = try? String(contentsOf: url, encoding: .utf8) else { return nil }
+      let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+      return lines.indices.contains(line - 1) ? String(lines[line - 1]) : nil
+    }
   }
 
   public func render(_ diagnostics: some Sequence<Diagnostic>) -> String {

@@ -7,27 +7,19 @@ public struct MarkdownPlanRenderer: Sendable {
   public init() {}
 
   public func render(_ saved: SavedPlan) -> String {
-    let plan = saved.plan
+    render(saved.plan, saved: saved)
+  }
+
+  /// `plan`, with where and when it was made when it is a saved plan.
+  func render(_ plan: Plan, saved: SavedPlan?) -> String {
     let summary = plan.summary
     var text = "### infra plan: \(summary.create) to create, \(summary.update) to update, "
     text += "\(summary.delete) to delete, \(summary.unchanged) unchanged\n\n"
-    var facts: [String] = []
-    if let commit = saved.repository.commit {
-      facts.append(
-        "commit `\(commit.prefix(12))`"
-          + (saved.repository.dirty ? " (with uncommitted changes)" : ""))
+    if let saved { text += facts(saved) + "\n\n" }
+    for warning in plan.diagnostics {
+      text += "> ⚠️ \(escape(warning.description))\n"
     }
-    if saved.repository.changedOnly, let base = saved.repository.base {
-      let resolved = saved.repository.baseCommit.map { " (`\($0.prefix(12))`)" } ?? ""
-      facts.append("change set since `\(escape(base))`\(resolved)")
-    }
-    facts.append("planned \(saved.createdAt)")
-    facts.append("run `\(saved.runID)`")
-    text += facts.joined(separator: " · ") + "\n\n"
-    for warning in saved.warnings {
-      text += "> ⚠️ \(escape(warning))\n"
-    }
-    if !saved.warnings.isEmpty { text += "\n" }
+    if !plan.diagnostics.isEmpty { text += "\n" }
     guard plan.hasChanges else {
       return text + "**No changes:** the hosts match the repository.\n"
     }
@@ -51,9 +43,28 @@ public struct MarkdownPlanRenderer: Sendable {
       }
       text += "\n</details>\n\n"
     }
-    text +=
-      "Apply exactly this plan with `infra apply PLANFILE`; it stops if anything moved since.\n"
+    if saved != nil {
+      text +=
+        "Apply exactly this plan with `infra apply PLANFILE`; it stops if anything moved since.\n"
+    }
     return text
+  }
+
+  /// `commit 0123456789ab · change set since origin/main (fedcba987654) · planned … · run …`
+  private func facts(_ saved: SavedPlan) -> String {
+    var facts: [String] = []
+    if let commit = saved.repository.commit {
+      facts.append(
+        "commit `\(commit.prefix(12))`"
+          + (saved.repository.dirty ? " (with uncommitted changes)" : ""))
+    }
+    if saved.repository.changedOnly, let base = saved.repository.base {
+      let resolved = saved.repository.baseCommit.map { " (`\($0.prefix(12))`)" } ?? ""
+      facts.append("change set since `\(escape(base))`\(resolved)")
+    }
+    facts.append("planned \(saved.createdAt)")
+    facts.append("run `\(saved.runID)`")
+    return facts.joined(separator: " · ")
   }
 
   private func icon(_ action: Action) -> String {

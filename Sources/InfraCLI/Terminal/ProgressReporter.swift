@@ -3,22 +3,58 @@ import InfraEngine
 import InfraTransport
 import Synchronization
 
-/// The live progress line of a plan or apply on a terminal: hosts done, resources read, ops
-/// applied, elapsed time. Fed by the run's events; draws nothing when output is not a terminal.
-final class ProgressReporter: Sendable {
-  private struct Counts {
-    var hosts = 0
-    var hostsDone = 0
-    var resources = 0
-    var read = 0
-    var changes = 0
-    var applied = 0
-    var failed = 0
-    var applying = false
+/// What the progress line counts, from a run's events.
+struct ProgressCounts: Sendable, Hashable {
+  var kind = RunKind.plan
+  var hosts = 0
+  var hostsDone = 0
+  var resources = 0
+  var read = 0
+  var changes = 0
+  var applied = 0
+  var failed = 0
+  var applying = false
+
+  mutating func count(_ event: RunEvent) {
+    switch event {
+    case .runStart(let kind, let hosts, let resources):
+      self.kind = kind
+      self.hosts = hosts.count
+      self.resources = resources
+    case .resourceRead: read += 1
+    case .changePlanned: changes += 1
+    case .opStart: applying = true
+    case .opOK: applied += 1
+    case .opFailed:
+      applied += 1
+      failed += 1
+    case .hostDone: hostsDone += 1
+    default: break
+    }
   }
 
+  /// `planning · 3/10 resources read · 1/2 hosts done · 1.5s`
+  func line(elapsed: Duration) -> String {
+    var parts: [String]
+    if applying {
+      parts = ["applying", "\(applied)/\(changes) changes"]
+      if failed > 0 { parts.append("\(failed) failed") }
+    } else if kind == .plan || kind == .apply || kind == .pull {
+      parts = [kind == .pull ? "pulling" : "planning", "\(read)/\(resources) resources read"]
+    } else {
+      parts = [kind == .import ? "importing" : kind == .command ? "running" : "unlocking"]
+    }
+    parts.append("\(hostsDone)/\(hosts) hosts done")
+    parts.append(elapsed.shortDescription)
+    return parts.joined(separator: " · ")
+  }
+}
+
+/// The live progress line of a run on a terminal: hosts done, resources read, ops applied,
+/// elapsed time. Fed by the run's events; draws nothing when output is not a terminal.
+final class ProgressReporter: Sendable {
   private let console: Console
-  private let counts = Mutex(Counts())
+  private let counts = Mutex(ProgressCounts())
   private let started = ContinuousClock.now
   private let ticker = Mutex<Task<Void, Never>?>(nil)
 
@@ -48,37 +84,12 @@ final class ProgressReporter: Sendable {
   }
 
   func handle(_ event: RunEvent) {
-    counts.withLock { counts in
-      switch event {
-      case .runStart(_, let hosts, let resources):
-        counts.hosts = hosts.count
-        counts.resources = resources
-      case .resourceRead: counts.read += 1
-      case .changePlanned: counts.changes += 1
-      case .opStart: counts.applying = true
-      case .opOK: counts.applied += 1
-      case .opFailed:
-        counts.applied += 1
-        counts.failed += 1
-      case .hostDone: counts.hostsDone += 1
-      default: break
-      }
-    }
+    counts.withLock { $0.count(event) }
   }
 
   private func draw() {
     let counts = counts.withLock { $0 }
-    let elapsed = (ContinuousClock.now - started).shortDescription
-    var parts: [String]
-    if counts.applying {
-      parts = ["applying", "\(counts.applied)/\(counts.changes) changes"]
-      if counts.failed > 0 { parts.append("\(counts.failed) failed") }
-    } else {
-      parts = ["planning", "\(counts.read)/\(counts.resources) resources read"]
-    }
-    parts.append("\(counts.hostsDone)/\(counts.hosts) hosts done")
-    parts.append(elapsed)
-    console.progress(parts.joined(separator: " · "))
+    console.progress(counts.line(elapsed: ContinuousClock.now - started))
   }
 }
 

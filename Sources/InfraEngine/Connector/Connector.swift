@@ -4,9 +4,10 @@ import InfraTransport
 
 /// The handler of one kind of resource, enabled under a prefix in `infra.yaml`.
 ///
-/// Four calls, each taking one request and returning one response (Terraform's provider
-/// interface, Autoschematic's connector calls). `read`, `plan` and `apply` take every resource of
-/// one host at once, so a connector can batch its round trips; the engine never asks per resource.
+/// Each call takes one request and returns one response (Terraform's provider interface,
+/// Autoschematic's connector calls): `load` once for the connector's files, then `read`, `plan`
+/// and `apply` (or `pull`, or `list`) with every resource of one host at once, so a connector
+/// can batch its round trips; the engine never asks per resource.
 /// A connector reaches hosts only through the `Transport` it is handed.
 public protocol Connector: Sendable {
   /// Decodes this connector's resource files into the resources they declare.

@@ -1,10 +1,7 @@
 import InfraCore
 
 /// One change a plan proposes: an op of one connector on one host, with what a reviewer needs.
-public struct Change: Hashable, Sendable, Codable {
-  public var prefix: String
-  /// The connector's name (its folder).
-  public var connector: String
+public struct Change: Hashable, Sendable {
   public var host: String
   public var op: PlannedOp
   /// The repository files the resource comes from.
@@ -15,11 +12,8 @@ public struct Change: Hashable, Sendable, Codable {
   public var liveFingerprint: String
 
   public init(
-    prefix: String, connector: String, host: String, op: PlannedOp, sources: [String],
-    notes: [String], liveFingerprint: String
+    host: String, op: PlannedOp, sources: [String], notes: [String], liveFingerprint: String
   ) {
-    self.prefix = prefix
-    self.connector = connector
     self.host = host
     self.op = op
     self.sources = sources
@@ -29,25 +23,25 @@ public struct Change: Hashable, Sendable, Codable {
 
   public var address: Address { op.address }
   public var action: Action { op.action }
-  /// `prefix/connector`, as `ConnectorInstance.id`.
-  public var connectorID: String { "\(prefix)/\(connector)" }
+  /// The connector that planned it: the one whose folder holds the resource.
+  public var connector: ConnectorID { address.connectorID }
 }
 
-/// A resource instance that needs no change.
-public struct ResourceRef: Hashable, Sendable, Codable {
-  public var connectorID: String
+/// A resource instance: a resource of the repository on one of its hosts.
+public struct ResourceRef: Hashable, Sendable {
   public var address: Address
   public var host: String
 
-  public init(connectorID: String, address: Address, host: String) {
-    self.connectorID = connectorID
+  public init(address: Address, host: String) {
     self.address = address
     self.host = host
   }
+
+  public var connector: ConnectorID { address.connectorID }
 }
 
 /// Something that kept part of a plan or apply from happening.
-public struct Failure: Hashable, Sendable, Codable, CustomStringConvertible {
+public struct Failure: Hashable, Sendable, CustomStringConvertible {
   public enum Kind: String, Hashable, Sendable, Codable {
     /// The host could not be reached; none of its resources were read.
     case unreachable
@@ -63,19 +57,19 @@ public struct Failure: Hashable, Sendable, Codable, CustomStringConvertible {
 
   public var kind: Kind
   public var host: String
-  public var connectorID: String?
+  public var connector: ConnectorID?
   public var address: Address?
   public var message: String
   /// How many resource instances this failure left unplanned or unapplied.
   public var resources: Int
 
   public init(
-    kind: Kind, host: String, connectorID: String? = nil, address: Address? = nil,
+    kind: Kind, host: String, connector: ConnectorID? = nil, address: Address? = nil,
     message: String, resources: Int = 1
   ) {
     self.kind = kind
     self.host = host
-    self.connectorID = connectorID
+    self.connector = connector ?? address?.connectorID
     self.address = address
     self.message = message
     self.resources = resources
@@ -87,8 +81,8 @@ public struct Failure: Hashable, Sendable, Codable, CustomStringConvertible {
     var subject = "host \(host)"
     if let address {
       subject = "\(address) on \(host)"
-    } else if let connectorID {
-      subject = "\(connectorID) on \(host)"
+    } else if let connector {
+      subject = "\(connector) on \(host)"
     }
     return "\(subject): \(message)"
   }

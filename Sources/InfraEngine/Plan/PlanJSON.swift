@@ -1,7 +1,8 @@
 import Foundation
 import InfraCore
 
-/// The stable JSON form of a plan, for `infra plan --json` and saved plans.
+/// The stable JSON form of a plan: `infra plan --json`, a run's `plan.json`, and the plan inside
+/// a saved plan, which is read back from it.
 ///
 /// A separate, versioned document (like Terraform's `jsonplan`): the in-memory model can change
 /// without breaking programs that read plans. Fields are only added within a major version.
@@ -73,7 +74,8 @@ public struct PlanDocument: Codable, Hashable, Sendable {
     summary = plan.summary
     changes = plan.changes.map { change in
       ChangeEntry(
-        prefix: change.prefix, connector: change.connector, address: change.address.path,
+        prefix: change.address.prefix, connector: change.address.connector,
+        address: change.address.path,
         host: change.host, action: change.action, message: change.op.message,
         details: change.op.details, diff: change.op.diff, sources: change.sources,
         notes: change.notes, liveFingerprint: change.liveFingerprint, payload: change.op.payload)
@@ -84,10 +86,10 @@ public struct PlanDocument: Codable, Hashable, Sendable {
         host: ref.host)
     }
     failures = plan.failures.map { failure in
-      let id = failure.connectorID?.split(separator: "/", maxSplits: 1).map(String.init)
-      return FailureEntry(
-        kind: failure.kind, host: failure.host, prefix: id?.first, connector: id?.last,
-        address: failure.address?.path, message: failure.message, resources: failure.resources)
+      FailureEntry(
+        kind: failure.kind, host: failure.host, prefix: failure.connector?.prefix,
+        connector: failure.connector?.name, address: failure.address?.path,
+        message: failure.message, resources: failure.resources)
     }
     diagnostics = plan.diagnostics.map { diagnostic in
       DiagnosticEntry(
@@ -132,6 +134,56 @@ public struct PlanDocument: Codable, Hashable, Sendable {
 
   public static func decode(_ data: Data) throws -> PlanDocument {
     try JSONDecoder().decode(PlanDocument.self, from: data)
+  }
+
+  /// The plan this document describes; throws when an entry names no valid resource.
+  public func plan() throws -> Plan {
+    func address(_ prefix: String, _ connector: String, _ path: String) throws -> Address {
+      guard let address = Address(path, of: ConnectorID(prefix: prefix, name: connector)) else {
+        throw DecodingError.dataCorrupted(
+          .init(
+            codingPath: [],
+            debugDescription:
+              "'\(path)' is not a resource of connector \(prefix)/\(connector)"))
+      }
+      return address
+    }
+    var plan = Plan()
+    for entry in changes {
+      plan.changes.append(
+        Change(
+          host: entry.host,
+          op: PlannedOp(
+            address: try address(entry.prefix, entry.connector, entry.address),
+            action: entry.action, message: entry.message, details: entry.details,
+            diff: entry.diff, payload: entry.payload),
+          sources: entry.sources, notes: entry.notes, liveFingerprint: entry.liveFingerprint))
+    }
+    for entry in unchanged {
+      plan.unchanged.append(
+        ResourceRef(
+          address: try address(entry.prefix, entry.connector, entry.address), host: entry.host))
+    }
+    for entry in failures {
+      var connector: ConnectorID?
+      if let prefix = entry.prefix, let name = entry.connector {
+        connector = ConnectorID(prefix: prefix, name: name)
+      }
+      let resource = try entry.address.map { path in
+        try address(connector?.prefix ?? "", connector?.name ?? "", path)
+      }
+      plan.failures.append(
+        Failure(
+          kind: entry.kind, host: entry.host, connector: connector, address: resource,
+          message: entry.message, resources: entry.resources))
+    }
+    plan.diagnostics = diagnostics.map { entry in
+      Diagnostic(
+        entry.severity, entry.message,
+        at: entry.file.map { SourceLocation(file: $0, line: entry.line, column: entry.column) },
+        hint: entry.hint)
+    }
+    return plan
   }
 }
 

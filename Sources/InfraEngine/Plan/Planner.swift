@@ -1,188 +1,83 @@
 import InfraCore
 import InfraTransport
-import Logging
 
-/// Connector calls with their sizes and durations, at debug level: what `infra -v` shows.
-let engineLogger = Logger(label: "infra.engine")
+/// Reads live state and plans, host by host through the fleet; a host's connectors read and
+/// plan at the same time, and their results keep config order.
+struct Planner: Sendable {
+  var context: RunContext
 
-/// What to plan and how hard to work at it.
-public struct PlanOptions: Sendable {
-  /// Plan only resources under these paths; empty plans everything.
-  public var only: [AddressPattern]
-  /// The most hosts worked on at once.
-  public var parallelism: Int
-  /// Plan only what the workspace's change set includes (`infra plan --changed`).
-  public var changedOnly: Bool
-
-  public init(only: [AddressPattern] = [], parallelism: Int = 10, changedOnly: Bool = false) {
-    self.only = only
-    self.parallelism = parallelism
-    self.changedOnly = changedOnly
-  }
-}
-
-/// Reads live state and plans, host by host in parallel; connectors of one host in config order.
-public struct Planner: Sendable {
-  public var workspace: Workspace
-  public var connections: HostConnections
-  public var events: RunEventHandler?
-  /// Once stopped, no further host or connector is started; what runs finishes.
-  public var stop: StopSignal
-  /// Called when a host's share of the plan is complete, with that share.
-  /// Counts each connector's round trips on each host, when given.
-  public var roundTrips: RoundTripCounter?
-  public var hostFinished: (@Sendable (String, Plan) -> Void)?
-
-  public init(
-    workspace: Workspace, connections: HostConnections, events: RunEventHandler? = nil,
-    stop: StopSignal = StopSignal(), roundTrips: RoundTripCounter? = nil,
-    hostFinished: (@Sendable (String, Plan) -> Void)? = nil
-  ) {
-    self.workspace = workspace
-    self.connections = connections
-    self.events = events
-    self.stop = stop
-    self.roundTrips = roundTrips
-    self.hostFinished = hostFinished
-  }
-
-  /// One connector's share of the work on one host.
-  struct HostWork: Sendable {
-    var instance: ConnectorInstance
-    var resources: [Resource]
-  }
-
-  public func plan(_ options: PlanOptions = PlanOptions()) async -> Plan {
-    let work = hostWork(matching: options.only, changedOnly: options.changedOnly)
-    let hosts = workspace.inventory.hosts.filter { work[$0.name] != nil }
-    let results = await forEachConcurrently(hosts, limit: options.parallelism) { host in
-      let result = await planHost(host, work: work[host.name] ?? [])
-      hostFinished?(host.name, result)
-      return result
+  /// Plans `work`; `finished` gets each host's share of the plan as soon as it is known.
+  func plan(_ work: [HostShares], finished: @escaping @Sendable (String, Plan) -> Void) async
+    -> Plan
+  {
+    let byHost = Dictionary(work.map { ($0.host.name, $0) }, uniquingKeysWith: { a, _ in a })
+    let outcomes = await context.fleet.each(
+      work.map(\.host),
+      finished: { host, outcome in
+        finished(host.name, Self.share(of: outcome, byHost[host.name]))
+      },
+      work: { host in await planHost(host, byHost[host.host.name]?.shares ?? []) })
+    var plan = Plan(diagnostics: context.workspace.diagnostics.all)
+    for (outcome, hostWork) in zip(outcomes, work) {
+      plan.add(Self.share(of: outcome, hostWork))
     }
-    var plan = Plan(diagnostics: workspace.diagnostics.all)
-    for result in results {
-      plan.changes += result.changes
-      plan.unchanged += result.unchanged
-      plan.failures += result.failures
-      plan.skipped += result.skipped
-    }
-    let hostOrder = workspace.inventory.order
+    let hostOrder = context.workspace.inventory.order
     plan.changes.sort {
       ($0.address, hostOrder[$0.host] ?? 0) < ($1.address, hostOrder[$1.host] ?? 0)
     }
     return plan
   }
 
-  /// Resources grouped by host, then by connector in config order.
-  func hostWork(matching patterns: [AddressPattern], changedOnly: Bool = false) -> [String:
-    [HostWork]]
-  {
-    var work: [String: [HostWork]] = [:]
-    let changes = changedOnly ? workspace.changes : nil
-    for instance in workspace.connectors {
-      var byHost: [String: [Resource]] = [:]
-      for resource in instance.resources
-      where (patterns.isEmpty || patterns.contains(where: { $0.matches(resource.address) }))
-        && (changes?.includes(resource) ?? true)
-      {
-        byHost[resource.host, default: []].append(resource)
-      }
-      for (host, resources) in byHost {
-        work[host, default: []].append(HostWork(instance: instance, resources: resources))
-      }
+  /// A host's share of the plan, whatever became of its work: an unreachable host fails all
+  /// its resources, a stopped one skips them.
+  static func share(of outcome: HostOutcome<Plan>, _ work: HostShares?) -> Plan {
+    guard let work else { return Plan() }
+    switch outcome {
+    case .done(let plan): return plan
+    case .unreachable(let reason):
+      return Plan(failures: [.unreachable(work.host.name, reason, resources: work.resourceCount)])
+    case .stopped:
+      return Plan(skipped: work.shares.flatMap(\.resources).map(ResourceRef.init))
     }
-    return work
   }
 
-  private func planHost(_ host: InventoryHost, work: [HostWork]) async -> Plan {
+  private func planHost(_ host: HostWork, _ shares: [Share]) async -> Plan {
     var result = Plan()
-    guard !stop.isStopped else {
-      result.skipped = work.flatMap { item in item.resources.map { ref($0, item.instance) } }
-      return result
-    }
-    let transport: any Transport
-    do {
-      transport = try await connections.transport(for: host)
-      events?(.hostConnect(host: host.name))
-    } catch {
-      let reason = unreachableReason(error)
-      events?(.hostUnreachable(host: host.name, reason: reason))
-      let count = work.reduce(0) { $0 + $1.resources.count }
-      result.failures.append(
-        Failure(kind: .unreachable, host: host.name, message: reason, resources: count))
-      return result
-    }
-    // Connectors of one host read and plan at the same time; results keep config order.
-    let shares = await withTaskGroup(of: (Int, Plan).self) { group in
-      for (index, item) in work.enumerated() {
-        group.addTask {
-          var share = Plan()
-          if stop.isStopped {
-            share.skipped = item.resources.map { ref($0, item.instance) }
-          } else {
-            await plan(item, on: host, transport: transport, into: &share)
-          }
-          return (index, share)
-        }
-      }
-      var shares: [(Int, Plan)] = []
-      for await share in group { shares.append(share) }
-      return shares.sorted { $0.0 < $1.0 }.map(\.1)
-    }
-    for share in shares {
-      result.changes += share.changes
-      result.unchanged += share.unchanged
-      result.failures += share.failures
-      result.skipped += share.skipped
+    for share in await host.concurrently(shares, { await plan($0, on: host) }) {
+      result.add(share)
     }
     return result
   }
 
-  private func ref(_ resource: Resource, _ instance: ConnectorInstance) -> ResourceRef {
-    ResourceRef(connectorID: instance.id, address: resource.address, host: resource.host)
-  }
-
-  private func plan(
-    _ work: HostWork, on host: InventoryHost, transport: any Transport, into result: inout Plan
-  ) async {
-    let instance = work.instance
-    let transport = instance.transport(transport, for: host, counter: roundTrips)
-    let clock = ContinuousClock()
-    let start = clock.now
-    defer {
-      engineLogger.debug(
-        "planned \(work.resources.count) resources in \((clock.now - start).shortDescription)",
-        metadata: ["host": "\(host.name)", "connector": "\(instance.id)"])
-    }
+  private func plan(_ share: Share, on host: HostWork) async -> Plan {
+    let instance = share.instance
+    let name = host.host.name
+    var result = Plan()
     func fail(_ failure: Failure) {
-      events?(.planFailed(failure))
+      context.emit(.planFailed(failure))
       result.failures.append(failure)
     }
-    let log = ConnectorLog.events(events, host: host.name, connectorID: instance.id)
     do {
-      let read = try await ConnectorLog.$destination.withValue(log) {
+      let read = try await host.call(instance, "read", resources: share.resources.count) {
         try await instance.connector.read(
-          ReadRequest(host: host, transport: transport, resources: work.resources))
+          ReadRequest(host: host.host, transport: $0, resources: share.resources))
       }
       var items: [PlanItem] = []
-      for resource in work.resources {
+      for resource in share.resources {
         if let live = read.states[resource.address] {
-          events?(
-            .resourceRead(
-              host: host.name, connectorID: instance.id, address: resource.address,
-              exists: live.exists))
+          context.emit(.resourceRead(host: name, address: resource.address, exists: live.exists))
           items.append(PlanItem(resource: resource, live: live))
         } else {
           fail(
             Failure(
-              kind: .resource, host: host.name, connectorID: instance.id,
-              address: resource.address, message: "the connector returned no live state for it"))
+              kind: .resource, host: name, address: resource.address,
+              message: "the connector returned no live state for it"))
         }
       }
-      let response = try await ConnectorLog.$destination.withValue(log) {
+      let planned = items
+      let response = try await host.call(instance, "plan", resources: items.count) {
         try await instance.connector.plan(
-          PlanRequest(host: host, transport: transport, items: items))
+          PlanRequest(host: host.host, transport: $0, items: planned))
       }
       let byAddress = Dictionary(
         items.map { ($0.resource.address, $0) }, uniquingKeysWith: { a, _ in a })
@@ -190,39 +85,74 @@ public struct Planner: Sendable {
       for problem in response.problems {
         handled.insert(problem.address)
         fail(
-          Failure(
-            kind: .resource, host: host.name, connectorID: instance.id, address: problem.address,
-            message: problem.message))
+          Failure(kind: .resource, host: name, address: problem.address, message: problem.message))
       }
       for op in response.ops {
         guard let item = byAddress[op.address], handled.insert(op.address).inserted else {
           continue
         }
         let change = Change(
-          prefix: instance.prefix, connector: instance.name, host: host.name, op: op,
-          sources: item.resource.sources, notes: item.resource.notes,
+          host: name, op: op, sources: item.resource.sources, notes: item.resource.notes,
           liveFingerprint: item.live.fingerprint)
-        events?(.changePlanned(change))
+        context.emit(.changePlanned(change))
         result.changes.append(change)
       }
       for item in items where !handled.contains(item.resource.address) {
-        result.unchanged.append(ref(item.resource, instance))
+        result.unchanged.append(ResourceRef(item.resource))
       }
     } catch {
       fail(
         Failure(
-          kind: .connector, host: host.name, connectorID: instance.id, message: reasonText(error),
-          resources: work.resources.count))
+          kind: .connector, host: name, connector: instance.id, message: "\(error)",
+          resources: share.resources.count))
+    }
+    return result
+  }
+}
+
+/// What a plan covers.
+public struct PlanSelection: Sendable {
+  /// Plan only resources under these paths; empty plans everything.
+  public var only: [AddressPattern]
+  /// Plan only what the workspace's change set includes (`infra plan --changed`).
+  public var changedOnly: Bool
+
+  public init(only: [AddressPattern] = [], changedOnly: Bool = false) {
+    self.only = only
+    self.changedOnly = changedOnly
+  }
+
+  /// The resources it selects in `workspace`, by host and connector.
+  func shares(in workspace: Workspace) -> [HostShares] {
+    let changes = changedOnly ? workspace.changes : nil
+    return workspace.shares { _, resource in
+      (only.isEmpty || only.contains { $0.matches(resource.address) })
+        && (changes?.includes(resource) ?? true)
     }
   }
 }
 
-/// The message of an error as people should read it.
-func reasonText(_ error: any Error) -> String {
-  String(describing: error)
-}
+/// `infra plan`: reads live state and plans, changing nothing.
+public struct PlanJob: RunJob {
+  public var selection: PlanSelection
 
-/// Why a host could not be reached, without repeating the host's name.
-func unreachableReason(_ error: any Error) -> String {
-  (error as? TransportError)?.reason ?? reasonText(error)
+  public init(_ selection: PlanSelection = PlanSelection()) {
+    self.selection = selection
+  }
+
+  public var kind: RunKind { .plan }
+
+  public func prepare(_ workspace: Workspace) -> (scope: RunScope, work: [HostShares]) {
+    let work = selection.shares(in: workspace)
+    let resources = work.reduce(0) { $0 + $1.resourceCount }
+    return (RunScope(hosts: work.map(\.host), resources: resources), work)
+  }
+
+  public func perform(_ work: [HostShares], in context: RunContext) async -> JobResult<Plan> {
+    let plan = await Planner(context: context).plan(work) { host, share in
+      context.hostDone(host, share.stats(for: host, outcomes: nil))
+    }
+    context.planned(plan)
+    return JobResult(output: plan, failed: plan.hasFailures)
+  }
 }

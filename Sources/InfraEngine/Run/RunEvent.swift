@@ -10,7 +10,7 @@ public enum RunEvent: Sendable {
   case hostConnect(host: String)
   case hostUnreachable(host: String, reason: String)
   /// One resource's live state was read.
-  case resourceRead(host: String, connectorID: String, address: Address, exists: Bool)
+  case resourceRead(host: String, address: Address, exists: Bool)
   case changePlanned(Change)
   /// A resource, or a connector's whole share of a host, could not be planned.
   case planFailed(Failure)
@@ -20,10 +20,21 @@ public enum RunEvent: Sendable {
   case opFailed(Change, message: String)
   case opSkipped(Change, reason: String)
   case hostDone(HostStats)
-  /// A line a connector logged while working on a host (an external program's `log`).
+  /// A line a program logged about a host (its `log`): a connector while it worked on the
+  /// host, or the transport program that reaches it.
   case connectorLog(
-    host: String, connectorID: String, level: ConnectorLog.Level, message: String,
+    host: String, connector: ConnectorID?, transport: String?, level: LogLevel, message: String,
     address: Address?)
+  /// A resource file `infra pull` wrote (or removed) from a host's live state; `written` is
+  /// false in a dry run.
+  case filePulled(host: String, address: Address, path: String, removed: Bool, written: Bool)
+  /// A resource file `infra import` wrote from what a host has; `existing` when the repository
+  /// had it already (it is kept), `written` false in a dry run.
+  case fileImported(host: String, address: Address, path: String, existing: Bool, written: Bool)
+  /// `infra run`'s command ended on a host: its exit code, or why it could not run.
+  case commandDone(host: String, exitCode: Int32?, error: String?, duration: Duration)
+  /// `infra unlock` removed a host's lock, held by `holder`.
+  case lockRemoved(host: String, holder: String)
   case runEnd(status: RunStatus, rc: Int32, stats: [HostStats], duration: Duration)
 
   /// The event's name in JSON: `run_start`, `op_ok`, ...
@@ -43,6 +54,10 @@ public enum RunEvent: Sendable {
     case .opSkipped: "op_skipped"
     case .hostDone: "host_done"
     case .connectorLog: "connector_log"
+    case .filePulled: "file_pulled"
+    case .fileImported: "file_imported"
+    case .commandDone: "command_done"
+    case .lockRemoved: "lock_removed"
     case .runEnd: "run_end"
     }
   }
@@ -50,14 +65,16 @@ public enum RunEvent: Sendable {
   /// The host the event is about, if it is about one.
   public var host: String? {
     switch self {
-    case .hostConnect(let host), .hostUnreachable(let host, _), .resourceRead(let host, _, _, _):
+    case .hostConnect(let host), .hostUnreachable(let host, _), .resourceRead(let host, _, _),
+      .filePulled(let host, _, _, _, _), .fileImported(let host, _, _, _, _),
+      .commandDone(let host, _, _, _), .lockRemoved(let host, _):
       host
     case .changePlanned(let change), .opStart(let change), .opOK(let change),
       .opFailed(let change, _), .opSkipped(let change, _):
       change.host
     case .planFailed(let failure): failure.host
     case .hostDone(let stats): stats.host
-    case .connectorLog(let host, _, _, _, _): host
+    case .connectorLog(let host, _, _, _, _, _): host
     case .runStart, .diagnostic, .planComplete, .runEnd: nil
     }
   }
@@ -65,26 +82,24 @@ public enum RunEvent: Sendable {
   /// The resource the event is about, if it is about one.
   public var address: Address? {
     switch self {
-    case .resourceRead(_, _, let address, _): address
+    case .resourceRead(_, let address, _), .filePulled(_, let address, _, _, _),
+      .fileImported(_, let address, _, _, _):
+      address
     case .changePlanned(let change), .opStart(let change), .opOK(let change),
       .opFailed(let change, _), .opSkipped(let change, _):
       change.address
     case .planFailed(let failure): failure.address
-    case .connectorLog(_, _, _, _, let address): address
+    case .connectorLog(_, _, _, _, _, let address): address
     default: nil
     }
   }
 
-  /// The connector (`prefix/name`) the event is about, if it is about one.
-  public var connectorID: String? {
+  /// The connector the event is about, if it is about one.
+  public var connector: ConnectorID? {
     switch self {
-    case .resourceRead(_, let connector, _, _): connector
-    case .changePlanned(let change), .opStart(let change), .opOK(let change),
-      .opFailed(let change, _), .opSkipped(let change, _):
-      change.connectorID
-    case .planFailed(let failure): failure.connectorID
-    case .connectorLog(_, let connectorID, _, _, _): connectorID
-    default: nil
+    case .connectorLog(_, let connector, _, _, _, _): connector
+    case .planFailed(let failure): failure.connector
+    default: address?.connectorID
     }
   }
 
@@ -105,7 +120,7 @@ public enum RunEvent: Sendable {
       ]
     case .hostConnect: [:]
     case .hostUnreachable(_, let reason): ["reason": .string(reason)]
-    case .resourceRead(_, _, _, let exists): ["exists": .bool(exists)]
+    case .resourceRead(_, _, let exists): ["exists": .bool(exists)]
     case .changePlanned(let change), .opStart(let change), .opOK(let change):
       ["action": .string(change.action.rawValue), "message": .string(change.op.message)]
     case .opFailed(let change, let message):
@@ -120,8 +135,22 @@ public enum RunEvent: Sendable {
     case .planComplete(let summary):
       ["summary": (try? JSONValue(encoding: summary)) ?? .null]
     case .hostDone(let stats): ["stats": stats.json]
-    case .connectorLog(_, _, let level, let message, _):
-      ["level": .string(level.rawValue), "message": .string(message)]
+    case .connectorLog(_, _, let transport, let level, let message, _):
+      [
+        "level": .string(level.rawValue), "message": .string(message),
+        "transport": transport.map(JSONValue.string),
+      ].compactMapValues { $0 }
+    case .filePulled(_, _, let path, let removed, let written):
+      ["path": .string(path), "removed": .bool(removed), "written": .bool(written)]
+    case .fileImported(_, _, let path, let existing, let written):
+      ["path": .string(path), "existing": .bool(existing), "written": .bool(written)]
+    case .commandDone(_, let exitCode, let error, let duration):
+      [
+        "exit_code": exitCode.map { .int(Int($0)) } ?? .null,
+        "error": error.map(JSONValue.string) ?? .null,
+        "duration_ms": .int(Int(duration.milliseconds)),
+      ]
+    case .lockRemoved(_, let holder): ["holder": .string(holder)]
     case .runEnd(let status, let rc, let stats, let duration):
       [
         "status": .string(status.rawValue), "rc": .int(Int(rc)),
@@ -164,7 +193,7 @@ public struct RunEventRecord: Sendable, Encodable {
     ]
     if let host = event.host { object["host"] = .string(host) }
     if let address = event.address { object["address"] = .string(address.description) }
-    if let connector = event.connectorID { object["connector"] = .string(connector) }
+    if let connector = event.connector { object["connector"] = .string(connector.description) }
     return .object(object)
   }
 

@@ -28,7 +28,7 @@ public struct Workspace: Sendable {
 
 /// One connector enabled under a prefix, made and loaded.
 public struct ConnectorInstance: Sendable, Identifiable {
-  public var prefix: String
+  public var id: ConnectorID
   public var config: ConnectorConfig
   public var info: ConnectorTypeInfo
   public var options: [String: Located<JSONValue>]
@@ -38,16 +38,42 @@ public struct ConnectorInstance: Sendable, Identifiable {
   public var files: [ResourceFile]
   public var resources: [Resource]
 
-  public var name: String { config.name.value }
-  /// `prefix/name`, unique in a repository.
-  public var id: String { "\(prefix)/\(name)" }
+  public var prefix: String { id.prefix }
+  public var name: String { id.name }
+}
 
-  /// The host's connection as this connector must use it: with the connector's own `sudo:`
-  /// when it sets one, otherwise the host's; its calls counted when a counter is given.
-  public func transport(
-    _ connection: any Transport, for host: InventoryHost, counter: RoundTripCounter? = nil
-  ) -> any Transport {
-    let transport = connection.escalated(config.escalation ?? host.escalation)
-    return counter?.counting(transport, host: host.name, connectorID: id) ?? transport
+/// One connector's resources on one host.
+public struct Share: Sendable {
+  package var instance: ConnectorInstance
+  package var resources: [Resource]
+}
+
+/// What some work does on one host: its connectors' shares, in config order.
+public struct HostShares: Sendable {
+  package var host: InventoryHost
+  package var shares: [Share]
+
+  package var resourceCount: Int { shares.reduce(0) { $0 + $1.resources.count } }
+}
+
+extension Workspace {
+  /// The resources `keep` selects, host by host in inventory order, each host's connectors in
+  /// config order; hosts with none are left out.
+  package func shares(where keep: (ConnectorInstance, Resource) -> Bool) -> [HostShares] {
+    var byHost: [String: [Share]] = [:]
+    for instance in connectors {
+      let kept = Dictionary(grouping: instance.resources.filter { keep(instance, $0) }, by: \.host)
+      for (host, resources) in kept {
+        byHost[host, default: []].append(Share(instance: instance, resources: resources))
+      }
+    }
+    return inventory.hosts.compactMap { host in
+      byHost[host.name].map { HostShares(host: host, shares: $0) }
+    }
+  }
+
+  /// The connector with `id`, if the workspace has it.
+  package func connector(_ id: ConnectorID) -> ConnectorInstance? {
+    connectors.first { $0.id == id }
   }
 }

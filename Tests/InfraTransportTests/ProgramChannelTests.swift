@@ -1,9 +1,8 @@
 import Foundation
 import InfraCore
 import InfraTestSupport
+import InfraTransport
 import Testing
-
-@testable import InfraConnectors
 
 #if canImport(Glibc)
   import Glibc
@@ -11,7 +10,7 @@ import Testing
 
 /// The JSON-RPC channel against real Python programs, well-behaved and not: every failure ends
 /// in seconds with an error naming the connector and the call, and the process is reaped.
-@Suite struct ConnectorChannelTests {
+@Suite struct ProgramChannelTests {
   let folder: TemporaryFolder
 
   init() throws {
@@ -20,7 +19,7 @@ import Testing
 
   /// A connector program: `body` runs for each request line, with `message` parsed and
   /// `send(obj)` writing one line back.
-  func program(_ body: String) throws -> ConnectorChannel {
+  func program(_ body: String) throws -> ProgramChannel {
     let script = """
       import json, sys
       def send(obj):
@@ -33,14 +32,14 @@ import Testing
       \(body.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n"))
       """
     try folder.write("connector.py", script)
-    return try ConnectorChannel(
-      name: "test", arguments: ["python3", "connector.py"], directory: folder.path,
+    return try ProgramChannel(
+      name: "connector 'test'", arguments: ["python3", "connector.py"], directory: folder.path,
       environment: ["PATH": "/usr/bin:/bin"],
-      handler: { method, params in
-        guard method == "host/run" else {
-          throw ConnectorChannel.RemoteError(code: -32601, message: "unknown method \(method)")
+      handler: { request in
+        guard request.method == "host/run" else {
+          throw RPC.RemoteError(.methodNotFound, "unknown method \(request.method)")
         }
-        return .object(["echo": params["command"] ?? .null])
+        return JSONValue.object(["echo": try request.params(JSONValue.self)["command"] ?? .null])
       })
   }
 
@@ -68,13 +67,15 @@ import Testing
           send({"jsonrpc": "2.0", "id": message["id"], "error": {"code": -32601, "message": "no " + message["method"], "data": {"hint": "try read"}}})
       """)
     let result = try await channel.call(
-      "read", .object(["host": .string("web1")]), timeout: .seconds(20))
+      "read", JSONValue.object(["host": .string("web1")]), as: JSONValue.self, timeout: .seconds(20)
+    )
     #expect(result["asked"] == .object(["host": .string("web1")]))
     #expect(result["host_said"] == .object(["echo": .string("uname")]))
     await #expect(
-      throws: ConnectorChannel.RemoteError(code: -32601, message: "no plan", hint: "try read")
+      throws: RPC.RemoteError(.methodNotFound, "no plan", hint: "try read")
     ) {
-      _ = try await channel.call("plan", .object([:]), timeout: .seconds(20))
+      _ = try await channel.call(
+        "plan", JSONValue.object([:]), as: JSONValue.self, timeout: .seconds(20))
     }
     #expect(await channel.close() == "exited with code 0")
   }
@@ -82,7 +83,7 @@ import Testing
   /// The program answers `meet` only once a second `meet` has arrived: both calls end only if
   /// infra has them in flight at once, which it does as far as the program's allowance goes.
   @Test func callsGoInFlightTogetherAsFarAsTheProgramAllows() async throws {
-    func meeting() throws -> ConnectorChannel {
+    func meeting() throws -> ProgramChannel {
       try program(
         """
         if message["method"] == "shutdown":
@@ -96,13 +97,15 @@ import Testing
             waiting.clear()
         """)
     }
-    func meetTwice(_ channel: ConnectorChannel, timeout: Duration) async -> [String] {
+    func meetTwice(_ channel: ProgramChannel, timeout: Duration) async -> [String] {
       await withTaskGroup(of: String.self) { group in
         for _ in 0..<2 {
           group.addTask {
             do {
-              return try await channel.call("meet", .object([:]), timeout: timeout)
-                .serialized
+              return try await channel.call(
+                "meet", JSONValue.object([:]), as: JSONValue.self, timeout: timeout
+              )
+              .serialized
             } catch {
               return "\(error)"
             }
@@ -133,7 +136,8 @@ import Testing
       sys.exit(3)
       """)
     let message = await failure {
-      _ = try await channel.call("read", .object([:]), timeout: .seconds(20))
+      _ = try await channel.call(
+        "read", JSONValue.object([:]), as: JSONValue.self, timeout: .seconds(20))
     }
     #expect(
       message.hasPrefix("connector 'test' failed in 'read': it exited with code 3"), "\(message)")
@@ -144,7 +148,8 @@ import Testing
   @Test func garbageOnStandardOutputIsAProtocolError() async throws {
     let channel = try program(#"print("hello, I am not JSON", flush=True)"#)
     let message = await failure {
-      _ = try await channel.call("read", .object([:]), timeout: .seconds(20))
+      _ = try await channel.call(
+        "read", JSONValue.object([:]), as: JSONValue.self, timeout: .seconds(20))
     }
     #expect(
       message
@@ -156,7 +161,8 @@ import Testing
   @Test func anAnswerToACallNeverMadeIsAProtocolError() async throws {
     let channel = try program(#"send({"jsonrpc": "2.0", "id": 999, "result": {}})"#)
     let message = await failure {
-      _ = try await channel.call("read", .object([:]), timeout: .seconds(20))
+      _ = try await channel.call(
+        "read", JSONValue.object([:]), as: JSONValue.self, timeout: .seconds(20))
     }
     #expect(
       message.contains("it answered id 999, which infra never asked or had already answered"),
@@ -167,33 +173,37 @@ import Testing
   @Test func aConnectorThatHangsTimesOutAndIsStopped() async throws {
     let channel = try program("import time; time.sleep(3600)")
     let message = await failure {
-      _ = try await channel.call("read", .object([:]), timeout: .seconds(1))
+      _ = try await channel.call(
+        "read", JSONValue.object([:]), as: JSONValue.self, timeout: .seconds(1))
     }
     #expect(message == "connector 'test' failed in 'read': it did not answer 'read' within 1 s")
     #expect(await channel.close() == "was killed by signal 9")
     // Later calls fail at once with the same reason.
     let later = await failure {
-      _ = try await channel.call("plan", .object([:]), timeout: .seconds(20))
+      _ = try await channel.call(
+        "plan", JSONValue.object([:]), as: JSONValue.self, timeout: .seconds(20))
     }
     #expect(later.contains("it did not answer 'read' within 1 s"))
   }
 
   @Test func aConnectorThatExitsEarlyOrCannotStart() async throws {
     try folder.write("early.py", "import sys; sys.exit(0)\n")
-    let early = try ConnectorChannel(
-      name: "early", arguments: ["python3", "early.py"], directory: folder.path,
-      environment: ["PATH": "/usr/bin:/bin"], handler: { _, _ in .null })
+    let early = try ProgramChannel(
+      name: "connector 'early'", arguments: ["python3", "early.py"], directory: folder.path,
+      environment: ["PATH": "/usr/bin:/bin"], handler: { _ in JSONValue.null })
     let message = await failure {
-      _ = try await early.call("initialize", .object([:]), timeout: .seconds(20))
+      _ = try await early.call(
+        "initialize", JSONValue.object([:]), as: JSONValue.self, timeout: .seconds(20))
     }
     #expect(message.hasPrefix("connector 'early' failed in 'initialize': it"), "\(message)")
     #expect(await early.close() == "exited with code 0")
 
-    let missing = try ConnectorChannel(
-      name: "missing", arguments: ["./no-such-program"], directory: folder.path,
-      environment: ["PATH": "/usr/bin:/bin"], handler: { _, _ in .null })
+    let missing = try ProgramChannel(
+      name: "connector 'missing'", arguments: ["./no-such-program"], directory: folder.path,
+      environment: ["PATH": "/usr/bin:/bin"], handler: { _ in JSONValue.null })
     let notFound = await failure {
-      _ = try await missing.call("initialize", .object([:]), timeout: .seconds(20))
+      _ = try await missing.call(
+        "initialize", JSONValue.object([:]), as: JSONValue.self, timeout: .seconds(20))
     }
     #expect(notFound.contains("it exited with code 127"), "\(notFound)")
     #expect(notFound.contains("no-such-program"))

@@ -8,7 +8,7 @@ public enum LocalProgram {
     -> CommandResult
   {
     try await ProcessRunner().run(
-      .name(name), arguments, input: input, timeout: nil, host: "localhost",
+      [name] + arguments, input: input, timeout: nil, host: "localhost",
       display: ShellCommand(words: [name] + arguments))
   }
 }

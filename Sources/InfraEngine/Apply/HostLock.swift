@@ -154,57 +154,66 @@ public struct HostLock: Sendable {
   }
 }
 
+/// How an apply locks its hosts.
+public struct LockSettings: Sendable {
+  /// The folder on each host that holds its lock; `nil` takes the workspace's
+  /// (`locks: { folder: }` in infra.yaml).
+  public var folder: String?
+  /// How long to wait for a lock another run holds before giving up.
+  public var wait: Duration
+
+  public init(folder: String? = nil, wait: Duration = .zero) {
+    self.folder = folder
+    self.wait = wait
+  }
+}
+
 /// The host locks one run holds, taken together and released together.
 struct HeldLocks: Sendable {
-  var held: [(lock: HostLock, transport: any Transport)] = []
-  var holder: LockHolder?
+  var held: [(host: InventoryHost, lock: HostLock)] = []
+  var holder: LockHolder
   /// Hosts whose lock another run holds or that could not be locked: the run must not go on.
   var failures: [Failure] = []
 
-  /// Locks every host, waiting as `settings` say. When any lock is held elsewhere the locks
-  /// taken are given back at once: either this run holds all its hosts or none. A host that
-  /// cannot be reached is left for the planner to report (its failed connection is kept, so it
-  /// cannot be changed unlocked).
+  /// Locks every host through the fleet, waiting as `settings` say. When any lock is held
+  /// elsewhere the locks taken are given back at once: either this run holds all its hosts or
+  /// none. A host that cannot be reached is left for the planner to report (its failed
+  /// connection is kept, so it cannot be changed unlocked).
   static func take(
-    _ hosts: [InventoryHost], settings: LockSettings, holder: LockHolder,
-    connections: HostConnections, parallelism: Int
+    _ hosts: [InventoryHost], settings: LockSettings, holder: LockHolder, fleet: Fleet
   ) async -> HeldLocks {
-    let outcomes = await forEachConcurrently(hosts, limit: parallelism) {
-      host -> (HostLock, (any Transport)?, Failure?) in
-      let lock = HostLock(host: host.name, folder: settings.folder ?? InfraConfig.defaultLockFolder)
-      guard let transport = try? await connections.transport(for: host) else {
-        return (lock, nil, nil)
-      }
+    let folder = settings.folder ?? InfraConfig.defaultLockFolder
+    let outcomes = await fleet.each(hosts) { host -> Failure? in
       do {
-        try await lock.acquire(for: holder, through: transport, wait: settings.wait)
-        return (lock, transport, nil)
+        try await HostLock(host: host.host.name, folder: folder).acquire(
+          for: holder, through: host.transport(for: .lock), wait: settings.wait)
+        return nil
       } catch {
-        return (
-          lock, nil,
-          Failure(kind: .locked, host: host.name, message: reasonText(error), resources: 0)
-        )
+        return Failure(kind: .locked, host: host.host.name, message: "\(error)", resources: 0)
       }
     }
     var locks = HeldLocks(holder: holder)
-    for (lock, transport, failure) in outcomes {
-      if let transport { locks.held.append((lock, transport)) }
-      if let failure { locks.failures.append(failure) }
+    for (host, outcome) in zip(hosts, outcomes) {
+      guard case .done(let failure) = outcome else { continue }
+      if let failure {
+        locks.failures.append(failure)
+      } else {
+        locks.held.append((host, HostLock(host: host.name, folder: folder)))
+      }
     }
     if !locks.failures.isEmpty {
-      await locks.release()
+      await locks.release(through: fleet)
       locks.held = []
     }
     return locks
   }
 
-  /// Gives back every lock this run holds; a host that cannot be reached any more keeps its
-  /// lock, which `infra unlock` removes.
-  func release() async {
-    guard let holder else { return }
-    await withTaskGroup(of: Void.self) { group in
-      for (lock, transport) in held {
-        group.addTask { try? await lock.release(for: holder, through: transport) }
-      }
+  /// Gives back every lock this run holds, also after a stop; a host that cannot be reached
+  /// any more keeps its lock, which `infra unlock` removes.
+  func release(through fleet: Fleet) async {
+    let locks = Dictionary(held.map { ($0.host.name, $0.lock) }, uniquingKeysWith: { a, _ in a })
+    _ = await fleet.each(held.map(\.host), stoppable: false) { [holder] host in
+      try? await locks[host.host.name]?.release(for: holder, through: host.transport(for: .lock))
     }
   }
 }

@@ -1,0 +1,234 @@
+import InfraCore
+import InfraTransport
+import Synchronization
+
+/// How one planned change ended in an apply.
+public struct ChangeOutcome: Hashable, Sendable {
+  public enum Status: Hashable, Sendable {
+    case applied
+    case failed(String)
+    /// Not attempted, e.g. because an earlier op on the same host failed.
+    case skipped(String)
+  }
+
+  public var change: Change
+  public var status: Status
+}
+
+/// Counts for one connector on one host, for the results table.
+public struct ApplyStats: Hashable, Sendable {
+  /// `nil` for a host that could not be reached, before any connector ran.
+  public var connector: ConnectorID?
+  public var host: String
+  public var changed = 0
+  public var failed = 0
+  public var skipped = 0
+  public var unchanged = 0
+
+  public init(connector: ConnectorID?, host: String) {
+    self.connector = connector
+    self.host = host
+  }
+}
+
+/// The result of applying a plan.
+public struct ApplyResult: Sendable {
+  public var plan: Plan
+  public var outcomes: [ChangeOutcome]
+  /// Per connector and host, in config and inventory order, for the results table.
+  public var stats: [ApplyStats]
+
+  package init(plan: Plan, outcomes: [ChangeOutcome], stats: [ApplyStats]) {
+    self.plan = plan
+    self.outcomes = outcomes
+    self.stats = stats
+  }
+
+  /// True when every change was applied and the plan itself had no failures.
+  public var succeeded: Bool {
+    plan.failures.isEmpty && outcomes.allSatisfy { $0.status == .applied }
+  }
+
+  public var changedCount: Int { outcomes.count { $0.status == .applied } }
+  public var failedCount: Int {
+    outcomes.count { if case .failed = $0.status { true } else { false } }
+      + plan.failures.reduce(0) { $0 + $1.resources }
+  }
+  public var skippedCount: Int {
+    outcomes.count { if case .skipped = $0.status { true } else { false } }
+  }
+}
+
+/// Executes a plan: hosts in parallel through the fleet; on each host, connectors in config
+/// order with deletes last and in reverse order; a failure stops the rest of that host's ops,
+/// other hosts go on. Never cut short: once the run stops, no further op starts, and ops
+/// already running finish, so no file is left half-written.
+struct Applier: Sendable {
+  var context: RunContext
+
+  /// Applies `plan`; `finished` gets each host's outcomes as soon as they are known.
+  func apply(_ plan: Plan, finished: @escaping @Sendable (String, [ChangeOutcome]) -> Void)
+    async -> ApplyResult
+  {
+    let byHost = Dictionary(grouping: plan.changes, by: \.host)
+    let hosts = context.workspace.inventory.hosts.filter { byHost[$0.name] != nil }
+    let perHost = await context.fleet.each(
+      hosts, stoppable: false,
+      finished: { host, outcome in finished(host.name, self.outcomes(outcome, byHost[host.name])) },
+      work: { host in await applyHost(host, changes: byHost[host.host.name] ?? []) })
+    let outcomes = zip(hosts, perHost).flatMap { host, outcome in
+      self.outcomes(outcome, byHost[host.name])
+    }
+    return ApplyResult(
+      plan: plan, outcomes: outcomes,
+      stats: Self.stats(
+        plan, outcomes, connectors: context.workspace.connectors.map(\.id),
+        hosts: context.workspace.inventory.hosts.map(\.name)))
+  }
+
+  private func outcomes(_ outcome: HostOutcome<[ChangeOutcome]>, _ changes: [Change]?)
+    -> [ChangeOutcome]
+  {
+    switch outcome {
+    case .done(let outcomes): return outcomes
+    case .unreachable(let reason):
+      return skip(changes ?? [], because: "its host is unreachable: \(reason)")
+    case .stopped:
+      return skip(changes ?? [], because: stoppedReason ?? "the run was stopped")
+    }
+  }
+
+  private func skip(_ changes: [Change], because reason: String) -> [ChangeOutcome] {
+    changes.map { change in
+      context.emit(.opSkipped(change, reason: reason))
+      return ChangeOutcome(change: change, status: .skipped(reason))
+    }
+  }
+
+  /// The batches of one host in execution order: creates and updates by connector in config
+  /// order, then deletes by connector in reverse order.
+  func batches(_ changes: [Change]) -> [[Change]] {
+    let order = context.workspace.connectors.map(\.id)
+    var batches: [[Change]] = []
+    for id in order {
+      let batch = changes.filter { $0.connector == id && $0.action != .delete }
+      if !batch.isEmpty { batches.append(batch) }
+    }
+    for id in order.reversed() {
+      let batch = changes.filter { $0.connector == id && $0.action == .delete }
+      if !batch.isEmpty { batches.append(batch) }
+    }
+    return batches
+  }
+
+  /// Why ops were not started because the run was stopped, if it was.
+  private var stoppedReason: String? {
+    switch context.fleet.stop.stopReason {
+    case .canceled: "the run was canceled before it started"
+    case .timeout: "the run timed out before it started"
+    case nil: nil
+    }
+  }
+
+  private func applyHost(_ host: HostWork, changes: [Change]) async -> [ChangeOutcome] {
+    var outcomes: [ChangeOutcome] = []
+    var stopReason: String?
+    for batch in batches(changes) {
+      stopReason = stopReason ?? stoppedReason
+      guard stopReason == nil, let instance = context.workspace.connector(batch[0].connector)
+      else {
+        let reason = stopReason ?? "connector \(batch[0].connector) is not in this workspace"
+        outcomes += skip(batch, because: reason)
+        continue
+      }
+      let response = await applyBatch(batch, with: instance, on: host)
+      var results: [Address: OpOutcome.Status] = [:]
+      for outcome in response.outcomes { results[outcome.address] = outcome.status }
+      for change in batch {
+        switch results[change.address] {
+        case .applied:
+          outcomes.append(ChangeOutcome(change: change, status: .applied))
+        case .failed(let message):
+          outcomes.append(ChangeOutcome(change: change, status: .failed(message)))
+          stopReason =
+            stopReason ?? "not applied because \(change.address) failed on \(host.host.name)"
+        case nil:
+          let reason = stopReason ?? stoppedReason ?? "the connector did not apply it"
+          outcomes += skip([change], because: reason)
+        }
+      }
+    }
+    return outcomes
+  }
+
+  /// One connector's ops on one host, reported as they start and end; the stop signal keeps
+  /// the connector from starting the next one.
+  private func applyBatch(_ batch: [Change], with instance: ConnectorInstance, on host: HostWork)
+    async -> ApplyResponse
+  {
+    let byAddress = Dictionary(batch.map { ($0.address, $0) }, uniquingKeysWith: { a, _ in a })
+    let reported = Mutex<Set<Address>>([])
+    let (context, stop) = (context, context.fleet.stop)
+    let report: @Sendable (OpOutcome) -> Void = { outcome in
+      guard let change = byAddress[outcome.address],
+        reported.withLock({ $0.insert(outcome.address).inserted })
+      else { return }
+      switch outcome.status {
+      case .applied: context.emit(.opOK(change))
+      case .failed(let message): context.emit(.opFailed(change, message: message))
+      }
+    }
+    let response =
+      (try? await host.call(instance, "apply", resources: batch.count) { transport in
+        await instance.connector.apply(
+          ApplyRequest(
+            host: host.host, transport: transport, ops: batch.map(\.op),
+            shouldStop: { stop.isStopped },
+            onStart: { address in
+              if let change = byAddress[address] { context.emit(.opStart(change)) }
+            },
+            onOutcome: report))
+      }) ?? ApplyResponse(outcomes: [])
+    // Outcomes the connector returned without reporting them as they happened.
+    for outcome in response.outcomes { report(outcome) }
+    return response
+  }
+}
+
+extension Applier {
+  /// Per connector and host, in config and inventory order, for the results table.
+  static func stats(
+    _ plan: Plan, _ outcomes: [ChangeOutcome], connectors: [ConnectorID], hosts: [String]
+  ) -> [ApplyStats] {
+    var table: [String: ApplyStats] = [:]
+    func update(_ connector: ConnectorID?, _ host: String, _ change: (inout ApplyStats) -> Void) {
+      let key = "\(connector?.description ?? "")\u{0}\(host)"
+      var entry = table[key] ?? ApplyStats(connector: connector, host: host)
+      change(&entry)
+      table[key] = entry
+    }
+    for outcome in outcomes {
+      update(outcome.change.connector, outcome.change.host) { stats in
+        switch outcome.status {
+        case .applied: stats.changed += 1
+        case .failed: stats.failed += 1
+        case .skipped: stats.skipped += 1
+        }
+      }
+    }
+    for ref in plan.unchanged {
+      update(ref.connector, ref.host) { $0.unchanged += 1 }
+    }
+    // An unreachable host fails before any connector runs: one row for the host.
+    for failure in plan.failures {
+      update(failure.connector, failure.host) { $0.failed += failure.resources }
+    }
+    let connectorOrder = Dictionary(
+      connectors.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+    let hostOrder = Dictionary(hosts.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+    func rank(_ stats: ApplyStats) -> (Int, Int) {
+      (stats.connector.flatMap { connectorOrder[$0] } ?? -1, hostOrder[stats.host] ?? 0)
+    }
+    return table.values.sorted { rank($0) < rank($1) }
+  }
+}

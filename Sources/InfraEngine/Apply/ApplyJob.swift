@@ -1,0 +1,137 @@
+import Foundation
+import InfraCore
+import InfraTransport
+
+/// What an apply did: its plan and, when it applied anything, the outcomes.
+public struct ApplyOutput: Sendable {
+  public var plan: Plan
+  /// `nil` when nothing was applied: no changes, a failure or stale saved plan, declined at
+  /// the confirmation, or stopped first.
+  public var applied: ApplyResult?
+}
+
+/// `infra apply`: locks the hosts, plans, asks `approve`, then makes the hosts match.
+public struct ApplyJob: RunJob {
+  public var selection: PlanSelection
+  /// Shown the plan before anything changes; `false` declines it.
+  public var approve: (@Sendable (Plan) async -> Bool)?
+  /// How hosts are locked before they are read; `nil` takes no lock.
+  public var locking: LockSettings?
+
+  public init(
+    _ selection: PlanSelection = PlanSelection(), approve: (@Sendable (Plan) async -> Bool)? = nil,
+    locking: LockSettings? = LockSettings()
+  ) {
+    self.selection = selection
+    self.approve = approve
+    self.locking = locking
+  }
+
+  public var kind: RunKind { .apply }
+
+  public func prepare(_ workspace: Workspace) -> (scope: RunScope, work: [HostShares]) {
+    PlanJob(selection).prepare(workspace)
+  }
+
+  public func perform(_ work: [HostShares], in context: RunContext) async -> JobResult<ApplyOutput>
+  {
+    await Self.apply(
+      work.map(\.host), locking: locking, approve: approve, despiteFailures: true, in: context
+    ) {
+      await Planner(context: context).plan(work) { host, share in
+        // A host with nothing to change is done once it is planned.
+        if share.changes.isEmpty { context.hostDone(host, share.stats(for: host, outcomes: [])) }
+      }
+    }
+  }
+
+  /// The steps every apply takes: lock `hosts`, make the plan, have it approved, apply it,
+  /// release the locks, and report every host done. With `despiteFailures`, the changes that
+  /// could be planned are applied when others could not (the hosts that failed are left
+  /// alone); without, a plan with any failure is not applied at all.
+  static func apply(
+    _ hosts: [InventoryHost], locking: LockSettings?,
+    approve: (@Sendable (Plan) async -> Bool)?, despiteFailures: Bool, in context: RunContext,
+    plan makePlan: () async -> Plan
+  ) async -> JobResult<ApplyOutput> {
+    let workspace = context.workspace
+    var settings = locking
+    settings?.folder = locking?.folder ?? workspace.config.lockFolder
+    let holder = LockHolder.current(run: context.runID, checkout: workspace.repository.root.path)
+    var locks = HeldLocks(holder: holder)
+    if let settings {
+      locks = await HeldLocks.take(hosts, settings: settings, holder: holder, fleet: context.fleet)
+    }
+    let plan: Plan
+    if locks.failures.isEmpty {
+      plan = await makePlan()
+    } else {
+      plan = Plan(failures: locks.failures, diagnostics: workspace.diagnostics.all)
+      for failure in locks.failures { context.emit(.planFailed(failure)) }
+    }
+    context.planned(plan)
+    var output = ApplyOutput(plan: plan)
+    var declined = false
+    if plan.hasChanges, despiteFailures || !plan.hasFailures, !context.isStopped {
+      if await approve?(plan) ?? true {
+        if !context.isStopped {
+          output.applied = await Applier(context: context).apply(plan) { host, outcomes in
+            context.hostDone(host, plan.stats(for: host, outcomes: outcomes))
+          }
+        }
+      } else {
+        declined = true
+      }
+    }
+    await locks.release(through: context.fleet)
+    for host in hosts {
+      context.hostDone(
+        host.name, plan.stats(for: host.name, outcomes: output.applied?.outcomes ?? []))
+    }
+    let failed = plan.hasFailures || !(output.applied?.succeeded ?? true)
+    return JobResult(output: output, failed: failed, declined: declined)
+  }
+}
+
+/// `infra apply PLANFILE`: applies a saved plan exactly, after checking that nothing it was
+/// planned against has moved; a stale plan is not applied at all.
+public struct SavedApplyJob: RunJob {
+  public var saved: SavedPlan
+  /// How hosts are locked before they are read; `nil` takes no lock.
+  public var locking: LockSettings?
+
+  public init(_ saved: SavedPlan, locking: LockSettings? = LockSettings()) {
+    self.saved = saved
+    self.locking = locking
+  }
+
+  public var kind: RunKind { .apply }
+
+  /// The saved plan's hosts and changes, not every resource of the repository.
+  public func prepare(_ workspace: Workspace) -> (scope: RunScope, work: SavedPlanCheck) {
+    let hosts = Set(saved.plan.changes.map(\.host))
+    return (
+      RunScope(
+        hosts: workspace.inventory.hosts.filter { hosts.contains($0.name) },
+        resources: saved.plan.changes.count),
+      SavedPlanCheck(saved, in: workspace)
+    )
+  }
+
+  public func perform(_ check: SavedPlanCheck, in context: RunContext) async
+    -> JobResult<ApplyOutput>
+  {
+    let hosts = Set(saved.plan.changes.map(\.host))
+    // A saved plan was reviewed when it was saved: it is not asked about again, and one that
+    // is stale in part is not applied at all.
+    return await ApplyJob.apply(
+      context.workspace.inventory.hosts.filter { hosts.contains($0.name) }, locking: locking,
+      approve: nil, despiteFailures: false, in: context
+    ) {
+      let plan = await check.verify(in: context)
+      for failure in plan.failures { context.emit(.planFailed(failure)) }
+      for change in plan.changes { context.emit(.changePlanned(change)) }
+      return plan
+    }
+  }
+}

@@ -1,0 +1,137 @@
+import Foundation
+import InfraCore
+import InfraTransport
+
+/// How `infra run`'s command ended on one host.
+public struct CommandOutcome: Sendable {
+  public enum Status: Sendable, Equatable {
+    case exited(Int32)
+    case unreachable(String)
+    /// It could not be run, or was stopped by its timeout.
+    case failed(String)
+    /// The run was stopped before (or while) it ran there.
+    case stopped
+  }
+
+  public var host: String
+  public var status: Status
+  public var stdout: Data
+  public var stderr: Data
+  public var duration: Duration
+
+  public var succeeded: Bool { status == .exited(0) }
+}
+
+/// `infra run`: one shell command on many hosts through the same transports plans use, as
+/// pyinfra's `exec` and Ansible's ad-hoc commands do: the quickest check that hosts are
+/// reachable.
+public struct CommandJob: RunJob {
+  /// The command line, handed to `sh -c` on each host as written.
+  public var command: String
+  public var hosts: [InventoryHost]
+  /// Through sudo, whatever the hosts say; the host's own setting when `nil`.
+  public var escalation: Escalation?
+  /// How long the command may take on each host.
+  public var timeout: Duration?
+  /// Called as each host's command ends, with what it printed.
+  public var onOutcome: (@Sendable (CommandOutcome) -> Void)?
+
+  public init(
+    _ command: String, on hosts: [InventoryHost], escalation: Escalation? = nil,
+    timeout: Duration? = nil, onOutcome: (@Sendable (CommandOutcome) -> Void)? = nil
+  ) {
+    self.command = command
+    self.hosts = hosts
+    self.escalation = escalation
+    self.timeout = timeout
+    self.onOutcome = onOutcome
+  }
+
+  public var kind: RunKind { .command }
+
+  public func prepare(_ workspace: Workspace) -> (scope: RunScope, work: [InventoryHost]) {
+    (RunScope(hosts: hosts, resources: hosts.count), hosts)
+  }
+
+  public func perform(_ hosts: [InventoryHost], in context: RunContext) async
+    -> JobResult<[CommandOutcome]>
+  {
+    let clock = ContinuousClock()
+    let start = clock.now
+    let outcomes = await context.fleet.each(
+      hosts,
+      finished: { host, outcome in
+        let outcome = Self.outcome(outcome, host: host.name, since: clock.now - start)
+        context.emit(
+          .commandDone(
+            host: host.name, exitCode: outcome.status.exitCode, error: outcome.status.error,
+            duration: outcome.duration))
+        onOutcome?(outcome)
+        var stats = HostStats(host: host.name)
+        switch outcome.status {
+        case .exited(0): (stats.ok, stats.changed) = (1, 1)
+        case .exited, .failed: stats.failed = 1
+        case .unreachable: stats.unreachable = 1
+        case .stopped: stats.skipped = 1
+        }
+        context.hostDone(host.name, stats)
+      },
+      work: { host in await run(on: host) })
+    let results = zip(hosts, outcomes).map { Self.outcome($1, host: $0.name, since: .zero) }
+    return JobResult(output: results, failed: results.contains { !$0.succeeded })
+  }
+
+  private func run(on host: HostWork) async -> CommandOutcome {
+    let clock = ContinuousClock()
+    let start = clock.now
+    func outcome(_ status: CommandOutcome.Status, _ result: CommandResult? = nil)
+      -> CommandOutcome
+    {
+      CommandOutcome(
+        host: host.host.name, status: status, stdout: result?.stdout ?? Data(),
+        stderr: result?.stderr ?? Data(), duration: clock.now - start)
+    }
+    let transport = host.transport(for: .command, escalation: escalation ?? host.host.escalation)
+    do {
+      let result = try await transport.run(.raw(command), input: nil, timeout: timeout)
+      return outcome(.exited(result.exitCode), result)
+    } catch TransportError.unreachable(_, let reason) {
+      return outcome(.unreachable(reason))
+    } catch let error as TransportError {
+      return outcome(.failed(error.reason))
+    } catch {
+      return outcome(.failed("\(error)"))
+    }
+  }
+
+  /// A host's outcome, whatever became of its work.
+  private static func outcome(_ outcome: HostOutcome<CommandOutcome>, host: String, since: Duration)
+    -> CommandOutcome
+  {
+    switch outcome {
+    case .done(let outcome): outcome
+    case .unreachable(let reason):
+      CommandOutcome(
+        host: host, status: .unreachable(reason), stdout: Data(), stderr: Data(), duration: since)
+    case .stopped:
+      CommandOutcome(host: host, status: .stopped, stdout: Data(), stderr: Data(), duration: since)
+    }
+  }
+}
+
+extension CommandOutcome.Status {
+  /// The exit code, when the command ran to its end.
+  var exitCode: Int32? {
+    if case .exited(let code) = self { code } else { nil }
+  }
+
+  /// Why it did not run to its end, when it did not.
+  var error: String? {
+    switch self {
+    case .exited: nil
+    case .unreachable(let reason): "unreachable: \(reason)"
+    case .failed(let reason): reason
+    case .stopped: "the run was stopped"
+    }
+  }
+}

@@ -1,0 +1,144 @@
+import Foundation
+import InfraCore
+import InfraTransport
+
+/// What `infra import` found, and wrote unless it was a dry run.
+public struct ImportResult: Sendable {
+  /// New files, repository-relative, with their content, in path order.
+  public var files: [(path: String, content: Data)] = []
+  /// Files the repository has already, left as they are.
+  public var existing: [String] = []
+  public var failures: [Failure] = []
+}
+
+/// `infra import` (Autoschematic's import): writes resource files from what hosts have, to
+/// adopt existing systems. Never overwrites a file the repository has.
+public struct ImportJob: RunJob {
+  /// The connectors to ask; all when empty.
+  public var connectors: Set<ConnectorID>
+  /// The hosts to ask about; all when empty.
+  public var hosts: Set<String>
+  /// Whether to write the files; `false` only says what would be written.
+  public var write: Bool
+
+  public init(connectors: Set<ConnectorID> = [], hosts: Set<String> = [], write: Bool = true) {
+    self.connectors = connectors
+    self.hosts = hosts
+    self.write = write
+  }
+
+  public var kind: RunKind { .import }
+
+  /// Each host's connectors to ask, as shares without resources: what is counted is listings.
+  public func prepare(_ workspace: Workspace) -> (scope: RunScope, work: [HostShares]) {
+    let work = workspace.inventory.hosts.compactMap { host -> HostShares? in
+      guard hosts.isEmpty || hosts.contains(host.name) else { return nil }
+      let shares = workspace.connectors.filter { instance in
+        (connectors.isEmpty || connectors.contains(instance.id))
+          && instance.hosts.contains { $0.name == host.name }
+      }
+      return shares.isEmpty
+        ? nil : HostShares(host: host, shares: shares.map { Share(instance: $0, resources: []) })
+    }
+    let listings = work.reduce(0) { $0 + $1.shares.count }
+    return (RunScope(hosts: work.map(\.host), resources: listings), work)
+  }
+
+  public func perform(_ work: [HostShares], in context: RunContext) async
+    -> JobResult<ImportResult>
+  {
+    let byHost = Dictionary(work.map { ($0.host.name, $0) }, uniquingKeysWith: { a, _ in a })
+    let outcomes = await context.fleet.each(work.map(\.host)) { host in
+      await host.concurrently(byHost[host.host.name]?.shares ?? []) { share in
+        let instance = share.instance
+        do {
+          let listed = try await host.call(instance, "list", resources: 0) {
+            try await instance.connector.list(ListRequest(host: host.host, transport: $0))
+          }
+          return Listing.files(listed.files)
+        } catch {
+          return Listing.failed(
+            Failure(
+              kind: .connector, host: host.host.name, connector: instance.id, message: "\(error)",
+              resources: 1))
+        }
+      }
+    }
+    var result = ImportResult()
+    var seen: Set<String> = []
+    var listed: [(host: String, address: Address, existing: Bool)] = []
+    let root = context.workspace.repository.root
+    var stats: [HostStats] = []
+    for (hostWork, outcome) in zip(work, outcomes) {
+      let host = hostWork.host.name
+      var counts = HostStats(host: host)
+      switch outcome {
+      case .done(let listings):
+        for listing in listings {
+          switch listing {
+          case .failed(let failure):
+            result.failures.append(failure)
+            counts.failed += 1
+          case .files(let files):
+            for (address, content) in files where seen.insert(address.repositoryPath).inserted {
+              let path = address.repositoryPath
+              let existing = FileManager.default.fileExists(atPath: root.appending(path: path).path)
+              if existing {
+                result.existing.append(path)
+                counts.unchanged += 1
+              } else {
+                result.files.append((path, content))
+                counts.changed += 1
+              }
+              listed.append((host, address, existing))
+            }
+          }
+        }
+        counts.ok = counts.changed + counts.unchanged
+      case .unreachable(let reason):
+        result.failures.append(.unreachable(host, reason, resources: hostWork.shares.count))
+        counts.unreachable = hostWork.shares.count
+      case .stopped:
+        counts.skipped = hostWork.shares.count
+      }
+      stats.append(counts)
+    }
+    result.files.sort { $0.path < $1.path }
+    result.existing.sort()
+    if write {
+      do {
+        try Self.write(result.files, into: context.workspace.repository)
+      } catch {
+        result.failures.append(
+          Failure(
+            kind: .resource, host: work.first?.host.name ?? "",
+            message: "cannot write the imported files: \(error.localizedDescription)",
+            resources: 0))
+      }
+    }
+    for (host, address, existing) in listed {
+      context.emit(
+        .fileImported(
+          host: host, address: address, path: address.repositoryPath, existing: existing,
+          written: write && !existing))
+    }
+    for counts in stats { context.hostDone(counts.host, counts) }
+    return JobResult(output: result, failed: !result.failures.isEmpty)
+  }
+
+  /// Writes the new files, creating their folders.
+  static func write(_ files: [(path: String, content: Data)], into repository: Repository) throws {
+    for (path, content) in files {
+      let url = repository.root.appending(path: path)
+      try FileManager.default.createDirectory(
+        at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+      try content.write(to: url, options: .atomic)
+    }
+  }
+}
+
+/// What one connector listed on one host.
+private enum Listing: Sendable {
+  case files([(address: Address, content: Data)])
+  case failed(Failure)
+}

@@ -1,0 +1,148 @@
+import Foundation
+import InfraCore
+import InfraTransport
+
+/// What `infra pull` found, and wrote unless it was a dry run.
+public struct PullResult: Sendable {
+  /// The files to write, one per path, in path order.
+  public var files: [PulledFile] = []
+  /// What could not be pulled, with the reason.
+  public var failures: [Failure] = []
+  /// How many resource instances the patterns matched.
+  public var matched = 0
+}
+
+/// `infra pull` (Autoschematic's pull-state): writes live state back into resource files, for a
+/// change made by hand on a host that should be kept. Reads in the same batches as a plan;
+/// nothing on the hosts changes.
+public struct PullJob: RunJob {
+  /// The resources to pull (not those git deleted).
+  public var patterns: [AddressPattern]
+  /// Whether to write the files; `false` only says what would be written.
+  public var write: Bool
+
+  public init(_ patterns: [AddressPattern], write: Bool = true) {
+    self.patterns = patterns
+    self.write = write
+  }
+
+  public var kind: RunKind { .pull }
+
+  public func prepare(_ workspace: Workspace) -> (scope: RunScope, work: [HostShares]) {
+    let work = workspace.shares { _, resource in
+      !resource.removed && patterns.contains { $0.matches(resource.address) }
+    }
+    let resources = work.reduce(0) { $0 + $1.resourceCount }
+    return (RunScope(hosts: work.map(\.host), resources: resources), work)
+  }
+
+  public func perform(_ work: [HostShares], in context: RunContext) async -> JobResult<PullResult> {
+    let byHost = Dictionary(work.map { ($0.host.name, $0) }, uniquingKeysWith: { a, _ in a })
+    let outcomes = await context.fleet.each(work.map(\.host)) { host in
+      await host.concurrently(byHost[host.host.name]?.shares ?? []) { await pull($0, on: host) }
+    }
+    var result = PullResult(matched: work.reduce(0) { $0 + $1.resourceCount })
+    var byPath: [String: (host: String, file: PulledFile)] = [:]
+    var conflicted: Set<String> = []
+    var pulled: [(host: String, file: PulledFile)] = []
+    for (hostWork, outcome) in zip(work, outcomes) {
+      let host = hostWork.host.name
+      switch outcome {
+      case .done(let shares):
+        for (files, failures) in shares {
+          result.failures += failures
+          pulled += files.map { (host, $0) }
+        }
+      case .unreachable(let reason):
+        result.failures.append(.unreachable(host, reason, resources: hostWork.resourceCount))
+      case .stopped: break
+      }
+    }
+    for (host, file) in pulled where !conflicted.contains(file.path) {
+      if let other = byPath[file.path], other.file.content != file.content {
+        result.failures.append(
+          Failure(
+            kind: .resource, host: host, address: file.address,
+            message:
+              "\(file.path) serves several hosts and they differ (\(other.file.summary); \(file.summary)); give each host a file of its own to pull into"
+          ))
+        conflicted.insert(file.path)
+        byPath[file.path] = nil
+      } else if byPath[file.path] == nil {
+        byPath[file.path] = (host, file)
+      }
+    }
+    result.files = byPath.values.map(\.file).sorted { $0.path < $1.path }
+    if write {
+      do {
+        try Self.write(result.files, into: context.workspace.repository)
+      } catch {
+        result.failures.append(
+          Failure(
+            kind: .resource, host: byPath.values.first?.host ?? "",
+            message:
+              "cannot write the pulled files: \(error.localizedDescription)", resources: 0))
+      }
+    }
+    for (host, file) in pulled where !conflicted.contains(file.path) {
+      context.emit(
+        .filePulled(
+          host: host, address: file.address, path: file.path, removed: file.content == nil,
+          written: write))
+    }
+    for (hostWork, outcome) in zip(work, outcomes) {
+      let host = hostWork.host.name
+      let failures = result.failures.filter { $0.host == host && $0.kind != .unreachable }
+      context.hostDone(
+        host,
+        HostStats(
+          host, of: hostWork.resourceCount, outcome: outcome,
+          changed: pulled.count { $0.host == host && !conflicted.contains($0.file.path) },
+          failed: failures.reduce(0) { $0 + max(1, $1.resources) }))
+    }
+    return JobResult(output: result, failed: !result.failures.isEmpty)
+  }
+
+  /// One connector's share on one host: read, then ask the connector for the files that would
+  /// declare what the host has.
+  private func pull(_ share: Share, on host: HostWork) async -> ([PulledFile], [Failure]) {
+    let instance = share.instance
+    do {
+      let read = try await host.call(instance, "read", resources: share.resources.count) {
+        try await instance.connector.read(
+          ReadRequest(host: host.host, transport: $0, resources: share.resources))
+      }
+      let items = share.resources.compactMap { resource in
+        read.states[resource.address].map { PlanItem(resource: resource, live: $0) }
+      }
+      let response = try await host.call(instance, "pull", resources: items.count) {
+        try await instance.connector.pull(PullRequest(host: host.host, transport: $0, items: items))
+      }
+      let failures = response.problems.map {
+        Failure(kind: .resource, host: host.host.name, address: $0.address, message: $0.message)
+      }
+      return (response.files, failures)
+    } catch {
+      return (
+        [],
+        [
+          Failure(
+            kind: .connector, host: host.host.name, connector: instance.id, message: "\(error)",
+            resources: share.resources.count)
+        ]
+      )
+    }
+  }
+
+  /// Writes (or removes) the pulled files in the repository, each atomically.
+  static func write(_ files: [PulledFile], into repository: Repository) throws {
+    for file in files {
+      let url = repository.root.appending(path: file.path)
+      if let content = file.content {
+        try content.write(to: url, options: .atomic)
+      } else {
+        try FileManager.default.removeItem(at: url)
+      }
+    }
+  }
+}

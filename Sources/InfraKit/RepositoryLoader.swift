@@ -1,0 +1,77 @@
+import Foundation
+import InfraConnectors
+@_exported import InfraCore
+@_exported import InfraEngine
+
+/// Loads a repository with the connectors and transports built into `infra`: what a program
+/// that embeds a run starts with.
+///
+/// ```swift
+/// let loader = RepositoryLoader()
+/// guard let repository = RepositoryLoader.find(from: folder) else { ... }
+/// let loaded = await loader.load(repository)
+/// guard let workspace = loaded.workspace else { /* loaded.diagnostics says why */ }
+/// ```
+public struct RepositoryLoader: Sendable {
+  /// The connector types it knows: the builtin ones and external connector programs.
+  package var registry: ConnectorRegistry
+
+  public init() {
+    registry = .builtin
+  }
+
+  /// The nearest folder at or above `folder` that holds `infra.yaml`, as git finds `.git`.
+  public static func find(from folder: URL) -> Repository? {
+    Repository.find(from: folder)
+  }
+
+  /// Loads the workspace of `repository`: `infra.yaml`, its inventory programs, every
+  /// connector and every resource file, with every problem found. With `git`, what git says
+  /// changed since its base is loaded too: resource files deleted since then become deletions,
+  /// and a run can plan only the change set. Git missing, or the repository not in git, is an
+  /// error only when the scope requires git.
+  public func load(_ repository: Repository, git scope: GitScope? = nil) async
+    -> WorkspaceLoader.Outcome
+  {
+    var changes: (set: ChangeSet, git: Git)?
+    if let scope {
+      do {
+        let git = try await Git.open(repository)
+        changes = (try await git.changes(since: scope.base, stagedOnly: scope.staged), git)
+      } catch let error as GitError where scope.required {
+        return WorkspaceLoader.Outcome(
+          workspace: nil, diagnostics: Diagnostics([.error(error.message, hint: error.hint)]),
+          config: nil)
+      } catch {
+        changes = nil
+      }
+    }
+    return await WorkspaceLoader(registry: registry).load(repository, changes: changes)
+  }
+
+  /// Loads `infra.yaml` and its inventory programs into a workspace without connectors, for
+  /// work on hosts alone (a command, unlocking). With `names`, inventory programs are asked
+  /// for those hosts only (pyinfra's inventory lookup by name), and not run at all when
+  /// `infra.yaml` names them all.
+  public func loadHosts(_ repository: Repository, names: [String]? = nil) async
+    -> WorkspaceLoader.Outcome
+  {
+    await WorkspaceLoader(registry: registry).loadHosts(repository, names: names)
+  }
+}
+
+/// How a load compares the repository with git.
+public struct GitScope: Sendable {
+  /// The commit, branch or tag compared with (`HEAD` by default).
+  public var base: String
+  /// Whether only the index (what is staged) is compared.
+  public var staged: Bool
+  /// Whether the load cannot do without git (an option asked for it).
+  public var required: Bool
+
+  public init(base: String = "HEAD", staged: Bool = false, required: Bool = false) {
+    self.base = base
+    self.staged = staged
+    self.required = required
+  }
+}

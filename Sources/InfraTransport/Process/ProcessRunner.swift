@@ -1,0 +1,172 @@
+import Foundation
+import InfraCore
+import Logging
+import Synchronization
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Runs a local program to completion with its output captured: `sh` for the local host, `ssh`
+/// for remote ones, `git`. A ``ChildProcess`` underneath, so a timeout or a cancelled task
+/// stops the program and everything it started (SIGTERM to its session, SIGKILL 2 s later).
+struct ProcessRunner: Sendable {
+  /// The most a process may print on each stream before it is stopped.
+  var outputLimit = 1 << 30
+
+  /// Runs `arguments` (the program, found on `PATH` unless it names a path, then its
+  /// arguments) with `input` on its standard input; `timeout` stops it and throws `timedOut`,
+  /// a cancelled task stops it and throws `CancellationError`. `host` and `display` only name
+  /// the command in errors and logs.
+  func run(
+    _ arguments: [String], input: Data?, timeout: Duration?, host: String, display: ShellCommand
+  ) async throws -> CommandResult {
+    let clock = ContinuousClock()
+    let start = clock.now
+    let child: ChildProcess
+    do {
+      // From a file rather than a pipe: a command that exits without reading its input
+      // cannot make the write fail, and no thread has to feed it.
+      let stdin = try input.map { ChildProcess.Stream.descriptor(try InputFile.holding($0)) }
+      child = try ChildProcess(arguments, stdin: stdin ?? .null, stdout: .pipe, stderr: .pipe)
+    } catch {
+      throw TransportError.commandFailed(
+        host: host, command: display.string, exitCode: -1, stderr: "\(error)")
+    }
+    let race = EndRace()
+    let deadline = timeout.map { limit in
+      Deadline(after: limit) {
+        if race.timeOut() { child.stop() }
+      }
+    }
+    let captured = await withTaskCancellationHandler {
+      await Self.capture(child, limit: outputLimit, ended: race)
+    } onCancel: {
+      child.stop()
+    }
+    deadline?.cancel()
+    if race.timedOut, let timeout {
+      throw TransportError.timedOut(host: host, command: display.string, after: timeout)
+    }
+    try Task.checkCancellation()
+    guard !captured.exceeded else {
+      throw TransportError.commandFailed(
+        host: host, command: display.string, exitCode: captured.termination.code,
+        stderr: "it printed more than \(outputLimit) bytes on one stream and was stopped")
+    }
+    let result = CommandResult(
+      exitCode: captured.termination.code, stdout: captured.stdout, stderr: captured.stderr)
+    transportLogger.debug(
+      "run exited \(result.exitCode) after \((clock.now - start).shortDescription): \(display.logged)",
+      metadata: [
+        "host": "\(host)", "stdin": "\(input?.count ?? 0)", "stdout": "\(result.stdout.count)",
+        "stderr": "\(result.stderr.count)",
+      ])
+    return result
+  }
+
+  private struct Captured: Sendable {
+    var stdout = Data()
+    var stderr = Data()
+    var exceeded = false
+    var termination = ChildProcess.Termination.exited(0)
+  }
+
+  /// Reads both output pipes to their end on a thread of its own, then reaps the process and
+  /// says so to `ended` at once: a task that awaits the result may resume later than that on a
+  /// busy machine, which must not make a command that ended in time look timed out.
+  private static func capture(_ child: ChildProcess, limit: Int, ended: EndRace) async
+    -> Captured
+  {
+    await withCheckedContinuation { continuation in
+      Thread.detachNewThread {
+        var captured = Captured()
+        var open = [child.output, child.errors].compactMap { $0 }
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        reading: while !open.isEmpty {
+          var polled = open.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+          guard poll(&polled, nfds_t(polled.count), -1) >= 0 || errno == EINTR else { break }
+          for entry in polled where entry.revents != 0 {
+            let count = read(entry.fd, &chunk, chunk.count)
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else {
+              open.removeAll { $0 == entry.fd }
+              continue
+            }
+            let isOutput = entry.fd == child.output
+            let size = isOutput ? captured.stdout.count : captured.stderr.count
+            guard size + count <= limit else {
+              captured.exceeded = true
+              child.signal(SIGKILL)
+              break reading
+            }
+            if isOutput {
+              captured.stdout.append(chunk, count: count)
+            } else {
+              captured.stderr.append(chunk, count: count)
+            }
+          }
+        }
+        captured.termination = child.wait()
+        ended.end()
+        continuation.resume(returning: captured)
+      }
+    }
+  }
+}
+
+/// Which came first for a command: its end, or its timeout.
+private final class EndRace: Sendable {
+  private let state = Mutex<(ended: Bool, timedOut: Bool)>((false, false))
+
+  /// The command ended (its output closed and it was reaped).
+  func end() {
+    state.withLock { $0.ended = true }
+  }
+
+  /// The timeout passed: true, and from now on `timedOut`, unless the command had ended.
+  func timeOut() -> Bool {
+    state.withLock { state in
+      if !state.ended { state.timedOut = true }
+      return state.timedOut
+    }
+  }
+
+  var timedOut: Bool { state.withLock { $0.timedOut } }
+}
+
+/// Standard input for a command, written in full before the command starts.
+enum InputFile {
+  /// An unlinked temporary file holding `data`, positioned at its start: it needs no cleanup
+  /// and disappears when the last descriptor to it is closed.
+  static func holding(_ data: Data) throws -> Int32 {
+    var template = Array((NSTemporaryDirectory() + "/infra-input-XXXXXX").utf8CString)
+    let descriptor = mkstemp(&template)
+    guard descriptor >= 0 else {
+      throw TransportError.fileError(
+        host: "local", path: NSTemporaryDirectory(),
+        reason: "cannot create a temporary file: \(String(cString: strerror(errno)))")
+    }
+    _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
+    unlink(template)
+    guard Descriptor.writeAll(descriptor, data), lseek(descriptor, 0, SEEK_SET) == 0 else {
+      let reason = String(cString: strerror(errno))
+      _ = close(descriptor)
+      throw TransportError.fileError(
+        host: "local", path: NSTemporaryDirectory(),
+        reason: "cannot write a temporary file: \(reason)")
+    }
+    return descriptor
+  }
+}
+
+/// Every command, put and get, at debug level: what `infra -v` shows.
+let transportLogger = Logger(label: "infra.transport")
+
+extension ShellCommand {
+  /// The command for a log line: whole when short, its start and length otherwise.
+  var logged: String {
+    let text = string
+    return text.count <= 300 ? text : String(text.prefix(300)) + "… (\(text.count) characters)"
+  }
+}

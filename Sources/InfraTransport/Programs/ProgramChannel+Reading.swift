@@ -1,0 +1,134 @@
+import Foundation
+import InfraCore
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// A request or notification a program sent to infra.
+package struct IncomingRequest: Sendable {
+  package var method: String
+  /// `nil` for a notification, which gets no answer.
+  package var id: RPC.ID?
+  /// The whole message, to read its params as the method needs them.
+  var line: Data
+
+  /// The params, read as `method` needs them; a missing or mistyped field is an `invalidParams`
+  /// error that names it.
+  package func params<Params: Decodable>(_ type: Params.Type = Params.self) throws -> Params {
+    do {
+      guard let params = try JSONDecoder().decode(RPC.Params<Params>.self, from: line).params
+      else {
+        throw RPC.RemoteError(.invalidParams, "'\(method)' needs params")
+      }
+      return params
+    } catch let error as RPC.RemoteError {
+      throw error
+    } catch {
+      throw RPC.RemoteError(.invalidParams, "'\(method)': \(RPC.describe(error))")
+    }
+  }
+}
+
+extension ProgramChannel {
+  /// Reads the program's output line by line until it ends, then reaps the program and ends
+  /// the conversation. A line is found by looking for its end in what arrived since the last
+  /// look only, so a long line costs no more than its length.
+  func readMessages() {
+    guard let descriptor = process.output else { return }
+    var line = Data()
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+      let count = read(descriptor, &chunk, chunk.count)
+      if count < 0 && errno == EINTR { continue }
+      guard count > 0 else { break }
+      var start = 0
+      while let newline = chunk[start..<count].firstIndex(of: 0x0A) {
+        line.append(contentsOf: chunk[start..<newline])
+        if !line.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { receive(line) }
+        line = Data()
+        start = newline + 1
+      }
+      line.append(contentsOf: chunk[start..<count])
+    }
+    // Its standard error ends at the same moment; wait a little for the last of it, which
+    // says why, before telling anyone.
+    for _ in 0..<200 where !state.withLock({ $0.stderrEnded }) { usleep(10_000) }
+    let how = "\(process.wait())"
+    state.withLock { $0.exit = how }
+    end("it \(how)", method: nil)
+  }
+
+  /// Keeps the last 64 KiB of the program's standard error, for the errors about it.
+  func readErrors() {
+    guard let descriptor = process.errors else { return }
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+      let count = read(descriptor, &chunk, chunk.count)
+      if count < 0 && errno == EINTR { continue }
+      guard count > 0 else { break }
+      stderrTail.withLock { tail in
+        tail.append(contentsOf: chunk[0..<count])
+        if tail.count > Self.stderrLimit { tail = Data(tail.suffix(Self.stderrLimit)) }
+      }
+    }
+    state.withLock { $0.stderrEnded = true }
+  }
+
+  private func receive(_ line: Data) {
+    let text = String(decoding: line, as: UTF8.self)
+    transcript?(false, text)
+    programLogger.debug("← \(text.prefix(2000))", metadata: ["program": "\(name)"])
+    let shown = String(decoding: line.prefix(200), as: UTF8.self)
+    guard let header = try? JSONDecoder().decode(RPC.Header.self, from: line),
+      header.jsonrpc == "2.0"
+    else {
+      protocolError("it printed a line that is not a JSON-RPC 2.0 message: \(shown)")
+      return
+    }
+    if let method = header.method {
+      serve(IncomingRequest(method: method, id: header.id, line: line))
+      return
+    }
+    guard case .number(let id) = header.id else {
+      protocolError("it answered without a numeric id infra had sent: \(shown)")
+      return
+    }
+    let waiting = state.withLock { $0.pending.removeValue(forKey: id) }
+    guard let (method, continuation) = waiting else {
+      // An answer to a call abandoned meanwhile is expected; any other is a protocol error.
+      if state.withLock({ $0.ended == nil }) {
+        protocolError(
+          "it answered id \(id), which infra never asked or had already answered: \(shown)")
+      }
+      return
+    }
+    if let error = header.error {
+      continuation.resume(throwing: error)
+    } else if header.hasResult {
+      continuation.resume(returning: line)
+    } else {
+      continuation.resume(
+        throwing: failure(method, "it answered id \(id) with neither a result nor an error"))
+    }
+  }
+
+  /// Answers one of the program's requests through `handler` (a notification gets no answer).
+  private func serve(_ request: IncomingRequest) {
+    Task { [handler] in
+      guard let id = request.id else {
+        _ = try? await handler(request)
+        return
+      }
+      var answer = RPC.Answer(id: id)
+      do {
+        answer.result = AnyEncodable(try await handler(request))
+      } catch let error as RPC.RemoteError {
+        answer.error = error
+      } catch {
+        answer.error = RPC.RemoteError(.failed, "\(error)")
+      }
+      try? send(answer)
+    }
+  }
+}

@@ -1,0 +1,317 @@
+import Foundation
+import InfraCore
+import Logging
+import Synchronization
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Every message of every program, at debug level: what `infra -v` shows.
+let programLogger = Logger(label: "infra.connector")
+
+/// A JSON-RPC 2.0 conversation with a program (a connector, an inventory or a transport) over
+/// its standard input and output, one message per line in both directions
+/// (`connectors/PROTOCOL.md`).
+///
+/// infra's calls wait for their answer with a timeout; the program may call infra back while a
+/// call is in progress (`host/run`...), and those requests are answered by `handler`. Anything
+/// that breaks the conversation (the program exits or crashes, prints a line that is not a
+/// JSON-RPC message, answers an id it was never asked, stays silent past the timeout, or a call
+/// is abandoned because its task was cancelled) ends it: the program is stopped, every call in
+/// progress fails with an error that names the program, the call and what happened, with the
+/// tail of its standard error, and the process is reaped. infra never waits on a program that
+/// has gone, nor on one whose answer it no longer wants.
+///
+/// At most `concurrency` calls are in flight at once (one until the program's `initialize`
+/// answer allows more); later calls wait their turn, and their timeout starts once sent.
+package final class ProgramChannel: Sendable {
+  /// Answers the program's own requests and notifications; the result is encoded as the
+  /// answer, and a thrown error becomes a JSON-RPC error.
+  package typealias Handler =
+    @Sendable (_ request: IncomingRequest) async throws -> (
+      any Encodable & Sendable
+    )
+  /// Sees every line of the conversation: `true` for infra → program, `false` for the reverse.
+  package typealias Transcript = @Sendable (_ toProgram: Bool, _ line: String) -> Void
+
+  /// Why a call failed, for people.
+  package struct Failure: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The program as people know it: `connector 'ops/crontab'`, `transport 'folder'`.
+    package var program: String
+    package var method: String
+    package var message: String
+    /// The last lines the program wrote to its standard error.
+    package var stderr: String
+
+    package init(program: String, method: String, message: String, stderr: String) {
+      self.program = program
+      self.method = method
+      self.message = message
+      self.stderr = stderr
+    }
+
+    package var description: String {
+      var text = "\(program) failed in '\(method)': \(message)"
+      let tail = stderr.trimmingCharacters(in: .whitespacesAndNewlines)
+      if !tail.isEmpty { text += "; its standard error ends with:\n" + tail }
+      return text
+    }
+  }
+
+  /// The program as people know it: `connector 'ops/crontab'`.
+  package let name: String
+  let process: ChildProcess
+  let handler: Handler
+  let transcript: Transcript?
+  let state = Mutex(State())
+  let stderrTail = Mutex(Data())
+  private let gate = CallGate()
+  static let stderrLimit = 64 * 1024
+
+  struct State {
+    var nextID = 1
+    var pending: [Int: (method: String, continuation: CheckedContinuation<Data, any Error>)] = [:]
+    /// Set once the conversation is over: why, for every later call.
+    var ended: String?
+    /// How the process ended, once it has been reaped.
+    var exit: String?
+    /// Whether its standard error has ended, so that its last words are in.
+    var stderrEnded = false
+  }
+
+  /// Starts `arguments` in `directory` with exactly `environment`.
+  package init(
+    name: String, arguments: [String], directory: String, environment: [String: String],
+    handler: @escaping Handler, transcript: Transcript? = nil
+  ) throws {
+    self.name = name
+    self.handler = handler
+    self.transcript = transcript
+    do {
+      process = try ChildProcess(
+        arguments, directory: directory, environment: environment, stdin: .pipe, stdout: .pipe,
+        stderr: .pipe)
+    } catch {
+      throw Failure(program: name, method: "start", message: "\(error)", stderr: "")
+    }
+    Thread.detachNewThread { [self] in readErrors() }
+    Thread.detachNewThread { [self] in readMessages() }
+  }
+
+  /// Lets up to `limit` calls be in flight at once (what the program's `initialize` answer
+  /// allows).
+  package func allow(concurrency limit: Int) async {
+    await gate.setLimit(limit)
+  }
+
+  /// Calls `method` once fewer than the allowed number of calls are in flight, and waits for
+  /// its answer, at most `timeout` from when it was sent, read as `Answer`. A missing or
+  /// mistyped field of the answer is an error that names the program, the call and the field.
+  package func call<Answer: Decodable>(
+    _ method: String, _ params: some Encodable & Sendable, as type: Answer.Type = Answer.self,
+    timeout: Duration
+  ) async throws -> Answer {
+    await gate.enter()
+    let line: Data
+    do {
+      line = try await exchange(method, params, timeout: timeout)
+      await gate.leave()
+    } catch {
+      await gate.leave()
+      throw error
+    }
+    do {
+      return try JSONDecoder().decode(RPC.Result<Answer>.self, from: line).result
+    } catch {
+      throw failure(
+        method,
+        "its answer does not have the shape '\(method)' answers have: \(RPC.describe(error))")
+    }
+  }
+
+  /// Sends a notification, which gets no answer.
+  package func notify(_ method: String, _ params: some Encodable & Sendable) throws {
+    try send(RPC.Request(id: nil, method: method, params: params))
+  }
+
+  private func exchange(_ method: String, _ params: some Encodable & Sendable, timeout: Duration)
+    async throws -> Data
+  {
+    let id = state.withLock { state -> Int in
+      defer { state.nextID += 1 }
+      return state.nextID
+    }
+    let message = try RPC.encoder.encode(
+      RPC.Request(id: .number(id), method: method, params: params))
+    let timer = Deadline(after: timeout) { [weak self] in
+      Task {
+        await self?.timeOut(
+          id, "it did not answer '\(method)' within \(timeout.components.seconds) s")
+      }
+    }
+    defer { timer.cancel() }
+    return try await withTaskCancellationHandler {
+      try await withCheckedThrowingContinuation { continuation in
+        let ended = state.withLock { state -> String? in
+          if let ended = state.ended { return ended }
+          state.pending[id] = (method, continuation)
+          return nil
+        }
+        if let ended {
+          continuation.resume(throwing: failure(method, ended))
+          return
+        }
+        do {
+          try write(message)
+        } catch {
+          // The program closed its input, most likely by exiting: say how it ended when that
+          // is known within a moment, since that is the news (`exited with code 127`).
+          Task {
+            for _ in 0..<200 where state.withLock({ $0.exit == nil }) {
+              try? await Task.sleep(for: .milliseconds(10))
+            }
+            let exit = state.withLock { $0.exit }
+            end(exit.map { "it \($0)" } ?? "\(error)", method: method)
+          }
+        }
+      }
+    } onCancel: {
+      // Nobody wants its answer any more: the program is stopped rather than waited on.
+      abandon(id, method)
+    }
+  }
+
+  /// Ends the conversation politely: `shutdown`, the input closed, then the process is given
+  /// `grace` to exit before it is stopped. Returns how it ended.
+  @discardableResult
+  package func close(grace: Duration = .seconds(5)) async -> String {
+    if state.withLock({ $0.ended == nil }) {
+      _ = try? await call("shutdown", EmptyMessage(), as: EmptyMessage.self, timeout: grace)
+    }
+    process.closeInput()
+    // The reading thread reaps the process once its output ends; stop it if it lingers.
+    for (wait, signal) in [(grace, SIGTERM), (Duration.seconds(2), SIGKILL), (.seconds(60), 0)] {
+      let deadline = ContinuousClock.now + wait
+      while ContinuousClock.now < deadline {
+        if let exit = state.withLock({ $0.exit }) { return exit }
+        try? await Task.sleep(for: .milliseconds(10))
+      }
+      if signal != 0 { process.signal(signal) }
+    }
+    return state.withLock { $0.exit } ?? "did not end, even when killed"
+  }
+
+  // MARK: writing
+
+  func send(_ message: some Encodable) throws {
+    try write(try RPC.encoder.encode(message))
+  }
+
+  private func write(_ line: Data) throws {
+    let text = String(decoding: line, as: UTF8.self)
+    transcript?(true, text)
+    programLogger.debug("→ \(text.prefix(2000))", metadata: ["program": "\(name)"])
+    try process.write(line + Data("\n".utf8))
+  }
+
+  // MARK: ending
+
+  private func timeOut(_ id: Int, _ message: String) async {
+    let method = state.withLock { state -> String? in
+      guard let method = state.pending[id]?.method else { return nil }
+      if state.ended == nil { state.ended = message }
+      return method
+    }
+    guard let method else { return }
+    process.signal(SIGKILL)
+    // The reading thread ends the conversation once the program is gone, with its last words
+    // on standard error (which say what it was doing) and this reason. Should anything keep
+    // its output open, the call still ends here.
+    for _ in 0..<300 where state.withLock({ $0.exit == nil }) {
+      try? await Task.sleep(for: .milliseconds(10))
+    }
+    end(message, method: method)
+  }
+
+  /// A call whose task was cancelled: it ends with `CancellationError`, and the program, which
+  /// may be in the middle of it, is stopped; the calls in flight with it fail.
+  private func abandon(_ id: Int, _ method: String) {
+    let waiting = state.withLock { state in
+      if state.ended == nil {
+        state.ended = "infra stopped it while it answered '\(method)', as the run was stopped"
+      }
+      return state.pending.removeValue(forKey: id)
+    }
+    waiting?.continuation.resume(throwing: CancellationError())
+    process.stop()
+    end(state.withLock { $0.ended } ?? "", method: nil)
+  }
+
+  /// Called on the reading thread, which ends the conversation with this reason once the
+  /// killed program's output closes.
+  func protocolError(_ message: String) {
+    state.withLock { if $0.ended == nil { $0.ended = message } }
+    process.signal(SIGKILL)
+  }
+
+  /// Ends the conversation for `reason`, failing every call in progress; `method` names the
+  /// call the reason is about, when it is about one.
+  func end(_ reason: String, method: String?) {
+    // The first reason stands: a timeout stays a timeout when the kill it causes is noticed.
+    let (reason, pending) = state.withLock {
+      state -> (String, [(String, CheckedContinuation<Data, any Error>)]) in
+      if state.ended == nil { state.ended = reason }
+      let pending = state.pending.values.map { ($0.method, $0.continuation) }
+      state.pending.removeAll()
+      return (state.ended ?? reason, pending)
+    }
+    if method != nil || !pending.isEmpty {
+      process.signal(SIGKILL)
+    }
+    for (name, continuation) in pending {
+      continuation.resume(throwing: failure(name, reason))
+    }
+  }
+
+  func failure(_ method: String, _ message: String) -> Failure {
+    let tail = stderrTail.withLock { String(decoding: $0.suffix(2048), as: UTF8.self) }
+    return Failure(program: name, method: method, message: message, stderr: tail)
+  }
+}
+
+/// `{}`: the params of `shutdown`, and the answer of methods that return nothing.
+package struct EmptyMessage: Codable, Sendable, Hashable {
+  package init() {}
+}
+
+/// Lets a number of calls through at once, the others in the order they came.
+private actor CallGate {
+  private var limit = 1
+  private var running = 0
+  private var waiting: [CheckedContinuation<Void, Never>] = []
+
+  func setLimit(_ limit: Int) {
+    self.limit = max(1, limit)
+    while running < self.limit, !waiting.isEmpty {
+      running += 1
+      waiting.removeFirst().resume()
+    }
+  }
+
+  func enter() async {
+    if running < limit {
+      running += 1
+      return
+    }
+    await withCheckedContinuation { waiting.append($0) }
+  }
+
+  func leave() {
+    if running <= limit, !waiting.isEmpty {
+      waiting.removeFirst().resume()
+    } else {
+      running -= 1
+    }
+  }
+}
