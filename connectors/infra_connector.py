@@ -235,6 +235,16 @@ class Transport:
     `main` makes one instance of the class per host, when the host connects."""
 
     concurrency: int = 8  # calls served at once, across hosts (instances share no state)
+    _wire: Optional["_Wire"] = None
+    _host: Optional[str] = None
+
+    def log(self, message: str, level: str = "info") -> None:
+        """Tells infra something about this host worth keeping in the run's events
+        (`connector_log`, with this transport's name); `level` is debug, info, warning or
+        error."""
+        if self._wire is not None:
+            self._wire.send({"method": "log", "params": {"level": level, "message": message,
+                                                         "host": self._host}})
 
     def connect(self, host: str, address: str, data: dict) -> None:
         """Gets ready to reach the host at `address` (what follows `<name>://`)."""
@@ -524,6 +534,7 @@ class _Server:
         name = params["host"]
         if method == "transport/connect":
             instance = self.transport()
+            instance._wire, instance._host = self.wire, name
             instance.connect(name, params["address"], params.get("data") or {})
             with self.lock:
                 self.connected[name] = instance

@@ -58,12 +58,14 @@ public final class SSHTransport: Transport {
         [program] + arguments(folder) + ["true"], input: nil, timeout: limit, host: host.name,
         display: ShellCommand("ssh", destination, "true"))
     } catch TransportError.timedOut {
-      removeControlFolder()
+      // A handshake stopped half-way may have left a master behind (it forks away once the
+      // login succeeded): it is closed too.
+      await disconnect()
       throw TransportError.unreachable(
         host: host.name,
         reason: "connecting to \(endpoint) did not finish within \(limit.shortDescription)")
     } catch {
-      removeControlFolder()
+      await disconnect()
       throw error
     }
     guard result.succeeded else {
@@ -73,8 +75,8 @@ public final class SSHTransport: Transport {
     }
   }
 
-  /// Closes the master, also when the task that disconnects was cancelled (a Ctrl-C): the
-  /// master must not outlive the run.
+  /// Closes the master, if there is one, also when the task that disconnects was cancelled (a
+  /// Ctrl-C): the master must not outlive the run.
   public func disconnect() async {
     guard let folder = controlFolder.withLock({ $0 }) else { return }
     let command = [program] + arguments(folder, control: ["-O", "exit"])

@@ -24,6 +24,18 @@ extension ChildProcess {
     ).pid
   }
 
+  /// Starts `path` as `spawn` does, returning the process: it is never signalled once it has
+  /// been reaped, so a test may stop it from another thread without hitting a process that
+  /// was given its pid meanwhile.
+  package static func start(
+    _ path: String, _ arguments: [String], directory: String? = nil,
+    environment: [String: String]? = nil, stdout: String? = nil, stderr: String? = nil
+  ) throws -> ChildProcess {
+    try ChildProcess(
+      [path] + arguments, directory: directory, environment: environment,
+      stdout: stdout.map(Stream.file) ?? .null, stderr: stderr.map(Stream.file) ?? .null)
+  }
+
   /// Waits for `pid` to end; its exit code, or 128 + the signal that killed it.
   @discardableResult
   package static func wait(_ pid: pid_t) -> Int32 {

@@ -1,5 +1,6 @@
 import Foundation
 import InfraTransport
+import Synchronization
 
 /// A real OpenSSH server on 127.0.0.1 for one test: a free port, fresh host and client keys,
 /// a verbose log to count logins, stopped by its pid when released.
@@ -60,9 +61,21 @@ public final class SSHServer: Sendable {
     throw SSHServerError(message: "cannot start sshd: \(lastError)")
   }
 
+  private let stopped = Mutex(false)
+
   deinit {
-    kill(pid, SIGTERM)
-    ChildProcess.wait(pid)
+    stop()
+  }
+
+  /// Stops the server (once): from now on its port refuses connections, as a host that went
+  /// down does.
+  public func stop() {
+    stopped.withLock { stopped in
+      guard !stopped else { return }
+      stopped = true
+      kill(pid, SIGTERM)
+      ChildProcess.wait(pid)
+    }
   }
 
   /// How many times a client logged in: one SSH handshake each.

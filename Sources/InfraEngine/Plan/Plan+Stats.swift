@@ -33,8 +33,9 @@ extension Plan {
         case .skipped: stats.skipped += 1
         }
       }
-      // Planned changes that no apply reached: declined, or stopped before applying.
-      stats.skipped += changes - mine.count
+      // Planned changes that no apply reached: declined, or stopped before applying (a saved
+      // plan's changes on a host that cannot be reached are counted as unreachable already).
+      if stats.unreachable == 0 { stats.skipped += changes - mine.count }
     } else {
       stats.changed = changes
     }

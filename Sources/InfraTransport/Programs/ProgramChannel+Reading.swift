@@ -115,7 +115,12 @@ extension ProgramChannel {
 
   /// Answers one of the program's requests through `handler` (a notification gets no answer).
   private func serve(_ request: IncomingRequest) {
-    Task { [handler] in
+    let number = state.withLock { state -> Int in
+      defer { state.nextServing += 1 }
+      return state.nextServing
+    }
+    let task = Task { [handler] in
+      defer { _ = state.withLock { $0.serving.removeValue(forKey: number) } }
       guard let id = request.id else {
         _ = try? await handler(request)
         return
@@ -130,5 +135,11 @@ extension ProgramChannel {
       }
       try? send(answer)
     }
+    let ended = state.withLock { state -> Bool in
+      guard state.ended == nil else { return true }
+      if !task.isCancelled { state.serving[number] = task }
+      return false
+    }
+    if ended { task.cancel() }
   }
 }

@@ -78,6 +78,9 @@ package final class ProgramChannel: Sendable {
     var exit: String?
     /// Whether its standard error has ended, so that its last words are in.
     var stderrEnded = false
+    /// The program's requests being answered, cancelled when the conversation ends.
+    var serving: [Int: Task<Void, Never>] = [:]
+    var nextServing = 0
   }
 
   /// Starts `arguments` in `directory` with exactly `environment`.
@@ -186,6 +189,11 @@ package final class ProgramChannel: Sendable {
   /// `grace` to exit before it is stopped. Returns how it ended.
   @discardableResult
   package func close(grace: Duration = .seconds(5)) async -> String {
+    // With calls still in flight nobody will wait for (their tasks were cancelled), the program
+    // is busy with them: it is stopped rather than asked to shut down.
+    if state.withLock({ !$0.pending.isEmpty }) {
+      end("infra closed the conversation while calls were in flight", method: nil)
+    }
     if state.withLock({ $0.ended == nil }) {
       _ = try? await call("shutdown", EmptyMessage(), as: EmptyMessage.self, timeout: grace)
     }
@@ -259,13 +267,16 @@ package final class ProgramChannel: Sendable {
   /// call the reason is about, when it is about one.
   func end(_ reason: String, method: String?) {
     // The first reason stands: a timeout stays a timeout when the kill it causes is noticed.
-    let (reason, pending) = state.withLock {
-      state -> (String, [(String, CheckedContinuation<Data, any Error>)]) in
+    let (reason, pending, serving) = state.withLock {
+      state -> (String, [(String, CheckedContinuation<Data, any Error>)], [Task<Void, Never>]) in
       if state.ended == nil { state.ended = reason }
       let pending = state.pending.values.map { ($0.method, $0.continuation) }
       state.pending.removeAll()
-      return (state.ended ?? reason, pending)
+      defer { state.serving.removeAll() }
+      return (state.ended ?? reason, pending, Array(state.serving.values))
     }
+    // What infra was doing for the program (a host/run) is of use to nobody now.
+    for task in serving { task.cancel() }
     if method != nil || !pending.isEmpty {
       process.signal(SIGKILL)
     }
