@@ -91,7 +91,7 @@ let package = Package(
         "InfraCore", "InfraTransport", "InfraEngine", "InfraConnectors", "InfraCLI",
         "InfraTestSupport",
       ],
-      exclude: ["Fixtures"],
+      exclude: ["Fixtures", "Renderings"],
       swiftSettings: strict),
     // Runs the built `infra` binary against real temporary repositories and folders.
     .testTarget(

@@ -10,14 +10,23 @@ import Testing
 /// Golden files for what users read: each folder under `Tests/InfraCLITests/Fixtures/` is a
 /// repository (`infra.yaml` with `__TARGET__` for the target folder, `resources/`), a `live.sh`
 /// that prepares the target folder, and the plan's renderings `expected.txt` and
-/// `expected.json`. A missing expectation records itself and fails; set
-/// `INFRA_RECORD_GOLDEN=1` to record changed ones, then review them as a diff.
+/// `expected.json`, checked as golden files (`Golden`).
 @Suite struct GoldenPlanTests {
   static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .appending(path: "Fixtures")
 
   static var cases: [String] {
     ((try? FileManager.default.contentsOfDirectory(atPath: fixtures.path)) ?? []).sorted()
+  }
+
+  /// An unreadable or empty Fixtures folder would leave the test below with no case at all,
+  /// passing without checking anything.
+  @Test func theFixturesAreFound() throws {
+    #expect(Self.cases.count >= 4, "found \(Self.cases) in \(Self.fixtures.path)")
+    for name in Self.cases {
+      let config = Self.fixtures.appending(path: "\(name)/infra.yaml").path
+      #expect(FileManager.default.fileExists(atPath: config), "\(name) has no infra.yaml")
+    }
   }
 
   @Test(arguments: cases)
@@ -41,10 +50,12 @@ import Testing
 
     let text = PlanRenderer(style: .plain).render(plan)
     let json = String(decoding: try normalized(PlanDocument(plan)).encoded(), as: UTF8.self)
-    try check(
-      text.replacingOccurrences(of: target.path, with: "__TARGET__"), fixture, "expected.txt")
-    try check(
-      json.replacingOccurrences(of: target.path, with: "__TARGET__"), fixture, "expected.json")
+    try Golden.check(
+      text.replacingOccurrences(of: target.path, with: "__TARGET__"),
+      "Fixtures/\(name)/expected.txt")
+    try Golden.check(
+      json.replacingOccurrences(of: target.path, with: "__TARGET__"),
+      "Fixtures/\(name)/expected.json")
   }
 
   /// Replaces the running user's numeric ids, which end up in fingerprints and payloads, so the
@@ -69,18 +80,6 @@ import Testing
       }
     }
     return document
-  }
-
-  func check(_ actual: String, _ fixture: URL, _ file: String) throws {
-    let url = fixture.appending(path: file)
-    let record = ProcessInfo.processInfo.environment["INFRA_RECORD_GOLDEN"] == "1"
-    guard let expected = try? String(contentsOf: url, encoding: .utf8), !record else {
-      try actual.write(to: url, atomically: true, encoding: .utf8)
-      Issue.record(
-        "recorded \(fixture.lastPathComponent)/\(file); review it and run the tests again")
-      return
-    }
-    #expect(actual == expected, "\(fixture.lastPathComponent)/\(file) differs from the rendering")
   }
 
   func copy(_ source: URL, to destination: URL) throws {

@@ -26,14 +26,17 @@ struct CommandRenderer: Sendable {
     return text
   }
 
-  /// `3 hosts: 1 ok, 1 failed, 1 unreachable.`
+  /// `3 hosts: 1 ok, 1 failed, 1 unreachable.` (and how many were canceled, if any were)
   func summary(_ outcomes: [CommandOutcome]) -> String {
-    let failed = outcomes.count { !$0.succeeded }
+    let ok = outcomes.count(where: \.succeeded)
     let unreachable = outcomes.count {
       if case .unreachable = $0.status { true } else { false }
     }
-    return style("\(count(outcomes.count, "host")):", .bold)
-      + " \(outcomes.count - failed) ok, \(failed - unreachable) failed, \(unreachable) unreachable.\n"
+    let canceled = outcomes.count { $0.status == .stopped }
+    let failed = outcomes.count - ok - unreachable - canceled
+    var counts = "\(ok) ok, \(failed) failed, \(unreachable) unreachable"
+    if canceled > 0 { counts += ", \(canceled) canceled" }
+    return style("\(count(outcomes.count, "host")):", .bold) + " \(counts).\n"
   }
 
   /// One host's outcome of `infra unlock`.

@@ -46,7 +46,7 @@ public struct DiagnosticRenderer: Sendable {
     {
       let number = String(line)
       let gutter = String(repeating: " ", count: number.count)
-      text += style(" \(number) | ", .dim) + source.visible + "\n"
+      text += style(" \(number) | ", .dim) + source.visibleExceptTabs + "\n"
       if let column = location.column {
         let indent = source.unicodeScalars.prefix(max(0, column - 1)).map {
           $0 == "\t" ? "\t" : " "
