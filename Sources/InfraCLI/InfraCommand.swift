@@ -1,10 +1,10 @@
 import ArgumentParser
 
 /// The `infra` command line: thin commands over the engine.
-public struct InfraCommand: AsyncParsableCommand {
-  public static let version = "0.1.0"
+package struct InfraCommand: AsyncParsableCommand {
+  package static let version = "0.1.0"
 
-  public static let configuration = CommandConfiguration(
+  package static let configuration = CommandConfiguration(
     commandName: "infra",
     abstract: "Reconcile hosts with a git repository of plain resource files.",
     discussion: """
@@ -19,11 +19,11 @@ public struct InfraCommand: AsyncParsableCommand {
       UnlockCommand.self,
     ])
 
-  public init() {}
+  package init() {}
 
   /// The arguments with global options written before the subcommand (`infra -C dir plan`,
   /// as with git) moved after it, where the subcommand's parser expects them.
-  public static func normalize(_ arguments: [String]) -> [String] {
+  package static func normalize(_ arguments: [String]) -> [String] {
     var leading: [String] = []
     var index = 0
     while index < arguments.count {

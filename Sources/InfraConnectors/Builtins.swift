@@ -2,7 +2,7 @@ import InfraEngine
 
 extension ConnectorRegistry {
   /// Every connector type built into `infra`, and external connector programs.
-  public static var builtin: ConnectorRegistry {
+  package static var builtin: ConnectorRegistry {
     ConnectorRegistry([FilesConnectorType()], external: ExternalConnectors())
   }
 }

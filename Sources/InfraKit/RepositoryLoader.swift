@@ -31,7 +31,7 @@ public struct RepositoryLoader: Sendable {
   /// and a run can plan only the change set. Git missing, or the repository not in git, is an
   /// error only when the scope requires git.
   public func load(_ repository: Repository, git scope: GitScope? = nil) async
-    -> WorkspaceLoader.Outcome
+    -> LoadOutcome
   {
     var changes: (set: ChangeSet, git: Git)?
     if let scope {
@@ -39,7 +39,7 @@ public struct RepositoryLoader: Sendable {
         let git = try await Git.open(repository)
         changes = (try await git.changes(since: scope.base, stagedOnly: scope.staged), git)
       } catch let error as GitError where scope.required {
-        return WorkspaceLoader.Outcome(
+        return LoadOutcome(
           workspace: nil, diagnostics: Diagnostics([.error(error.message, hint: error.hint)]),
           config: nil)
       } catch {
@@ -54,7 +54,7 @@ public struct RepositoryLoader: Sendable {
   /// for those hosts only (pyinfra's inventory lookup by name), and not run at all when
   /// `infra.yaml` names them all.
   public func loadHosts(_ repository: Repository, names: [String]? = nil) async
-    -> WorkspaceLoader.Outcome
+    -> LoadOutcome
   {
     await WorkspaceLoader(registry: registry).loadHosts(repository, names: names)
   }

@@ -1,14 +1,14 @@
 /// Shell commands that move whole files through `run`, for transports whose files are only
 /// reachable through a shell (SSH, sudo): the same atomic steps `LocalTransport` takes natively.
-public enum FileCommands {
+package enum FileCommands {
   /// Exit code of `get` when the file does not exist.
-  public static let notFoundExitCode: Int32 = 66
+  package static let notFoundExitCode: Int32 = 66
   /// Exit code of `get` when the path is not a regular file.
-  public static let notAFileExitCode: Int32 = 65
+  package static let notAFileExitCode: Int32 = 65
 
   /// Reads standard input into a private temporary file beside `path`, sets its owner and mode,
   /// then renames it over `path`. The temporary file is removed on any failure.
-  public static func put(_ path: String, attributes: FileAttributes) -> ShellCommand {
+  package static func put(_ path: String, attributes: FileAttributes) -> ShellCommand {
     let folder = parentFolder(of: path)
     var steps = [
       "set -e",
@@ -30,7 +30,7 @@ public enum FileCommands {
   }
 
   /// Prints the file at `path`, or exits with `notFoundExitCode` / `notAFileExitCode`.
-  public static func get(_ path: String) -> ShellCommand {
+  package static func get(_ path: String) -> ShellCommand {
     let quoted = shellQuote(path)
     let script = """
       if [ -f \(quoted) ]; then exec cat \(quoted)
@@ -41,7 +41,7 @@ public enum FileCommands {
   }
 
   /// `/a/b` for `/a/b/c`, `/` for `/c`.
-  public static func parentFolder(of path: String) -> String {
+  package static func parentFolder(of path: String) -> String {
     guard let slash = path.lastIndex(of: "/") else { return "." }
     let parent = String(path[..<slash])
     return parent.isEmpty ? "/" : parent

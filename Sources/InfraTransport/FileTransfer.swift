@@ -3,7 +3,7 @@ import InfraCore
 
 /// `put` and `get` through a transport's `run`, with the shell steps of `FileCommands`: how
 /// files move over SSH and under sudo. Content streams over the transport's existing connection.
-public enum FileTransfer {
+package enum FileTransfer {
   static func put(
     _ content: Data, at path: String, attributes: FileAttributes, host: String,
     run: (ShellCommand, Data?) async throws -> CommandResult
@@ -40,7 +40,7 @@ public enum FileTransfer {
     }
   }
 
-  public static func requireAbsolute(_ path: String, on host: String) throws {
+  package static func requireAbsolute(_ path: String, on host: String) throws {
     guard path.hasPrefix("/") else {
       throw TransportError.fileError(host: host, path: path, reason: "the path must be absolute")
     }

@@ -2,19 +2,19 @@ import Foundation
 import InfraCore
 
 /// The machine `infra` runs on: commands through `/bin/sh -c`, files through system calls.
-public struct LocalTransport: Transport {
-  public let host: InventoryHost
+package struct LocalTransport: Transport {
+  package let host: InventoryHost
   var runner = ProcessRunner()
 
-  public init(host: InventoryHost) {
+  package init(host: InventoryHost) {
     self.host = host
   }
 
-  public func connect() async throws {}
+  package func connect() async throws {}
 
-  public func disconnect() async {}
+  package func disconnect() async {}
 
-  public func run(_ command: ShellCommand, input: Data?, timeout: Duration?) async throws
+  package func run(_ command: ShellCommand, input: Data?, timeout: Duration?) async throws
     -> CommandResult
   {
     try await runner.run(
@@ -22,14 +22,14 @@ public struct LocalTransport: Transport {
       display: command)
   }
 
-  public func put(_ content: Data, at path: String, attributes: FileAttributes) async throws {
+  package func put(_ content: Data, at path: String, attributes: FileAttributes) async throws {
     try FileTransfer.requireAbsolute(path, on: host.name)
     transportLogger.debug(
       "put \(content.count) bytes to \(path)", metadata: ["host": "\(host.name)"])
     try LocalFiles(host: host.name).write(content, to: path, attributes: attributes)
   }
 
-  public func get(_ path: String) async throws -> Data {
+  package func get(_ path: String) async throws -> Data {
     try FileTransfer.requireAbsolute(path, on: host.name)
     transportLogger.debug("get \(path)", metadata: ["host": "\(host.name)"])
     return try LocalFiles(host: host.name).read(path)

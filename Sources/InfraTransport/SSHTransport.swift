@@ -14,8 +14,8 @@ import Synchronization
 /// `connect` opens one multiplexed master connection (ControlMaster, with its socket in a
 /// private folder); every later command, put and get is one round trip over it, not a new
 /// handshake. `disconnect` closes the master and removes the folder.
-public final class SSHTransport: Transport {
-  public let host: InventoryHost
+package final class SSHTransport: Transport {
+  package let host: InventoryHost
   let user: String?
   let address: String
   let port: Int?
@@ -33,7 +33,7 @@ public final class SSHTransport: Transport {
   /// enforces first (so the remote command really stops).
   static let localTimeoutGrace: Duration = .seconds(10)
 
-  public init(host: InventoryHost, program: String = "ssh") throws {
+  package init(host: InventoryHost, program: String = "ssh") throws {
     guard case .ssh(let user, let address, let port) = host.connection else {
       throw TransportError.unsupported(host: host.name, reason: "not an ssh:// host")
     }
@@ -47,7 +47,7 @@ public final class SSHTransport: Transport {
 
   // MARK: connection
 
-  public func connect() async throws {
+  package func connect() async throws {
     let folder = try makeControlFolder()
     controlFolder.withLock { $0 = folder }
     // ConnectTimeout bounds the TCP connection only; this bounds a stalled handshake too.
@@ -77,7 +77,7 @@ public final class SSHTransport: Transport {
 
   /// Closes the master, if there is one, also when the task that disconnects was cancelled (a
   /// Ctrl-C): the master must not outlive the run.
-  public func disconnect() async {
+  package func disconnect() async {
     guard let folder = controlFolder.withLock({ $0 }) else { return }
     let command = [program] + arguments(folder, control: ["-O", "exit"])
     let (runner, host, display) = (
@@ -91,7 +91,7 @@ public final class SSHTransport: Transport {
   }
 
   /// The pid of the master connection, as `ssh -O check` reports it; `nil` when there is none.
-  public func masterProcessID() async -> Int32? {
+  package func masterProcessID() async -> Int32? {
     guard let folder = controlFolder.withLock({ $0 }),
       let result = try? await runner.run(
         [program] + arguments(folder, control: ["-O", "check"]), input: nil,
@@ -146,7 +146,7 @@ public final class SSHTransport: Transport {
   /// Runs `command` under `sh -c` on the host (whatever the login shell). With a timeout, the
   /// host's `timeout` stops the command and everything it started; the local `ssh` is stopped
   /// a little later as a backstop, which also closes the channel.
-  public func run(_ command: ShellCommand, input: Data?, timeout: Duration?) async throws
+  package func run(_ command: ShellCommand, input: Data?, timeout: Duration?) async throws
     -> CommandResult
   {
     guard let folder = controlFolder.withLock({ $0 }) else {
@@ -175,13 +175,13 @@ public final class SSHTransport: Transport {
     return result
   }
 
-  public func put(_ content: Data, at path: String, attributes: FileAttributes) async throws {
+  package func put(_ content: Data, at path: String, attributes: FileAttributes) async throws {
     try await FileTransfer.put(content, at: path, attributes: attributes, host: host.name) {
       try await run($0, input: $1, timeout: nil)
     }
   }
 
-  public func get(_ path: String) async throws -> Data {
+  package func get(_ path: String) async throws -> Data {
     try await FileTransfer.get(path, host: host.name) { try await run($0) }
   }
 

@@ -2,68 +2,63 @@
 ///
 /// Built, never concatenated (pyinfra's `StringCommand` + `QuoteString`): a path with spaces,
 /// quotes, newlines or `$(...)` reaches the host's shell as one unchanged word.
-public struct ShellCommand: Hashable, Sendable, CustomStringConvertible,
+package struct ShellCommand: Hashable, Sendable, CustomStringConvertible,
   ExpressibleByArrayLiteral
 {
-  public enum Part: Hashable, Sendable {
+  package enum Part: Hashable, Sendable {
     /// A word the shell must see unchanged; quoted when needed.
     case word(String)
     /// Shell syntax written by us, never by a user: `&&`, `|`, `2>/dev/null`.
     case raw(String)
   }
 
-  public private(set) var parts: [Part]
+  package private(set) var parts: [Part]
 
-  public init(parts: [Part]) {
+  package init(parts: [Part]) {
     self.parts = parts
   }
 
   /// A command from words, e.g. `ShellCommand("mkdir", "-p", "--", path)`.
-  public init(_ words: String...) {
+  package init(_ words: String...) {
     parts = words.map(Part.word)
   }
 
-  public init(words: [String]) {
+  package init(words: [String]) {
     parts = words.map(Part.word)
   }
 
-  public init(arrayLiteral words: String...) {
+  package init(arrayLiteral words: String...) {
     parts = words.map(Part.word)
   }
 
   /// Shell syntax of our own, kept as written.
-  public static func raw(_ text: String) -> ShellCommand {
+  package static func raw(_ text: String) -> ShellCommand {
     ShellCommand(parts: [.raw(text)])
   }
 
-  public func appending(_ words: String...) -> ShellCommand {
+  package func appending(_ words: String...) -> ShellCommand {
     ShellCommand(parts: parts + words.map(Part.word))
   }
 
-  public func appending(words: [String]) -> ShellCommand {
+  package func appending(words: [String]) -> ShellCommand {
     ShellCommand(parts: parts + words.map(Part.word))
   }
 
-  public func appending(raw text: String) -> ShellCommand {
+  package func appending(raw text: String) -> ShellCommand {
     ShellCommand(parts: parts + [.raw(text)])
   }
 
-  public static func + (lhs: ShellCommand, rhs: ShellCommand) -> ShellCommand {
+  package static func + (lhs: ShellCommand, rhs: ShellCommand) -> ShellCommand {
     ShellCommand(parts: lhs.parts + rhs.parts)
   }
 
   /// `self && other`.
-  public func and(_ other: ShellCommand) -> ShellCommand {
+  package func and(_ other: ShellCommand) -> ShellCommand {
     ShellCommand(parts: parts + [.raw("&&")] + other.parts)
   }
 
-  /// `self | other`.
-  public func piped(to other: ShellCommand) -> ShellCommand {
-    ShellCommand(parts: parts + [.raw("|")] + other.parts)
-  }
-
   /// The command as one line of shell.
-  public var string: String {
+  package var string: String {
     parts.map { part in
       switch part {
       case .word(let word): shellQuote(word)
@@ -72,10 +67,10 @@ public struct ShellCommand: Hashable, Sendable, CustomStringConvertible,
     }.joined(separator: " ")
   }
 
-  public var description: String { string }
+  package var description: String { string }
 
   /// This command run by `sh -c` as `user` through sudo, refusing to prompt for a password.
-  public func sudo(user: String?) -> ShellCommand {
+  package func sudo(user: String?) -> ShellCommand {
     var wrapper = ShellCommand("sudo", "-n", "-H")
     if let user { wrapper = wrapper.appending("-u", user) }
     return wrapper.appending("--", "sh", "-c", string)
@@ -84,7 +79,7 @@ public struct ShellCommand: Hashable, Sendable, CustomStringConvertible,
 
 /// Quotes `word` for a POSIX shell: bare when it is made only of safe characters, otherwise in
 /// single quotes, with each embedded `'` written as `'\''`.
-public func shellQuote(_ word: String) -> String {
+package func shellQuote(_ word: String) -> String {
   if !word.isEmpty, word.unicodeScalars.allSatisfy(isShellSafe) {
     return word
   }
@@ -101,24 +96,24 @@ private func isShellSafe(_ scalar: Unicode.Scalar) -> Bool {
 
 /// A multi-line shell script, sent on a command's standard input so that its size is not bound
 /// by the argument-length limit and no word of it is re-parsed by a remote login shell.
-public struct ShellScript: Hashable, Sendable {
-  public private(set) var lines: [String] = []
+package struct ShellScript: Hashable, Sendable {
+  package private(set) var lines: [String] = []
 
-  public init(_ lines: [String] = []) {
+  package init(_ lines: [String] = []) {
     self.lines = lines
   }
 
   /// Appends a line of our own shell text (function definitions, control flow).
-  public mutating func append(raw line: String) {
+  package mutating func append(raw line: String) {
     lines.append(line)
   }
 
-  public mutating func append(_ command: ShellCommand) {
+  package mutating func append(_ command: ShellCommand) {
     lines.append(command.string)
   }
 
-  public var text: String { lines.joined(separator: "\n") + "\n" }
+  package var text: String { lines.joined(separator: "\n") + "\n" }
 
   /// The command that runs this script: `sh -s`, with the script on standard input.
-  public static let interpreter = ShellCommand("sh", "-s")
+  package static let interpreter = ShellCommand("sh", "-s")
 }

@@ -6,23 +6,23 @@ import InfraCore
 /// The command is wrapped once (`sudo -n -H -u USER -- sh -c '…'`, quoted as a whole), and
 /// files move through the shell so that the temporary file, mode, owner and rename all happen
 /// as that user. `-n` never prompts: a sudo that wants a password is an error that says so.
-public struct SudoTransport: Transport {
-  public let base: any Transport
+package struct SudoTransport: Transport {
+  package let base: any Transport
   /// The user to become; root when `nil`.
-  public let user: String?
+  package let user: String?
 
-  public init(base: any Transport, user: String?) {
+  package init(base: any Transport, user: String?) {
     self.base = base
     self.user = user
   }
 
-  public var host: InventoryHost { base.host }
+  package var host: InventoryHost { base.host }
 
-  public func connect() async throws { try await base.connect() }
+  package func connect() async throws { try await base.connect() }
 
-  public func disconnect() async { await base.disconnect() }
+  package func disconnect() async { await base.disconnect() }
 
-  public func run(_ command: ShellCommand, input: Data?, timeout: Duration?) async throws
+  package func run(_ command: ShellCommand, input: Data?, timeout: Duration?) async throws
     -> CommandResult
   {
     let result = try await base.run(command.sudo(user: user), input: input, timeout: timeout)
@@ -30,13 +30,13 @@ public struct SudoTransport: Transport {
     return result
   }
 
-  public func put(_ content: Data, at path: String, attributes: FileAttributes) async throws {
+  package func put(_ content: Data, at path: String, attributes: FileAttributes) async throws {
     try await FileTransfer.put(content, at: path, attributes: attributes, host: host.name) {
       try await run($0, input: $1, timeout: nil)
     }
   }
 
-  public func get(_ path: String) async throws -> Data {
+  package func get(_ path: String) async throws -> Data {
     try await FileTransfer.get(path, host: host.name) { try await run($0) }
   }
 
@@ -70,7 +70,7 @@ public struct SudoTransport: Transport {
 
 extension Transport {
   /// This transport as `escalation` asks: itself, or wrapped in sudo.
-  public func escalated(_ escalation: Escalation) -> any Transport {
+  package func escalated(_ escalation: Escalation) -> any Transport {
     switch escalation {
     case .none: self
     case .sudo(let user): SudoTransport(base: self, user: user)

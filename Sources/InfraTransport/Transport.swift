@@ -5,7 +5,7 @@ import InfraCore
 ///
 /// Every connector, builtin or external, works through this protocol, so one connector serves
 /// local hosts, SSH hosts and any transport added later.
-public protocol Transport: Sendable {
+package protocol Transport: Sendable {
   /// The host this transport reaches.
   var host: InventoryHost { get }
 
@@ -29,12 +29,12 @@ public protocol Transport: Sendable {
 }
 
 extension Transport {
-  public func run(_ command: ShellCommand) async throws -> CommandResult {
+  package func run(_ command: ShellCommand) async throws -> CommandResult {
     try await run(command, input: nil, timeout: nil)
   }
 
   /// Runs a script through `sh -s` with the script on standard input.
-  public func run(_ script: ShellScript, timeout: Duration? = nil) async throws -> CommandResult {
+  package func run(_ script: ShellScript, timeout: Duration? = nil) async throws -> CommandResult {
     let text = script.text
     transportLogger.debug(
       "script of \(script.lines.count) lines: \(text.count <= 300 ? text : text.prefix(300) + "…")",
@@ -44,15 +44,15 @@ extension Transport {
 }
 
 /// The mode and ownership a written file gets; `nil` leaves that part to the host's default.
-public struct FileAttributes: Hashable, Sendable, Codable {
+package struct FileAttributes: Hashable, Sendable, Codable {
   /// Permission bits including setuid, setgid and sticky (`0o7777` at most).
-  public var mode: UInt32?
+  package var mode: UInt32?
   /// A user name or numeric id.
-  public var owner: String?
+  package var owner: String?
   /// A group name or numeric id.
-  public var group: String?
+  package var group: String?
 
-  public init(mode: UInt32? = nil, owner: String? = nil, group: String? = nil) {
+  package init(mode: UInt32? = nil, owner: String? = nil, group: String? = nil) {
     self.mode = mode
     self.owner = owner
     self.group = group
@@ -60,24 +60,24 @@ public struct FileAttributes: Hashable, Sendable, Codable {
 }
 
 /// What a command printed and how it ended.
-public struct CommandResult: Hashable, Sendable {
-  public var exitCode: Int32
-  public var stdout: Data
-  public var stderr: Data
+package struct CommandResult: Hashable, Sendable {
+  package var exitCode: Int32
+  package var stdout: Data
+  package var stderr: Data
 
-  public init(exitCode: Int32, stdout: Data = Data(), stderr: Data = Data()) {
+  package init(exitCode: Int32, stdout: Data = Data(), stderr: Data = Data()) {
     self.exitCode = exitCode
     self.stdout = stdout
     self.stderr = stderr
   }
 
-  public var succeeded: Bool { exitCode == 0 }
-  public var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
-  public var stderrText: String { String(decoding: stderr, as: UTF8.self) }
+  package var succeeded: Bool { exitCode == 0 }
+  package var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
+  package var stderrText: String { String(decoding: stderr, as: UTF8.self) }
 
   /// Throws `TransportError.commandFailed` unless the command exited 0.
   @discardableResult
-  public func check(_ command: ShellCommand, on host: String) throws -> CommandResult {
+  package func check(_ command: ShellCommand, on host: String) throws -> CommandResult {
     guard succeeded else {
       throw TransportError.commandFailed(
         host: host, command: command.string, exitCode: exitCode,
@@ -88,7 +88,7 @@ public struct CommandResult: Hashable, Sendable {
 }
 
 /// Why a transport call failed, worded for the person reading the plan.
-public enum TransportError: Error, Hashable, Sendable, CustomStringConvertible {
+package enum TransportError: Error, Hashable, Sendable, CustomStringConvertible {
   case unreachable(host: String, reason: String)
   case commandFailed(host: String, command: String, exitCode: Int32, stderr: String)
   case timedOut(host: String, command: String, after: Duration)
@@ -99,7 +99,7 @@ public enum TransportError: Error, Hashable, Sendable, CustomStringConvertible {
   case escalationFailed(host: String, reason: String)
 
   /// The description without the host's name, for messages that name the host already.
-  public var reason: String {
+  package var reason: String {
     switch self {
     case .unreachable(_, let reason), .unsupported(_, let reason), .escalationFailed(_, let reason):
       reason
@@ -107,7 +107,7 @@ public enum TransportError: Error, Hashable, Sendable, CustomStringConvertible {
     }
   }
 
-  public var description: String {
+  package var description: String {
     switch self {
     case .unreachable(let host, let reason):
       return "host \(host) is unreachable: \(reason)"
@@ -131,7 +131,7 @@ public enum TransportError: Error, Hashable, Sendable, CustomStringConvertible {
 
 extension Duration {
   /// `1.5s`, `250ms`: short and exact enough for messages.
-  public var shortDescription: String {
+  package var shortDescription: String {
     let (seconds, attoseconds) = components
     let milliseconds = seconds * 1000 + attoseconds / 1_000_000_000_000_000
     if milliseconds < 1000 { return "\(milliseconds)ms" }

@@ -62,12 +62,12 @@ extension ChildProcess {
 }
 
 /// A program the tests could not start.
-public struct ChildProcessError: Error, CustomStringConvertible {
-  public let message: String
+package struct ChildProcessError: Error, CustomStringConvertible {
+  package let message: String
 
-  public init(message: String) {
+  package init(message: String) {
     self.message = message
   }
 
-  public var description: String { message }
+  package var description: String { message }
 }

@@ -5,58 +5,58 @@ import InfraTransport
 import Synchronization
 
 /// A thread-safe list of what happened, in order, for asserting on calls.
-public final class CallLog: Sendable {
+package final class CallLog: Sendable {
   private let entries = Mutex<[String]>([])
 
-  public init() {}
+  package init() {}
 
-  public func record(_ entry: String) {
+  package func record(_ entry: String) {
     entries.withLock { $0.append(entry) }
   }
 
-  public var all: [String] { entries.withLock { $0 } }
+  package var all: [String] { entries.withLock { $0 } }
 }
 
 /// A transport that touches nothing: files live in memory, commands are recorded.
-public struct FakeTransport: Transport {
-  public let host: InventoryHost
-  public let log: CallLog
+package struct FakeTransport: Transport {
+  package let host: InventoryHost
+  package let log: CallLog
 
-  public init(host: InventoryHost, log: CallLog) {
+  package init(host: InventoryHost, log: CallLog) {
     self.host = host
     self.log = log
   }
 
-  public func connect() async throws { log.record("connect \(host.name)") }
-  public func disconnect() async { log.record("disconnect \(host.name)") }
+  package func connect() async throws { log.record("connect \(host.name)") }
+  package func disconnect() async { log.record("disconnect \(host.name)") }
 
-  public func run(_ command: ShellCommand, input: Data?, timeout: Duration?) async throws
+  package func run(_ command: ShellCommand, input: Data?, timeout: Duration?) async throws
     -> CommandResult
   {
     log.record("run \(host.name) \(command.string)")
     return CommandResult(exitCode: 0)
   }
 
-  public func put(_ content: Data, at path: String, attributes: FileAttributes) async throws {
+  package func put(_ content: Data, at path: String, attributes: FileAttributes) async throws {
     log.record("put \(host.name) \(path)")
   }
 
-  public func get(_ path: String) async throws -> Data {
+  package func get(_ path: String) async throws -> Data {
     throw TransportError.notFound(host: host.name, path: path)
   }
 }
 
 /// Makes fake transports; hosts named in `unreachable` fail to connect.
-public struct FakeTransportProvider: TransportProvider {
-  public let log: CallLog
-  public let unreachable: Set<String>
+package struct FakeTransportProvider: TransportProvider {
+  package let log: CallLog
+  package let unreachable: Set<String>
 
-  public init(log: CallLog, unreachable: Set<String> = []) {
+  package init(log: CallLog, unreachable: Set<String> = []) {
     self.log = log
     self.unreachable = unreachable
   }
 
-  public func makeTransport(for host: InventoryHost) throws -> any Transport {
+  package func makeTransport(for host: InventoryHost) throws -> any Transport {
     if unreachable.contains(host.name) {
       log.record("unreachable \(host.name)")
       throw TransportError.unreachable(host: host.name, reason: "connection refused")
@@ -70,19 +70,19 @@ public struct FakeTransportProvider: TransportProvider {
 ///
 /// Each resource file `<name>/<host>/<key>` declares `<key>` on `<host>` with the file's text as
 /// its desired value; a file whose text is `absent` asks for deletion.
-public struct FakeConnector: Connector {
-  public let log: CallLog
+package struct FakeConnector: Connector {
+  package let log: CallLog
   /// Live values by host, then by address path.
-  public let live: [String: [String: String]]
+  package let live: [String: [String: String]]
   /// Hosts whose read throws.
-  public let failingReads: Set<String>
+  package let failingReads: Set<String>
   /// Address paths whose op fails when applied.
-  public let failingOps: Set<String>
+  package let failingOps: Set<String>
   /// After this many ops, each op waits until the run is asked to stop before it finishes: a
   /// cancel or a timeout then always finds an op running, however busy the machine is.
-  public let holdOpsAfter: Int?
+  package let holdOpsAfter: Int?
 
-  public init(
+  package init(
     log: CallLog, live: [String: [String: String]] = [:], failingReads: Set<String> = [],
     failingOps: Set<String> = [], holdOpsAfter: Int? = nil
   ) {
@@ -93,7 +93,7 @@ public struct FakeConnector: Connector {
     self.holdOpsAfter = holdOpsAfter
   }
 
-  public func load(_ request: LoadRequest) async -> LoadResponse {
+  package func load(_ request: LoadRequest) async -> LoadResponse {
     var response = LoadResponse()
     for file in request.files {
       let segments = file.address.segments
@@ -111,7 +111,7 @@ public struct FakeConnector: Connector {
     return response
   }
 
-  public func read(_ request: ReadRequest) async throws -> ReadResponse {
+  package func read(_ request: ReadRequest) async throws -> ReadResponse {
     log.record(
       "read \(request.host.name) \(request.resources.map(\.address.path).joined(separator: ","))")
     if failingReads.contains(request.host.name) {
@@ -127,7 +127,7 @@ public struct FakeConnector: Connector {
     return ReadResponse(states: states)
   }
 
-  public func plan(_ request: PlanRequest) async throws -> PlanResponse {
+  package func plan(_ request: PlanRequest) async throws -> PlanResponse {
     var response = PlanResponse()
     for item in request.items where item.resource.desired != item.live.state {
       let action: Action =
@@ -141,7 +141,7 @@ public struct FakeConnector: Connector {
     return response
   }
 
-  public func apply(_ request: ApplyRequest) async -> ApplyResponse {
+  package func apply(_ request: ApplyRequest) async -> ApplyResponse {
     var outcomes: [OpOutcome] = []
     for op in request.ops {
       if request.shouldStop() { break }
@@ -161,16 +161,16 @@ public struct FakeConnector: Connector {
 }
 
 /// A connector type that hands out one prepared `FakeConnector` under the name `fake`.
-public struct FakeConnectorType: ConnectorType {
-  public let connector: FakeConnector
-  public let typeName: String
+package struct FakeConnectorType: ConnectorType {
+  package let connector: FakeConnector
+  package let typeName: String
 
-  public init(_ connector: FakeConnector, typeName: String = "fake") {
+  package init(_ connector: FakeConnector, typeName: String = "fake") {
     self.connector = connector
     self.typeName = typeName
   }
 
-  public var info: ConnectorTypeInfo {
+  package var info: ConnectorTypeInfo {
     ConnectorTypeInfo(
       type: typeName, summary: "a recording fake", layout: "<host>/<key>",
       options: [
@@ -179,7 +179,7 @@ public struct FakeConnectorType: ConnectorType {
       ])
   }
 
-  public func make(_ context: ConnectorContext) throws -> any Connector {
+  package func make(_ context: ConnectorContext) throws -> any Connector {
     connector
   }
 }

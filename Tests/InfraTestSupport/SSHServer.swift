@@ -8,22 +8,22 @@ import Synchronization
 /// Run as root (as CI does), it logs in as the dedicated user `infratest`, whose shell is
 /// `/bin/sh` (so no `.bashrc` runs on each command); otherwise as the user running the tests.
 /// `scripts/test` installs `openssh-server` and `sudo` and creates the users.
-public final class SSHServer: Sendable {
+package final class SSHServer: Sendable {
   /// The user tests log in as.
-  public static let loginUser = geteuid() == 0 ? "infratest" : currentUserName()
+  package static let loginUser = geteuid() == 0 ? "infratest" : currentUserName()
   /// A second user, that `loginUser` may become with `sudo -n` (see scripts/test).
-  public static let sudoTargetUser = "infratest-app"
+  package static let sudoTargetUser = "infratest-app"
 
-  public let folder: TemporaryFolder
-  public let port: Int
-  public let pid: Int32
+  package let folder: TemporaryFolder
+  package let port: Int
+  package let pid: Int32
 
-  public var clientKey: String { folder.appending("client_key").path }
+  package var clientKey: String { folder.appending("client_key").path }
   /// A known_hosts file that holds this server's real host key.
-  public var knownHosts: String { folder.appending("known_hosts").path }
-  public var log: String { folder.appending("sshd.log").path }
+  package var knownHosts: String { folder.appending("known_hosts").path }
+  package var log: String { folder.appending("sshd.log").path }
 
-  public init() throws {
+  package init() throws {
     folder = try TemporaryFolder("sshd")
     // sshd reads authorized_keys as the login user, who must be able to reach it.
     chmod(folder.path, 0o755)
@@ -69,7 +69,7 @@ public final class SSHServer: Sendable {
 
   /// Stops the server (once): from now on its port refuses connections, as a host that went
   /// down does.
-  public func stop() {
+  package func stop() {
     stopped.withLock { stopped in
       guard !stopped else { return }
       stopped = true
@@ -79,14 +79,14 @@ public final class SSHServer: Sendable {
   }
 
   /// How many times a client logged in: one SSH handshake each.
-  public func logins() throws -> Int {
+  package func logins() throws -> Int {
     // sshd ends its log lines with "\r\n", a single Character: split on any newline.
     try String(contentsOfFile: log, encoding: .utf8).split(whereSeparator: \.isNewline)
       .count { $0.contains("Accepted publickey") }
   }
 
   /// A host entry for infra.yaml that reaches this server as `user`.
-  public func hostYAML(_ name: String, user: String = SSHServer.loginUser, extraData: String = "")
+  package func hostYAML(_ name: String, user: String = SSHServer.loginUser, extraData: String = "")
     -> String
   {
     """
@@ -100,7 +100,7 @@ public final class SSHServer: Sendable {
   }
 
   /// A folder the login user owns, for files the tests write over SSH.
-  public static func ownedFolder(_ label: String, by user: String = loginUser) throws
+  package static func ownedFolder(_ label: String, by user: String = loginUser) throws
     -> TemporaryFolder
   {
     let folder = try TemporaryFolder(label)
@@ -112,7 +112,7 @@ public final class SSHServer: Sendable {
   }
 
   /// Gives everything in `folder` to `user`, after a test wrote into it as itself.
-  public static func giveAway(_ folder: TemporaryFolder, to user: String = loginUser) throws {
+  package static func giveAway(_ folder: TemporaryFolder, to user: String = loginUser) throws {
     guard geteuid() == 0 else { return }
     try ChildProcess.run("/bin/chown", ["-R", user, folder.path])
   }
@@ -138,7 +138,7 @@ public final class SSHServer: Sendable {
     """
   }
 
-  public static func keygen(_ path: String) throws {
+  package static func keygen(_ path: String) throws {
     guard
       try ChildProcess.run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", path])
         == 0
@@ -148,7 +148,7 @@ public final class SSHServer: Sendable {
   }
 
   /// A port nobody listens on right now.
-  public static func freePort() throws -> Int {
+  package static func freePort() throws -> Int {
     let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(descriptor) }
     var address = sockaddr_in()
@@ -194,7 +194,7 @@ public final class SSHServer: Sendable {
   }
 }
 
-public struct SSHServerError: Error, CustomStringConvertible {
-  public let message: String
-  public var description: String { message }
+package struct SSHServerError: Error, CustomStringConvertible {
+  package let message: String
+  package var description: String { message }
 }

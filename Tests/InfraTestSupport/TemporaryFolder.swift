@@ -2,10 +2,10 @@ import Foundation
 import InfraTransport
 
 /// A fresh folder under the system's temporary folder, removed when the value is released.
-public final class TemporaryFolder: Sendable {
-  public let url: URL
+package final class TemporaryFolder: Sendable {
+  package let url: URL
 
-  public init(_ label: String = "test") throws {
+  package init(_ label: String = "test") throws {
     let base = FileManager.default.temporaryDirectory
     url =
       base.appending(path: "infra-\(label)-\(UUID().uuidString.prefix(8))")
@@ -19,20 +19,20 @@ public final class TemporaryFolder: Sendable {
     try? FileManager.default.removeItem(at: url)
   }
 
-  public var path: String { url.path }
+  package var path: String { url.path }
 
-  public func appending(_ relative: String) -> URL {
+  package func appending(_ relative: String) -> URL {
     url.appending(path: relative)
   }
 
   /// Writes `content` at `relative`, creating parent folders.
   @discardableResult
-  public func write(_ relative: String, _ content: String) throws -> URL {
+  package func write(_ relative: String, _ content: String) throws -> URL {
     try write(relative, data: Data(content.utf8))
   }
 
   @discardableResult
-  public func write(_ relative: String, data: Data) throws -> URL {
+  package func write(_ relative: String, data: Data) throws -> URL {
     let file = url.appending(path: relative)
     try FileManager.default.createDirectory(
       at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -40,21 +40,21 @@ public final class TemporaryFolder: Sendable {
     return file
   }
 
-  public func read(_ relative: String) throws -> Data {
+  package func read(_ relative: String) throws -> Data {
     try Data(contentsOf: url.appending(path: relative))
   }
 
-  public func readText(_ relative: String) throws -> String {
+  package func readText(_ relative: String) throws -> String {
     String(decoding: try read(relative), as: UTF8.self)
   }
 
-  public func exists(_ relative: String) -> Bool {
+  package func exists(_ relative: String) -> Bool {
     var info = stat()
     return lstat(url.appending(path: relative).path, &info) == 0
   }
 
   /// The permission bits of a file, e.g. `0o644`.
-  public func mode(_ relative: String) throws -> UInt32 {
+  package func mode(_ relative: String) throws -> UInt32 {
     var info = stat()
     guard stat(url.appending(path: relative).path, &info) == 0 else {
       throw CocoaError(.fileNoSuchFile)
@@ -62,14 +62,14 @@ public final class TemporaryFolder: Sendable {
     return UInt32(info.st_mode) & 0o7777
   }
 
-  public func setMode(_ relative: String, _ mode: UInt32) throws {
+  package func setMode(_ relative: String, _ mode: UInt32) throws {
     guard chmod(url.appending(path: relative).path, mode_t(mode)) == 0 else {
       throw CocoaError(.fileWriteNoPermission)
     }
   }
 
   /// Every file below the folder (not folders), relative, sorted.
-  public func files() -> [String] {
+  package func files() -> [String] {
     let enumerator = FileManager.default.enumerator(atPath: url.path)
     var result: [String] = []
     while let entry = enumerator?.nextObject() as? String {

@@ -3,21 +3,21 @@ import InfraCore
 
 /// A throw-away infra repository with a target folder beside it, for tests that plan and apply
 /// against the real local file system.
-public final class TestRepository: Sendable {
-  public let root: TemporaryFolder
+package final class TestRepository: Sendable {
+  package let root: TemporaryFolder
   /// Where the `files` connector's `root` option points: the "host" side of the test.
-  public let target: TemporaryFolder
+  package let target: TemporaryFolder
 
-  public init(_ label: String = "repo") throws {
+  package init(_ label: String = "repo") throws {
     root = try TemporaryFolder("\(label)-repo")
     target = try TemporaryFolder("\(label)-target")
   }
 
-  public var repository: Repository { Repository(root: root.url) }
+  package var repository: Repository { Repository(root: root.url) }
 
   /// A one-host config whose `files` connector writes below `target`.
   /// `options` are further `files` options, e.g. `writer: shell`.
-  public func writeConfig(
+  package func writeConfig(
     extraHosts: String = "", connectorOptions: String = "", options: [String] = []
   ) throws {
     try root.write(
@@ -44,12 +44,12 @@ public final class TestRepository: Sendable {
 
   /// Writes a resource file under `resources/test/files/`.
   @discardableResult
-  public func resource(_ relative: String, _ content: String) throws -> URL {
+  package func resource(_ relative: String, _ content: String) throws -> URL {
     try root.write("resources/test/files/\(relative)", content)
   }
 
   @discardableResult
-  public func resource(_ relative: String, data: Data) throws -> URL {
+  package func resource(_ relative: String, data: Data) throws -> URL {
     try root.write("resources/test/files/\(relative)", data: data)
   }
 }

@@ -2,15 +2,15 @@ import InfraCore
 import InfraEngine
 
 /// The human view of an apply: a line per op as it finishes, then the results table.
-public struct ApplyRenderer: Sendable {
-  public var style: Styler
+package struct ApplyRenderer: Sendable {
+  package var style: Styler
 
-  public init(style: Styler) {
+  package init(style: Styler) {
     self.style = style
   }
 
   /// One line for an op that finished or was skipped, printed while the apply runs.
-  public func progressLine(_ event: RunEvent) -> String? {
+  package func progressLine(_ event: RunEvent) -> String? {
     switch event {
     case .opOK(let change):
       let verb =
@@ -32,7 +32,7 @@ public struct ApplyRenderer: Sendable {
     }
   }
 
-  public func render(_ result: ApplyResult, status: RunStatus? = nil) -> String {
+  package func render(_ result: ApplyResult, status: RunStatus? = nil) -> String {
     var text = ""
     if result.plan.hasFailures {
       text += PlanRenderer(style: style).renderFailures(

@@ -3,12 +3,12 @@ import InfraCore
 
 /// Renders diagnostics as compilers do: `file:line:column: error: message`, the source line
 /// with a caret under the column, then the hint and any notes.
-public struct DiagnosticRenderer: Sendable {
-  public var style: Styler
+package struct DiagnosticRenderer: Sendable {
+  package var style: Styler
   /// The text of a line of a repository file, for the excerpt; `nil` leaves it out.
-  public var sourceLine: @Sendable (_ file: String, _ line: Int) -> String?
+  package var sourceLine: @Sendable (_ file: String, _ line: Int) -> String?
 
-  public init(
+  package init(
     style: Styler, sourceLine: @escaping @Sendable (String, Int) -> String? = { _, _ in nil }
   ) {
     self.style = style
@@ -26,11 +26,11 @@ public struct DiagnosticRenderer: Sendable {
     }
   }
 
-  public func render(_ diagnostics: some Sequence<Diagnostic>) -> String {
+  package func render(_ diagnostics: some Sequence<Diagnostic>) -> String {
     diagnostics.map(render).joined()
   }
 
-  public func render(_ diagnostic: Diagnostic) -> String {
+  package func render(_ diagnostic: Diagnostic) -> String {
     let label =
       switch diagnostic.severity {
       case .error: style("error:", .bold, .red)
@@ -66,7 +66,7 @@ public struct DiagnosticRenderer: Sendable {
   }
 
   /// `2 errors, 1 warning`, for the last line of a failed validation.
-  public static func count(_ diagnostics: Diagnostics) -> String {
+  package static func count(_ diagnostics: Diagnostics) -> String {
     let errors = diagnostics.errors.count
     let warnings = diagnostics.warnings.count
     var parts: [String] = []

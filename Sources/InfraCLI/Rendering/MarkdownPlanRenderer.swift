@@ -3,10 +3,10 @@ import InfraEngine
 
 /// A saved plan as a pull-request comment (GitHub-flavoured Markdown): a summary line, a table
 /// of every change, then each diff folded under `<details>`, as Atlantis comments plans.
-public struct MarkdownPlanRenderer: Sendable {
-  public init() {}
+package struct MarkdownPlanRenderer: Sendable {
+  package init() {}
 
-  public func render(_ saved: SavedPlan) -> String {
+  package func render(_ saved: SavedPlan) -> String {
     render(saved.plan, saved: saved)
   }
 

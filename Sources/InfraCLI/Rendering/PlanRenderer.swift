@@ -3,21 +3,21 @@ import InfraEngine
 
 /// The human view of a plan: each change with its address, host, message and diff, then any
 /// failures, then the one-line summary. Pure: returns text, prints nothing.
-public struct PlanRenderer: Sendable {
-  public var style: Styler
+package struct PlanRenderer: Sendable {
+  package var style: Styler
 
-  public init(style: Styler) {
+  package init(style: Styler) {
     self.style = style
   }
 
-  public func render(_ plan: Plan) -> String {
+  package func render(_ plan: Plan) -> String {
     var text = ""
     render(plan) { text += $0 }
     return text
   }
 
   /// Renders `plan` change by change into `sink`, so a large plan is never one string.
-  public func render(_ plan: Plan, to sink: (String) -> Void) {
+  package func render(_ plan: Plan, to sink: (String) -> Void) {
     if plan.hasChanges {
       sink(style("infra will make these changes:", .bold) + "\n\n")
       for change in plan.changes {
@@ -35,7 +35,7 @@ public struct PlanRenderer: Sendable {
     sink(summaryLine(plan.summary) + "\n")
   }
 
-  public func render(_ change: Change) -> String {
+  package func render(_ change: Change) -> String {
     let color: Style =
       switch change.action {
       case .create: .green
@@ -68,7 +68,7 @@ public struct PlanRenderer: Sendable {
     return shown
   }
 
-  public func renderFailures(_ failures: [Failure], heading: String) -> String {
+  package func renderFailures(_ failures: [Failure], heading: String) -> String {
     var text = style(heading, .bold, .red) + "\n"
     for failure in failures {
       text += "  " + style("✗", .red) + " \(failure.description.visible)\n"
@@ -77,7 +77,7 @@ public struct PlanRenderer: Sendable {
   }
 
   /// What `--changed` plans: `Change set since HEAD (3f2a9c1d0e4b): 2 changed files, 1 deleted.`
-  public func changeSetLine(_ changes: ChangeSet) -> String {
+  package func changeSetLine(_ changes: ChangeSet) -> String {
     func files(_ count: Int) -> String { count == 1 ? "1 file" : "\(count) files" }
     let what = changes.stagedOnly ? "Staged changes" : "Change set"
     var line =
@@ -89,7 +89,7 @@ public struct PlanRenderer: Sendable {
   }
 
   /// `Plan: 3 to create, 1 to update, 0 to delete, 120 unchanged.`
-  public func summaryLine(_ summary: Plan.Summary) -> String {
+  package func summaryLine(_ summary: Plan.Summary) -> String {
     var line =
       "Plan: \(summary.create) to create, \(summary.update) to update, \(summary.delete) to delete, \(summary.unchanged) unchanged"
     if summary.failed > 0 {

@@ -8,7 +8,7 @@ import Synchronization
 #endif
 
 /// Text styles for terminal output; plain text when colour is off.
-public enum Style: String, Sendable {
+package enum Style: String, Sendable {
   case bold = "1"
   case dim = "2"
   case red = "31"
@@ -18,16 +18,16 @@ public enum Style: String, Sendable {
 }
 
 /// Applies styles, or not: renderers take one so tests can render without escape codes.
-public struct Styler: Sendable {
-  public var enabled: Bool
+package struct Styler: Sendable {
+  package var enabled: Bool
 
-  public init(enabled: Bool) {
+  package init(enabled: Bool) {
     self.enabled = enabled
   }
 
-  public static let plain = Styler(enabled: false)
+  package static let plain = Styler(enabled: false)
 
-  public func callAsFunction(_ text: String, _ styles: Style...) -> String {
+  package func callAsFunction(_ text: String, _ styles: Style...) -> String {
     guard enabled, !styles.isEmpty, !text.isEmpty else { return text }
     let codes = styles.map(\.rawValue).joined(separator: ";")
     return "\u{1B}[\(codes)m\(text)\u{1B}[0m"
@@ -37,7 +37,7 @@ public struct Styler: Sendable {
 /// Where the command line writes: results for people on standard output (or standard error,
 /// when standard output carries JSON events), diagnostics on standard error, and, on a
 /// terminal, a live progress line at the bottom. Safe to call from many tasks at once.
-public final class Console: Sendable {
+package final class Console: Sendable {
   private struct State {
     /// The progress line being shown, if any.
     var progress: String?
@@ -48,16 +48,16 @@ public final class Console: Sendable {
   private let state = Mutex(State())
   /// Where results for people go.
   private let results: FileHandle
-  public let styler: Styler
-  public let errorStyler: Styler
+  package let styler: Styler
+  package let errorStyler: Styler
   /// Whether standard input is a terminal a person can answer prompts on.
-  public let isInteractive: Bool
+  package let isInteractive: Bool
   /// Whether a progress line can be drawn (standard error is a terminal).
-  public let showsProgress: Bool
+  package let showsProgress: Bool
 
   /// - Parameter resultsOnStandardError: send results for people to standard error, keeping
   ///   standard output for machine-readable output.
-  public init(color: Bool?, resultsOnStandardError: Bool = false) {
+  package init(color: Bool?, resultsOnStandardError: Bool = false) {
     let environment = ProcessInfo.processInfo.environment
     let allowed = environment["NO_COLOR"] == nil && environment["TERM"] != "dumb"
     let resultsDescriptor = resultsOnStandardError ? STDERR_FILENO : STDOUT_FILENO
@@ -69,7 +69,7 @@ public final class Console: Sendable {
   }
 
   /// Writes results for people (and to the transcript).
-  public func out(_ text: String) {
+  package func out(_ text: String) {
     guard !text.isEmpty else { return }
     state.withLock { state in
       withProgressCleared(state) { results.write(Data(text.utf8)) }
@@ -79,7 +79,7 @@ public final class Console: Sendable {
 
   /// Writes what `produce` hands its sink as results for people, in chunks of about 64 KiB:
   /// large outputs are never built as one string.
-  public func stream(_ produce: (_ sink: (String) -> Void) -> Void) {
+  package func stream(_ produce: (_ sink: (String) -> Void) -> Void) {
     var buffer = ""
     produce { piece in
       buffer += piece
@@ -92,7 +92,7 @@ public final class Console: Sendable {
   }
 
   /// Writes diagnostics and messages to standard error.
-  public func error(_ text: String) {
+  package func error(_ text: String) {
     guard !text.isEmpty else { return }
     state.withLock { state in
       withProgressCleared(state) { FileHandle.standardError.write(Data(text.utf8)) }
@@ -100,12 +100,12 @@ public final class Console: Sendable {
   }
 
   /// Everything written with `out` from now on is also handed to `transcript`.
-  public func record(to transcript: @escaping @Sendable (String) -> Void) {
+  package func record(to transcript: @escaping @Sendable (String) -> Void) {
     state.withLock { $0.transcript = transcript }
   }
 
   /// Shows `line` as the progress line (on a terminal), or removes it when `nil`.
-  public func progress(_ line: String?) {
+  package func progress(_ line: String?) {
     guard showsProgress else { return }
     state.withLock { state in
       state.progress = line
@@ -115,7 +115,7 @@ public final class Console: Sendable {
   }
 
   /// Asks a question on the terminal and returns the answer line, or `nil` at end of input.
-  public func ask(_ question: String) -> String? {
+  package func ask(_ question: String) -> String? {
     out(question)
     return readLine(strippingNewline: true)
   }

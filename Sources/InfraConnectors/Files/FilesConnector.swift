@@ -4,10 +4,10 @@ import InfraEngine
 import InfraTransport
 
 /// The builtin `files` connector: whole files on hosts, with exact content, mode, owner and group.
-public struct FilesConnectorType: ConnectorType {
-  public init() {}
+package struct FilesConnectorType: ConnectorType {
+  package init() {}
 
-  public var info: ConnectorTypeInfo {
+  package var info: ConnectorTypeInfo {
     ConnectorTypeInfo(
       type: "files",
       summary:
@@ -27,7 +27,7 @@ public struct FilesConnectorType: ConnectorType {
       ])
   }
 
-  public func make(_ context: ConnectorContext) throws -> any Connector {
+  package func make(_ context: ConnectorContext) throws -> any Connector {
     let rootOption = context.options["root"]
     var root = rootOption?.value.stringValue ?? "/"
     guard root.hasPrefix("/"),

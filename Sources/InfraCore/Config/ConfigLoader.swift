@@ -2,7 +2,7 @@ import Foundation
 import Yams
 
 /// Loads and checks `infra.yaml`, reporting every problem with its `file:line:column`.
-public enum ConfigLoader {
+package enum ConfigLoader {
   static let topLevelKeys = [
     "version", "hosts", "inventory", "transports", "prefixes", "runs", "locks",
   ]
@@ -13,7 +13,7 @@ public enum ConfigLoader {
   ]
 
   /// Reads `infra.yaml` at `url`. The model is `nil` only when the file cannot be read or parsed.
-  public static func load(from url: URL, path: String = "infra.yaml") -> (
+  package static func load(from url: URL, path: String = "infra.yaml") -> (
     InfraConfig?, Diagnostics
   ) {
     switch YAMLFile.load(from: url, path: path) {
@@ -23,7 +23,7 @@ public enum ConfigLoader {
   }
 
   /// Parses config text; used by tests and by `load(from:)`.
-  public static func parse(_ text: String, path: String = "infra.yaml") -> (
+  package static func parse(_ text: String, path: String = "infra.yaml") -> (
     InfraConfig?, Diagnostics
   ) {
     switch YAMLFile.parse(text, path: path) {
@@ -152,7 +152,7 @@ public enum ConfigLoader {
 
   /// The hosts an inventory program yielded, as YAML or JSON text (`name: {connect: ...}`),
   /// read exactly as `hosts:` of infra.yaml is; `path` names the program in diagnostics.
-  public static func readHosts(text: String, path: String, transports: Set<String> = []) -> (
+  package static func readHosts(text: String, path: String, transports: Set<String> = []) -> (
     [HostConfig], Diagnostics
   ) {
     switch YAMLFile.parse(text, path: path) {
@@ -167,7 +167,7 @@ public enum ConfigLoader {
 
   /// `config` with the hosts of its inventory programs added, and every reference checked
   /// (unless the hosts are only some of the inventory's, asked for by name).
-  public static func adding(
+  package static func adding(
     hosts: [HostConfig], to config: InfraConfig, checkingReferences: Bool = true
   ) -> (InfraConfig, Diagnostics) {
     var config = config
@@ -472,7 +472,7 @@ public enum ConfigLoader {
   }
 
   /// Why `name` cannot be a host, group, prefix or connector name, or `nil` when it can.
-  public static func problemWithName(_ name: String) -> String? {
+  package static func problemWithName(_ name: String) -> String? {
     guard let first = name.unicodeScalars.first else { return "it is empty" }
     let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "._-"))
     guard CharacterSet.alphanumerics.contains(first), first.isASCII else {

@@ -1,17 +1,17 @@
 /// A machine `infra` manages, as the inventory knows it.
 public struct InventoryHost: Hashable, Sendable, Identifiable, CustomStringConvertible {
   public var name: String
-  public var connection: Connection
+  package var connection: Connection
   /// Declared groups, then the implicit `all`.
   public var groups: [String]
   public var data: [String: JSONValue]
-  public var escalation: Escalation
-  public var ssh: SSHSettings
+  package var escalation: Escalation
+  package var ssh: SSHSettings
 
   public var id: String { name }
   public var description: String { name }
 
-  public init(
+  package init(
     name: String, connection: Connection, groups: [String] = [Inventory.allGroup],
     data: [String: JSONValue] = [:], escalation: Escalation = .none,
     ssh: SSHSettings = SSHSettings()
@@ -24,26 +24,26 @@ public struct InventoryHost: Hashable, Sendable, Identifiable, CustomStringConve
     self.ssh = ssh
   }
 
-  public func isMember(of group: String) -> Bool {
+  package func isMember(of group: String) -> Bool {
     groups.contains(group)
   }
 }
 
 /// The hosts of a repository and their groups, in the order infra.yaml lists them.
-public struct Inventory: Sendable {
+package struct Inventory: Sendable {
   /// The group every host belongs to.
-  public static let allGroup = "all"
+  package static let allGroup = "all"
 
-  public private(set) var hosts: [InventoryHost]
+  package private(set) var hosts: [InventoryHost]
   private var index: [String: Int]
 
-  public init(hosts: [InventoryHost]) {
+  package init(hosts: [InventoryHost]) {
     self.hosts = hosts
     index = Dictionary(
       hosts.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
   }
 
-  public init(config: InfraConfig) {
+  package init(config: InfraConfig) {
     self.init(
       hosts: config.hosts.map { host in
         InventoryHost(
@@ -56,23 +56,19 @@ public struct Inventory: Sendable {
   }
 
   /// Each host's position in infra.yaml, for ordering output.
-  public var order: [String: Int] { index }
+  package var order: [String: Int] { index }
 
-  public func host(named name: String) -> InventoryHost? {
+  package func host(named name: String) -> InventoryHost? {
     index[name].map { hosts[$0] }
   }
 
   /// Every group name that some host declares, plus `all`, sorted.
-  public var groupNames: [String] {
+  package var groupNames: [String] {
     Array(Set(hosts.flatMap(\.groups))).sorted()
   }
 
-  public func members(of group: String) -> [InventoryHost] {
-    hosts.filter { $0.isMember(of: group) }
-  }
-
   /// The hosts a selector list names, each once, in inventory order; `nil` selects every host.
-  public func resolve(_ selectors: [HostSelector]?) -> [InventoryHost] {
+  package func resolve(_ selectors: [HostSelector]?) -> [InventoryHost] {
     guard let selectors else { return hosts }
     return hosts.filter { host in
       selectors.contains { selector in

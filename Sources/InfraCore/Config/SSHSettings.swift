@@ -1,8 +1,8 @@
 /// How to reach a host over SSH beyond its `connect:` URL, read from its `data:` keys
 /// (`ssh_identity_file`, `ssh_known_hosts_file`, `ssh_host_key_checking`,
 /// `ssh_connect_timeout`, `ssh_options`), as pyinfra reads `ssh_*` host data.
-public struct SSHSettings: Hashable, Sendable {
-  public enum HostKeyChecking: String, Hashable, Sendable, CaseIterable {
+package struct SSHSettings: Hashable, Sendable {
+  package enum HostKeyChecking: String, Hashable, Sendable, CaseIterable {
     /// Unknown and changed host keys are refused (the default).
     case strict
     /// Unknown keys are added to known_hosts; changed keys are still refused.
@@ -10,16 +10,16 @@ public struct SSHSettings: Hashable, Sendable {
   }
 
   /// A private key to offer (and only that one).
-  public var identityFile: String?
+  package var identityFile: String?
   /// A known_hosts file to use instead of the user's.
-  public var knownHostsFile: String?
-  public var hostKeyChecking: HostKeyChecking
+  package var knownHostsFile: String?
+  package var hostKeyChecking: HostKeyChecking
   /// Seconds to wait for the TCP connection.
-  public var connectTimeout: Int
+  package var connectTimeout: Int
   /// Further `-o Name=value` options, e.g. `ProxyJump`.
-  public var options: [String: String]
+  package var options: [String: String]
 
-  public init(
+  package init(
     identityFile: String? = nil, knownHostsFile: String? = nil,
     hostKeyChecking: HostKeyChecking = .strict, connectTimeout: Int = 10,
     options: [String: String] = [:]
@@ -32,7 +32,7 @@ public struct SSHSettings: Hashable, Sendable {
   }
 
   /// The `data:` keys these settings come from, with what each takes.
-  public static let keys: [(name: String, summary: String)] = [
+  package static let keys: [(name: String, summary: String)] = [
     ("ssh_identity_file", "a private key file to log in with"),
     ("ssh_known_hosts_file", "a known_hosts file to check host keys against"),
     ("ssh_host_key_checking", "'strict' (the default) or 'accept-new'"),
@@ -42,7 +42,7 @@ public struct SSHSettings: Hashable, Sendable {
 }
 
 /// Running commands as another user: `sudo: true` and `sudo_user:` on a host or a connector.
-public enum Escalation: Hashable, Sendable {
+package enum Escalation: Hashable, Sendable {
   /// Commands run as the connecting user.
   case none
   /// Commands run through `sudo -n`, as `user` (root when `nil`).

@@ -34,10 +34,4 @@ public struct Address: Hashable, Sendable, Comparable, Codable, CustomStringConv
       $0.utf8.lexicographicallyPrecedes($1.utf8)
     }
   }
-
-  /// Whether this address is `other` or lies below it (`files/web1` contains `files/web1/etc`).
-  public func isWithin(_ other: Address) -> Bool {
-    prefix == other.prefix && segments.count >= other.segments.count
-      && Array(segments.prefix(other.segments.count)) == other.segments
-  }
 }

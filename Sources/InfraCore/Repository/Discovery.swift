@@ -4,22 +4,22 @@ import Foundation
 ///
 /// Nothing is dropped silently: files outside any connector folder are warnings that name them,
 /// and symbolic links that leave the repository are errors.
-public struct Discovery {
-  public let repository: Repository
-  public let config: InfraConfig
+package struct Discovery {
+  package let repository: Repository
+  package let config: InfraConfig
 
-  public init(repository: Repository, config: InfraConfig) {
+  package init(repository: Repository, config: InfraConfig) {
     self.repository = repository
     self.config = config
   }
 
   /// What discovery found: the files of every connector folder, in address order.
-  public struct Result: Sendable {
-    public var files: [ResourceFile] = []
-    public var diagnostics = Diagnostics()
+  package struct Result: Sendable {
+    package var files: [ResourceFile] = []
+    package var diagnostics = Diagnostics()
   }
 
-  public func run() -> Result {
+  package func run() -> Result {
     var result = Result()
     let resources = repository.resourcesURL
     guard isDirectory(resources) else {

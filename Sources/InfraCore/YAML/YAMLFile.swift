@@ -5,14 +5,14 @@ import Yams
 ///
 /// Decoding from nodes (rather than through `[String: Any]`) is what lets every diagnostic say
 /// `infra.yaml:12:7`.
-public struct YAMLFile {
+package struct YAMLFile {
   /// The file as the user knows it, relative to the repository root.
-  public let path: String
+  package let path: String
   /// The document's root node; `nil` for an empty document.
-  public let root: Node?
+  package let root: Node?
 
   /// Parses `text`, or returns the syntax error as a located diagnostic.
-  public static func parse(_ text: String, path: String) -> Result<YAMLFile, Diagnostic> {
+  package static func parse(_ text: String, path: String) -> Result<YAMLFile, Diagnostic> {
     do {
       let root = try Yams.compose(yaml: text)
       return .success(YAMLFile(path: path, root: root))
@@ -24,7 +24,7 @@ public struct YAMLFile {
   }
 
   /// Reads and parses the file at `url`; `path` is the name shown in diagnostics.
-  public static func load(from url: URL, path: String) -> Result<YAMLFile, Diagnostic> {
+  package static func load(from url: URL, path: String) -> Result<YAMLFile, Diagnostic> {
     let data: Data
     do {
       data = try Data(contentsOf: url)
@@ -44,7 +44,7 @@ public struct YAMLFile {
   }
 
   /// The location of `node` in this file.
-  public func location(of node: Node) -> SourceLocation {
+  package func location(of node: Node) -> SourceLocation {
     SourceLocation(file: path, line: node.mark?.line, column: node.mark?.column)
   }
 

@@ -2,16 +2,16 @@ import Yams
 
 /// Reads typed values out of a composed YAML file, appending a located diagnostic for every
 /// value that has the wrong shape and carrying on, so one pass reports every problem.
-public struct YAMLReader {
-  public let file: YAMLFile
-  public var diagnostics = Diagnostics()
+package struct YAMLReader {
+  package let file: YAMLFile
+  package var diagnostics = Diagnostics()
 
-  public init(file: YAMLFile) {
+  package init(file: YAMLFile) {
     self.file = file
   }
 
   /// The YAML kinds a value can have, named the way messages name them.
-  public enum Kind: String {
+  package enum Kind: String {
     case mapping = "a mapping"
     case sequence = "a list"
     case null = "nothing (null)"
@@ -22,7 +22,7 @@ public struct YAMLReader {
   }
 
   /// What `node` is, with plain scalars resolved as YAML 1.1 does (`yes` is a boolean).
-  public static func kind(of node: Node) -> Kind {
+  package static func kind(of node: Node) -> Kind {
     switch node {
     case .mapping: return .mapping
     case .sequence: return .sequence
@@ -38,11 +38,11 @@ public struct YAMLReader {
     }
   }
 
-  public func location(of node: Node) -> SourceLocation {
+  package func location(of node: Node) -> SourceLocation {
     file.location(of: node)
   }
 
-  public mutating func error(
+  package mutating func error(
     _ message: String, at node: Node, hint: String? = nil, notes: [Diagnostic.Note] = []
   ) {
     diagnostics.error(message, at: location(of: node), hint: hint, notes: notes)
@@ -54,7 +54,7 @@ public struct YAMLReader {
 
   /// A string scalar. Numbers and booleans are refused rather than silently turned into text,
   /// except where `acceptingScalars` says any scalar's text is meant (names, paths).
-  public mutating func string(_ node: Node, for what: String, acceptingScalars: Bool = false)
+  package mutating func string(_ node: Node, for what: String, acceptingScalars: Bool = false)
     -> String?
   {
     let kind = Self.kind(of: node)
@@ -66,7 +66,7 @@ public struct YAMLReader {
     return scalar.string
   }
 
-  public mutating func int(_ node: Node, for what: String) -> Int? {
+  package mutating func int(_ node: Node, for what: String) -> Int? {
     guard Self.kind(of: node) == .int, let value = node.int else {
       wrongKind(node, expected: "an integer", for: what)
       return nil
@@ -74,7 +74,7 @@ public struct YAMLReader {
     return value
   }
 
-  public mutating func bool(_ node: Node, for what: String) -> Bool? {
+  package mutating func bool(_ node: Node, for what: String) -> Bool? {
     guard Self.kind(of: node) == .bool, let value = node.bool else {
       wrongKind(node, expected: "true or false", for: what)
       return nil
@@ -84,7 +84,7 @@ public struct YAMLReader {
 
   /// A list of strings, each with its own location. A single string is refused: `groups: web`
   /// is almost always meant as `[web]`, and saying so is kinder than guessing.
-  public mutating func stringList(_ node: Node, for what: String, items: String = "names")
+  package mutating func stringList(_ node: Node, for what: String, items: String = "names")
     -> [Located<String>]?
   {
     guard case .sequence(let sequence) = node else {
@@ -101,7 +101,7 @@ public struct YAMLReader {
   }
 
   /// Any YAML value as JSON, for free-form data (host `data:`, connector `options:`).
-  public mutating func json(_ node: Node) -> JSONValue {
+  package mutating func json(_ node: Node) -> JSONValue {
     switch node {
     case .mapping(let mapping):
       var object: [String: JSONValue] = [:]
@@ -127,7 +127,7 @@ public struct YAMLReader {
   }
 
   /// Opens a mapping for reading its keys; reports and returns `nil` when `node` is not one.
-  public mutating func mapping(_ node: Node, for what: String, keys: [String]) -> MappingReader? {
+  package mutating func mapping(_ node: Node, for what: String, keys: [String]) -> MappingReader? {
     guard case .mapping(let mapping) = node else {
       wrongKind(node, expected: "a mapping", for: what)
       return nil
@@ -143,31 +143,31 @@ public struct YAMLReader {
 }
 
 /// The keys of one YAML mapping, read one by one; whatever is left is reported as unknown.
-public struct MappingReader {
-  public struct Entry {
-    public let name: String
-    public let key: Node
-    public let value: Node
+package struct MappingReader {
+  package struct Entry {
+    package let name: String
+    package let key: Node
+    package let value: Node
   }
 
-  public let node: Node
+  package let node: Node
   /// What this mapping is, for messages ("host 'web1'").
-  public let what: String
+  package let what: String
   /// The keys this mapping may have, for reporting the others.
-  public let knownKeys: [String]
-  public let entries: [Entry]
+  package let knownKeys: [String]
+  package let entries: [Entry]
 
-  public subscript(key: String) -> Node? {
+  package subscript(key: String) -> Node? {
     entries.first { $0.name == key }?.value
   }
 
   /// The location of `key`'s name, e.g. to point at a required key's owner.
-  public func keyNode(_ key: String) -> Node? {
+  package func keyNode(_ key: String) -> Node? {
     entries.first { $0.name == key }?.key
   }
 
   /// Reports every key not in `knownKeys`, with the closest known key as a suggestion.
-  public func reportUnknownKeys(into reader: inout YAMLReader) {
+  package func reportUnknownKeys(into reader: inout YAMLReader) {
     for entry in entries where !knownKeys.contains(entry.name) {
       let expected = knownKeys.map { "'\($0)'" }.joined(separator: ", ")
       var hint = "\(what) takes \(expected)"
@@ -180,7 +180,7 @@ public struct MappingReader {
 }
 
 /// The candidate closest to `word` by edit distance, when it is close enough to be a typo.
-public func closestMatch(to word: String, in candidates: [String]) -> String? {
+package func closestMatch(to word: String, in candidates: [String]) -> String? {
   let scored = candidates.map { ($0, editDistance(word.lowercased(), $0.lowercased())) }
   guard let best = scored.min(by: { $0.1 < $1.1 }) else { return nil }
   return best.1 <= max(1, min(word.count, best.0.count) / 3) ? best.0 : nil
@@ -188,7 +188,7 @@ public func closestMatch(to word: String, in candidates: [String]) -> String? {
 
 /// Edit distance between two strings by characters, counting a swap of neighbours as one
 /// edit (optimal string alignment), since `fkae` for `fake` is the commonest typo.
-public func editDistance(_ a: String, _ b: String) -> Int {
+package func editDistance(_ a: String, _ b: String) -> Int {
   let a = Array(a)
   let b = Array(b)
   if a.isEmpty { return b.count }

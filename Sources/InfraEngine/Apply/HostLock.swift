@@ -25,7 +25,7 @@ public struct LockHolder: Hashable, Sendable, Codable, CustomStringConvertible {
   }
 
   /// The holder of locks taken by this process for `run`.
-  public static func current(run: String, checkout: String) -> LockHolder {
+  package static func current(run: String, checkout: String) -> LockHolder {
     let user =
       getpwuid(getuid()).flatMap { String(validatingCString: $0.pointee.pw_name) }
       ?? ProcessInfo.processInfo.environment["USER"] ?? String(getuid())
@@ -53,13 +53,13 @@ public struct LockHolder: Hashable, Sendable, Codable, CustomStringConvertible {
 }
 
 /// Why a lock could not be taken.
-public enum LockError: Error, Hashable, Sendable, CustomStringConvertible {
+package enum LockError: Error, Hashable, Sendable, CustomStringConvertible {
   /// Another run holds the host; `raw` is what the lock holds when it cannot be decoded.
   case held(host: String, holder: LockHolder?, raw: String)
   /// The lock could not be made or read on the host.
   case failed(host: String, message: String)
 
-  public var description: String {
+  package var description: String {
     switch self {
     case .held(let host, let holder, let raw):
       "\(host) is locked by \(holder?.description ?? "'\(raw)'"); another apply is running there, or one ended without releasing it (`infra unlock \(host)` removes it)"
@@ -72,12 +72,12 @@ public enum LockError: Error, Hashable, Sendable, CustomStringConvertible {
 /// machine exclude each other: a symbolic link in `folder` named after the host, whose target
 /// is the holder as JSON. Creating a link is atomic and fails when it exists, so exactly one
 /// of two racing applies gets it, and it carries its holder from the first instant.
-public struct HostLock: Sendable {
-  public var host: String
+package struct HostLock: Sendable {
+  package var host: String
   /// The folder on the host that holds the lock (`locks: { folder: }` in infra.yaml).
-  public var folder: String
+  package var folder: String
 
-  public init(host: String, folder: String = InfraConfig.defaultLockFolder) {
+  package init(host: String, folder: String = InfraConfig.defaultLockFolder) {
     self.host = host
     self.folder = folder
   }
@@ -86,7 +86,7 @@ public struct HostLock: Sendable {
 
   /// Takes the lock for `holder`, retrying every second until `wait` has passed; throws
   /// `LockError.held` naming the holder when it stays taken.
-  public func acquire(
+  package func acquire(
     for holder: LockHolder, through transport: any Transport, wait: Duration = .zero
   ) async throws {
     let deadline = ContinuousClock.now + wait
@@ -119,7 +119,7 @@ public struct HostLock: Sendable {
   }
 
   /// Gives the lock up, if `holder` still holds it (never someone else's).
-  public func release(for holder: LockHolder, through transport: any Transport) async throws {
+  package func release(for holder: LockHolder, through transport: any Transport) async throws {
     let script = ShellCommand.raw(
       """
       [ "$(readlink \(shellQuote(path)) 2>/dev/null)" = \(shellQuote(holder.encoded)) ] && rm -f \(shellQuote(path)); true
@@ -128,7 +128,7 @@ public struct HostLock: Sendable {
   }
 
   /// Who holds the lock now, if anyone: `(holder, raw)`.
-  public func holder(through transport: any Transport) async throws -> (LockHolder?, String)? {
+  package func holder(through transport: any Transport) async throws -> (LockHolder?, String)? {
     let result = try await transport.run(
       ShellCommand.raw("readlink \(shellQuote(path)) 2>/dev/null || true"))
     let raw = result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -136,7 +136,7 @@ public struct HostLock: Sendable {
   }
 
   /// Removes the lock whoever holds it (`infra unlock`); returns what it held, `nil` if none.
-  public func forceRelease(through transport: any Transport) async throws -> (LockHolder?, String)?
+  package func forceRelease(through transport: any Transport) async throws -> (LockHolder?, String)?
   {
     let result = try await transport.run(
       ShellCommand.raw(

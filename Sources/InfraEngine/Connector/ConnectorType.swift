@@ -1,7 +1,7 @@
 import InfraCore
 
 /// A kind of connector that `infra.yaml` can enable (`type: files`), and the factory for it.
-public protocol ConnectorType: Sendable {
+package protocol ConnectorType: Sendable {
   var info: ConnectorTypeInfo { get }
 
   /// Creates the connector for one `infra.yaml` entry. Options are already checked against
@@ -10,16 +10,16 @@ public protocol ConnectorType: Sendable {
 }
 
 /// What a connector type is and what it takes, shown by `infra connectors`.
-public struct ConnectorTypeInfo: Sendable {
-  public var type: String
-  public var summary: String
+package struct ConnectorTypeInfo: Sendable {
+  package var type: String
+  package var summary: String
   /// How resource files are laid out below the connector's folder.
-  public var layout: String
-  public var options: [OptionSpec]
+  package var layout: String
+  package var options: [OptionSpec]
   /// The per-host `data:` keys it reads.
-  public var hostData: [OptionSpec]
+  package var hostData: [OptionSpec]
 
-  public init(
+  package init(
     type: String, summary: String, layout: String, options: [OptionSpec] = [],
     hostData: [OptionSpec] = []
   ) {
@@ -32,8 +32,8 @@ public struct ConnectorTypeInfo: Sendable {
 }
 
 /// One declared setting: name, type, default and a one-line description.
-public struct OptionSpec: Sendable {
-  public enum ValueType: String, Sendable {
+package struct OptionSpec: Sendable {
+  package enum ValueType: String, Sendable {
     case string, integer, boolean, list, mapping
 
     func accepts(_ value: JSONValue) -> Bool {
@@ -56,12 +56,12 @@ public struct OptionSpec: Sendable {
     }
   }
 
-  public var name: String
-  public var type: ValueType
-  public var defaultValue: JSONValue?
-  public var summary: String
+  package var name: String
+  package var type: ValueType
+  package var defaultValue: JSONValue?
+  package var summary: String
 
-  public init(
+  package init(
     _ name: String, _ type: ValueType, default defaultValue: JSONValue? = nil, _ summary: String
   ) {
     self.name = name
@@ -72,17 +72,17 @@ public struct OptionSpec: Sendable {
 }
 
 /// What a connector is made from: its entry in `infra.yaml` and the hosts it serves.
-public struct ConnectorContext: Sendable {
-  public var prefix: String
-  public var config: ConnectorConfig
+package struct ConnectorContext: Sendable {
+  package var prefix: String
+  package var config: ConnectorConfig
   /// Declared options with defaults filled in, each with where it was set (or the entry).
-  public var options: [String: Located<JSONValue>]
+  package var options: [String: Located<JSONValue>]
   /// The hosts this connector serves, in inventory order.
-  public var hosts: [InventoryHost]
-  public var inventory: Inventory
-  public var repository: Repository
+  package var hosts: [InventoryHost]
+  package var inventory: Inventory
+  package var repository: Repository
 
-  public init(
+  package init(
     prefix: String, config: ConnectorConfig, options: [String: Located<JSONValue>],
     hosts: [InventoryHost], inventory: Inventory, repository: Repository
   ) {
@@ -94,34 +94,34 @@ public struct ConnectorContext: Sendable {
     self.repository = repository
   }
 
-  public var name: String { config.name.value }
+  package var name: String { config.name.value }
 }
 
 /// The connector types a build of `infra` knows, by type name.
-public struct ConnectorRegistry: Sendable {
-  public private(set) var types: [String: any ConnectorType] = [:]
+package struct ConnectorRegistry: Sendable {
+  package private(set) var types: [String: any ConnectorType] = [:]
   /// Starts the programs of external connectors (`run:`); `nil` in a build without them.
-  public var external: (any ExternalConnectorLauncher)?
+  package var external: (any ExternalConnectorLauncher)?
 
-  public init(_ types: [any ConnectorType] = [], external: (any ExternalConnectorLauncher)? = nil) {
+  package init(_ types: [any ConnectorType] = [], external: (any ExternalConnectorLauncher)? = nil) {
     for type in types { register(type) }
     self.external = external
   }
 
-  public mutating func register(_ type: any ConnectorType) {
+  package mutating func register(_ type: any ConnectorType) {
     types[type.info.type] = type
   }
 
-  public subscript(type: String) -> (any ConnectorType)? {
+  package subscript(type: String) -> (any ConnectorType)? {
     types[type]
   }
 
-  public var typeNames: [String] { types.keys.sorted() }
+  package var typeNames: [String] { types.keys.sorted() }
 }
 
 /// Starts an external connector's program and asks what it offers. The engine knows no
 /// concrete connector, so the bridge that speaks the connector protocol is handed in.
-public protocol ExternalConnectorLauncher: Sendable {
+package protocol ExternalConnectorLauncher: Sendable {
   /// Starts the program of `context.config`; `context.options` are the options as written.
   /// Returns what the program declared (its options above all) and the connector.
   func launch(_ context: ConnectorContext, program: ExternalProgram) async throws -> (

@@ -1,21 +1,21 @@
 import InfraCore
 
 /// The desired state of one resource on one host, as its connector decoded it.
-public struct Resource: Hashable, Sendable {
-  public var address: Address
+package struct Resource: Hashable, Sendable {
+  package var address: Address
   /// The host this instance of the resource lives on.
-  public var host: String
+  package var host: String
   /// The repository files this resource comes from (shown in plans, used for change sets).
-  public var sources: [String]
+  package var sources: [String]
   /// The connector's own description of the desired state; opaque to the engine.
-  public var desired: JSONValue
+  package var desired: JSONValue
   /// Remarks for the plan, e.g. that a host's own file overrides its group's.
-  public var notes: [String]
+  package var notes: [String]
   /// The resource's file was deleted in git since the change set's base, so its desired state
   /// is to be gone: the one way, besides a file that asks for it, that a plan deletes.
-  public var removed: Bool
+  package var removed: Bool
 
-  public init(
+  package init(
     address: Address, host: String, sources: [String], desired: JSONValue, notes: [String] = [],
     removed: Bool = false
   ) {
@@ -29,18 +29,18 @@ public struct Resource: Hashable, Sendable {
 }
 
 /// The live state of one resource, as its connector read it from the host.
-public struct LiveState: Hashable, Sendable, Codable {
+package struct LiveState: Hashable, Sendable, Codable {
   /// The connector's own description; `.null` when the resource does not exist.
-  public var state: JSONValue
+  package var state: JSONValue
   /// A short digest of `state`: a saved plan is stale when the fingerprint moved.
-  public var fingerprint: String
+  package var fingerprint: String
 
-  public init(state: JSONValue, fingerprint: String) {
+  package init(state: JSONValue, fingerprint: String) {
     self.state = state
     self.fingerprint = fingerprint
   }
 
-  public var exists: Bool { state != .null }
+  package var exists: Bool { state != .null }
 }
 
 /// What an op does to its resource.
@@ -86,27 +86,27 @@ public struct PlannedOp: Hashable, Sendable, Codable {
 }
 
 /// A resource that cannot be planned or applied, and why.
-public struct ResourceProblem: Hashable, Sendable {
-  public var address: Address
-  public var message: String
+package struct ResourceProblem: Hashable, Sendable {
+  package var address: Address
+  package var message: String
 
-  public init(address: Address, message: String) {
+  package init(address: Address, message: String) {
     self.address = address
     self.message = message
   }
 }
 
 /// How one op ended.
-public struct OpOutcome: Hashable, Sendable {
-  public enum Status: Hashable, Sendable {
+package struct OpOutcome: Hashable, Sendable {
+  package enum Status: Hashable, Sendable {
     case applied
     case failed(String)
   }
 
-  public var address: Address
-  public var status: Status
+  package var address: Address
+  package var status: Status
 
-  public init(address: Address, status: Status) {
+  package init(address: Address, status: Status) {
     self.address = address
     self.status = status
   }

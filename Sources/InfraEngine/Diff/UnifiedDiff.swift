@@ -1,8 +1,8 @@
 /// Unified diffs of text, as `diff -u` and `git diff` print them, for plans to show.
-public enum UnifiedDiff {
+package enum UnifiedDiff {
   /// The diff from `old` to `new` with `context` lines around each change, or `nil` when equal.
   /// A missing final newline is marked `\ No newline at end of file`, as diff does.
-  public static func make(
+  package static func make(
     from old: String, to new: String, oldName: String, newName: String, context: Int = 3
   ) -> String? {
     guard old != new else { return nil }

@@ -1,7 +1,7 @@
 import Synchronization
 
 /// Why a run stops early, once someone asked it to.
-public enum StopReason: Sendable {
+package enum StopReason: Sendable {
   /// Canceled: Ctrl-C, SIGTERM, `Run.cancel()` or Swift task cancellation.
   case canceled
   /// The run's time limit passed.

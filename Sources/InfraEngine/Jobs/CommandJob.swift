@@ -3,8 +3,8 @@ import InfraCore
 import InfraTransport
 
 /// How `infra run`'s command ended on one host.
-public struct CommandOutcome: Sendable {
-  public enum Status: Sendable, Equatable {
+package struct CommandOutcome: Sendable {
+  package enum Status: Sendable, Equatable {
     case exited(Int32)
     case unreachable(String)
     /// It could not be run, or was stopped by its timeout.
@@ -13,30 +13,30 @@ public struct CommandOutcome: Sendable {
     case stopped
   }
 
-  public var host: String
-  public var status: Status
-  public var stdout: Data
-  public var stderr: Data
-  public var duration: Duration
+  package var host: String
+  package var status: Status
+  package var stdout: Data
+  package var stderr: Data
+  package var duration: Duration
 
-  public var succeeded: Bool { status == .exited(0) }
+  package var succeeded: Bool { status == .exited(0) }
 }
 
 /// `infra run`: one shell command on many hosts through the same transports plans use, as
 /// pyinfra's `exec` and Ansible's ad-hoc commands do: the quickest check that hosts are
 /// reachable.
-public struct CommandJob: RunJob {
+package struct CommandJob: RunJob {
   /// The command line, handed to `sh -c` on each host as written.
-  public var command: String
-  public var hosts: [InventoryHost]
+  package var command: String
+  package var hosts: [InventoryHost]
   /// Through sudo, whatever the hosts say; the host's own setting when `nil`.
-  public var escalation: Escalation?
+  package var escalation: Escalation?
   /// How long the command may take on each host.
-  public var timeout: Duration?
+  package var timeout: Duration?
   /// Called as each host's command ends, with what it printed.
-  public var onOutcome: (@Sendable (CommandOutcome) -> Void)?
+  package var onOutcome: (@Sendable (CommandOutcome) -> Void)?
 
-  public init(
+  package init(
     _ command: String, on hosts: [InventoryHost], escalation: Escalation? = nil,
     timeout: Duration? = nil, onOutcome: (@Sendable (CommandOutcome) -> Void)? = nil
   ) {
@@ -47,13 +47,13 @@ public struct CommandJob: RunJob {
     self.onOutcome = onOutcome
   }
 
-  public var kind: RunKind { .command }
+  package var kind: RunKind { .command }
 
-  public func prepare(_ workspace: Workspace) -> (scope: RunScope, work: [InventoryHost]) {
+  package func prepare(_ workspace: Workspace) -> (scope: RunScope, work: [InventoryHost]) {
     (RunScope(hosts: hosts, resources: hosts.count), hosts)
   }
 
-  public func perform(_ hosts: [InventoryHost], in context: RunContext) async
+  package func perform(_ hosts: [InventoryHost], in context: RunContext) async
     -> JobResult<[CommandOutcome]>
   {
     let clock = ContinuousClock()

@@ -3,34 +3,34 @@ import InfraCore
 import InfraTransport
 
 /// What `infra import` found, and wrote unless it was a dry run.
-public struct ImportResult: Sendable {
+package struct ImportResult: Sendable {
   /// New files, repository-relative, with their content, in path order.
-  public var files: [(path: String, content: Data)] = []
+  package var files: [(path: String, content: Data)] = []
   /// Files the repository has already, left as they are.
-  public var existing: [String] = []
-  public var failures: [Failure] = []
+  package var existing: [String] = []
+  package var failures: [Failure] = []
 }
 
 /// `infra import` (Autoschematic's import): writes resource files from what hosts have, to
 /// adopt existing systems. Never overwrites a file the repository has.
-public struct ImportJob: RunJob {
+package struct ImportJob: RunJob {
   /// The connectors to ask; all when empty.
-  public var connectors: Set<ConnectorID>
+  package var connectors: Set<ConnectorID>
   /// The hosts to ask about; all when empty.
-  public var hosts: Set<String>
+  package var hosts: Set<String>
   /// Whether to write the files; `false` only says what would be written.
-  public var write: Bool
+  package var write: Bool
 
-  public init(connectors: Set<ConnectorID> = [], hosts: Set<String> = [], write: Bool = true) {
+  package init(connectors: Set<ConnectorID> = [], hosts: Set<String> = [], write: Bool = true) {
     self.connectors = connectors
     self.hosts = hosts
     self.write = write
   }
 
-  public var kind: RunKind { .import }
+  package var kind: RunKind { .import }
 
   /// Each host's connectors to ask, as shares without resources: what is counted is listings.
-  public func prepare(_ workspace: Workspace) -> (scope: RunScope, work: [HostShares]) {
+  package func prepare(_ workspace: Workspace) -> (scope: RunScope, work: [HostShares]) {
     let work = workspace.inventory.hosts.compactMap { host -> HostShares? in
       guard hosts.isEmpty || hosts.contains(host.name) else { return nil }
       let shares = workspace.connectors.filter { instance in
@@ -44,7 +44,7 @@ public struct ImportJob: RunJob {
     return (RunScope(hosts: work.map(\.host), resources: listings), work)
   }
 
-  public func perform(_ work: [HostShares], in context: RunContext) async
+  package func perform(_ work: [HostShares], in context: RunContext) async
     -> JobResult<ImportResult>
   {
     let byHost = Dictionary(work.map { ($0.host.name, $0) }, uniquingKeysWith: { a, _ in a })

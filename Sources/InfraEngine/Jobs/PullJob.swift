@@ -3,32 +3,32 @@ import InfraCore
 import InfraTransport
 
 /// What `infra pull` found, and wrote unless it was a dry run.
-public struct PullResult: Sendable {
+package struct PullResult: Sendable {
   /// The files to write, one per path, in path order.
-  public var files: [PulledFile] = []
+  package var files: [PulledFile] = []
   /// What could not be pulled, with the reason.
-  public var failures: [Failure] = []
+  package var failures: [Failure] = []
   /// How many resource instances the patterns matched.
-  public var matched = 0
+  package var matched = 0
 }
 
 /// `infra pull` (Autoschematic's pull-state): writes live state back into resource files, for a
 /// change made by hand on a host that should be kept. Reads in the same batches as a plan;
 /// nothing on the hosts changes.
-public struct PullJob: RunJob {
+package struct PullJob: RunJob {
   /// The resources to pull (not those git deleted).
-  public var patterns: [AddressPattern]
+  package var patterns: [AddressPattern]
   /// Whether to write the files; `false` only says what would be written.
-  public var write: Bool
+  package var write: Bool
 
-  public init(_ patterns: [AddressPattern], write: Bool = true) {
+  package init(_ patterns: [AddressPattern], write: Bool = true) {
     self.patterns = patterns
     self.write = write
   }
 
-  public var kind: RunKind { .pull }
+  package var kind: RunKind { .pull }
 
-  public func prepare(_ workspace: Workspace) -> (scope: RunScope, work: [HostShares]) {
+  package func prepare(_ workspace: Workspace) -> (scope: RunScope, work: [HostShares]) {
     let work = workspace.shares { _, resource in
       !resource.removed && patterns.contains { $0.matches(resource.address) }
     }
@@ -36,7 +36,7 @@ public struct PullJob: RunJob {
     return (RunScope(hosts: work.map(\.host), resources: resources), work)
   }
 
-  public func perform(_ work: [HostShares], in context: RunContext) async -> JobResult<PullResult> {
+  package func perform(_ work: [HostShares], in context: RunContext) async -> JobResult<PullResult> {
     let byHost = Dictionary(work.map { ($0.host.name, $0) }, uniquingKeysWith: { a, _ in a })
     let outcomes = await context.fleet.each(work.map(\.host)) { host in
       await host.concurrently(byHost[host.host.name]?.shares ?? []) { await pull($0, on: host) }

@@ -2,8 +2,8 @@ import InfraCore
 import InfraTransport
 
 /// How `infra unlock` ended on one host.
-public struct UnlockOutcome: Sendable {
-  public enum Status: Sendable, Equatable {
+package struct UnlockOutcome: Sendable {
+  package enum Status: Sendable, Equatable {
     /// The lock was removed; it held `holder` (`raw` when that could not be read).
     case removed(holder: LockHolder?, raw: String)
     case notLocked
@@ -12,29 +12,29 @@ public struct UnlockOutcome: Sendable {
     case stopped
   }
 
-  public var host: String
-  public var status: Status
+  package var host: String
+  package var status: Status
 }
 
 /// `infra unlock`: removes hosts' apply locks, whoever holds them, as left behind by a run that
 /// was killed.
-public struct UnlockJob: RunJob {
-  public var hosts: [InventoryHost]
+package struct UnlockJob: RunJob {
+  package var hosts: [InventoryHost]
   /// Called as each host's lock is dealt with.
-  public var onOutcome: (@Sendable (UnlockOutcome) -> Void)?
+  package var onOutcome: (@Sendable (UnlockOutcome) -> Void)?
 
-  public init(_ hosts: [InventoryHost], onOutcome: (@Sendable (UnlockOutcome) -> Void)? = nil) {
+  package init(_ hosts: [InventoryHost], onOutcome: (@Sendable (UnlockOutcome) -> Void)? = nil) {
     self.hosts = hosts
     self.onOutcome = onOutcome
   }
 
-  public var kind: RunKind { .unlock }
+  package var kind: RunKind { .unlock }
 
-  public func prepare(_ workspace: Workspace) -> (scope: RunScope, work: [InventoryHost]) {
+  package func prepare(_ workspace: Workspace) -> (scope: RunScope, work: [InventoryHost]) {
     (RunScope(hosts: hosts, resources: hosts.count), hosts)
   }
 
-  public func perform(_ hosts: [InventoryHost], in context: RunContext) async
+  package func perform(_ hosts: [InventoryHost], in context: RunContext) async
     -> JobResult<[UnlockOutcome]>
   {
     let folder = context.workspace.config.lockFolder

@@ -6,22 +6,22 @@ import InfraTransport
 /// `infra plan --changed` plans, and the only deletions any plan makes.
 ///
 /// Paths are relative to the repository root (the folder of `infra.yaml`), as plans show them.
-public struct ChangeSet: Hashable, Sendable, Codable {
+package struct ChangeSet: Hashable, Sendable, Codable {
   /// The base as it was named (`HEAD`, `origin/main`).
-  public var base: String
+  package var base: String
   /// The commit the base resolved to; `nil` in a repository without commits.
-  public var baseCommit: String?
+  package var baseCommit: String?
   /// Whether only the index (staged changes) was compared with the base.
-  public var stagedOnly: Bool
+  package var stagedOnly: Bool
   /// Resource files that exist now and differ from the base: modified, added, untracked, or the
   /// new name of a renamed file.
-  public var changed: Set<String>
+  package var changed: Set<String>
   /// Resource files of the base that are gone now, including the old name of a renamed file.
-  public var deleted: [String]
+  package var deleted: [String]
   /// Whether `infra.yaml` differs from the base, which can change what every resource means.
-  public var configChanged: Bool
+  package var configChanged: Bool
 
-  public init(
+  package init(
     base: String, baseCommit: String?, stagedOnly: Bool = false, changed: Set<String> = [],
     deleted: [String] = [], configChanged: Bool = false
   ) {
@@ -34,34 +34,34 @@ public struct ChangeSet: Hashable, Sendable, Codable {
   }
 
   /// The base for people: `origin/main (3f2a9c1)`.
-  public var baseDescription: String {
+  package var baseDescription: String {
     guard let baseCommit else { return "\(base) (no commit yet)" }
     return base == baseCommit ? String(baseCommit.prefix(12)) : "\(base) (\(baseCommit.prefix(12)))"
   }
 
   /// Whether a plan of the change set includes `resource`: its files changed, it was deleted, or
   /// `infra.yaml` changed (which plans everything).
-  public func includes(_ resource: Resource) -> Bool {
+  package func includes(_ resource: Resource) -> Bool {
     configChanged || resource.removed || resource.sources.contains(where: changed.contains)
   }
 }
 
 /// A problem with git that keeps an option from working, with what to do about it.
-public struct GitError: Error, Hashable, Sendable, CustomStringConvertible {
-  public var message: String
-  public var hint: String?
+package struct GitError: Error, Hashable, Sendable, CustomStringConvertible {
+  package var message: String
+  package var hint: String?
 
-  public var description: String { message }
+  package var description: String { message }
 }
 
 /// The git repository around an `infra` repository, read with the `git` command line.
-public struct Git: Sendable {
-  public let repository: Repository
+package struct Git: Sendable {
+  package let repository: Repository
   /// The repository root's path inside the git work tree, `""` or ending in `/`.
   let prefix: String
 
   /// Opens the git work tree holding `repository`; throws when git is missing or there is none.
-  public static func open(_ repository: Repository) async throws -> Git {
+  package static func open(_ repository: Repository) async throws -> Git {
     let result: CommandResult
     do {
       result = try await LocalProgram.run(
@@ -94,7 +94,7 @@ public struct Git: Sendable {
   }
 
   /// The commit `ref` names, or `nil` when it names none.
-  public func commit(_ ref: String) async throws -> String? {
+  package func commit(_ ref: String) async throws -> String? {
     let result = try await LocalProgram.run(
       "git",
       [
@@ -106,14 +106,14 @@ public struct Git: Sendable {
   }
 
   /// The commit checked out now and whether the work tree differs from it, for saved plans.
-  public func head() async throws -> (commit: String?, dirty: Bool) {
+  package func head() async throws -> (commit: String?, dirty: Bool) {
     let commit = try await commit("HEAD")
     let status = try await git(["status", "--porcelain", "-z", "--", "."])
     return (commit, !status.stdout.isEmpty)
   }
 
   /// Compares the work tree (or with `stagedOnly` the index) with `base`.
-  public func changes(since base: String, stagedOnly: Bool) async throws -> ChangeSet {
+  package func changes(since base: String, stagedOnly: Bool) async throws -> ChangeSet {
     let scope = ["--", Repository.resourcesFolderName, Repository.configFileName]
     guard let baseCommit = try await commit(base) else {
       guard base == "HEAD" else {
@@ -177,7 +177,7 @@ public struct Git: Sendable {
   /// The content of each of `paths` (repository-relative) at `commit`, in order: one
   /// `git cat-file --batch` for them all, and one `git cat-file blob` for each name holding a
   /// line break, which the batch's line-based input cannot carry.
-  public func contents(of paths: [String], at commit: String) async throws -> [Data] {
+  package func contents(of paths: [String], at commit: String) async throws -> [Data] {
     let batched = paths.filter { !$0.contains("\n") }
     var found = Dictionary(
       uniqueKeysWithValues: zip(batched, try await batchContents(of: batched, at: commit)))

@@ -4,15 +4,15 @@ import InfraTransport
 /// A loaded repository: config, inventory, and every enabled connector with its resources.
 public struct Workspace: Sendable {
   public var repository: Repository
-  public var config: InfraConfig
-  public var inventory: Inventory
+  package var config: InfraConfig
+  package var inventory: Inventory
   /// In `infra.yaml` order (prefix by prefix): the order ops run in on each host.
-  public var connectors: [ConnectorInstance]
+  package var connectors: [ConnectorInstance]
   /// Warnings found while loading (a workspace with errors is never returned).
   public var diagnostics: Diagnostics
   /// What git says changed since the base, when the repository is in git: deleted resource
   /// files are planned as deletions, and `--changed` plans only what it lists.
-  public var changes: ChangeSet?
+  package var changes: ChangeSet?
 
   /// Closes every connector (stopping external connector programs); the workspace is not
   /// used afterwards.
@@ -27,19 +27,19 @@ public struct Workspace: Sendable {
 }
 
 /// One connector enabled under a prefix, made and loaded.
-public struct ConnectorInstance: Sendable, Identifiable {
-  public var id: ConnectorID
-  public var config: ConnectorConfig
-  public var info: ConnectorTypeInfo
-  public var options: [String: Located<JSONValue>]
+package struct ConnectorInstance: Sendable, Identifiable {
+  package var id: ConnectorID
+  package var config: ConnectorConfig
+  package var info: ConnectorTypeInfo
+  package var options: [String: Located<JSONValue>]
   /// The hosts it serves, in inventory order.
-  public var hosts: [InventoryHost]
-  public var connector: any Connector
-  public var files: [ResourceFile]
-  public var resources: [Resource]
+  package var hosts: [InventoryHost]
+  package var connector: any Connector
+  package var files: [ResourceFile]
+  package var resources: [Resource]
 
-  public var prefix: String { id.prefix }
-  public var name: String { id.name }
+  package var prefix: String { id.prefix }
+  package var name: String { id.name }
 }
 
 /// One connector's resources on one host.

@@ -5,7 +5,7 @@ extension WorkspaceLoader {
   /// Reads `infra.yaml` and adds the hosts its inventory programs yield. With `names`, for a
   /// command about those hosts alone: the programs are asked for them only (and not run at
   /// all when infra.yaml names them all), and references to other hosts are left unchecked.
-  public func loadConfig(_ repository: Repository, names: [String]? = nil) async -> (
+  package func loadConfig(_ repository: Repository, names: [String]? = nil) async -> (
     InfraConfig?, Diagnostics
   ) {
     let (parsed, loaded) = ConfigLoader.load(from: repository.configURL)
@@ -53,7 +53,7 @@ extension WorkspaceLoader {
   /// Reads `infra.yaml` and runs its inventory programs into a workspace without connectors,
   /// for commands about hosts alone (`infra run`, `infra unlock`): no connector program is
   /// started and no resource file is read. With `names`, as `loadConfig` takes them.
-  public func loadHosts(_ repository: Repository, names: [String]? = nil) async -> Outcome {
+  package func loadHosts(_ repository: Repository, names: [String]? = nil) async -> Outcome {
     let (config, found) = await loadConfig(repository, names: names)
     let diagnostics = Diagnostics(found.sorted)
     guard let config, !diagnostics.hasErrors else {

@@ -4,31 +4,19 @@ import InfraCore
 /// Loads a repository into a `Workspace`: parses `infra.yaml`, makes each connector, discovers
 /// resource files and has each connector decode its own. Every problem found along the way is
 /// reported together; nothing stops at the first.
-public struct WorkspaceLoader: Sendable {
-  public var registry: ConnectorRegistry
+package struct WorkspaceLoader: Sendable {
+  package var registry: ConnectorRegistry
 
-  public init(registry: ConnectorRegistry) {
+  package init(registry: ConnectorRegistry) {
     self.registry = registry
   }
 
-  /// What loading found. `workspace` is `nil` when any error was found.
-  public struct Outcome: Sendable {
-    public var workspace: Workspace?
-    /// Errors and warnings, sorted by file and position.
-    public var diagnostics: Diagnostics
-    /// The config as far as it could be read, for commands that show it (`infra hosts`).
-    public var config: InfraConfig?
-
-    package init(workspace: Workspace?, diagnostics: Diagnostics, config: InfraConfig?) {
-      self.workspace = workspace
-      self.diagnostics = diagnostics
-      self.config = config
-    }
-  }
+  /// What loading found.
+  package typealias Outcome = LoadOutcome
 
   /// Loads `repository`; with `changes`, the resource files git shows deleted since their base
   /// are handed to their connectors, which return those resources to be deleted.
-  public func load(_ repository: Repository, changes: (set: ChangeSet, git: Git)? = nil) async
+  package func load(_ repository: Repository, changes: (set: ChangeSet, git: Git)? = nil) async
     -> Outcome
   {
     let (parsed, configDiagnostics) = await loadConfig(repository)
@@ -135,5 +123,20 @@ public struct WorkspaceLoader: Sendable {
         hint: (error as? GitError)?.hint ?? "check that git can read the repository")
       return nil
     }
+  }
+}
+
+/// What loading a repository found: the workspace, or the errors that kept it from loading.
+public struct LoadOutcome: Sendable {
+  public var workspace: Workspace?
+  /// Errors and warnings, sorted by file and position.
+  public var diagnostics: Diagnostics
+  /// The config as far as it could be read, for commands that show it (`infra hosts`).
+  package var config: InfraConfig?
+
+  package init(workspace: Workspace?, diagnostics: Diagnostics, config: InfraConfig?) {
+    self.workspace = workspace
+    self.diagnostics = diagnostics
+    self.config = config
   }
 }

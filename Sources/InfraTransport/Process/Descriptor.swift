@@ -7,10 +7,10 @@ import Foundation
 #endif
 
 /// What a file descriptor needs a loop for.
-public enum Descriptor {
+package enum Descriptor {
   /// Writes all of `data` to `descriptor`, through partial and interrupted writes. Returns
   /// `false` when a write fails, with `errno` saying why.
-  public static func writeAll(_ descriptor: Int32, _ data: Data) -> Bool {
+  package static func writeAll(_ descriptor: Int32, _ data: Data) -> Bool {
     data.withUnsafeBytes { buffer in
       var offset = 0
       while offset < buffer.count {

@@ -1,10 +1,10 @@
 import Foundation
 
 /// Runs a program of this machine to completion, for the tools `infra` itself relies on (git).
-public enum LocalProgram {
+package enum LocalProgram {
   /// Runs `name`, found on `PATH`, with `arguments`; `input` becomes its standard input.
   /// Throws only when the program cannot be started; a non-zero exit is in the result.
-  public static func run(_ name: String, _ arguments: [String], input: Data? = nil) async throws
+  package static func run(_ name: String, _ arguments: [String], input: Data? = nil) async throws
     -> CommandResult
   {
     try await ProcessRunner().run(
