@@ -64,6 +64,11 @@ let package = Package(
       dependencies: ["InfraCLI", .product(name: "Logging", package: "swift-log")],
       swiftSettings: strict),
 
+    // A program that embeds InfraKit and plans a repository: built and run by the tests.
+    .executableTarget(
+      name: "EmbeddedPlan", dependencies: ["InfraKit"], path: "Examples/EmbeddedPlan",
+      swiftSettings: strict),
+
     // Test helpers shared by the test targets: temporary repositories and recording fakes.
     .target(
       name: "InfraTestSupport",
@@ -97,7 +102,8 @@ let package = Package(
       swiftSettings: strict),
     // Runs the built `infra` binary against real temporary repositories and folders.
     .testTarget(
-      name: "EndToEndTests", dependencies: ["infra", "InfraTransport", "InfraTestSupport"],
+      name: "EndToEndTests",
+      dependencies: ["infra", "EmbeddedPlan", "InfraTransport", "InfraTestSupport"],
       swiftSettings: strict),
   ]
 )

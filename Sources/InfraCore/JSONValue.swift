@@ -11,31 +11,37 @@ public enum JSONValue: Hashable, Sendable {
   case array([JSONValue])
   case object([String: JSONValue])
 
+  /// The text of a string; `nil` for any other type.
   public var stringValue: String? {
     if case .string(let value) = self { return value }
     return nil
   }
 
+  /// The number of an integer; `nil` for any other type, including a number with a fraction.
   public var intValue: Int? {
     if case .int(let value) = self { return value }
     return nil
   }
 
+  /// The value of a boolean; `nil` for any other type.
   public var boolValue: Bool? {
     if case .bool(let value) = self { return value }
     return nil
   }
 
+  /// The elements of a list; `nil` for any other type.
   public var arrayValue: [JSONValue]? {
     if case .array(let value) = self { return value }
     return nil
   }
 
+  /// The members of a mapping; `nil` for any other type.
   public var objectValue: [String: JSONValue]? {
     if case .object(let value) = self { return value }
     return nil
   }
 
+  /// The member `key` of a mapping; `nil` when it is missing or this is not a mapping.
   public subscript(key: String) -> JSONValue? {
     objectValue?[key]
   }

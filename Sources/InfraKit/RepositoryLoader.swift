@@ -16,6 +16,7 @@ public struct RepositoryLoader: Sendable {
   /// The connector types it knows: the builtin ones and external connector programs.
   package var registry: ConnectorRegistry
 
+  /// A loader with the builtin connector types and external connector programs.
   public init() {
     registry = .builtin
   }
@@ -69,6 +70,7 @@ public struct GitScope: Sendable {
   /// Whether the load cannot do without git (an option asked for it).
   public var required: Bool
 
+  /// Compares with `HEAD`, work tree included, and does without git, unless told otherwise.
   public init(base: String = "HEAD", staged: Bool = false, required: Bool = false) {
     self.base = base
     self.staged = staged

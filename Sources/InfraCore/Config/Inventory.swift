@@ -1,9 +1,11 @@
 /// A machine `infra` manages, as the inventory knows it.
 public struct InventoryHost: Hashable, Sendable, Identifiable, CustomStringConvertible {
+  /// The host's name, unique in the inventory: what plans, events and stats call it.
   public var name: String
   package var connection: Connection
   /// Declared groups, then the implicit `all`.
   public var groups: [String]
+  /// Free-form data from the host's `data:`, which connectors may read.
   public var data: [String: JSONValue]
   package var escalation: Escalation
   package var ssh: SSHSettings

@@ -3,11 +3,13 @@
 /// Modelled on swift-format's `Finding` and Terraform's `tfdiags`: checks append diagnostics and
 /// go on, so that one run reports every problem at once.
 public struct Diagnostic: Error, Hashable, Sendable, Codable, CustomStringConvertible {
+  /// How serious a diagnostic is: an error keeps the work from going on; a warning does not.
   public enum Severity: String, Hashable, Sendable, Codable {
     case error
     case warning
   }
 
+  /// Whether it is an error or a warning.
   public var severity: Severity
   /// What is wrong, as one sentence without a trailing period.
   public var message: String
@@ -20,15 +22,19 @@ public struct Diagnostic: Error, Hashable, Sendable, Codable, CustomStringConver
 
   /// A related place with a message, printed after the diagnostic.
   public struct Note: Hashable, Sendable, Codable {
+    /// What the note says about the place.
     public var message: String
+    /// The related place, when there is one to point at.
     public var location: SourceLocation?
 
+    /// A note, pointing at `location` when there is one.
     public init(_ message: String, at location: SourceLocation? = nil) {
       self.message = message
       self.location = location
     }
   }
 
+  /// A diagnostic of any severity; `error(_:)` and `warning(_:)` name theirs.
   public init(
     _ severity: Severity, _ message: String, at location: SourceLocation? = nil,
     hint: String? = nil, notes: [Note] = []
@@ -40,6 +46,7 @@ public struct Diagnostic: Error, Hashable, Sendable, Codable, CustomStringConver
     self.notes = notes
   }
 
+  /// An error: something that keeps the load or the run from going on.
   public static func error(
     _ message: String, at location: SourceLocation? = nil, hint: String? = nil,
     notes: [Note] = []
@@ -47,6 +54,7 @@ public struct Diagnostic: Error, Hashable, Sendable, Codable, CustomStringConver
     Diagnostic(.error, message, at: location, hint: hint, notes: notes)
   }
 
+  /// A warning: worth telling, but nothing stops for it.
   public static func warning(
     _ message: String, at location: SourceLocation? = nil, hint: String? = nil,
     notes: [Note] = []
@@ -63,20 +71,25 @@ public struct Diagnostic: Error, Hashable, Sendable, Codable, CustomStringConver
 
 /// An ordered collection of diagnostics that checks append to; never stops at the first.
 public struct Diagnostics: Sendable, Sequence {
+  /// Every diagnostic, in the order appended.
   public private(set) var all: [Diagnostic] = []
 
+  /// A collection starting with `diagnostics`, in their order.
   public init(_ diagnostics: [Diagnostic] = []) {
     all = diagnostics
   }
 
+  /// Adds one diagnostic at the end.
   public mutating func append(_ diagnostic: Diagnostic) {
     all.append(diagnostic)
   }
 
+  /// Adds several diagnostics at the end, in their order.
   public mutating func append(contentsOf other: some Sequence<Diagnostic>) {
     all.append(contentsOf: other)
   }
 
+  /// Appends an error.
   public mutating func error(
     _ message: String, at location: SourceLocation? = nil, hint: String? = nil,
     notes: [Diagnostic.Note] = []
@@ -84,6 +97,7 @@ public struct Diagnostics: Sendable, Sequence {
     append(.error(message, at: location, hint: hint, notes: notes))
   }
 
+  /// Appends a warning.
   public mutating func warning(
     _ message: String, at location: SourceLocation? = nil, hint: String? = nil,
     notes: [Diagnostic.Note] = []
@@ -91,10 +105,15 @@ public struct Diagnostics: Sendable, Sequence {
     append(.warning(message, at: location, hint: hint, notes: notes))
   }
 
+  /// Whether any diagnostic is an error.
   public var hasErrors: Bool { all.contains { $0.severity == .error } }
+  /// The errors, in the order appended.
   public var errors: [Diagnostic] { all.filter { $0.severity == .error } }
+  /// The warnings, in the order appended.
   public var warnings: [Diagnostic] { all.filter { $0.severity == .warning } }
+  /// Whether nothing was found.
   public var isEmpty: Bool { all.isEmpty }
+  /// How many diagnostics there are.
   public var count: Int { all.count }
 
   /// The diagnostics ordered by file and position, located ones first; stable otherwise.
@@ -109,6 +128,7 @@ public struct Diagnostics: Sendable, Sequence {
     }.map(\.element)
   }
 
+  /// Goes through the diagnostics in the order appended.
   public func makeIterator() -> IndexingIterator<[Diagnostic]> {
     all.makeIterator()
   }

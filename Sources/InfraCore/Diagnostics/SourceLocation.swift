@@ -8,6 +8,7 @@ public struct SourceLocation: Hashable, Sendable, Codable, Comparable, CustomStr
   /// 1-based column in Unicode scalars, or `nil` when the whole line is meant.
   public var column: Int?
 
+  /// A place in `file`; without `line` the whole file is meant, without `column` the whole line.
   public init(file: String, line: Int? = nil, column: Int? = nil) {
     self.file = file
     self.line = line
@@ -31,9 +32,12 @@ public struct SourceLocation: Hashable, Sendable, Codable, Comparable, CustomStr
 
 /// A value together with where it was written, so later checks can point at it.
 public struct Located<Value> {
+  /// The value as read.
   public var value: Value
+  /// Where the value was written.
   public var location: SourceLocation
 
+  /// Ties `value` to the place it was written.
   public init(_ value: Value, at location: SourceLocation) {
     self.value = value
     self.location = location

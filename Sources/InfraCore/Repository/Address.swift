@@ -2,10 +2,12 @@
 ///
 /// The first segment names the connector; the connector owns the layout of the rest.
 public struct Address: Hashable, Sendable, Comparable, Codable, CustomStringConvertible {
+  /// The prefix folder under `resources/` that holds the resource, e.g. `prod`.
   public var prefix: String
   /// Path segments below the prefix folder, never empty, never `.` or `..`.
   public var segments: [String]
 
+  /// An address from its parts; `segments` must not be empty.
   public init(prefix: String, segments: [String]) {
     precondition(!segments.isEmpty, "an address has at least the connector segment")
     self.prefix = prefix

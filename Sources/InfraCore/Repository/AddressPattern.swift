@@ -2,15 +2,18 @@ import Foundation
 
 /// A resource file or folder named on the command line, e.g. `infra plan resources/prod/files/web1`.
 public struct AddressPattern: Hashable, Sendable, CustomStringConvertible {
+  /// The prefix folder the pattern selects in.
   public var prefix: String
   /// Segments below the prefix folder; empty selects the whole prefix.
   public var segments: [String]
 
+  /// A pattern from its parts, as `Repository.pattern(for:from:prefixes:)` makes it.
   public init(prefix: String, segments: [String]) {
     self.prefix = prefix
     self.segments = segments
   }
 
+  /// Whether `address` is the named file or lies inside the named folder.
   public func matches(_ address: Address) -> Bool {
     address.prefix == prefix && address.segments.count >= segments.count
       && Array(address.segments.prefix(segments.count)) == segments

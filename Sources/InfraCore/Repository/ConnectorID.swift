@@ -1,9 +1,12 @@
 /// A connector enabled in a repository: its prefix and its name (its folder below the prefix),
 /// written `prefix/name`, unique in a repository.
 public struct ConnectorID: Hashable, Sendable, Comparable, Codable, CustomStringConvertible {
+  /// The prefix the connector is enabled under.
   public var prefix: String
+  /// The connector's name: its folder below the prefix.
   public var name: String
 
+  /// The connector `name` enabled under `prefix`.
   public init(prefix: String, name: String) {
     self.prefix = prefix
     self.name = name

@@ -2,17 +2,22 @@ import Foundation
 
 /// A folder holding `infra.yaml`, `resources/` and `.infra/`: the user's source of truth.
 public struct Repository: Sendable {
+  /// The config file at the root, whose presence marks a repository.
   public static let configFileName = "infra.yaml"
+  /// The folder at the root that holds resource files, one folder per prefix.
   public static let resourcesFolderName = "resources"
 
   /// The folder that holds `infra.yaml`, as an absolute, standardized file URL.
   public let root: URL
 
+  /// The repository at `root`; nothing is read until it is loaded.
   public init(root: URL) {
     self.root = root.standardizedFileURL
   }
 
+  /// Where `infra.yaml` is.
   public var configURL: URL { root.appending(path: Self.configFileName) }
+  /// Where `resources/` is.
   public var resourcesURL: URL { root.appending(path: Self.resourcesFolderName) }
   /// Private working data (runs, locks); git-ignored.
   public var stateURL: URL { root.appending(path: ".infra") }

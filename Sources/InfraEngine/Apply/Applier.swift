@@ -4,6 +4,7 @@ import Synchronization
 
 /// How one planned change ended in an apply.
 public struct ChangeOutcome: Hashable, Sendable {
+  /// Applied, failed with the connector's message, or skipped with why it was not attempted.
   public enum Status: Hashable, Sendable {
     case applied
     case failed(String)
@@ -11,7 +12,9 @@ public struct ChangeOutcome: Hashable, Sendable {
     case skipped(String)
   }
 
+  /// The change as it was planned.
   public var change: Change
+  /// How it ended.
   public var status: Status
 }
 
@@ -19,12 +22,18 @@ public struct ChangeOutcome: Hashable, Sendable {
 public struct ApplyStats: Hashable, Sendable {
   /// `nil` for a host that could not be reached, before any connector ran.
   public var connector: ConnectorID?
+  /// The host the counts are for.
   public var host: String
+  /// Changes applied.
   public var changed = 0
+  /// Changes that failed, plus resource instances that could not be planned.
   public var failed = 0
+  /// Changes not attempted, after a failure on the same host or a stop.
   public var skipped = 0
+  /// Resource instances that already matched.
   public var unchanged = 0
 
+  /// Zero counts for `connector` on `host`.
   public init(connector: ConnectorID?, host: String) {
     self.connector = connector
     self.host = host
@@ -33,7 +42,9 @@ public struct ApplyStats: Hashable, Sendable {
 
 /// The result of applying a plan.
 public struct ApplyResult: Sendable {
+  /// The plan that was applied.
   public var plan: Plan
+  /// How each change of the plan ended, host by host in inventory order.
   public var outcomes: [ChangeOutcome]
   /// Per connector and host, in config and inventory order, for the results table.
   public var stats: [ApplyStats]
@@ -49,11 +60,14 @@ public struct ApplyResult: Sendable {
     plan.failures.isEmpty && outcomes.allSatisfy { $0.status == .applied }
   }
 
+  /// How many changes were applied.
   public var changedCount: Int { outcomes.count { $0.status == .applied } }
+  /// How many changes failed, plus the resource instances the plan could not plan.
   public var failedCount: Int {
     outcomes.count { if case .failed = $0.status { true } else { false } }
       + plan.failures.reduce(0) { $0 + $1.resources }
   }
+  /// How many changes were not attempted.
   public var skippedCount: Int {
     outcomes.count { if case .skipped = $0.status { true } else { false } }
   }

@@ -4,6 +4,7 @@ import InfraTransport
 
 /// What an apply did: its plan and, when it applied anything, the outcomes.
 public struct ApplyOutput: Sendable {
+  /// The plan as made, or as checked for a saved plan; there also when nothing was applied.
   public var plan: Plan
   /// `nil` when nothing was applied: no changes, a failure or stale saved plan, declined at
   /// the confirmation, or stopped first.
@@ -12,12 +13,14 @@ public struct ApplyOutput: Sendable {
 
 /// `infra apply`: locks the hosts, plans, asks `approve`, then makes the hosts match.
 public struct ApplyJob: RunJob {
+  /// What is planned, and so what may be applied.
   public var selection: PlanSelection
   /// Shown the plan before anything changes; `false` declines it.
   public var approve: (@Sendable (Plan) async -> Bool)?
   /// How hosts are locked before they are read; `nil` takes no lock.
   public var locking: LockSettings?
 
+  /// An apply of `selection`; without `approve`, the plan is applied without asking.
   public init(
     _ selection: PlanSelection = PlanSelection(), approve: (@Sendable (Plan) async -> Bool)? = nil,
     locking: LockSettings? = LockSettings()
@@ -27,12 +30,16 @@ public struct ApplyJob: RunJob {
     self.locking = locking
   }
 
+  /// `apply`, as `run_start` and the artifacts say it.
   public var kind: RunKind { .apply }
 
+  /// The resources the selection picks, host by host, as `PlanJob` would plan them.
   public func prepare(_ workspace: Workspace) -> (scope: RunScope, work: [HostShares]) {
     PlanJob(selection).prepare(workspace)
   }
 
+  /// Locks the hosts, plans, asks `approve`, and applies what could be planned, leaving alone
+  /// the hosts that failed; the locks are released at the end.
   public func perform(_ work: [HostShares], in context: RunContext) async -> JobResult<ApplyOutput>
   {
     await Self.apply(
@@ -96,15 +103,18 @@ public struct ApplyJob: RunJob {
 /// `infra apply PLANFILE`: applies a saved plan exactly, after checking that nothing it was
 /// planned against has moved; a stale plan is not applied at all.
 public struct SavedApplyJob: RunJob {
+  /// The plan to apply, as it was saved.
   public var saved: SavedPlan
   /// How hosts are locked before they are read; `nil` takes no lock.
   public var locking: LockSettings?
 
+  /// An apply of `saved`; it is not asked about again, as it was reviewed when saved.
   public init(_ saved: SavedPlan, locking: LockSettings? = LockSettings()) {
     self.saved = saved
     self.locking = locking
   }
 
+  /// `apply`, as `run_start` and the artifacts say it.
   public var kind: RunKind { .apply }
 
   /// The saved plan's hosts and changes, not every resource of the repository.
@@ -118,6 +128,8 @@ public struct SavedApplyJob: RunJob {
     )
   }
 
+  /// Locks the plan's hosts, checks that nothing it was planned against moved, and applies it;
+  /// when any of it is stale, nothing is applied.
   public func perform(_ check: SavedPlanCheck, in context: RunContext) async
     -> JobResult<ApplyOutput>
   {

@@ -4,15 +4,20 @@ import InfraTransport
 
 /// Who holds a host's lock: enough to find the run and its process, or to decide it is dead.
 public struct LockHolder: Hashable, Sendable, Codable, CustomStringConvertible {
+  /// The id of the run that holds the lock.
   public var run: String
+  /// The user the holding process runs as.
   public var user: String
+  /// The name of the machine the holding process runs on.
   public var machine: String
+  /// The holding process's id on that machine.
   public var pid: Int32
   /// When the lock was taken, RFC 3339 in UTC.
   public var since: String
   /// The checkout that applies: the repository root on the holder's machine.
   public var checkout: String
 
+  /// A holder from its parts, e.g. as read back from a lock.
   public init(
     run: String, user: String, machine: String, pid: Int32, since: String, checkout: String
   ) {
@@ -162,6 +167,7 @@ public struct LockSettings: Sendable {
   /// How long to wait for a lock another run holds before giving up.
   public var wait: Duration
 
+  /// By default the workspace's folder, and no waiting: a lock another run holds fails at once.
   public init(folder: String? = nil, wait: Duration = .zero) {
     self.folder = folder
     self.wait = wait

@@ -103,7 +103,8 @@ package struct ConnectorRegistry: Sendable {
   /// Starts the programs of external connectors (`run:`); `nil` in a build without them.
   package var external: (any ExternalConnectorLauncher)?
 
-  package init(_ types: [any ConnectorType] = [], external: (any ExternalConnectorLauncher)? = nil) {
+  package init(_ types: [any ConnectorType] = [], external: (any ExternalConnectorLauncher)? = nil)
+  {
     for type in types { register(type) }
     self.external = external
   }

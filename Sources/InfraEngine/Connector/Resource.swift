@@ -61,7 +61,9 @@ public enum Action: String, Hashable, Sendable, Codable, CaseIterable {
 
 /// One step of a plan, as a connector proposes it.
 public struct PlannedOp: Hashable, Sendable, Codable {
+  /// The resource the op acts on.
   public var address: Address
+  /// Whether the op creates, updates or deletes the resource.
   public var action: Action
   /// One line for people: `update /etc/motd: content, mode 0644 → 0600`.
   public var message: String
@@ -72,6 +74,7 @@ public struct PlannedOp: Hashable, Sendable, Codable {
   /// What `apply` needs to execute the op; opaque to the engine, kept in saved plans.
   public var payload: JSONValue
 
+  /// An op; `details` and `diff` are for reviewers, `payload` is for `apply`.
   public init(
     address: Address, action: Action, message: String, details: [String] = [],
     diff: String? = nil, payload: JSONValue

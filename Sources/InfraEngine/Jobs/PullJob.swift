@@ -36,7 +36,8 @@ package struct PullJob: RunJob {
     return (RunScope(hosts: work.map(\.host), resources: resources), work)
   }
 
-  package func perform(_ work: [HostShares], in context: RunContext) async -> JobResult<PullResult> {
+  package func perform(_ work: [HostShares], in context: RunContext) async -> JobResult<PullResult>
+  {
     let byHost = Dictionary(work.map { ($0.host.name, $0) }, uniquingKeysWith: { a, _ in a })
     let outcomes = await context.fleet.each(work.map(\.host)) { host in
       await host.concurrently(byHost[host.host.name]?.shares ?? []) { await pull($0, on: host) }

@@ -7,13 +7,20 @@ import InfraCore
 /// A separate, versioned document (like Terraform's `jsonplan`): the in-memory model can change
 /// without breaking programs that read plans. Fields are only added within a major version.
 public struct PlanDocument: Codable, Hashable, Sendable {
+  /// The `format_version` this infra writes.
   public static let currentFormatVersion = "1.0"
 
+  /// `format_version`: the version of the document's shape, e.g. `1.0`.
   public var formatVersion: String
+  /// `summary`: the counts by action.
   public var summary: Plan.Summary
+  /// `changes`: every change, by address, then by host in inventory order.
   public var changes: [ChangeEntry]
+  /// `unchanged`: the resource instances that already match.
   public var unchanged: [ResourceEntry]
+  /// `failures`: what could not be planned.
   public var failures: [FailureEntry]
+  /// `diagnostics`: the warnings from loading the repository.
   public var diagnostics: [DiagnosticEntry]
 
   // Explicit keys rather than a key strategy: a strategy would also rewrite payload keys.
@@ -22,18 +29,31 @@ public struct PlanDocument: Codable, Hashable, Sendable {
     case summary, changes, unchanged, failures, diagnostics
   }
 
+  /// One entry of `changes`: a change with everything needed to review and apply it.
   public struct ChangeEntry: Codable, Hashable, Sendable {
+    /// The prefix folder the resource is in, e.g. `prod`.
     public var prefix: String
+    /// The connector's folder below the prefix, e.g. `files`.
     public var connector: String
+    /// The resource's path below the prefix, connector folder first: `files/web1/etc/motd`.
     public var address: String
+    /// The host the change is on.
     public var host: String
+    /// `create`, `update` or `delete`.
     public var action: Action
+    /// One line for people: `update /etc/motd: content, mode 0644 → 0600`.
     public var message: String
+    /// Further lines worth reviewing (sizes, attribute changes).
     public var details: [String]
+    /// A unified diff of the content, when it is text; absent otherwise.
     public var diff: String?
+    /// The repository files the resource comes from, relative to the root.
     public var sources: [String]
+    /// Remarks from the connector, e.g. which file overrides which.
     public var notes: [String]
+    /// `live_fingerprint`: digest of the live state the change was planned against.
     public var liveFingerprint: String
+    /// What the connector needs to apply the change, in its own shape.
     public var payload: JSONValue
 
     enum CodingKeys: String, CodingKey {
@@ -43,32 +63,53 @@ public struct PlanDocument: Codable, Hashable, Sendable {
     }
   }
 
+  /// One entry of `unchanged`: a resource instance that already matches.
   public struct ResourceEntry: Codable, Hashable, Sendable {
+    /// The prefix folder the resource is in, e.g. `prod`.
     public var prefix: String
+    /// The connector's folder below the prefix, e.g. `files`.
     public var connector: String
+    /// The resource's path below the prefix, connector folder first: `files/web1/etc/motd`.
     public var address: String
+    /// The host the resource is on.
     public var host: String
   }
 
+  /// One entry of `failures`: something that kept resources from being planned.
   public struct FailureEntry: Codable, Hashable, Sendable {
+    /// `unreachable`, `connector`, `resource`, `locked` or `stale`.
     public var kind: Failure.Kind
+    /// The host it failed on.
     public var host: String
+    /// The prefix of the connector concerned; absent when there is none (an unreachable host).
     public var prefix: String?
+    /// The name of the connector concerned; absent when there is none.
     public var connector: String?
+    /// The resource's path below the prefix; absent when the failure is not about one resource.
     public var address: String?
+    /// What went wrong, for people.
     public var message: String
+    /// How many resource instances it left unplanned.
     public var resources: Int
   }
 
+  /// One entry of `diagnostics`: a problem found while loading the repository.
   public struct DiagnosticEntry: Codable, Hashable, Sendable {
+    /// `error` or `warning`.
     public var severity: Diagnostic.Severity
+    /// What is wrong, as one sentence without a trailing period.
     public var message: String
+    /// The file, relative to the repository root; absent when there is no place to point at.
     public var file: String?
+    /// 1-based line; absent when the whole file is meant.
     public var line: Int?
+    /// 1-based column in Unicode scalars; absent when the whole line is meant.
     public var column: Int?
+    /// What to do about it, when there is something to say.
     public var hint: String?
   }
 
+  /// The document of `plan`, in the current format version.
   public init(_ plan: Plan) {
     formatVersion = Self.currentFormatVersion
     summary = plan.summary
@@ -132,6 +173,7 @@ public struct PlanDocument: Codable, Hashable, Sendable {
     sink("}\n")
   }
 
+  /// Reads a document from its JSON, e.g. `infra plan --json` output or a run's `plan.json`.
   public static func decode(_ data: Data) throws -> PlanDocument {
     try JSONDecoder().decode(PlanDocument.self, from: data)
   }

@@ -117,6 +117,7 @@ public struct PlanSelection: Sendable {
   /// Plan only what the workspace's change set includes (`infra plan --changed`).
   public var changedOnly: Bool
 
+  /// Selects the resources under `only` (all when empty); with `changedOnly`, of the change set.
   public init(only: [AddressPattern] = [], changedOnly: Bool = false) {
     self.only = only
     self.changedOnly = changedOnly
@@ -134,20 +135,25 @@ public struct PlanSelection: Sendable {
 
 /// `infra plan`: reads live state and plans, changing nothing.
 public struct PlanJob: RunJob {
+  /// What to plan.
   public var selection: PlanSelection
 
+  /// A plan of `selection`; of every resource by default.
   public init(_ selection: PlanSelection = PlanSelection()) {
     self.selection = selection
   }
 
+  /// `plan`, as `run_start` and the artifacts say it.
   public var kind: RunKind { .plan }
 
+  /// The resources the selection picks, host by host.
   public func prepare(_ workspace: Workspace) -> (scope: RunScope, work: [HostShares]) {
     let work = selection.shares(in: workspace)
     let resources = work.reduce(0) { $0 + $1.resourceCount }
     return (RunScope(hosts: work.map(\.host), resources: resources), work)
   }
 
+  /// Reads live state and plans every selected resource; fails when anything could not be planned.
   public func perform(_ work: [HostShares], in context: RunContext) async -> JobResult<Plan> {
     let plan = await Planner(context: context).plan(work) { host, share in
       context.hostDone(host, share.stats(for: host, outcomes: nil))

@@ -8,13 +8,16 @@ import InfraTransport
 /// payloads and the fingerprint of the live state each was planned against), where the
 /// repository was, and a digest of every repository file it depends on.
 public struct SavedPlan: Sendable {
+  /// The `format` a saved plan file declares; files with any other are refused.
   public static let formatName = "infra-saved-plan"
   /// 2 since the plan is kept in the `infra plan --json` shape; version 1 files are refused.
   public static let currentVersion = 2
 
+  /// The id of the run that made the plan.
   public var runID: String
   /// When the plan was made, RFC 3339 in UTC.
   public var createdAt: String
+  /// Which commit the repository was at, whether it was dirty, and the change set's base.
   public var repository: RepositoryState
   /// `infra.yaml` and every resource file the changes come from, as they were.
   public var files: [FileDigest]
@@ -29,10 +32,12 @@ public struct SavedPlan: Sendable {
     public var dirty: Bool
     /// The change set's base, when git was there: what deletions were planned against.
     public var base: String?
+    /// The commit the base resolved to: what applying the plan compares the repository with.
     public var baseCommit: String?
     /// Whether only the change set was planned (`--changed`).
     public var changedOnly: Bool
 
+    /// The state from its parts, as `infra plan --out` records it.
     public init(
       commit: String?, dirty: Bool, base: String?, baseCommit: String?, changedOnly: Bool
     ) {
@@ -52,9 +57,12 @@ public struct SavedPlan: Sendable {
 
   /// A repository file and the SHA-256 of its content; `nil` when it did not exist.
   public struct FileDigest: Hashable, Sendable, Codable {
+    /// The file, relative to the repository root.
     public var path: String
+    /// The SHA-256 of its content in lower-case hex; `nil` when the file did not exist.
     public var sha256: String?
 
+    /// A file's digest, as the plan records it.
     public init(path: String, sha256: String?) {
       self.path = path
       self.sha256 = sha256
@@ -158,7 +166,9 @@ public struct SavedPlan: Sendable {
 
 /// A saved plan that cannot be read.
 public struct SavedPlanError: Error, Hashable, Sendable, CustomStringConvertible {
+  /// What is wrong with the file, worded to follow `cannot apply FILE:`.
   public var message: String
+  /// What to do about it, e.g. plan again.
   public var hint: String?
   /// Whether the file is not a saved plan at all (rather than one of another version, or
   /// damaged).

@@ -16,6 +16,7 @@ public struct RunSettings: Sendable {
   /// programs) when `nil`.
   package var transports: (any TransportProvider)?
 
+  /// Ten hosts at once, no timeout and no artifacts, unless told otherwise.
   public init(
     parallelism: Int = 10, timeout: Duration? = nil, artifacts: RunArtifacts.Settings? = nil
   ) {
@@ -28,7 +29,9 @@ public struct RunSettings: Sendable {
 /// What a run did.
 public struct RunResult<Output: Sendable>: Sendable {
   public var id: String
+  /// What kind of job the run was.
   public var kind: RunKind
+  /// How the run ended: `successful`, `failed`, `canceled` or `timeout`.
   public var status: RunStatus
   /// 0 successful, 1 failed (or declined at its confirmation), 130 canceled, 124 timed out.
   public var rc: Int32
@@ -40,6 +43,7 @@ public struct RunResult<Output: Sendable>: Sendable {
   public var stats: [HostStats]
   /// Every event, in order.
   public var events: [RunEventRecord]
+  /// How long the run took, from starting to its end.
   public var duration: Duration
   /// The run's artifacts folder, when it kept one.
   public var artifacts: URL?
@@ -58,9 +62,13 @@ public struct RunResult<Output: Sendable>: Sendable {
 /// planning stop at once, no new op starts, ops already running finish (no file is left
 /// half-written), connections are closed, and the run ends as `canceled`.
 public final class Run<Job: RunJob>: Sendable {
+  /// The run's id, e.g. `20261121T194512.345Z-3f2a9c`: the name of its artifacts folder.
   public let id: String
+  /// What the run does.
   public let job: Job
+  /// The workspace the run works in.
   public let workspace: Workspace
+  /// How the run works: parallelism, timeout, artifacts.
   public let settings: RunSettings
   /// The run's artifacts folder writer, when the settings asked for one.
   public let artifacts: RunArtifacts?
@@ -98,6 +106,7 @@ public final class Run<Job: RunJob>: Sendable {
     artifacts?.write(status: .unstarted)
   }
 
+  /// Where the run is now; safe to read from any task, the event and status handlers included.
   public var status: RunStatus { state.withLock { $0.status } }
 
   /// Stops the run gracefully: what may be cut short stops; running ops finish.

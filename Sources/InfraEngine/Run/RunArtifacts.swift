@@ -30,6 +30,7 @@ public final class RunArtifacts: Sendable {
     /// The command line to record.
     public var command: [String]
 
+    /// Settings to keep runs in `root`; a `keep` below 1 keeps 1.
     public init(root: URL, keep: Int, command: [String]) {
       self.root = root
       self.keep = keep
@@ -37,6 +38,7 @@ public final class RunArtifacts: Sendable {
     }
   }
 
+  /// The run's own folder, `<root>/<run-id>`.
   public let folder: URL
   private let events: Mutex<FileHandle?>
   private let output: Mutex<FileHandle?>

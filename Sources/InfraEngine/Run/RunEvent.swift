@@ -167,12 +167,16 @@ public struct RunEventRecord: Sendable, Encodable {
   /// The version of the JSON shape (`docs/schemas/events-v1.schema.json`).
   public static let schemaVersion = 1
 
+  /// The id of the run the event belongs to.
   public var runID: String
   /// 1, 2, 3... in the order the events happened within the run.
   public var counter: Int
+  /// When the event happened; written as RFC 3339 in UTC with milliseconds.
   public var time: Date
+  /// What happened.
   public var event: RunEvent
 
+  /// A record from its parts; a run makes one for each event it reports.
   public init(runID: String, counter: Int, time: Date, event: RunEvent) {
     self.runID = runID
     self.counter = counter

@@ -25,9 +25,12 @@ public protocol RunJob: Sendable {
 
 /// The hosts a run works on and how many resources it will go through.
 public struct RunScope: Sendable {
+  /// The hosts the run works on, as `run_start` lists them.
   public var hosts: [InventoryHost]
+  /// How many resources (or other items) the run will go through.
   public var resources: Int
 
+  /// A scope, as a job's `prepare` works it out.
   public init(hosts: [InventoryHost], resources: Int) {
     self.hosts = hosts
     self.resources = resources
@@ -36,12 +39,14 @@ public struct RunScope: Sendable {
 
 /// How a job ended.
 public struct JobResult<Output: Sendable>: Sendable {
+  /// What the job leaves for whoever started the run.
   public var output: Output
   /// Whether anything it had to do failed (the run ends `failed` unless it was stopped).
   public var failed: Bool
   /// Whether it ended at a confirmation that said no (the run ends `canceled`, with exit 1).
   public var declined: Bool
 
+  /// A job's result; `declined` only when a confirmation said no.
   public init(output: Output, failed: Bool, declined: Bool = false) {
     self.output = output
     self.failed = failed
@@ -52,7 +57,9 @@ public struct JobResult<Output: Sendable>: Sendable {
 /// What a job works with: the workspace, the fleet of its hosts, and the run's events,
 /// stats and artifacts.
 public final class RunContext: Sendable {
+  /// The id of the run the job is part of.
   public let runID: String
+  /// The workspace the run works in.
   public let workspace: Workspace
   package let fleet: Fleet
   let artifacts: RunArtifacts?

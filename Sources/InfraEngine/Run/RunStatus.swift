@@ -52,6 +52,7 @@ public enum RunStatus: String, Sendable, Codable, CaseIterable {
 /// What is counted is what the run works through: resources in a plan, an apply or a pull,
 /// connectors' listings in an import, the command in `infra run`, the lock in `infra unlock`.
 public struct HostStats: Hashable, Sendable, Codable {
+  /// The host the counts are for.
   public var host: String
   /// What ended without error: changed plus unchanged.
   public var ok = 0
@@ -70,6 +71,7 @@ public struct HostStats: Hashable, Sendable, Codable {
   /// own `lock` and `command`.
   public var roundTrips: [String: Int] = [:]
 
+  /// Zero counts for `host`.
   public init(host: String) {
     self.host = host
   }

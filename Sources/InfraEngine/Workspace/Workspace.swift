@@ -3,6 +3,7 @@ import InfraTransport
 
 /// A loaded repository: config, inventory, and every enabled connector with its resources.
 public struct Workspace: Sendable {
+  /// The repository it was loaded from.
   public var repository: Repository
   package var config: InfraConfig
   package var inventory: Inventory

@@ -128,6 +128,7 @@ package struct WorkspaceLoader: Sendable {
 
 /// What loading a repository found: the workspace, or the errors that kept it from loading.
 public struct LoadOutcome: Sendable {
+  /// The loaded workspace; `nil` when loading found errors.
   public var workspace: Workspace?
   /// Errors and warnings, sorted by file and position.
   public var diagnostics: Diagnostics

@@ -25,7 +25,7 @@ package struct IncomingRequest: Sendable {
     } catch let error as RPC.RemoteError {
       throw error
     } catch {
-      throw RPC.RemoteError(.invalidParams, "'\(method)': \(RPC.describe(error))")
+      throw RPC.RemoteError(.invalidParams, "'\(method)': \(RPC.describe(error, within: "params"))")
     }
   }
 }

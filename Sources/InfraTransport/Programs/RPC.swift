@@ -124,10 +124,14 @@ package enum RPC {
     return encoder
   }()
 
-  /// What is wrong with a message whose decoding failed, for people: which field is missing,
-  /// null or of the wrong type (`'ops[2].action' is missing`).
-  package static func describe(_ error: any Error) -> String {
+  /// What is wrong with a message whose decoding failed, for people: which field of its
+  /// `within` part (`result`, `params`) is missing, null or of the wrong type
+  /// (`'ops[2].action' is missing`).
+  package static func describe(_ error: any Error, within part: String) -> String {
     guard let error = error as? DecodingError else { return "\(error)" }
+    func path(_ keys: [any CodingKey]) -> String {
+      RPC.path(keys.first?.stringValue == part ? Array(keys.dropFirst()) : keys)
+    }
     switch error {
     case .keyNotFound(let key, let context):
       return "\(path(context.codingPath + [key])) is missing"

@@ -1,0 +1,62 @@
+import Foundation
+import InfraTestSupport
+import InfraTransport
+import Testing
+
+/// Drift and pull, and deletions of files with awkward names.
+extension GitWorkflowEndToEndTests {
+  @Test func driftIsExitCodeTwoAndPullKeepsTheHandChange() throws {
+    try repo.resource("local/etc/.infra-attrs.yaml", "files:\n  secret: { mode: \"0600\" }\n")
+    try repo.resource("local/etc/secret", "token\n")
+    try committedAndApplied()
+    #expect(try Infra.run(["plan", "--detailed-exitcode"], in: root).code == 0)
+
+    try repo.target.write("etc/edit", "fixed by hand at 3am\n")
+    try repo.target.setMode("etc/secret", 0o640)
+    let drift = try Infra.run(["plan", "--detailed-exitcode"], in: root)
+    #expect(drift.code == 2, "\(drift)")
+    #expect(drift.stdout.contains("~ test/files/local/etc/edit on local"))
+    #expect(drift.stdout.contains("~ test/files/local/etc/secret on local"))
+    #expect(drift.stdout.contains("Plan: 0 to create, 2 to update, 0 to delete, 3 unchanged."))
+
+    let pull = try Infra.run(["pull", "resources/test/files/local/etc"], in: root)
+    #expect(pull.code == 1, "the mode cannot be written back: \(pull)")
+    #expect(
+      pull.stdout.contains(
+        "wrote resources/test/files/local/etc/edit: content from local:\(target)/etc/edit, 21 bytes"
+      ),
+      "\(pull)")
+    #expect(
+      pull.stdout.contains(
+        "set `secret: { mode: \"0640\" }` under `files:` in resources/test/files/local/etc/.infra-attrs.yaml"
+      ))
+    #expect(
+      try repo.root.readText("resources/test/files/local/etc/edit") == "fixed by hand at 3am\n")
+    let status = try git("status", "--porcelain")
+    #expect(status == " M resources/test/files/local/etc/edit\n", "\(status)")
+    #expect(try repo.target.readText("etc/edit") == "fixed by hand at 3am\n", "hosts untouched")
+
+    try repo.resource("local/etc/.infra-attrs.yaml", "files:\n  secret: { mode: \"0640\" }\n")
+    #expect(try Infra.run(["plan", "--detailed-exitcode"], in: root).code == 0)
+    let nothing = try Infra.run(["pull", "test/files/local/etc/edit"], in: root)
+    #expect(
+      nothing.stdout == "Nothing to pull: the repository already declares what the hosts have.\n")
+  }
+
+  @Test func deletionsOfFilesWithAwkwardNames() throws {
+    let names = ["with space", "new\nline", "ünïcödé", "$(touch pwned)", "-n"]
+    for name in names { try repo.resource("local/odd/\(name)", "\(name)\n") }
+    try repo.resource("local/odd/binary", data: Data([0, 1, 2, 255, 10, 0]))
+    try commitAll("odd names")
+    #expect(try Infra.run(["apply", "--yes"], in: root).code == 0)
+    for name in names + ["binary"] {
+      try git("rm", "-q", "resources/test/files/local/odd/\(name)")
+    }
+    let plan = try Infra.run(["plan", "--changed", "--detailed-exitcode"], in: root)
+    #expect(plan.code == 2, "\(plan)")
+    #expect(plan.stdout.contains("Plan: 0 to create, 0 to update, 6 to delete, 0 unchanged."))
+    #expect(try Infra.run(["apply", "--yes", "--changed"], in: root).code == 0)
+    #expect(repo.target.files().isEmpty)
+    #expect(!FileManager.default.fileExists(atPath: root.appending(path: "pwned").path))
+  }
+}

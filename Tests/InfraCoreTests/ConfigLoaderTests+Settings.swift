@@ -1,0 +1,95 @@
+import Foundation
+import InfraCore
+import InfraTestSupport
+import Testing
+
+/// Syntax errors, typed SSH and sudo settings, and every problem in one pass.
+extension ConfigLoaderTests {
+  @Test func syntaxErrorsAreLocated() {
+    #expect(
+      problems(
+        """
+        version: 1
+        hosts:
+          local: { connect: local
+        prefixes: {}
+        """) == [
+          "4:9: error: invalid YAML: did not find expected ',' or '}' (while parsing a flow mapping at 3:10)"
+        ])
+    #expect(
+      problems("version: 1\nversion: 1\n") == ["1:1: error: duplicate key 'version' in one mapping"]
+    )
+    #expect(problems("") == ["1:1: error: infra.yaml is empty"])
+    #expect(
+      problems("- just\n- a list\n") == [
+        "1:1: error: expected a mapping for the top level of infra.yaml, found a list"
+      ])
+  }
+
+  @Test func sshSettingsAndSudoAreTypedWhereTheyAreWritten() throws {
+    let yaml = """
+      version: 1
+      hosts:
+        web1:
+          connect: ssh://deploy@web1:2222
+          sudo_user: app
+          data:
+            ssh_identity_file: ~/.ssh/deploy
+            ssh_host_key_checking: accept-new
+            ssh_connect_timeout: 5
+            ssh_options: { ProxyJump: bastion }
+        web2:
+          connect: ssh://web2
+          data:
+            ssh_host_key_checking: maybe
+            ssh_conect_timeout: 5
+            role: web
+      prefixes:
+        prod:
+          connectors:
+            - name: files
+              sudo: false
+            - name: configs
+              type: files
+              sudo: false
+              sudo_user: app
+      """
+    #expect(
+      problems(yaml) == [
+        "14:30: error: 'ssh_host_key_checking' of host 'web2' must be 'strict' or 'accept-new', not 'maybe'",
+        "15:7: error: unknown SSH setting 'ssh_conect_timeout' in the data of host 'web2'",
+        "25:9: error: 'sudo_user: app' has no effect with 'sudo: false'",
+      ])
+    #expect(hints(yaml)[1].hasPrefix("did you mean 'ssh_connect_timeout'?"))
+    let config = try #require(ConfigLoader.parse(yaml).0)
+    let web1 = config.hosts[0]
+    #expect(web1.escalation == .sudo(user: "app"))
+    #expect(
+      web1.ssh
+        == SSHSettings(
+          identityFile: "~/.ssh/deploy", hostKeyChecking: .acceptNew, connectTimeout: 5,
+          options: ["ProxyJump": "bastion"]))
+    #expect(config.hosts[1].escalation == Escalation.none)
+    #expect(config.hosts[1].data["role"] == .string("web"))
+    #expect(config.prefixes[0].connectors.map(\.escalation) == [Escalation.none, Escalation.none])
+  }
+
+  @Test func everyProblemIsReportedInOnePass() {
+    let found = problems(
+      """
+      version: 1
+      hots: {}
+      hosts:
+        web1:
+          connect: telnet://web1
+          groups: web
+      prefixes:
+        prod:
+          connectors:
+            - name: files
+              hosts: [web9]
+            - name: files
+      """)
+    #expect(found.count == 5, "\(found)")
+  }
+}
