@@ -74,6 +74,9 @@ struct ImportCommand: AsyncParsableCommand {
     {
       console.out("Nothing to import: the connectors found no resources on the hosts.\n")
     }
+    if let reason = imported.notWritten {
+      session.report([.error(reason, hint: "check that the repository's folders are writable")])
+    }
     if !imported.failures.isEmpty {
       console.out(
         "\n"

@@ -50,6 +50,9 @@ struct PullCommand: AsyncParsableCommand {
     if pulled.files.isEmpty && pulled.failures.isEmpty && result.status == .successful {
       console.out("Nothing to pull: the repository already declares what the hosts have.\n")
     }
+    if let reason = pulled.notWritten {
+      session.report([.error(reason, hint: "check that the repository's folders are writable")])
+    }
     if !pulled.failures.isEmpty {
       console.out(
         "\n" + PlanRenderer(style: style).renderFailures(pulled.failures, heading: "Not pulled:"))

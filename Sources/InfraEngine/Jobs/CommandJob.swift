@@ -25,7 +25,7 @@ package struct CommandOutcome: Sendable {
 /// `infra run`: one shell command on many hosts through the same transports plans use, as
 /// pyinfra's `exec` and Ansible's ad-hoc commands do: the quickest check that hosts are
 /// reachable.
-package struct CommandJob: RunJob {
+package struct CommandJob: OncePerHostJob {
   /// The command line, handed to `sh -c` on each host as written.
   package var command: String
   package var hosts: [InventoryHost]
@@ -49,36 +49,19 @@ package struct CommandJob: RunJob {
 
   package var kind: RunKind { .command }
 
-  package func prepare(_ workspace: Workspace) -> (scope: RunScope, work: [InventoryHost]) {
-    (RunScope(hosts: hosts, resources: hosts.count), hosts)
-  }
-
   package func perform(_ hosts: [InventoryHost], in context: RunContext) async
     -> JobResult<[CommandOutcome]>
   {
-    let clock = ContinuousClock()
-    let start = clock.now
-    let outcomes = await context.fleet.each(
+    await context.oncePerHost(
       hosts,
-      finished: { host, outcome in
-        let outcome = Self.outcome(outcome, host: host.name, since: clock.now - start)
+      report: { outcome in
         context.emit(
           .commandDone(
-            host: host.name, exitCode: outcome.status.exitCode, error: outcome.status.error,
+            host: outcome.host, exitCode: outcome.status.exitCode, error: outcome.status.error,
             duration: outcome.duration))
         onOutcome?(outcome)
-        var stats = HostStats(host: host.name)
-        switch outcome.status {
-        case .exited(0): (stats.ok, stats.changed) = (1, 1)
-        case .exited, .failed: stats.failed = 1
-        case .unreachable: stats.unreachable = 1
-        case .stopped: stats.skipped = 1
-        }
-        context.hostDone(host.name, stats)
       },
       work: { host in await run(on: host) })
-    let results = zip(hosts, outcomes).map { Self.outcome($1, host: $0.name, since: .zero) }
-    return JobResult(output: results, failed: results.contains { !$0.succeeded })
   }
 
   private func run(on host: HostWork) async -> CommandOutcome {
@@ -103,19 +86,28 @@ package struct CommandJob: RunJob {
       return outcome(.failed("\(error)"))
     }
   }
+}
 
-  /// A host's outcome, whatever became of its work.
-  private static func outcome(_ outcome: HostOutcome<CommandOutcome>, host: String, since: Duration)
-    -> CommandOutcome
-  {
-    switch outcome {
-    case .done(let outcome): outcome
-    case .unreachable(let reason):
-      CommandOutcome(
-        host: host, status: .unreachable(reason), stdout: Data(), stderr: Data(), duration: since)
-    case .stopped:
-      CommandOutcome(host: host, status: .stopped, stdout: Data(), stderr: Data(), duration: since)
+extension CommandOutcome: OncePerHost {
+  package static func unreachable(_ host: String, _ reason: String) -> CommandOutcome {
+    CommandOutcome(
+      host: host, status: .unreachable(reason), stdout: Data(), stderr: Data(), duration: .zero)
+  }
+
+  package static func stopped(_ host: String) -> CommandOutcome {
+    CommandOutcome(host: host, status: .stopped, stdout: Data(), stderr: Data(), duration: .zero)
+  }
+
+  /// Exit 0 is ok (and changed: a command may change anything); anything else failed.
+  package var stats: HostStats {
+    var stats = HostStats(host: host)
+    switch status {
+    case .exited(0): (stats.ok, stats.changed) = (1, 1)
+    case .exited, .failed: stats.failed = 1
+    case .unreachable: stats.unreachable = 1
+    case .stopped: stats.skipped = 1
     }
+    return stats
   }
 }
 

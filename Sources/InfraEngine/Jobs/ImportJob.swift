@@ -8,7 +8,10 @@ package struct ImportResult: Sendable {
   package var files: [(path: String, content: Data)] = []
   /// Files the repository has already, left as they are.
   package var existing: [String] = []
+  /// What could not be listed, with the reason.
   package var failures: [Failure] = []
+  /// Why the files could not be written, when they could not.
+  package var notWritten: String?
 }
 
 /// `infra import` (Autoschematic's import): writes resource files from what hosts have, to
@@ -106,15 +109,8 @@ package struct ImportJob: RunJob {
     result.files.sort { $0.path < $1.path }
     result.existing.sort()
     if write {
-      do {
-        try Self.write(result.files, into: context.workspace.repository)
-      } catch {
-        result.failures.append(
-          Failure(
-            kind: .resource, host: work.first?.host.name ?? "",
-            message: "cannot write the imported files: \(error.localizedDescription)",
-            resources: 0))
-      }
+      result.notWritten = context.workspace.repository.write(
+        result.files.map { ($0.path, $0.content) })
     }
     for (host, address, existing) in listed {
       context.emit(
@@ -123,17 +119,8 @@ package struct ImportJob: RunJob {
           written: write && !existing))
     }
     for counts in stats { context.hostDone(counts.host, counts) }
-    return JobResult(output: result, failed: !result.failures.isEmpty)
-  }
-
-  /// Writes the new files, creating their folders.
-  static func write(_ files: [(path: String, content: Data)], into repository: Repository) throws {
-    for (path, content) in files {
-      let url = repository.root.appending(path: path)
-      try FileManager.default.createDirectory(
-        at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-      try content.write(to: url, options: .atomic)
-    }
+    return JobResult(
+      output: result, failed: !result.failures.isEmpty || result.notWritten != nil)
   }
 }
 

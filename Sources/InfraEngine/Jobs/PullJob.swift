@@ -10,6 +10,8 @@ package struct PullResult: Sendable {
   package var failures: [Failure] = []
   /// How many resource instances the patterns matched.
   package var matched = 0
+  /// Why the files could not be written, when they could not.
+  package var notWritten: String?
 }
 
 /// `infra pull` (Autoschematic's pull-state): writes live state back into resource files, for a
@@ -75,15 +77,8 @@ package struct PullJob: RunJob {
     }
     result.files = byPath.values.map(\.file).sorted { $0.path < $1.path }
     if write {
-      do {
-        try Self.write(result.files, into: context.workspace.repository)
-      } catch {
-        result.failures.append(
-          Failure(
-            kind: .resource, host: byPath.values.first?.host ?? "",
-            message:
-              "cannot write the pulled files: \(error.localizedDescription)", resources: 0))
-      }
+      result.notWritten = context.workspace.repository.write(
+        result.files.map { ($0.path, $0.content) })
     }
     for (host, file) in pulled where !conflicted.contains(file.path) {
       context.emit(
@@ -101,7 +96,8 @@ package struct PullJob: RunJob {
           changed: pulled.count { $0.host == host && !conflicted.contains($0.file.path) },
           failed: failures.reduce(0) { $0 + max(1, $1.resources) }))
     }
-    return JobResult(output: result, failed: !result.failures.isEmpty)
+    return JobResult(
+      output: result, failed: !result.failures.isEmpty || result.notWritten != nil)
   }
 
   /// One connector's share on one host: read, then ask the connector for the files that would
@@ -132,18 +128,6 @@ package struct PullJob: RunJob {
             resources: share.resources.count)
         ]
       )
-    }
-  }
-
-  /// Writes (or removes) the pulled files in the repository, each atomically.
-  static func write(_ files: [PulledFile], into repository: Repository) throws {
-    for file in files {
-      let url = repository.root.appending(path: file.path)
-      if let content = file.content {
-        try content.write(to: url, options: .atomic)
-      } else {
-        try FileManager.default.removeItem(at: url)
-      }
     }
   }
 }

@@ -18,7 +18,7 @@ package struct UnlockOutcome: Sendable {
 
 /// `infra unlock`: removes hosts' apply locks, whoever holds them, as left behind by a run that
 /// was killed.
-package struct UnlockJob: RunJob {
+package struct UnlockJob: OncePerHostJob {
   package var hosts: [InventoryHost]
   /// Called as each host's lock is dealt with.
   package var onOutcome: (@Sendable (UnlockOutcome) -> Void)?
@@ -30,59 +30,59 @@ package struct UnlockJob: RunJob {
 
   package var kind: RunKind { .unlock }
 
-  package func prepare(_ workspace: Workspace) -> (scope: RunScope, work: [InventoryHost]) {
-    (RunScope(hosts: hosts, resources: hosts.count), hosts)
-  }
-
   package func perform(_ hosts: [InventoryHost], in context: RunContext) async
     -> JobResult<[UnlockOutcome]>
   {
     let folder = context.workspace.config.lockFolder
-    let outcomes = await context.fleet.each(
+    return await context.oncePerHost(
       hosts,
-      finished: { host, outcome in
-        let outcome = Self.outcome(outcome, host: host.name)
-        var stats = HostStats(host: host.name)
-        switch outcome.status {
-        case .removed(let holder, let raw):
-          (stats.ok, stats.changed) = (1, 1)
-          context.emit(.lockRemoved(host: host.name, holder: holder?.description ?? raw))
-        case .notLocked: (stats.ok, stats.unchanged) = (1, 1)
-        case .failed: stats.failed = 1
-        case .unreachable: stats.unreachable = 1
-        case .stopped: stats.skipped = 1
+      report: { outcome in
+        if case .removed(let holder, let raw) = outcome.status {
+          context.emit(.lockRemoved(host: outcome.host, holder: holder?.description ?? raw))
         }
         onOutcome?(outcome)
-        context.hostDone(host.name, stats)
       },
-      work: { host -> UnlockOutcome.Status in
+      work: { host in
+        let name = host.host.name
         do {
           guard
-            let (holder, raw) = try await HostLock(host: host.host.name, folder: folder)
+            let (holder, raw) = try await HostLock(host: name, folder: folder)
               .forceRelease(through: host.transport(for: .lock))
-          else { return .notLocked }
-          return .removed(holder: holder, raw: raw)
+          else { return UnlockOutcome(host: name, status: .notLocked) }
+          return UnlockOutcome(host: name, status: .removed(holder: holder, raw: raw))
         } catch {
-          return .failed("\(error)")
+          return UnlockOutcome(host: name, status: .failed("\(error)"))
         }
       })
-    let results = zip(hosts, outcomes).map { Self.outcome($1, host: $0.name) }
-    let failed = results.contains {
-      switch $0.status {
-      case .removed, .notLocked: false
-      default: true
-      }
-    }
-    return JobResult(output: results, failed: failed)
+  }
+}
+
+extension UnlockOutcome: OncePerHost {
+  package static func unreachable(_ host: String, _ reason: String) -> UnlockOutcome {
+    UnlockOutcome(host: host, status: .unreachable(reason))
   }
 
-  private static func outcome(_ outcome: HostOutcome<UnlockOutcome.Status>, host: String)
-    -> UnlockOutcome
-  {
-    switch outcome {
-    case .done(let status): UnlockOutcome(host: host, status: status)
-    case .unreachable(let reason): UnlockOutcome(host: host, status: .unreachable(reason))
-    case .stopped: UnlockOutcome(host: host, status: .stopped)
+  package static func stopped(_ host: String) -> UnlockOutcome {
+    UnlockOutcome(host: host, status: .stopped)
+  }
+
+  /// Removed is changed, not locked is unchanged.
+  package var stats: HostStats {
+    var stats = HostStats(host: host)
+    switch status {
+    case .removed: (stats.ok, stats.changed) = (1, 1)
+    case .notLocked: (stats.ok, stats.unchanged) = (1, 1)
+    case .failed: stats.failed = 1
+    case .unreachable: stats.unreachable = 1
+    case .stopped: stats.skipped = 1
+    }
+    return stats
+  }
+
+  package var succeeded: Bool {
+    switch status {
+    case .removed, .notLocked: true
+    default: false
     }
   }
 }
