@@ -60,3 +60,34 @@ extension GitWorkflowEndToEndTests {
     #expect(!FileManager.default.fileExists(atPath: root.appending(path: "pwned").path))
   }
 }
+
+extension GitWorkflowEndToEndTests {
+  /// `infra apply FILE` announces what the saved plan changes, not every resource of the
+  /// repository; and `infra show` reads a run's own plan.json as it reads a saved plan.
+  @Test func aSavedPlansRunAnnouncesItsChangesAndARunsPlanCanBeShown() throws {
+    try committedAndApplied()
+    try repo.resource("local/etc/edit", "edit v3\n")
+    #expect(try Infra.run(["plan", "--out", "one.plan"], in: root).code == 0)
+    let events = root.appending(path: "events.jsonl").path
+    let apply = try Infra.run(["apply", "one.plan", "--events", events], in: root)
+    #expect(apply.code == 0, "\(apply)")
+    let first = try String(contentsOfFile: events, encoding: .utf8).split(separator: "\n").first
+    let start = try #require(
+      try JSONSerialization.jsonObject(with: Data((first ?? "").utf8)) as? [String: Any])
+    #expect(start["event"] as? String == "run_start")
+    let data = start["data"] as? [String: Any]
+    #expect(data?["kind"] as? String == "apply")
+    #expect(data?["hosts"] as? [String] == ["local"])
+    #expect(data?["resources"] as? Int == 1, "one change, of the repository's four resources")
+
+    let runs = root.appending(path: ".infra/runs")
+    let last = try #require(
+      try FileManager.default.contentsOfDirectory(atPath: runs.path).sorted().last)
+    let shown = try Infra.run(["show", ".infra/runs/\(last)/plan.json"], in: root)
+    #expect(shown.code == 0, "\(shown)")
+    #expect(shown.stdout.contains("~ test/files/local/etc/edit on local"), "\(shown)")
+    let markdown = try Infra.run(["show", "--markdown", ".infra/runs/\(last)/plan.json"], in: root)
+    #expect(markdown.stdout.contains("| 🟡 update | `test/files/local/etc/edit` | local |"))
+    #expect(!markdown.stdout.contains("infra apply PLANFILE"), "a run's plan is no saved plan")
+  }
+}
