@@ -151,7 +151,9 @@ import Testing
   /// Waits until every SSH login the server saw has ended: no master outlived `infra`.
   private func closedConnections(_ server: SSHServer) async throws {
     var counts = (accepted: 0, closed: 0)
-    for _ in 0..<200 {
+    // sshd logs a disconnection from the connection's own process, a moment after the client
+    // has gone: it is waited for (the loop ends as soon as the counts meet).
+    for _ in 0..<600 {
       let log = try String(contentsOfFile: server.log, encoding: .utf8)
       counts = (
         log.components(separatedBy: "Accepted publickey").count - 1,
