@@ -2,10 +2,11 @@ import InfraCLI
 import Logging
 
 /// The `infra` executable: everything lives in `InfraCLI`, so tests can drive it too; this
-/// process alone sets up logging, once.
+/// process alone catches its signals and sets up logging, once.
 @main
 enum Main {
   static func main() async {
+    Interrupts.install()
     LoggingSystem.bootstrap(Verbosity.handler(label:))
     await InfraCommand.main(InfraCommand.normalize(Array(CommandLine.arguments.dropFirst())))
   }

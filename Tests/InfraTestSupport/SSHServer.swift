@@ -166,7 +166,8 @@ package final class SSHServer: Sendable {
   }
 
   private static func waitForListener(port: Int, pid: pid_t) -> Bool {
-    for _ in 0..<250 {
+    // A busy machine may take a while to start it: up to 30 s, the loop ending once it listens.
+    for _ in 0..<1500 {
       var status: Int32 = 0
       guard waitpid(pid, &status, WNOHANG) == 0 else { return false }
       if canConnect(port: port) { return true }

@@ -45,7 +45,7 @@ import Testing
       Int32(try folder.readText("child.pid").trimmingCharacters(in: .whitespacesAndNewlines)))
     // The background `sleep` belonged to the command's process group, which was stopped.
     var running = true
-    for _ in 0..<100 where running {
+    for _ in 0..<300 where running {
       running = isRunning(pid)
       if running { try await Task.sleep(for: .milliseconds(100)) }
     }

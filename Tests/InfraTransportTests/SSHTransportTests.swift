@@ -98,7 +98,7 @@ import Testing
     #expect(kill(pid, 0) == 0)
     await transport.disconnect()
     var alive = true
-    for _ in 0..<50 where alive {
+    for _ in 0..<300 where alive {
       alive = kill(pid, 0) == 0 && !isZombie(pid)
       if alive { try await Task.sleep(for: .milliseconds(100)) }
     }

@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import Synchronization
 
@@ -7,14 +6,52 @@ import Synchronization
 #endif
 
 /// Turns Ctrl-C (SIGINT) and SIGTERM into a graceful cancel of the run in progress; a second
-/// signal exits at once.
-enum Interrupts {
-  /// Keeps the signal sources alive for the life of the process.
-  nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
-  private static let received = Atomic(false)
+/// signal exits at once, as does a signal before any run has started.
+///
+/// The executable calls `install` first thing: from then on both signals are caught by a
+/// handler that only writes their number to a pipe, and a thread of their own reads it and
+/// acts. No signal can be lost between the start of the process and the start of a run, as
+/// it could while a dispatch source was still being registered (on a busy machine, seconds
+/// after it was created).
+package enum Interrupts {
+  /// What a signal does once a run has started.
+  private struct Action {
+    var message: String
+    var console: Console
+    var cancel: @Sendable () -> Void
+  }
+
+  private struct State {
+    var action: Action?
+    var received = false
+  }
+
+  private static let state = Mutex(State())
 
   /// What a run that changes nothing says when it is interrupted.
   static let closing = "interrupted; closing connections"
+
+  /// Catches SIGINT and SIGTERM for the life of the process. Call it once, before anything
+  /// else runs.
+  package static func install() {
+    var ends: [Int32] = [0, 0]
+    guard pipe(&ends) == 0 else { return }
+    for descriptor in ends { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
+    signalPipe = ends[1]
+    let reading = ends[0]
+    Thread.detachNewThread {
+      var number: UInt8 = 0
+      while true {
+        let count = read(reading, &number, 1)
+        if count < 0 && errno == EINTR { continue }
+        guard count == 1 else { return }
+        received(Int32(number))
+      }
+    }
+    for signalNumber in [SIGINT, SIGTERM] {
+      _ = signal(signalNumber, forwardSignal)
+    }
+  }
 
   /// From now on, SIGINT and SIGTERM call `cancel` once, after saying `message` on standard
   /// error; a second signal exits at once with 130.
@@ -24,18 +61,26 @@ enum Interrupts {
       "canceling: no new change starts, and the ones running finish (Ctrl-C again stops at once)",
     cancel: @escaping @Sendable () -> Void
   ) {
-    for signalNumber in [SIGINT, SIGTERM] {
-      signal(signalNumber, SIG_IGN)
-      let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-      source.setEventHandler {
-        let (first, _) = received.compareExchange(
-          expected: false, desired: true, ordering: .relaxed)
-        if !first { _exit(130) }
-        console.error("\ninfra: \(message)\n")
-        cancel()
-      }
-      source.resume()
-      sources.append(source)
-    }
+    state.withLock { $0.action = Action(message: message, console: console, cancel: cancel) }
   }
+
+  private static func received(_ number: Int32) {
+    let action = state.withLock { state -> Action? in
+      defer { state.received = true }
+      return state.received ? nil : state.action
+    }
+    guard let action else { _exit(128 + number) }
+    action.console.error("\ninfra: \(action.message)\n")
+    action.cancel()
+  }
+}
+
+/// The write end of the pipe the signal handler writes to; set once, before any signal is
+/// caught.
+nonisolated(unsafe) private var signalPipe: Int32 = -1
+
+/// The signal handler: async-signal-safe, it only writes the signal's number to the pipe.
+private func forwardSignal(_ number: Int32) {
+  var byte = UInt8(truncatingIfNeeded: number)
+  _ = write(signalPipe, &byte, 1)
 }
