@@ -63,11 +63,11 @@ extension ExternalConnectorEndToEndTests {
       "resources/ops/sloppy/: error: connector 'ops/sloppy' failed in 'load': its answer does not have the shape 'load' answers have: 'resources[0].host' is missing"
     ),
   ])
-  func anAnswerWithoutAFieldNamesItAndTheCall(_ mistake: String, _ said: String) throws {
+  func anAnswerWithoutAFieldNamesItAndTheCall(_ mistake: String, _ said: String) async throws {
     _ = try repo.write("connectors/sloppy.py", Self.sloppy(mistake))
     try config(connector: "sloppy")
     _ = try repo.write("resources/ops/sloppy/box/x", "wanted\n")
-    let plan = try Infra.run(["plan"], in: root)
+    let plan = try await Infra.run(["plan"], in: root)
     #expect(plan.code == 1, "\(plan)")
     #expect((plan.stdout + plan.stderr).contains(said), "\(plan)")
   }

@@ -6,7 +6,7 @@ import Testing
 /// Inventory and transport programs, calls in flight together, and the JSON settings
 /// connector.
 extension ExternalConnectorEndToEndTests {
-  @Test func anInventoryProgramFeedsHostsToAPlan() throws {
+  @Test func anInventoryProgramFeedsHostsToAPlan() async throws {
     let target = try TemporaryFolder("inventory-target")
     _ = try repo.write(
       "infra.yaml",
@@ -29,11 +29,11 @@ extension ExternalConnectorEndToEndTests {
     )
     _ = try repo.write("resources/ops/files/@web/etc/motd", "hello\n")
 
-    let hosts = try Infra.run(["hosts"], in: root)
+    let hosts = try await Infra.run(["hosts"], in: root)
     #expect(hosts.code == 0, "\(hosts)")
     #expect(hosts.stdout.contains("alpha  local    @web"), "\(hosts)")
     #expect(hosts.stdout.contains("beta   local    @web @db"))
-    let plan = try Infra.run(["plan"], in: root)
+    let plan = try await Infra.run(["plan"], in: root)
     #expect(plan.code == 0, "\(plan)")
     #expect(plan.stdout.contains("+ ops/files/@web/etc/motd on alpha"))
     #expect(plan.stdout.contains("+ ops/files/@web/etc/motd on beta"))
@@ -42,13 +42,13 @@ extension ExternalConnectorEndToEndTests {
     // A host the program gets wrong is an error that names the program and the host.
     _ = try repo.write(
       "inventory/hosts.csv", "name,connect,groups\nalpha,local,web\nbeta,telnet://x,web\n")
-    let wrong = try Infra.run(["plan"], in: root)
+    let wrong = try await Infra.run(["plan"], in: root)
     #expect(wrong.code == 1)
     #expect(
       wrong.stderr.contains("inventory program 'python3 connectors/inventory_csv.py':2:"),
       "\(wrong)")
     _ = try repo.write("inventory/hosts.csv", "name,connect\nalpha,\n")
-    let missing = try Infra.run(["plan"], in: root)
+    let missing = try await Infra.run(["plan"], in: root)
     #expect(missing.code == 1)
     #expect(
       missing.stderr.contains(
@@ -57,7 +57,7 @@ extension ExternalConnectorEndToEndTests {
     #expect(!missing.stderr.contains("unknown group"), "no errors that follow from the first")
   }
 
-  @Test func aProgramServesSeveralHostsAtOnceAndTheirLogsKeepTheirHost() throws {
+  @Test func aProgramServesSeveralHostsAtOnceAndTheirLogsKeepTheirHost() async throws {
     // Each read waits (20 s at most) for the other host's read to start: the plan succeeds
     // only if infra has both calls in flight on the one program at once.
     _ = try repo.write(
@@ -88,7 +88,7 @@ extension ExternalConnectorEndToEndTests {
       host: "  alpha: { connect: local }\n  beta: { connect: local }", connector: "meeting")
     _ = try repo.write("resources/ops/meeting/@all/room", "met\n")
     let events = root.appending(path: "events.jsonl").path
-    let plan = try Infra.run(["plan", "--events", events], in: root)
+    let plan = try await Infra.run(["plan", "--events", events], in: root)
     #expect(plan.code == 0, "\(plan)")
     #expect(
       plan.stdout.contains("Plan: 0 to create, 0 to update, 0 to delete, 2 unchanged."), "\(plan)")
@@ -106,7 +106,7 @@ extension ExternalConnectorEndToEndTests {
     for (host, message) in logs { #expect(message == "met on \(host)") }
   }
 
-  @Test func anInventoryProgramIsAskedForTheHostsACommandNames() throws {
+  @Test func anInventoryProgramIsAskedForTheHostsACommandNames() async throws {
     // The program notes every question in asked.txt.
     _ = try repo.write(
       "connectors/noted_inventory.py",
@@ -153,29 +153,29 @@ extension ExternalConnectorEndToEndTests {
       return text
     }
 
-    let one = try Infra.run(["hosts", "beta"], in: root)
+    let one = try await Infra.run(["hosts", "beta"], in: root)
     #expect(one.code == 0, "\(one)")
     #expect(one.stdout.contains("beta  local    @web"), "\(one)")
     #expect(!one.stdout.contains("alpha"))
     #expect(try asked() == "host beta\n", "asked for that one host only")
 
-    let ran = try Infra.run(["run", "alpha", "box", "--", "echo hi"], in: root)
+    let ran = try await Infra.run(["run", "alpha", "box", "--", "echo hi"], in: root)
     #expect(ran.code == 0, "\(ran)")
     #expect(try asked() == "host alpha\n", "box is in infra.yaml: only alpha is asked for")
-    #expect(try Infra.run(["run", "box", "--", "true"], in: root).code == 0)
+    #expect(try await Infra.run(["run", "box", "--", "true"], in: root).code == 0)
     #expect(try asked() == "", "every host named is in infra.yaml: the program is not run")
 
-    let unknown = try Infra.run(["run", "gamma", "--", "true"], in: root)
+    let unknown = try await Infra.run(["run", "gamma", "--", "true"], in: root)
     #expect(unknown.code == 1)
     #expect(unknown.stderr.contains("there is no host 'gamma'"), "\(unknown)")
     #expect(try asked() == "host gamma\n")
 
     // A group needs the whole inventory, as does a plan.
-    #expect(try Infra.run(["hosts", "@web"], in: root).code == 0)
+    #expect(try await Infra.run(["hosts", "@web"], in: root).code == 0)
     #expect(try asked() == "all\n")
   }
 
-  @Test func theFilesConnectorAppliesThroughATransportProgram() throws {
+  @Test func theFilesConnectorAppliesThroughATransportProgram() async throws {
     let sandbox = try TemporaryFolder("sandbox")
     let sandbox2 = try TemporaryFolder("sandbox2")
     _ = try repo.write(
@@ -201,7 +201,7 @@ extension ExternalConnectorEndToEndTests {
       "resources/ops/files/sandbox/etc/.infra-attrs.yaml", "files:\n  motd: { mode: \"0600\" }\n")
     _ = try repo.write("resources/ops/files/nowhere/etc/motd", "never\n")
 
-    let apply = try Infra.run(["apply", "--yes"], in: root)
+    let apply = try await Infra.run(["apply", "--yes"], in: root)
     #expect(apply.code == 1, "the unreachable host fails, the other applies: \(apply)")
     #expect(
       apply.stdout.contains(
@@ -211,18 +211,18 @@ extension ExternalConnectorEndToEndTests {
     #expect(try sandbox.mode("etc/motd") == 0o600)
     #expect(try sandbox.readText("etc/issue") == "written through sandbox2\n")
 
-    let again = try Infra.run(["plan", "ops/files/sandbox"], in: root)
+    let again = try await Infra.run(["plan", "ops/files/sandbox"], in: root)
     #expect(
       again.stdout.contains("Plan: 0 to create, 0 to update, 0 to delete, 1 unchanged."), "\(again)"
     )
-    let ran = try Infra.run(["run", "sandbox", "--", "pwd; echo $HOST_ROOT"], in: root)
+    let ran = try await Infra.run(["run", "sandbox", "--", "pwd; echo $HOST_ROOT"], in: root)
     #expect(ran.code == 0, "\(ran)")
     #expect(
       ran.stdout.contains("\(sandbox.path)\n\(sandbox.path)"), "commands run in the host's folder")
 
     // One program serves every host that names its transport: both commands' shells have the
     // same parent, the program, and each ran in its own host's folder.
-    let both = try Infra.run(
+    let both = try await Infra.run(
       ["run", "sandbox", "sandbox2", "--", "echo parent $PPID; pwd"], in: root)
     #expect(both.code == 0, "\(both)")
     let parents = Set(both.stdout.split(separator: "\n").filter { $0.contains("parent ") })
@@ -230,7 +230,7 @@ extension ExternalConnectorEndToEndTests {
     #expect(both.stdout.contains(sandbox2.path), "\(both)")
   }
 
-  @Test func aSettingsFileIsManagedKeyByKey() throws {
+  @Test func aSettingsFileIsManagedKeyByKey() async throws {
     let host = try TemporaryFolder("settings-host")
     let file = host.appending("app/config.json").path
     _ = try host.write(
@@ -240,14 +240,14 @@ extension ExternalConnectorEndToEndTests {
       "resources/ops/json_settings/box/app.json",
       #"{"file": "\#(file)", "keys": {"server.port": 8080, "features.beta": true}}"#)
 
-    let plan = try Infra.run(["plan"], in: root)
+    let plan = try await Infra.run(["plan"], in: root)
     #expect(plan.code == 0, "\(plan)")
     #expect(plan.stdout.contains("~ ops/json_settings/box/app.json on box"))
     #expect(plan.stdout.contains("set features.beta, server.port"))
     #expect(
       plan.stdout.contains("-server.port = 80\n    +features.beta = true\n    +server.port = 8080"))
     let events = root.appending(path: "events.jsonl").path
-    #expect(try Infra.run(["apply", "--yes", "--events", events], in: root).code == 0)
+    #expect(try await Infra.run(["apply", "--yes", "--events", events], in: root).code == 0)
     // What the connector logged is an event of the run, and every event fits the schema.
     let lines = try String(contentsOfFile: events, encoding: .utf8)
     #expect(lines.contains(#""event":"connector_log""#), "\(lines)")
@@ -267,10 +267,10 @@ extension ExternalConnectorEndToEndTests {
     #expect((written["server"] as? [String: Any])?["workers"] as? Int == 4)
     #expect((written["server"] as? [String: Any])?["port"] as? Int == 8080)
     #expect((written["features"] as? [String: Any])?["beta"] as? Bool == true)
-    #expect(try Infra.run(["plan", "--detailed-exitcode"], in: root).code == 0)
+    #expect(try await Infra.run(["plan", "--detailed-exitcode"], in: root).code == 0)
 
     _ = try repo.write("resources/ops/json_settings/box/app.json", "{\"file\": \"relative\"")
-    let invalid = try Infra.run(["validate"], in: root)
+    let invalid = try await Infra.run(["validate"], in: root)
     #expect(invalid.code == 1)
     #expect(invalid.stderr.contains("resources/ops/json_settings/box/app.json:1:"), "\(invalid)")
   }

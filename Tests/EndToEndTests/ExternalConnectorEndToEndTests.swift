@@ -58,7 +58,7 @@ import Testing
     return (code, try scratch.readText("out"))
   }
 
-  @Test func aPythonConnectorPlansAppliesAndDeletesThroughGit() throws {
+  @Test func aPythonConnectorPlansAppliesAndDeletesThroughGit() async throws {
     let user = SSHServer.sudoTargetUser  // root manages another user's crontab with -u
     _ = try? crontab(["-u", user, "-r"])
     try config(host: "  box: { connect: local }")
@@ -68,7 +68,7 @@ import Testing
     // A note in the connector's folder: its `filter` leaves it alone, and infra says so.
     _ = try repo.write("resources/ops/crontab/box/README.md", "# The crontabs of box\n")
 
-    let plan = try Infra.run(["plan", "--detailed-exitcode"], in: root)
+    let plan = try await Infra.run(["plan", "--detailed-exitcode"], in: root)
     #expect(plan.code == 2, "\(plan)")
     #expect(
       plan.stderr.contains(
@@ -78,14 +78,14 @@ import Testing
     #expect(plan.stdout.contains("create the crontab of \(user): 1 entry"))
     #expect(plan.stdout.contains("+*/5 * * * * /bin/true sweep"))
 
-    let apply = try Infra.run(["apply", "--yes"], in: root)
+    let apply = try await Infra.run(["apply", "--yes"], in: root)
     #expect(apply.code == 0, "\(apply)")
     #expect(try crontab(["-u", user, "-l"]) == (0, "MAILTO=\"\"\n*/5 * * * * /bin/true sweep\n"))
-    #expect(try Infra.run(["plan", "--detailed-exitcode"], in: root).code == 0)
+    #expect(try await Infra.run(["plan", "--detailed-exitcode"], in: root).code == 0)
 
     // A bad line is an error at its line, before any host is touched.
     _ = try repo.write("resources/ops/crontab/box/\(user)", "MAILTO=\"\"\nevery day: backup\n")
-    let invalid = try Infra.run(["plan"], in: root)
+    let invalid = try await Infra.run(["plan"], in: root)
     #expect(invalid.code == 1)
     #expect(
       invalid.stderr.contains(
@@ -98,38 +98,38 @@ import Testing
     try git(["add", "-A"])
     try git(["-c", "user.email=t@e", "-c", "user.name=t", "commit", "-q", "-m", "cron"])
     try git(["rm", "-q", "resources/ops/crontab/box/\(user)"])
-    let delete = try Infra.run(["apply", "--yes"], in: root)
+    let delete = try await Infra.run(["apply", "--yes"], in: root)
     #expect(delete.code == 0, "\(delete)")
     #expect(delete.stdout.contains("- ops/crontab/box/\(user) on box"))
     #expect(delete.stdout.contains("remove the crontab of \(user)"))
     #expect(try crontab(["-u", user, "-l"]).0 != 0, "no crontab left")
 
-    let connectors = try Infra.run(["connectors"], in: root)
+    let connectors = try await Infra.run(["connectors"], in: root)
     #expect(connectors.stdout.contains("run: python3 connectors/crontab.py"), "\(connectors)")
     #expect(
       connectors.stdout.contains("command  string  \"crontab\"  the crontab program on the hosts"))
   }
 
-  @Test func aPythonConnectorActsOnTheSSHHostThroughHostRun() throws {
+  @Test func aPythonConnectorActsOnTheSSHHostThroughHostRun() async throws {
     let server = try SSHServer()
     let locks = try SSHServer.ownedFolder("external-locks")
     try config(host: server.hostYAML("remote"), locks: locks.path)
     let user = SSHServer.loginUser
     _ = try repo.write("resources/ops/crontab/remote/\(user)", "17 3 * * * /bin/true nightly\n")
-    let apply = try Infra.run(["apply", "--yes"], in: root)
+    let apply = try await Infra.run(["apply", "--yes"], in: root)
     #expect(apply.code == 0, "\(apply)")
     #expect(try crontab(["-u", user, "-l"]) == (0, "17 3 * * * /bin/true nightly\n"))
-    #expect(try Infra.run(["plan", "--detailed-exitcode"], in: root).code == 0)
+    #expect(try await Infra.run(["plan", "--detailed-exitcode"], in: root).code == 0)
 
     // Import: the host's crontab becomes a resource file again (the connector's `list`).
     let file = "resources/ops/crontab/remote/\(user)"
     try FileManager.default.removeItem(at: root.appending(path: file))
-    let imported = try Infra.run(["import"], in: root)
+    let imported = try await Infra.run(["import"], in: root)
     #expect(imported.code == 0, "\(imported)")
     #expect(imported.stdout.contains("wrote \(file) (29 bytes)"), "\(imported)")
     #expect(try repo.readText(file) == "17 3 * * * /bin/true nightly\n")
-    #expect(try Infra.run(["plan", "--detailed-exitcode"], in: root).code == 0)
-    let again = try Infra.run(
+    #expect(try await Infra.run(["plan", "--detailed-exitcode"], in: root).code == 0)
+    let again = try await Infra.run(
       ["import", "--host", "remote", "--connector", "ops/crontab"], in: root)
     #expect(again.stdout == "kept \(file): the repository has it already\n", "\(again)")
 
@@ -137,14 +137,14 @@ import Testing
     _ = try crontab(["-u", user, "-r"])
   }
 
-  @Test func badEntriesAndBadProgramsAreLocatedErrors() throws {
+  @Test func badEntriesAndBadProgramsAreLocatedErrors() async throws {
     try config(
       host: "  box: { connect: local }",
       connectorLines: """
                 options: { comand: crontab }
                 env: { TOKEN: { from: INFRA_TEST_NOT_SET } }
         """)
-    let missing = try Infra.run(["validate"], in: root)
+    let missing = try await Infra.run(["validate"], in: root)
     #expect(missing.code == 1)
     #expect(
       missing.stderr.contains(
@@ -153,7 +153,7 @@ import Testing
 
     try config(
       host: "  box: { connect: local }", connectorLines: "        options: { comand: crontab }")
-    let unknown = try Infra.run(["validate"], in: root)
+    let unknown = try await Infra.run(["validate"], in: root)
     #expect(unknown.code == 1)
     #expect(
       unknown.stderr.contains("unknown option 'comand' for connector 'crontab'"), "\(unknown)")
@@ -174,7 +174,7 @@ import Testing
               run: [python3, connectors/broken.py]
               type: files
       """)
-    let both = try Infra.run(["validate"], in: root)
+    let both = try await Infra.run(["validate"], in: root)
     #expect(
       both.stderr.contains("infra.yaml:9:9: error: connector 'broken' has both 'run' and 'type'"),
       "\(both)")
@@ -190,7 +190,7 @@ import Testing
             - name: broken
               run: [python3, connectors/broken.py]
       """)
-    let broken = try Infra.run(["plan"], in: root)
+    let broken = try await Infra.run(["plan"], in: root)
     #expect(broken.code == 1)
     #expect(
       broken.stderr.contains(
@@ -208,7 +208,7 @@ import Testing
           "protocol_version": 1, "offers": ["resources"], "concurrency": "lots"}}), flush=True)
       sys.stdin.read()
       """)
-    let nonsense = try Infra.run(["plan"], in: root)
+    let nonsense = try await Infra.run(["plan"], in: root)
     #expect(nonsense.code == 1)
     #expect(
       nonsense.stderr.contains(
@@ -217,7 +217,7 @@ import Testing
   }
 
   @Test(arguments: ["crash", "hang", "garbage"])
-  func aMisbehavingConnectorFailsAloneAndInfraGoesOn(_ behaviour: String) throws {
+  func aMisbehavingConnectorFailsAloneAndInfraGoesOn(_ behaviour: String) async throws {
     _ = try repo.write(
       "connectors/flaky.py",
       """
@@ -249,7 +249,7 @@ import Testing
     _ = try repo.write("resources/ops/flaky/box/\(behaviour)", "anything\n")
     _ = try repo.write("resources/ops/files/box/motd", "hello\n")
     // The hang ends at the 2 s timeout: the plan returns, naming it, instead of waiting.
-    let plan = try Infra.run(["plan"], in: root)
+    let plan = try await Infra.run(["plan"], in: root)
     #expect(plan.code == 1, "\(plan)")
     let reason =
       switch behaviour {

@@ -92,9 +92,9 @@ struct FleetFixture {
 
   /// Gets ready for `command`: an apply of a saved plan needs the plan, saved while every host
   /// could be read.
-  func prepare(_ command: Command) throws {
+  func prepare(_ command: Command) async throws {
     guard command == .savedApply else { return }
-    let saved = try Infra.run(["plan", "--out", savedPlan], in: repo.url)
+    let saved = try await Infra.run(["plan", "--out", savedPlan], in: repo.url)
     #expect(saved.code == 0, "\(saved)")
   }
 

@@ -16,11 +16,11 @@ import Testing
   typealias Command = FleetFixture.Command
 
   @Test(arguments: Command.allCases)
-  func anUnreachableHostIsReportedTheSameWayEverywhere(_ command: Command) throws {
+  func anUnreachableHostIsReportedTheSameWayEverywhere(_ command: Command) async throws {
     let fixture = try FleetFixture()
-    try fixture.prepare(command)
+    try await fixture.prepare(command)
     fixture.server.stop()  // far goes down: its port now refuses connections
-    let run = try Infra.run(fixture.arguments(command), in: fixture.repo.url)
+    let run = try await Infra.run(fixture.arguments(command), in: fixture.repo.url)
     #expect(run.code == 1, "\(run)")
     let reason =
       "connection refused by 127.0.0.1:\(fixture.server.port): is sshd running and listening there?"
@@ -51,10 +51,10 @@ import Testing
   }
 
   @Test(arguments: Command.allCases)
-  func programsLogIntoTheRunAndRoundTripsAreCounted(_ command: Command) throws {
+  func programsLogIntoTheRunAndRoundTripsAreCounted(_ command: Command) async throws {
     let fixture = try FleetFixture()
-    try fixture.prepare(command)
-    let run = try Infra.run(fixture.arguments(command), in: fixture.repo.url)
+    try await fixture.prepare(command)
+    let run = try await Infra.run(fixture.arguments(command), in: fixture.repo.url)
     #expect(run.code == (command == .pull ? 1 : 0), "\(run)")
     let events = try fixture.readEvents()
     let logs = events.filter { $0["event"] as? String == "connector_log" }
@@ -98,7 +98,7 @@ import Testing
   @Test(arguments: Command.allCases)
   func ctrlCStopsEachCommandAndLeavesNothingRunning(_ command: Command) async throws {
     let fixture = try FleetFixture()
-    try fixture.prepare(command)
+    try await fixture.prepare(command)
     try fixture.probe.write("hang", "")
     let output = fixture.scratch.appending("output").path
     let infra = try ChildProcess.start(
@@ -121,7 +121,7 @@ import Testing
       Thread.sleep(forTimeInterval: 60)
       infra.signal(SIGKILL)
     }
-    let code = infra.wait().code
+    let code = await infra.waitForExit().code
     let took = clock.now - interrupted
     let said = try fixture.scratch.readText("output")
     #expect(code == 130, "after \(took): \(said)")

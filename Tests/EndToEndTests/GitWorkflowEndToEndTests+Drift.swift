@@ -5,21 +5,21 @@ import Testing
 
 /// Drift and pull, and deletions of files with awkward names.
 extension GitWorkflowEndToEndTests {
-  @Test func driftIsExitCodeTwoAndPullKeepsTheHandChange() throws {
+  @Test func driftIsExitCodeTwoAndPullKeepsTheHandChange() async throws {
     try repo.resource("local/etc/.infra-attrs.yaml", "files:\n  secret: { mode: \"0600\" }\n")
     try repo.resource("local/etc/secret", "token\n")
-    try committedAndApplied()
-    #expect(try Infra.run(["plan", "--detailed-exitcode"], in: root).code == 0)
+    try await committedAndApplied()
+    #expect(try await Infra.run(["plan", "--detailed-exitcode"], in: root).code == 0)
 
     try repo.target.write("etc/edit", "fixed by hand at 3am\n")
     try repo.target.setMode("etc/secret", 0o640)
-    let drift = try Infra.run(["plan", "--detailed-exitcode"], in: root)
+    let drift = try await Infra.run(["plan", "--detailed-exitcode"], in: root)
     #expect(drift.code == 2, "\(drift)")
     #expect(drift.stdout.contains("~ test/files/local/etc/edit on local"))
     #expect(drift.stdout.contains("~ test/files/local/etc/secret on local"))
     #expect(drift.stdout.contains("Plan: 0 to create, 2 to update, 0 to delete, 3 unchanged."))
 
-    let pull = try Infra.run(["pull", "resources/test/files/local/etc"], in: root)
+    let pull = try await Infra.run(["pull", "resources/test/files/local/etc"], in: root)
     #expect(pull.code == 1, "the mode cannot be written back: \(pull)")
     #expect(
       pull.stdout.contains(
@@ -37,25 +37,25 @@ extension GitWorkflowEndToEndTests {
     #expect(try repo.target.readText("etc/edit") == "fixed by hand at 3am\n", "hosts untouched")
 
     try repo.resource("local/etc/.infra-attrs.yaml", "files:\n  secret: { mode: \"0640\" }\n")
-    #expect(try Infra.run(["plan", "--detailed-exitcode"], in: root).code == 0)
-    let nothing = try Infra.run(["pull", "test/files/local/etc/edit"], in: root)
+    #expect(try await Infra.run(["plan", "--detailed-exitcode"], in: root).code == 0)
+    let nothing = try await Infra.run(["pull", "test/files/local/etc/edit"], in: root)
     #expect(
       nothing.stdout == "Nothing to pull: the repository already declares what the hosts have.\n")
   }
 
-  @Test func deletionsOfFilesWithAwkwardNames() throws {
+  @Test func deletionsOfFilesWithAwkwardNames() async throws {
     let names = ["with space", "new\nline", "ünïcödé", "$(touch pwned)", "-n"]
     for name in names { try repo.resource("local/odd/\(name)", "\(name)\n") }
     try repo.resource("local/odd/binary", data: Data([0, 1, 2, 255, 10, 0]))
     try commitAll("odd names")
-    #expect(try Infra.run(["apply", "--yes"], in: root).code == 0)
+    #expect(try await Infra.run(["apply", "--yes"], in: root).code == 0)
     for name in names + ["binary"] {
       try git("rm", "-q", "resources/test/files/local/odd/\(name)")
     }
-    let plan = try Infra.run(["plan", "--changed", "--detailed-exitcode"], in: root)
+    let plan = try await Infra.run(["plan", "--changed", "--detailed-exitcode"], in: root)
     #expect(plan.code == 2, "\(plan)")
     #expect(plan.stdout.contains("Plan: 0 to create, 0 to update, 6 to delete, 0 unchanged."))
-    #expect(try Infra.run(["apply", "--yes", "--changed"], in: root).code == 0)
+    #expect(try await Infra.run(["apply", "--yes", "--changed"], in: root).code == 0)
     #expect(repo.target.files().isEmpty)
     #expect(!FileManager.default.fileExists(atPath: root.appending(path: "pwned").path))
   }
@@ -64,12 +64,12 @@ extension GitWorkflowEndToEndTests {
 extension GitWorkflowEndToEndTests {
   /// `infra apply FILE` announces what the saved plan changes, not every resource of the
   /// repository; and `infra show` reads a run's own plan.json as it reads a saved plan.
-  @Test func aSavedPlansRunAnnouncesItsChangesAndARunsPlanCanBeShown() throws {
-    try committedAndApplied()
+  @Test func aSavedPlansRunAnnouncesItsChangesAndARunsPlanCanBeShown() async throws {
+    try await committedAndApplied()
     try repo.resource("local/etc/edit", "edit v3\n")
-    #expect(try Infra.run(["plan", "--out", "one.plan"], in: root).code == 0)
+    #expect(try await Infra.run(["plan", "--out", "one.plan"], in: root).code == 0)
     let events = root.appending(path: "events.jsonl").path
-    let apply = try Infra.run(["apply", "one.plan", "--events", events], in: root)
+    let apply = try await Infra.run(["apply", "one.plan", "--events", events], in: root)
     #expect(apply.code == 0, "\(apply)")
     let first = try String(contentsOfFile: events, encoding: .utf8).split(separator: "\n").first
     let start = try #require(
@@ -83,10 +83,11 @@ extension GitWorkflowEndToEndTests {
     let runs = root.appending(path: ".infra/runs")
     let last = try #require(
       try FileManager.default.contentsOfDirectory(atPath: runs.path).sorted().last)
-    let shown = try Infra.run(["show", ".infra/runs/\(last)/plan.json"], in: root)
+    let shown = try await Infra.run(["show", ".infra/runs/\(last)/plan.json"], in: root)
     #expect(shown.code == 0, "\(shown)")
     #expect(shown.stdout.contains("~ test/files/local/etc/edit on local"), "\(shown)")
-    let markdown = try Infra.run(["show", "--markdown", ".infra/runs/\(last)/plan.json"], in: root)
+    let markdown = try await Infra.run(
+      ["show", "--markdown", ".infra/runs/\(last)/plan.json"], in: root)
     #expect(markdown.stdout.contains("| 🟡 update | `test/files/local/etc/edit` | local |"))
     #expect(!markdown.stdout.contains("infra apply PLANFILE"), "a run's plan is no saved plan")
   }

@@ -41,33 +41,37 @@ enum Infra {
     return environment
   }
 
-  static func run(_ arguments: [String], in folder: URL, input: String? = nil) throws -> InfraRun {
-    try execute(binary, arguments, in: folder, input: input)
+  /// Runs `infra` and waits for it on a thread of its own, so a test that waits never holds
+  /// one of the few threads Swift's task pool has (with both cores busy, tests waiting on them
+  /// kept other tests' tasks from running for tens of seconds).
+  static func run(_ arguments: [String], in folder: URL, input: String? = nil) async throws
+    -> InfraRun
+  {
+    try await execute(binary, arguments, in: folder, input: input)
   }
 
   /// Runs `infra` on a pseudo-terminal (through util-linux `script`), answering its prompt.
-  static func runOnTerminal(_ arguments: [String], in folder: URL, answer: String) throws
+  static func runOnTerminal(_ arguments: [String], in folder: URL, answer: String) async throws
     -> InfraRun
   {
     let command = ([binary.path] + arguments).map(quote).joined(separator: " ")
-    return try execute(
+    return try await execute(
       URL(fileURLWithPath: "/usr/bin/script"), ["-qec", command, "/dev/null"], in: folder,
       input: answer + "\n")
   }
 
   private static func execute(
     _ executable: URL, _ arguments: [String], in folder: URL, input: String?
-  )
-    throws -> InfraRun
-  {
+  ) async throws -> InfraRun {
     let scratch = try TemporaryFolder("run")
     let stdoutURL = try scratch.write("stdout", "")
     let stderrURL = try scratch.write("stderr", "")
     let stdinURL = try scratch.write("stdin", input ?? "")
-    let code = try ChildProcess.run(
+    let code = try await ChildProcess.start(
       executable.path, arguments, directory: folder.path,
       environment: environment(scratch: scratch),
-      stdin: stdinURL.path, stdout: stdoutURL.path, stderr: stderrURL.path)
+      stdin: stdinURL.path, stdout: stdoutURL.path, stderr: stderrURL.path
+    ).waitForExit().code
     return InfraRun(
       code: code, stdout: try scratch.readText("stdout"),
       stderr: try scratch.readText("stderr"))

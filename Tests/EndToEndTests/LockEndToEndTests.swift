@@ -55,22 +55,22 @@ import Testing
     var text: String { (try? String(contentsOf: output, encoding: .utf8)) ?? "" }
 
     /// Waits until the prompt is shown, by which time every host is locked.
-    func waitForPrompt() throws {
+    func waitForPrompt() async throws {
       let deadline = Date().addingTimeInterval(60)
       while !text.contains("Only 'yes' is accepted") {
         guard Date() < deadline else {
           throw ChildProcessError(message: "no prompt within 60 s:\n\(text)")
         }
-        usleep(50_000)
+        try await Task.sleep(for: .milliseconds(50))
       }
     }
 
     /// Answers the prompt (`nil` only closes its input) and waits for the end; returns the exit
     /// code.
-    func answer(_ line: String?) throws -> Int32 {
+    func answer(_ line: String?) async throws -> Int32 {
       if let line { try input.write(contentsOf: Data((line + "\n").utf8)) }
       try input.close()
-      return ChildProcess.wait(pid)
+      return await ChildProcess.exit(of: pid)
     }
   }
 
@@ -82,12 +82,12 @@ import Testing
     return try #require((holder["pid"] as? NSNumber)?.int32Value)
   }
 
-  @Test func aSecondApplyMeetsTheLockAndTheFirstProceeds() throws {
+  @Test func aSecondApplyMeetsTheLockAndTheFirstProceeds() async throws {
     let first = try WaitingApply(in: root)
-    try first.waitForPrompt()
+    try await first.waitForPrompt()
     let pid = try holderPID()
 
-    let second = try Infra.run(["apply", "--yes"], in: root)
+    let second = try await Infra.run(["apply", "--yes"], in: root)
     #expect(second.code == 1, "\(second)")
     #expect(second.stdout.contains("Could not lock:"), "\(second)")
     #expect(second.stdout.contains("local is locked by "))
@@ -97,54 +97,54 @@ import Testing
     #expect(!repo.target.exists("etc/motd"), "the second apply changed nothing")
 
     // Waiting for the lock gives up after the time given, naming the holder again.
-    let waited = try Infra.run(["apply", "--yes", "--lock-timeout", "1"], in: root)
+    let waited = try await Infra.run(["apply", "--yes", "--lock-timeout", "1"], in: root)
     #expect(waited.code == 1)
     #expect(waited.stdout.contains("local is locked by "))
 
-    #expect(try first.answer("yes") == 0, "\(first.text)")
+    await #expect(try first.answer("yes") == 0, "\(first.text)")
     #expect(first.text.contains("Apply complete: 1 changed"))
     #expect(try repo.target.readText("etc/motd") == "hello\n")
     #expect(!isLocked, "released at the end")
   }
 
-  @Test func aKilledApplysLockIsShownAndRemovedWithUnlock() throws {
+  @Test func aKilledApplysLockIsShownAndRemovedWithUnlock() async throws {
     let first = try WaitingApply(in: root)
-    try first.waitForPrompt()
+    try await first.waitForPrompt()
     let pid = try holderPID()
     kill(pid, SIGKILL)
-    _ = try first.answer(nil)
+    _ = try await first.answer(nil)
 
-    let blocked = try Infra.run(["apply", "--yes"], in: root)
+    let blocked = try await Infra.run(["apply", "--yes"], in: root)
     #expect(blocked.code == 1, "\(blocked)")
     #expect(blocked.stdout.contains("pid \(pid)"), "\(blocked)")
 
-    let unlock = try Infra.run(["unlock", "local"], in: root)
+    let unlock = try await Infra.run(["unlock", "local"], in: root)
     #expect(unlock.code == 0, "\(unlock)")
     #expect(unlock.stdout.contains("Removed the lock on local held by "), "\(unlock)")
     #expect(unlock.stdout.contains("pid \(pid)"))
-    #expect(try Infra.run(["unlock", "local"], in: root).stdout == "local was not locked.\n")
+    #expect(try await Infra.run(["unlock", "local"], in: root).stdout == "local was not locked.\n")
 
-    let apply = try Infra.run(["apply", "--yes"], in: root)
+    let apply = try await Infra.run(["apply", "--yes"], in: root)
     #expect(apply.code == 0, "\(apply)")
     #expect(try repo.target.readText("etc/motd") == "hello\n")
 
-    let unknown = try Infra.run(["unlock", "lokal"], in: root)
+    let unknown = try await Infra.run(["unlock", "lokal"], in: root)
     #expect(unknown.code == 1)
     #expect(unknown.stderr.contains("there is no host 'lokal'"), "\(unknown)")
     #expect(unknown.stderr.contains("did you mean 'local'?"))
   }
 
-  @Test func declinedAndCanceledAppliesReleaseTheirLocks() throws {
+  @Test func declinedAndCanceledAppliesReleaseTheirLocks() async throws {
     let declined = try WaitingApply(in: root)
-    try declined.waitForPrompt()
+    try await declined.waitForPrompt()
     #expect(isLocked)
-    #expect(try declined.answer("no") == 1)
+    await #expect(try declined.answer("no") == 1)
     #expect(!isLocked, "\(declined.text)")
 
     let canceled = try WaitingApply(in: root)
-    try canceled.waitForPrompt()
+    try await canceled.waitForPrompt()
     kill(try holderPID(), SIGINT)
-    #expect(try canceled.answer(nil) == 130, "\(canceled.text)")
+    await #expect(try canceled.answer(nil) == 130, "\(canceled.text)")
     #expect(!isLocked, "\(canceled.text)")
   }
 }

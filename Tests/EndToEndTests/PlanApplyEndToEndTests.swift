@@ -13,7 +13,7 @@ import Testing
     try repo.writeConfig()
   }
 
-  @Test func createUpdateDeleteAndASecondApplyThatDoesNothing() throws {
+  @Test func createUpdateDeleteAndASecondApplyThatDoesNothing() async throws {
     var generator = SeededGenerator(seed: 99)
     let binary = Data((0..<20_000).map { _ in UInt8.random(in: 0...255, using: &generator) })
     try repo.resource("local/etc/motd", "hello\n")
@@ -25,16 +25,16 @@ import Testing
       "files:\n  secret: { mode: \"0600\" }\n  stale: { state: absent }\n")
     try repo.target.write("etc/stale", "remove me\n")
 
-    let plan = try Infra.run(["plan"], in: root)
+    let plan = try await Infra.run(["plan"], in: root)
     #expect(plan.code == 0, "\(plan)")
     #expect(plan.stdout.contains("Plan: 4 to create, 0 to update, 1 to delete, 0 unchanged."))
     #expect(plan.stdout.contains("+ test/files/local/opt/tool.bin on local"))
     #expect(plan.stdout.contains("create \(target)/opt/tool.bin: binary, 19.5 KiB, mode 0644"))
     #expect(plan.stdout.contains("+hello"))
-    #expect(try Infra.run(["plan", "--detailed-exitcode"], in: root).code == 2)
+    #expect(try await Infra.run(["plan", "--detailed-exitcode"], in: root).code == 2)
     #expect(repo.target.files() == ["etc/stale"], "plan must not change anything")
 
-    let apply = try Infra.run(["apply", "--yes"], in: root)
+    let apply = try await Infra.run(["apply", "--yes"], in: root)
     #expect(apply.code == 0, "\(apply)")
     #expect(apply.stdout.contains("Apply complete: 5 changed, 0 failed, 0 unchanged."))
     #expect(apply.stdout.contains("test/files  local        5       0        0          0"))
@@ -42,35 +42,35 @@ import Testing
     #expect(try repo.target.read("opt/tool.bin") == binary)
     #expect(try repo.target.mode("etc/secret") == 0o600)
 
-    let again = try Infra.run(["apply", "--yes"], in: root)
+    let again = try await Infra.run(["apply", "--yes"], in: root)
     #expect(again.code == 0, "\(again)")
     #expect(again.stdout.contains("No changes: the hosts match the repository."))
     // The file declared absent is already gone: it counts as unchanged too.
     #expect(again.stdout.contains("Plan: 0 to create, 0 to update, 0 to delete, 5 unchanged."))
     #expect(!again.stdout.contains("Applying"))
-    #expect(try Infra.run(["plan", "--detailed-exitcode"], in: root).code == 0)
+    #expect(try await Infra.run(["plan", "--detailed-exitcode"], in: root).code == 0)
 
     // Update content and mode; the plan shows the diff and the mode change, apply does them.
     try repo.resource("local/etc/motd", "hello, world\n")
     try repo.resource("local/etc/.infra-attrs.yaml", "files:\n  secret: { mode: \"0640\" }\n")
-    let update = try Infra.run(["plan", "--detailed-exitcode"], in: root)
+    let update = try await Infra.run(["plan", "--detailed-exitcode"], in: root)
     #expect(update.code == 2)
     #expect(update.stdout.contains("update \(target)/etc/motd: content (+1 −1)"))
     #expect(update.stdout.contains("-hello\n    +hello, world"))
     #expect(update.stdout.contains("update \(target)/etc/secret: mode 0600 → 0640"))
-    #expect(try Infra.run(["apply", "--yes"], in: root).code == 0)
+    #expect(try await Infra.run(["apply", "--yes"], in: root).code == 0)
     #expect(try repo.target.readText("etc/motd") == "hello, world\n")
     #expect(try repo.target.mode("etc/secret") == 0o640)
-    #expect(try Infra.run(["plan", "--detailed-exitcode"], in: root).code == 0)
+    #expect(try await Infra.run(["plan", "--detailed-exitcode"], in: root).code == 0)
   }
 
-  @Test func awkwardResourcePathsArriveUnchanged() throws {
+  @Test func awkwardResourcePathsArriveUnchanged() async throws {
     let names = [
       "dir with space/it's \"quoted\"", "$(touch pwned)", "`id`", "-n", "new\nline",
       "tab\there", "semi;colon&amp|pipe", "ünïcödé ✓",
     ]
     for name in names { try repo.resource("local/\(name)", "\(name)\n") }
-    let apply = try Infra.run(["apply", "--yes"], in: root)
+    let apply = try await Infra.run(["apply", "--yes"], in: root)
     #expect(apply.code == 0, "\(apply)")
     #expect(apply.stdout.contains("+ test/files/local/new\\nline on local"))
     for name in names {
@@ -78,34 +78,34 @@ import Testing
     }
     #expect(repo.target.files().count == names.count)
     #expect(!FileManager.default.fileExists(atPath: root.appending(path: "pwned").path))
-    #expect(try Infra.run(["plan", "--detailed-exitcode"], in: root).code == 0)
+    #expect(try await Infra.run(["plan", "--detailed-exitcode"], in: root).code == 0)
   }
 
-  @Test func exitCodesFollowTheDesign() throws {
+  @Test func exitCodesFollowTheDesign() async throws {
     try repo.resource("local/a", "a\n")
-    #expect(try Infra.run(["plan"], in: root).code == 0)
-    #expect(try Infra.run(["plan", "--detailed-exitcode"], in: root).code == 2)
-    #expect(try Infra.run(["plan", "--no-such-flag"], in: root).code == 64)
-    #expect(try Infra.run(["plan", "--parallelism", "0"], in: root).code == 64)
-    #expect(try Infra.run(["frobnicate"], in: root).code == 64)
+    #expect(try await Infra.run(["plan"], in: root).code == 0)
+    #expect(try await Infra.run(["plan", "--detailed-exitcode"], in: root).code == 2)
+    #expect(try await Infra.run(["plan", "--no-such-flag"], in: root).code == 64)
+    #expect(try await Infra.run(["plan", "--parallelism", "0"], in: root).code == 64)
+    #expect(try await Infra.run(["frobnicate"], in: root).code == 64)
     let outside = try TemporaryFolder("no-repo")
-    let lost = try Infra.run(["plan"], in: outside.url)
+    let lost = try await Infra.run(["plan"], in: outside.url)
     #expect(lost.code == 1)
     #expect(
       lost.stderr.contains(
         "error: there is no infra.yaml in \(outside.path) or any folder above it"))
-    let badPath = try Infra.run(["plan", "/etc/passwd"], in: root)
+    let badPath = try await Infra.run(["plan", "/etc/passwd"], in: root)
     #expect(badPath.code == 1)
     #expect(badPath.stderr.contains("'/etc/passwd' is not inside resources/<prefix>/"))
     // A folder where a file should be: the plan fails for that resource and exits 1.
     try FileManager.default.createDirectory(
       at: repo.target.appending("a"), withIntermediateDirectories: true)
-    let failed = try Infra.run(["plan", "--detailed-exitcode"], in: root)
+    let failed = try await Infra.run(["plan", "--detailed-exitcode"], in: root)
     #expect(failed.code == 1, "\(failed)")
     #expect(failed.stdout.contains("Could not plan:"))
   }
 
-  @Test func anInfraYamlWithFiveErrorsReportsAllFiveAndAppliesNothing() throws {
+  @Test func anInfraYamlWithFiveErrorsReportsAllFiveAndAppliesNothing() async throws {
     try repo.root.write(
       "infra.yaml",
       """
@@ -126,7 +126,7 @@ import Testing
       """)
     try repo.resource("local/etc/motd", "hello\n")
     for command in [["apply", "--yes"], ["validate"], ["plan"]] {
-      let run = try Infra.run(command, in: root)
+      let run = try await Infra.run(command, in: root)
       #expect(run.code == 1, "\(run)")
       let expected = [
         "infra.yaml:2:1: error: unknown key 'hots' in the top level of infra.yaml",
@@ -144,30 +144,30 @@ import Testing
     #expect(repo.target.files().isEmpty)
   }
 
-  @Test func applyAsksOnATerminalAndRefusesUnattended() throws {
+  @Test func applyAsksOnATerminalAndRefusesUnattended() async throws {
     try repo.resource("local/etc/motd", "hello\n")
-    let unattended = try Infra.run(["apply"], in: root)
+    let unattended = try await Infra.run(["apply"], in: root)
     #expect(unattended.code == 1)
     #expect(
       unattended.stderr.contains(
         "infra apply asks for confirmation, but standard input is not a terminal"))
     #expect(repo.target.files().isEmpty)
 
-    let declined = try Infra.runOnTerminal(["apply"], in: root, answer: "no")
+    let declined = try await Infra.runOnTerminal(["apply"], in: root, answer: "no")
     #expect(declined.code == 1, "\(declined)")
     #expect(declined.stdout.contains("Apply these changes? Only 'yes' is accepted:"))
     #expect(declined.stdout.contains("Apply cancelled; nothing was changed."))
     #expect(repo.target.files().isEmpty)
 
-    let accepted = try Infra.runOnTerminal(["apply"], in: root, answer: "yes")
+    let accepted = try await Infra.runOnTerminal(["apply"], in: root, answer: "yes")
     #expect(accepted.code == 0, "\(accepted)")
     #expect(accepted.stdout.contains("Apply complete: 1 changed"))
     #expect(try repo.target.readText("etc/motd") == "hello\n")
   }
 
-  @Test func jsonPlansAreVersionedAndParse() throws {
+  @Test func jsonPlansAreVersionedAndParse() async throws {
     try repo.resource("local/etc/motd", "hello\n")
-    let run = try Infra.run(["plan", "--json"], in: root)
+    let run = try await Infra.run(["plan", "--json"], in: root)
     #expect(run.code == 0, "\(run)")
     let object = try #require(
       try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
@@ -178,27 +178,27 @@ import Testing
     #expect((object["summary"] as? [String: Int])?["create"] == 1)
   }
 
-  @Test func pathsFromAnyFolderLimitWhatIsPlanned() throws {
+  @Test func pathsFromAnyFolderLimitWhatIsPlanned() async throws {
     try repo.resource("local/a/one", "1\n")
     try repo.resource("local/b/two", "2\n")
-    let limited = try Infra.run(["plan", "resources/test/files/local/a"], in: root)
+    let limited = try await Infra.run(["plan", "resources/test/files/local/a"], in: root)
     #expect(limited.stdout.contains("Plan: 1 to create"), "\(limited)")
     #expect(limited.stdout.contains("local/a/one"))
     let inside = root.appending(path: "resources/test/files/local")
-    let fromSubfolder = try Infra.run(["apply", "--yes", "b"], in: inside)
+    let fromSubfolder = try await Infra.run(["apply", "--yes", "b"], in: inside)
     #expect(fromSubfolder.code == 0, "\(fromSubfolder)")
     #expect(repo.target.files() == ["b/two"])
-    let byAddress = try Infra.run(
+    let byAddress = try await Infra.run(
       ["-C", root.path, "plan", "test/files/local/a/one"], in: URL(fileURLWithPath: "/"))
     #expect(
       byAddress.stdout.contains("Plan: 1 to create, 0 to update, 0 to delete, 0 unchanged."),
       "\(byAddress)")
   }
 
-  @Test func validateHostsAndConnectorsDescribeTheRepository() throws {
+  @Test func validateHostsAndConnectorsDescribeTheRepository() async throws {
     try repo.resource("local/etc/motd", "hello\n")
     try repo.resource("local/etc/motd~", "backup\n")
-    let validate = try Infra.run(["validate"], in: root)
+    let validate = try await Infra.run(["validate"], in: root)
     #expect(validate.code == 0, "\(validate)")
     #expect(
       validate.stdout.contains(
@@ -209,11 +209,11 @@ import Testing
         "warning: resources/test/files/local/etc/motd~ is not claimed by connector 'files': it looks like an editor's backup file"
       ))
 
-    let hosts = try Infra.run(["hosts"], in: root)
+    let hosts = try await Infra.run(["hosts"], in: root)
     #expect(
       hosts.stdout == "HOST   CONNECT  GROUPS     SUDO\nlocal  local    @web @all  -\n", "\(hosts)")
 
-    let connectors = try Infra.run(["connectors"], in: root)
+    let connectors = try await Infra.run(["connectors"], in: root)
     #expect(connectors.code == 0)
     #expect(
       connectors.stdout.contains(
@@ -223,22 +223,22 @@ import Testing
         "root        string   \"/\"      folder on every host that resource paths are relative to"))
   }
 
-  @Test func verboseLogsWhatRanOnEachHostToStandardError() throws {
+  @Test func verboseLogsWhatRanOnEachHostToStandardError() async throws {
     try repo.resource("local/etc/motd", "hello\n")
-    let run = try Infra.run(["plan", "-v"], in: root)
+    let run = try await Infra.run(["plan", "-v"], in: root)
     #expect(run.code == 0, "\(run)")
     #expect(run.stderr.contains("debug infra.transport: host=local"))
     #expect(run.stderr.contains("run exited 0 after"))
     #expect(run.stderr.contains("debug infra.engine: connector=test/files host=local"))
     #expect(!run.stdout.contains("debug"))
-    #expect(!(try Infra.run(["plan"], in: root).stderr.contains("debug")))
+    #expect(!(try await Infra.run(["plan"], in: root).stderr.contains("debug")))
   }
 
   /// The demo at the top of this repository stays valid and plans without failures.
-  @Test func theDemoRepositoryPlans() throws {
-    let validate = try Infra.run(["validate"], in: Infra.projectRoot)
+  @Test func theDemoRepositoryPlans() async throws {
+    let validate = try await Infra.run(["validate"], in: Infra.projectRoot)
     #expect(validate.code == 0, "\(validate)")
-    let plan = try Infra.run(["plan", "--json"], in: Infra.projectRoot)
+    let plan = try await Infra.run(["plan", "--json"], in: Infra.projectRoot)
     #expect(plan.code == 0, "\(plan)")
     let object = try #require(
       try JSONSerialization.jsonObject(with: Data(plan.stdout.utf8)) as? [String: Any])

@@ -24,7 +24,7 @@ import Testing
     return runs.appending(path: name)
   }
 
-  @Test func everyEventOfARealRunMatchesTheSchema() throws {
+  @Test func everyEventOfARealRunMatchesTheSchema() async throws {
     // One run that meets every kind of event: a warning, an unreachable host, a resource that
     // cannot be planned, ops that succeed, fail and are skipped.
     try repo.writeConfig(extraHosts: "  gone: { connect: \"ssh://nobody@127.0.0.1:1\" }")
@@ -40,7 +40,7 @@ import Testing
     let scratch = try TemporaryFolder("events")
     let events = scratch.appending("events.jsonl").path
 
-    let run = try Infra.run(["apply", "--yes", "--events", events], in: root)
+    let run = try await Infra.run(["apply", "--yes", "--events", events], in: root)
     #expect(run.code == 1, "\(run)")
     let artifacts = try lastRun().appending(path: "events.jsonl").path
     let validation = try scratch.write("validation", "")
@@ -67,10 +67,10 @@ import Testing
       ])
   }
 
-  @Test func eventsOnStandardOutputMoveTheHumanOutputToStandardError() throws {
+  @Test func eventsOnStandardOutputMoveTheHumanOutputToStandardError() async throws {
     try repo.writeConfig()
     try repo.resource("local/etc/motd", "hello\n")
-    let run = try Infra.run(["plan", "--events", "-"], in: root)
+    let run = try await Infra.run(["plan", "--events", "-"], in: root)
     #expect(run.code == 0, "\(run)")
     let lines = run.stdout.split(separator: "\n")
     #expect(lines.count >= 5)
@@ -78,13 +78,13 @@ import Testing
       #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) != nil, "\(line)")
     }
     #expect(run.stderr.contains("Plan: 1 to create, 0 to update, 0 to delete, 0 unchanged."))
-    #expect(try Infra.run(["plan", "--json", "--events", "-"], in: root).code == 64)
+    #expect(try await Infra.run(["plan", "--json", "--events", "-"], in: root).code == 64)
   }
 
-  @Test func artifactsRecordCommandStatusPlanOutputAndExitCode() throws {
+  @Test func artifactsRecordCommandStatusPlanOutputAndExitCode() async throws {
     try repo.writeConfig()
     try repo.resource("local/etc/motd", "hello\n")
-    let run = try Infra.run(["apply", "--yes", "--color"], in: root)
+    let run = try await Infra.run(["apply", "--yes", "--color"], in: root)
     #expect(run.code == 0, "\(run)")
     #expect(run.stdout.contains("\u{1B}["), "colour was asked for")
     let folder = try lastRun()
@@ -114,7 +114,7 @@ import Testing
       "infra.yaml",
       try repo.root.readText("infra.yaml").replacingOccurrences(
         of: "version: 1", with: "version: 1\nruns: { keep: 2 }"))
-    for _ in 0..<3 { #expect(try Infra.run(["plan"], in: root).code == 0) }
+    for _ in 0..<3 { #expect(try await Infra.run(["plan"], in: root).code == 0) }
     let runs = try FileManager.default.contentsOfDirectory(
       atPath: root.appending(path: ".infra/runs").path)
     #expect(runs.filter { !$0.hasPrefix(".") }.count == 2)

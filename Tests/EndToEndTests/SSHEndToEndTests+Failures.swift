@@ -5,10 +5,10 @@ import Testing
 
 /// What goes wrong over SSH is said in words that name the host and the fix; and `infra run`.
 extension SSHEndToEndTests {
-  @Test func aSudoThatWantsAPasswordIsAClearError() throws {
+  @Test func aSudoThatWantsAPasswordIsAClearError() async throws {
     try writeConfig(connector: "        sudo: true")
     try resource("remote/etc/motd", "hello\n")
-    let plan = try Infra.run(["plan"], in: root)
+    let plan = try await Infra.run(["plan"], in: root)
     #expect(plan.code == 1, "\(plan)")
     #expect(
       plan.stdout.contains(
@@ -25,21 +25,21 @@ extension SSHEndToEndTests {
             connect: ssh://\(SSHServer.loginUser)@127.0.0.1:\(closed)
         """)
     try resource("@all/etc/motd", "for everyone\n")
-    let plan = try Infra.run(["plan"], in: root)
+    let plan = try await Infra.run(["plan"], in: root)
     #expect(plan.code == 1, "\(plan)")
     #expect(plan.stdout.contains("+ test/files/@all/etc/motd on remote"))
     #expect(
       plan.stdout.contains(
         "✗ host dead is unreachable: connection refused by 127.0.0.1:\(closed): is sshd running and listening there?"
       ))
-    let apply = try Infra.run(["apply", "--yes"], in: root)
+    let apply = try await Infra.run(["apply", "--yes"], in: root)
     #expect(apply.code == 1, "\(apply)")
     #expect(apply.stdout.contains("Apply failed: 1 changed, 1 failed, 0 unchanged."))
     #expect(try target.readText("etc/motd") == "for everyone\n")
     try await closedLogins()
   }
 
-  @Test func aWrongHostKeyNamesTheHostAndTheFix() throws {
+  @Test func aWrongHostKeyNamesTheHostAndTheFix() async throws {
     let forged = try TemporaryFolder("forged")
     try forged.write(
       "known_hosts",
@@ -49,7 +49,7 @@ extension SSHEndToEndTests {
       hosts: server.hostYAML("remote").replacingOccurrences(
         of: server.knownHosts, with: forged.appending("known_hosts").path))
     try resource("remote/etc/motd", "hello\n")
-    let plan = try Infra.run(["plan"], in: root)
+    let plan = try await Infra.run(["plan"], in: root)
     #expect(plan.code == 1, "\(plan)")
     #expect(
       plan.stdout.contains(
@@ -68,13 +68,13 @@ extension SSHEndToEndTests {
           here: { connect: local }
           dead: { connect: "ssh://nobody@127.0.0.1:\(closed)" }
         """)
-    let one = try Infra.run(["run", "remote", "--", "id", "-un"], in: root)
+    let one = try await Infra.run(["run", "remote", "--", "id", "-un"], in: root)
     #expect(one.code == 0, "\(one)")
     #expect(one.stdout.contains("remote | ok | exit 0"))
     #expect(one.stdout.contains("\n\(SSHServer.loginUser)\n"))
     #expect(one.stdout.hasSuffix("1 host: 1 ok, 0 failed, 0 unreachable.\n"))
 
-    let all = try Infra.run(["run", "@all", "--", "echo", "hi;", "exit", "3"], in: root)
+    let all = try await Infra.run(["run", "@all", "--", "echo", "hi;", "exit", "3"], in: root)
     #expect(all.code == 1, "\(all)")
     #expect(all.stdout.contains("remote | failed | exit 3"))
     #expect(all.stdout.contains("here | failed | exit 3"))
@@ -84,11 +84,12 @@ extension SSHEndToEndTests {
         "dead | unreachable host dead is unreachable: connection refused by 127.0.0.1:\(closed)"))
     #expect(all.stdout.hasSuffix("3 hosts: 0 ok, 2 failed, 1 unreachable.\n"))
 
-    let slow = try Infra.run(["run", "--timeout", "1", "remote", "--", "sleep", "30"], in: root)
+    let slow = try await Infra.run(
+      ["run", "--timeout", "1", "remote", "--", "sleep", "30"], in: root)
     #expect(slow.code == 1, "\(slow)")
     #expect(slow.stdout.contains("remote | failed command timed out on remote after 1s"))
 
-    let unknown = try Infra.run(["run", "nowhere", "--", "true"], in: root)
+    let unknown = try await Infra.run(["run", "nowhere", "--", "true"], in: root)
     #expect(unknown.code == 1)
     #expect(unknown.stderr.contains("error: there is no host 'nowhere' in infra.yaml"))
     try await closedLogins()

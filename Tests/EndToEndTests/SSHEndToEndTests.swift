@@ -74,11 +74,11 @@ import Testing
     try target.write("etc/stale", "old\n")
     try SSHServer.giveAway(target)
 
-    let plan = try Infra.run(["plan"], in: root)
+    let plan = try await Infra.run(["plan"], in: root)
     #expect(plan.code == 0, "\(plan)")
     #expect(plan.stdout.contains("create \(target.path)/var/big.bin: binary, 10.0 MiB, mode 0644"))
     #expect(plan.stdout.contains("Plan: 7 to create, 0 to update, 1 to delete, 0 unchanged."))
-    let apply = try Infra.run(["apply", "--yes"], in: root)
+    let apply = try await Infra.run(["apply", "--yes"], in: root)
     #expect(apply.code == 0, "\(apply)")
     #expect(try target.read("var/big.bin") == big)
     for name in awkward { #expect(try target.readText(name) == "\(name)\n") }
@@ -87,13 +87,13 @@ import Testing
     #expect(stat(target.appending("etc/motd").path, &info) == 0)
     #expect(info.st_uid == getpwnam(SSHServer.loginUser)?.pointee.pw_uid)
 
-    let again = try Infra.run(["plan", "--detailed-exitcode"], in: root)
+    let again = try await Infra.run(["plan", "--detailed-exitcode"], in: root)
     #expect(again.code == 0, "\(again)")
     #expect(again.stdout.contains("No changes"))
 
     try resource("remote/etc/motd", "hello, ssh\n")
     try resource("remote/etc/.infra-attrs.yaml", "files:\n  motd: { mode: \"0600\" }\n")
-    let update = try Infra.run(["apply", "--yes"], in: root)
+    let update = try await Infra.run(["apply", "--yes"], in: root)
     #expect(update.code == 0, "\(update)")
     #expect(
       update.stdout.contains("update \(target.path)/etc/motd: content (+1 −1), mode 0644 → 0600"))
@@ -104,13 +104,13 @@ import Testing
 
   /// Rewriting a file keeps its owner and group; when the connecting user may not, the apply
   /// says so in the words of what the repository asked for.
-  @Test func ownershipThatCannotBeKeptIsExplained() throws {
+  @Test func ownershipThatCannotBeKeptIsExplained() async throws {
     try writeConfig()
     try resource("remote/etc/motd", "new\n")
     try target.write("etc/motd", "old\n")
     try SSHServer.giveAway(target)
     chown(target.appending("etc/motd").path, getpwnam(SSHServer.loginUser)!.pointee.pw_uid, 0)
-    let apply = try Infra.run(["apply", "--yes"], in: root)
+    let apply = try await Infra.run(["apply", "--yes"], in: root)
     #expect(apply.code == 1, "\(apply)")
     #expect(
       apply.stdout.contains(
@@ -124,11 +124,11 @@ import Testing
     for index in 0..<200 {
       try resource("remote/f\(index / 20)/file\(index)", "content \(index)\n")
     }
-    let plan = try Infra.run(["plan"], in: root)
+    let plan = try await Infra.run(["plan"], in: root)
     #expect(plan.code == 0, "\(plan)")
     #expect(plan.stdout.contains("Plan: 200 to create"))
     #expect(try await closedLogins(atLeast: 1) == 1)
-    let apply = try Infra.run(["apply", "--yes"], in: root)
+    let apply = try await Infra.run(["apply", "--yes"], in: root)
     #expect(apply.code == 0, "\(apply)")
     let logins = try await closedLogins(atLeast: 2)
     #expect(logins == 2, "one handshake for the apply's plan and its writes together")
@@ -149,23 +149,23 @@ import Testing
   /// Reading, diffing and writing cost a constant number of round trips per host, whatever the
   /// number of files: infra reports them in its run stats.
   @Test(arguments: [20, 500])
-  func roundTripsDoNotGrowWithTheNumberOfFiles(files count: Int) throws {
+  func roundTripsDoNotGrowWithTheNumberOfFiles(files count: Int) async throws {
     try writeConfig()
     let scratch = try TemporaryFolder("round-trips")
     let events = scratch.appending("events.jsonl")
     for index in 0..<count { try resource("remote/d\(index % 10)/f\(index)", "\(index)\n") }
 
-    let plan = try Infra.run(["plan", "--events", events.path], in: root)
+    let plan = try await Infra.run(["plan", "--events", events.path], in: root)
     #expect(plan.code == 0, "\(plan)")
     #expect(try roundTrips(plan, events: events) == 1, "one read of every file's state")
-    let apply = try Infra.run(["apply", "--yes", "--events", events.path], in: root)
+    let apply = try await Infra.run(["apply", "--yes", "--events", events.path], in: root)
     #expect(apply.code == 0, "\(apply)")
     #expect(try roundTrips(apply, events: events) == 2, "the read, then one install")
 
     for index in stride(from: 0, to: count, by: count / 10) {
       try resource("remote/d\(index % 10)/f\(index)", "changed \(index)\n")
     }
-    let changed = try Infra.run(["apply", "--yes", "--events", events.path], in: root)
+    let changed = try await Infra.run(["apply", "--yes", "--events", events.path], in: root)
     #expect(changed.code == 0, "\(changed)")
     #expect(changed.stdout.contains("Plan: 0 to create, 10 to update"))
     #expect(changed.stdout.contains("+changed \(count / 10)"), "the diff shows the new line")
@@ -174,7 +174,7 @@ import Testing
 
   /// `sudo_user:` on the connector, or on the host: either way files are written as that user.
   @Test(arguments: ["connector", "host"])
-  func sudoWritesAsAnotherUser(_ level: String) throws {
+  func sudoWritesAsAnotherUser(_ level: String) async throws {
     let appFolder = try SSHServer.ownedFolder("ssh-e2e-app", by: SSHServer.sudoTargetUser)
     chmod(appFolder.path, 0o700)
     let sudo = "sudo_user: \(SSHServer.sudoTargetUser)"
@@ -196,12 +196,12 @@ import Testing
       \(level == "connector" ? "        " + sudo : "")
       """)
     try resource("remote/conf/app.conf", "port = 80\n")
-    let apply = try Infra.run(["apply", "--yes"], in: root)
+    let apply = try await Infra.run(["apply", "--yes"], in: root)
     #expect(apply.code == 0, "\(apply)")
     var info = stat()
     #expect(stat(appFolder.appending("conf/app.conf").path, &info) == 0)
     #expect(info.st_uid == getpwnam(SSHServer.sudoTargetUser)?.pointee.pw_uid)
-    #expect(try Infra.run(["plan", "--detailed-exitcode"], in: root).code == 0)
+    #expect(try await Infra.run(["plan", "--detailed-exitcode"], in: root).code == 0)
   }
 
   /// Ctrl-C in the middle of a long apply: the ops already running finish, no new one starts,
@@ -226,7 +226,7 @@ import Testing
       for _ in 0..<1200 where target.files().count < 20 { usleep(25_000) }
       kill(pid, SIGINT)
     }
-    let code = ChildProcess.wait(pid)
+    let code = await ChildProcess.exit(of: pid)
     let stderr = try scratch.readText("stderr")
     #expect(code == 130, "\(stderr)")
 
@@ -251,7 +251,7 @@ import Testing
     #expect(try scratch.readText("stdout").contains("Canceled (run "))
     #expect(try await closedLogins() == 1)
 
-    let again = try Infra.run(["apply", "--yes"], in: root)
+    let again = try await Infra.run(["apply", "--yes"], in: root)
     #expect(again.code == 0, "\(again)")
     #expect(
       again.stdout.contains(
@@ -277,7 +277,7 @@ import Testing
       try await Task.sleep(for: .milliseconds(50))
     }
     kill(pid, SIGINT)
-    #expect(ChildProcess.wait(pid) == 130)
+    #expect(await ChildProcess.exit(of: pid) == 130)
     #expect(try scratch.readText("stderr").contains("infra: interrupted; closing connections"))
     #expect(try await closedLogins() == 1)
   }

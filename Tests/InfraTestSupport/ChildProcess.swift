@@ -29,11 +29,13 @@ extension ChildProcess {
   /// was given its pid meanwhile.
   package static func start(
     _ path: String, _ arguments: [String], directory: String? = nil,
-    environment: [String: String]? = nil, stdout: String? = nil, stderr: String? = nil
+    environment: [String: String]? = nil, stdin: String? = nil, stdout: String? = nil,
+    stderr: String? = nil
   ) throws -> ChildProcess {
     try ChildProcess(
       [path] + arguments, directory: directory, environment: environment,
-      stdout: stdout.map(Stream.file) ?? .null, stderr: stderr.map(Stream.file) ?? .null)
+      stdin: stdin.map(Stream.file) ?? .null, stdout: stdout.map(Stream.file) ?? .null,
+      stderr: stderr.map(Stream.file) ?? .null)
   }
 
   /// Waits for `pid` to end; its exit code, or 128 + the signal that killed it.
@@ -45,6 +47,14 @@ extension ChildProcess {
     }
     let signal = status & 0x7F
     return signal == 0 ? (status >> 8) & 0xFF : 128 + signal
+  }
+
+  /// Waits for `pid` to end on a thread of its own (never on one of the task pool's few):
+  /// its exit code, or 128 + the signal that killed it.
+  package static func exit(of pid: pid_t) async -> Int32 {
+    await withCheckedContinuation { continuation in
+      Thread.detachNewThread { continuation.resume(returning: wait(pid)) }
+    }
   }
 
   /// Runs a program to its end and returns its exit code.

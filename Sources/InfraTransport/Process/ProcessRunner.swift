@@ -72,21 +72,49 @@ struct ProcessRunner: Sendable {
     var termination = ChildProcess.Termination.exited(0)
   }
 
-  /// Reads both output pipes to their end on a thread of its own, then reaps the process and
-  /// says so to `ended` at once: a task that awaits the result may resume later than that on a
-  /// busy machine, which must not make a command that ended in time look timed out.
+  /// Reads both output pipes on a thread of its own until they end, or until the process has
+  /// ended and nothing more comes, then says so to `ended` at once: a task that awaits the
+  /// result may resume later than that on a busy machine, which must not make a command that
+  /// ended in time look timed out.
+  ///
+  /// Output can stay open after the process ends: an ssh client hands its descriptors to the
+  /// multiplexing master, which keeps them for as long as the remote command runs, also after
+  /// the client was stopped. So the end of the process is watched too (a thread waits for it
+  /// and wakes the reading), and after it what is still arriving is read, but nothing waited
+  /// for.
   private static func capture(_ child: ChildProcess, limit: Int, ended: EndRace) async
     -> Captured
   {
-    await withCheckedContinuation { continuation in
+    var wake: [Int32] = [-1, -1]
+    _ = pipe(&wake)
+    for descriptor in wake { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
+    let (woken, waker) = (wake[0], wake[1])
+    Thread.detachNewThread {
+      child.wait()
+      var byte: UInt8 = 1
+      _ = write(waker, &byte, 1)
+      _ = close(waker)
+    }
+    return await withCheckedContinuation { continuation in
       Thread.detachNewThread {
         var captured = Captured()
         var open = [child.output, child.errors].compactMap { $0 }
+        var exited = false
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         reading: while !open.isEmpty {
-          var polled = open.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-          guard poll(&polled, nfds_t(polled.count), -1) >= 0 || errno == EINTR else { break }
+          var polled = (open + (exited ? [] : [woken])).map {
+            pollfd(fd: $0, events: Int16(POLLIN), revents: 0)
+          }
+          // Once the process has ended, what it wrote is there at once; a pause means the rest
+          // is held open by another.
+          let ready = poll(&polled, nfds_t(polled.count), exited ? 50 : -1)
+          if ready < 0 && errno == EINTR { continue }
+          guard ready > 0 else { break }
           for entry in polled where entry.revents != 0 {
+            if entry.fd == woken {
+              exited = true
+              continue
+            }
             let count = read(entry.fd, &chunk, chunk.count)
             if count < 0 && errno == EINTR { continue }
             guard count > 0 else {
@@ -107,6 +135,10 @@ struct ProcessRunner: Sendable {
             }
           }
         }
+        // The waiting thread says when the process has ended (and writes nothing else).
+        var byte: UInt8 = 0
+        if !exited { while read(woken, &byte, 1) < 0 && errno == EINTR {} }
+        _ = close(woken)
         captured.termination = child.wait()
         ended.end()
         continuation.resume(returning: captured)
