@@ -242,19 +242,20 @@ import Testing
     try config(
       connector: "flaky",
       connectorLines: """
-                timeout: 2
+                timeout: 10
               - name: files
                 options: { root: \(target.path) }
         """)
     _ = try repo.write("resources/ops/flaky/box/\(behaviour)", "anything\n")
     _ = try repo.write("resources/ops/files/box/motd", "hello\n")
-    // The hang ends at the 2 s timeout: the plan returns, naming it, instead of waiting.
+    // The hang ends at the timeout: the plan returns, naming it, instead of waiting. (Long
+    // enough for the program to start on a busy machine: `initialize` has the same timeout.)
     let plan = try await Infra.run(["plan"], in: root)
     #expect(plan.code == 1, "\(plan)")
     let reason =
       switch behaviour {
       case "crash": "it exited with code 3"
-      case "hang": "it did not answer 'read' within 2 s"
+      case "hang": "it did not answer 'read' within 10 s"
       default: "it printed a line that is not a JSON-RPC 2.0 message: surprise!"
       }
     #expect(

@@ -85,18 +85,21 @@ final class ExternalConnector: Connector, Sendable {
 
   // MARK: the program's calls
 
-  func answer(_ request: IncomingRequest) async throws -> any Encodable & Sendable {
-    if request.method == "log" {
-      let params = try request.params(LogParams.self)
-      // The host it names, or the only one in flight (a program serving calls one at a time
-      // need not say).
-      let destination = calls.withLock { calls -> ProgramLog.Destination? in
-        if let host = params.host { return calls[host]?.log }
-        return calls.count == 1 ? calls.first?.value.log : nil
-      }
-      destination?.receive(params.line())
-      return EmptyMessage()
+  /// A notification of the program: `log`, about the host it names, or the only one in
+  /// flight (a program serving calls one at a time need not say).
+  func notice(_ notification: IncomingRequest) {
+    guard notification.method == "log", let params = try? notification.params(LogParams.self)
+    else { return }
+    let destination = calls.withLock { calls -> ProgramLog.Destination? in
+      if let host = params.host { return calls[host]?.log }
+      return calls.count == 1 ? calls.first?.value.log : nil
     }
+    destination?.receive(params.line())
+  }
+
+  /// A request of the program: `host/run`, `host/put` or `host/get`, on the host of a call in
+  /// flight.
+  func answer(_ request: IncomingRequest) async throws -> any Encodable & Sendable {
     guard HostCalls.methods.contains(request.method) else {
       throw RPC.RemoteError(.methodNotFound, "infra has no method '\(request.method)'")
     }

@@ -18,6 +18,7 @@ struct ExternalConnectors: ExternalConnectorLauncher {
         guard let connector else { throw ProgramError("the connector has ended") }
         return try await connector.answer(request)
       },
+      notifications: { [weak connector] notification in connector?.notice(notification) },
       initialize: InitializeParams(
         name: context.name, prefix: context.prefix, options: context.options.mapValues(\.value),
         hosts: context.hosts, repository: context.repository),

@@ -87,7 +87,12 @@ extension ProgramChannel {
       return
     }
     if let method = header.method {
-      serve(IncomingRequest(method: method, id: header.id, line: line))
+      let request = IncomingRequest(method: method, id: header.id, line: line)
+      if request.id == nil {
+        notifications(request)
+      } else {
+        serve(request)
+      }
       return
     }
     guard case .number(let id) = header.id else {
@@ -113,7 +118,7 @@ extension ProgramChannel {
     }
   }
 
-  /// Answers one of the program's requests through `handler` (a notification gets no answer).
+  /// Answers one of the program's requests through `handler`.
   private func serve(_ request: IncomingRequest) {
     let number = state.withLock { state -> Int in
       defer { state.nextServing += 1 }
@@ -121,10 +126,7 @@ extension ProgramChannel {
     }
     let task = Task { [handler] in
       defer { _ = state.withLock { $0.serving.removeValue(forKey: number) } }
-      guard let id = request.id else {
-        _ = try? await handler(request)
-        return
-      }
+      guard let id = request.id else { return }
       var answer = RPC.Answer(id: id)
       do {
         answer.result = AnyEncodable(try await handler(request))

@@ -87,11 +87,12 @@ extension ProgramChannel {
   /// fails any of that is stopped.
   package static func start<Answer: Greeting>(
     _ program: ExternalProgram, name: String, repository: Repository, handler: @escaping Handler,
-    initialize: InitializeParams, offering role: String? = nil, as type: Answer.Type = Answer.self
+    notifications: @escaping Notifications = { _ in }, initialize: InitializeParams,
+    offering role: String? = nil, as type: Answer.Type = Answer.self
   ) async throws -> (ProgramChannel, Answer) {
     let channel = try ProgramChannel(
       name: name, arguments: program.arguments, directory: repository.root.path,
-      environment: try environment(program), handler: handler)
+      environment: try environment(program), handler: handler, notifications: notifications)
     do {
       let answer = try await channel.call(
         "initialize", initialize, as: Answer.self, timeout: .seconds(program.timeout))
@@ -117,11 +118,10 @@ extension ProgramChannel {
     }
   }
 
-  /// The handler of a program that may not call infra back (inventory programs), which
-  /// ignores its notifications.
+  /// The handler of a program that may not call infra back (inventory and transport
+  /// programs).
   package static func refusing(_ what: String) -> Handler {
     { request in
-      guard request.id != nil else { return EmptyMessage() }
       throw RPC.RemoteError(.methodNotFound, "\(what) cannot call '\(request.method)'")
     }
   }

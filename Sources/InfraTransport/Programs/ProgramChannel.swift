@@ -26,12 +26,15 @@ let programLogger = Logger(label: "infra.connector")
 /// At most `concurrency` calls are in flight at once (one until the program's `initialize`
 /// answer allows more); later calls wait their turn, and their timeout starts once sent.
 package final class ProgramChannel: Sendable {
-  /// Answers the program's own requests and notifications; the result is encoded as the
-  /// answer, and a thrown error becomes a JSON-RPC error.
+  /// Answers the program's own requests; the result is encoded as the answer, and a thrown
+  /// error becomes a JSON-RPC error.
   package typealias Handler =
     @Sendable (_ request: IncomingRequest) async throws -> (
       any Encodable & Sendable
     )
+  /// Takes the program's notifications (`log`), on the reading thread, in the order they came:
+  /// a line logged before an answer is dealt with before the answer reaches its call.
+  package typealias Notifications = @Sendable (_ notification: IncomingRequest) -> Void
   /// Sees every line of the conversation: `true` for infra → program, `false` for the reverse.
   package typealias Transcript = @Sendable (_ toProgram: Bool, _ line: String) -> Void
 
@@ -63,6 +66,7 @@ package final class ProgramChannel: Sendable {
   package let name: String
   let process: ChildProcess
   let handler: Handler
+  let notifications: Notifications
   let transcript: Transcript?
   let state = Mutex(State())
   let stderrTail = Mutex(Data())
@@ -86,10 +90,12 @@ package final class ProgramChannel: Sendable {
   /// Starts `arguments` in `directory` with exactly `environment`.
   package init(
     name: String, arguments: [String], directory: String, environment: [String: String],
-    handler: @escaping Handler, transcript: Transcript? = nil
+    handler: @escaping Handler, notifications: @escaping Notifications = { _ in },
+    transcript: Transcript? = nil
   ) throws {
     self.name = name
     self.handler = handler
+    self.notifications = notifications
     self.transcript = transcript
     do {
       process = try ChildProcess(

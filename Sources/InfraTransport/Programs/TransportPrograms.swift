@@ -60,7 +60,8 @@ actor TransportPrograms {
       let start = Task {
         try await ProgramChannel.start(
           program, name: "transport '\(name)'", repository: repository,
-          handler: Self.handler(name, logs: logs),
+          handler: ProgramChannel.refusing("a transport program"),
+          notifications: Self.notifications(name, logs: logs),
           initialize: InitializeParams(name: name, hosts: hosts, repository: repository),
           offering: "execution", as: BasicGreeting.self
         ).0
@@ -94,17 +95,19 @@ actor TransportPrograms {
     }
   }
 
-  /// A transport program may not call infra back; its `log` lines go to the host they name
-  /// (or the only host connected through it).
-  private static func handler(_ name: String, logs: LogRoutes) -> ProgramChannel.Handler {
-    let refuse = ProgramChannel.refusing("a transport program")
-    return { request in
-      guard request.method == "log" else { return try await refuse(request) }
-      let params = try request.params(LogParams.self)
+  /// What a transport program logs goes to the host the line names (or the only host
+  /// connected through it).
+  private static func notifications(_ name: String, logs: LogRoutes)
+    -> ProgramChannel.Notifications
+  {
+    { notification in
+      guard notification.method == "log",
+        let params = try? notification.params(LogParams.self)
+      else { return }
       logs.destination(program: name, host: params.host)?.receive(params.line(transport: name))
-      return EmptyMessage()
     }
   }
+
 }
 
 /// Where the log lines of each transport program's hosts go, by program and host.
