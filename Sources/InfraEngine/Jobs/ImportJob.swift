@@ -116,7 +116,7 @@ package struct ImportJob: RunJob {
       context.emit(
         .fileImported(
           host: host, address: address, path: address.repositoryPath, existing: existing,
-          written: write && !existing))
+          written: write && !existing && result.notWritten == nil))
     }
     for counts in stats { context.hostDone(counts.host, counts) }
     return JobResult(

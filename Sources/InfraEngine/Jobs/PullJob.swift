@@ -84,7 +84,7 @@ package struct PullJob: RunJob {
       context.emit(
         .filePulled(
           host: host, address: file.address, path: file.path, removed: file.content == nil,
-          written: write))
+          written: write && result.notWritten == nil))
     }
     for (hostWork, outcome) in zip(work, outcomes) {
       let host = hostWork.host.name
