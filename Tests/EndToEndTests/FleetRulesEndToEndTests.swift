@@ -132,37 +132,12 @@ import Testing
     for program in try fixture.programPIDs() {
       #expect(!isRunning(program), "program \(program) outlived infra")
     }
-    try await closedConnections(fixture.server)
+    let logins = try await fixture.server.endedLogins()
+    #expect(logins.logins == logins.ended, "an SSH login outlived infra: \(logins)")
   }
 
   private func json(_ object: [String: Any]) throws -> Data {
     try JSONSerialization.data(withJSONObject: object, options: .sortedKeys)
-  }
-
-  /// Alive and not a zombie.
-  private func isRunning(_ pid: Int32) -> Bool {
-    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-      let close = stat.lastIndex(of: ")")
-    else { return false }
-    let state = stat[stat.index(close, offsetBy: 2)]
-    return state != "Z" && state != "X"
-  }
-
-  /// Waits until every SSH login the server saw has ended: no master outlived `infra`.
-  private func closedConnections(_ server: SSHServer) async throws {
-    var counts = (accepted: 0, closed: 0)
-    // sshd logs a disconnection from the connection's own process, a moment after the client
-    // has gone: it is waited for (the loop ends as soon as the counts meet).
-    for _ in 0..<600 {
-      let log = try String(contentsOfFile: server.log, encoding: .utf8)
-      counts = (
-        log.components(separatedBy: "Accepted publickey").count - 1,
-        log.components(separatedBy: "Disconnected from user").count - 1
-      )
-      if counts.accepted == counts.closed { return }
-      try await Task.sleep(for: .milliseconds(50))
-    }
-    Issue.record("sshd logged \(counts.accepted) logins and \(counts.closed) disconnections")
   }
 
   /// Checks every event against the published schema.

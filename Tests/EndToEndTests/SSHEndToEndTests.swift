@@ -41,25 +41,16 @@ import Testing
   }
 
   /// Waits until sshd has logged at least `logins` logins and every login has ended (no master
-  /// outlived `infra`), then returns the exact count. sshd writes a connection's lines from that
-  /// connection's own processes, a moment after the client may already have exited.
+  /// outlived `infra`), then returns the exact count, a moment later (a late login counts).
   @discardableResult
   func closedLogins(atLeast logins: Int = 1) async throws -> Int {
-    var counts = (accepted: 0, closed: 0)
-    for _ in 0..<300 {
-      let log = try String(contentsOfFile: server.log, encoding: .utf8)
-      counts = (
-        log.components(separatedBy: "Accepted publickey").count - 1,
-        log.components(separatedBy: "Disconnected from user").count - 1
-      )
-      if counts.accepted >= logins, counts.accepted == counts.closed {
-        try await Task.sleep(for: .milliseconds(300))
-        return try server.logins()
-      }
-      try await Task.sleep(for: .milliseconds(100))
+    let counts = try await server.endedLogins(atLeast: logins)
+    guard counts.logins >= logins, counts.logins == counts.ended else {
+      Issue.record("sshd logged \(counts.logins) logins and \(counts.ended) disconnections")
+      return counts.logins
     }
-    Issue.record("sshd logged \(counts.accepted) logins and \(counts.closed) disconnections")
-    return counts.accepted
+    try await Task.sleep(for: .milliseconds(300))
+    return try server.logins()
   }
 
   @Test func theFilesLifecycleOverSSH() async throws {

@@ -81,3 +81,13 @@ package struct ChildProcessError: Error, CustomStringConvertible {
 
   package var description: String { message }
 }
+
+/// Whether process `pid` is alive and not a zombie: a killed child stays a zombie until
+/// something reaps it.
+package func isRunning(_ pid: Int32) -> Bool {
+  guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+    let close = stat.lastIndex(of: ")")
+  else { return false }
+  let state = stat[stat.index(close, offsetBy: 2)]
+  return state != "Z" && state != "X"
+}

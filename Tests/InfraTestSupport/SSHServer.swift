@@ -85,6 +85,24 @@ package final class SSHServer: Sendable {
       .count { $0.contains("Accepted publickey") }
   }
 
+  /// Waits until sshd has logged at least `logins` logins and every login has ended (no master
+  /// outlived its client): `(logins, ended)` then, or as they were when it gave up after
+  /// 30 s. sshd writes a connection's lines from that connection's own processes, a moment
+  /// after the client may already have exited, so the loop ends as soon as the counts meet.
+  package func endedLogins(atLeast logins: Int = 0) async throws -> (logins: Int, ended: Int) {
+    var counts = (logins: 0, ended: 0)
+    for _ in 0..<300 {
+      let text = try String(contentsOfFile: log, encoding: .utf8)
+      counts = (
+        text.components(separatedBy: "Accepted publickey").count - 1,
+        text.components(separatedBy: "Disconnected from user").count - 1
+      )
+      if counts.logins >= logins, counts.logins == counts.ended { break }
+      try await Task.sleep(for: .milliseconds(100))
+    }
+    return counts
+  }
+
   /// A host entry for infra.yaml that reaches this server as `user`.
   package func hostYAML(_ name: String, user: String = SSHServer.loginUser, extraData: String = "")
     -> String

@@ -52,15 +52,6 @@ import Testing
     #expect(!running, "process \(pid) survived the timeout")
   }
 
-  /// Alive and not a zombie: a killed child stays a zombie until something reaps it.
-  private func isRunning(_ pid: Int32) -> Bool {
-    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-      let close = stat.lastIndex(of: ")")
-    else { return false }
-    let state = stat[stat.index(close, offsetBy: 2)]
-    return state != "Z" && state != "X"
-  }
-
   @Test func timeoutErrorsSayWhatTimedOut() async throws {
     do {
       _ = try await transport.run(

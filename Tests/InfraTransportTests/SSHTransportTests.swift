@@ -99,7 +99,7 @@ import Testing
     await transport.disconnect()
     var alive = true
     for _ in 0..<300 where alive {
-      alive = kill(pid, 0) == 0 && !isZombie(pid)
+      alive = isRunning(pid)
       if alive { try await Task.sleep(for: .milliseconds(100)) }
     }
     #expect(!alive, "the master \(pid) outlived disconnect")
@@ -216,12 +216,4 @@ import Testing
     }
     await ssh.disconnect()
   }
-}
-
-func isZombie(_ pid: Int32) -> Bool {
-  guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-    let close = stat.lastIndex(of: ")")
-  else { return true }
-  let state = stat[stat.index(close, offsetBy: 2)]
-  return state == "Z" || state == "X"
 }
