@@ -85,6 +85,7 @@ struct ApplyCommand: AsyncParsableCommand {
       console.out("\n" + ApplyRenderer(style: style).render(applied, status: result.status))
     }
     console.out(RunRenderer(style: style).stopped(result))
+    session.report(result.output.locksKept)
     await workspace.close()
     try session.finish(result)
   }
@@ -165,6 +166,7 @@ struct ApplyCommand: AsyncParsableCommand {
       console.out("\n" + ApplyRenderer(style: style).render(applied, status: result.status))
     }
     console.out(RunRenderer(style: style).stopped(result))
+    session.report(result.output.locksKept)
     await workspace.close()
     try session.finish(result)
   }

@@ -9,6 +9,9 @@ public struct ApplyOutput: Sendable {
   /// `nil` when nothing was applied: no changes, a failure or stale saved plan, declined at
   /// the confirmation, or stopped first.
   public var applied: ApplyResult?
+  /// A warning for each host whose lock could not be given back at the end, with why and
+  /// what removes it; each was a `diagnostic` event of the run too.
+  public var locksKept: [Diagnostic] = []
 }
 
 /// `infra apply`: locks the hosts, plans, asks `approve`, then makes the hosts match.
@@ -43,7 +46,8 @@ public struct ApplyJob: RunJob {
   public func perform(_ work: [HostShares], in context: RunContext) async -> JobResult<ApplyOutput>
   {
     await Self.apply(
-      work.map(\.host), locking: locking, approve: approve, despiteFailures: true, in: context
+      work.map { ($0.host, $0.resourceCount) }, locking: locking, approve: approve,
+      despiteFailures: true, in: context
     ) {
       await Planner(context: context).plan(work) { host, share in
         // A host with nothing to change is done once it is planned.
@@ -52,15 +56,17 @@ public struct ApplyJob: RunJob {
     }
   }
 
-  /// The steps every apply takes: lock `hosts`, make the plan, have it approved, apply it,
-  /// release the locks, and report every host done. With `despiteFailures`, the changes that
-  /// could be planned are applied when others could not (the hosts that failed are left
-  /// alone); without, a plan with any failure is not applied at all.
+  /// The steps every apply takes: lock `hosts` (each with the number of resources it may
+  /// change), make the plan, have it approved, apply it, release the locks, and report every
+  /// host done. With `despiteFailures`, the changes that could be planned are applied when
+  /// others could not (the hosts that failed are left alone); without, a plan with any
+  /// failure is not applied at all.
   static func apply(
-    _ hosts: [InventoryHost], locking: LockSettings?,
+    _ scope: [(host: InventoryHost, resources: Int)], locking: LockSettings?,
     approve: (@Sendable (Plan) async -> Bool)?, despiteFailures: Bool, in context: RunContext,
     plan makePlan: () async -> Plan
   ) async -> JobResult<ApplyOutput> {
+    let hosts = scope.map(\.host)
     let workspace = context.workspace
     var settings = locking
     settings?.folder = locking?.folder ?? workspace.config.lockFolder
@@ -73,8 +79,19 @@ public struct ApplyJob: RunJob {
     if locks.failures.isEmpty {
       plan = await makePlan()
     } else {
+      // Nothing is planned: a locked host's resources failed, the others' were not reached.
       plan = Plan(failures: locks.failures, diagnostics: workspace.diagnostics.all)
       for failure in locks.failures { context.emit(.planFailed(failure)) }
+      let locked = Set(locks.failures.map(\.host))
+      for (host, resources) in scope {
+        var stats = HostStats(host: host.name)
+        if locked.contains(host.name) {
+          stats.failed = resources
+        } else {
+          stats.skipped = resources
+        }
+        context.hostDone(host.name, stats)
+      }
     }
     context.planned(plan)
     var output = ApplyOutput(plan: plan)
@@ -90,7 +107,8 @@ public struct ApplyJob: RunJob {
         declined = true
       }
     }
-    await locks.release(through: context.fleet)
+    output.locksKept = await locks.release(through: context.fleet)
+    for warning in output.locksKept { context.emit(.diagnostic(warning)) }
     for host in hosts {
       context.hostDone(
         host.name, plan.stats(for: host.name, outcomes: output.applied?.outcomes ?? []))
@@ -133,15 +151,20 @@ public struct SavedApplyJob: RunJob {
   public func perform(_ check: SavedPlanCheck, in context: RunContext) async
     -> JobResult<ApplyOutput>
   {
-    let hosts = Set(saved.plan.changes.map(\.host))
+    let counts = Dictionary(grouping: saved.plan.changes, by: \.host).mapValues(\.count)
     // A saved plan was reviewed when it was saved: it is not asked about again, and one that
     // is stale in part is not applied at all.
     return await ApplyJob.apply(
-      context.workspace.inventory.hosts.filter { hosts.contains($0.name) }, locking: locking,
+      context.workspace.inventory.hosts.compactMap { host in
+        counts[host.name].map { (host, $0) }
+      }, locking: locking,
       approve: nil, despiteFailures: false, in: context
     ) {
       let plan = await check.verify(in: context)
-      for failure in plan.failures { context.emit(.planFailed(failure)) }
+      // An unreachable host was reported by its own event, as in a plan.
+      for failure in plan.failures where failure.kind != .unreachable {
+        context.emit(.planFailed(failure))
+      }
       for change in plan.changes { context.emit(.changePlanned(change)) }
       return plan
     }

@@ -1,6 +1,7 @@
 import Foundation
 import InfraCore
 import InfraTransport
+import Synchronization
 
 /// Who holds a host's lock: enough to find the run and its process, or to decide it is dead.
 public struct LockHolder: Hashable, Sendable, Codable, CustomStringConvertible {
@@ -63,12 +64,16 @@ package enum LockError: Error, Hashable, Sendable, CustomStringConvertible {
   case held(host: String, holder: LockHolder?, raw: String)
   /// The lock could not be made or read on the host.
   case failed(host: String, message: String)
+  /// The lock could not be removed (`infra unlock`).
+  case cannotRemove(host: String, message: String)
 
   package var description: String {
     switch self {
     case .held(let host, let holder, let raw):
       "\(host) is locked by \(holder?.description ?? "'\(raw)'"); another apply is running there, or one ended without releasing it (`infra unlock \(host)` removes it)"
     case .failed(let host, let message): "cannot lock \(host): \(message)"
+    case .cannotRemove(let host, let message):
+      "cannot remove the lock of \(host): \(message); the lock folder must be writable by the connecting user (or its sudo user)"
     }
   }
 }
@@ -101,10 +106,13 @@ package struct HostLock: Sendable {
       [ -d \(shellQuote(folder)) ] || { mkdir -p \(shellQuote(folder)) && chmod 1777 \(shellQuote(folder)); } 2>/dev/null
       if ln -s \(shellQuote(target)) \(shellQuote(path)) 2>/dev/null; then echo acquired
       elif holder=$(readlink \(shellQuote(path))); then printf 'held %s\\n' "$holder"
+      elif [ -e \(shellQuote(path)) ]; then echo "\(path) exists and is not a lock infra made: remove it" >&2; exit 1
       elif [ -d \(shellQuote(folder)) ] && [ -w \(shellQuote(folder)) ]; then echo retry
       else echo "cannot create \(path)" >&2; exit 1
       fi
       """)
+    // `retry`: the lock went between `ln` and `readlink` (its holder let go): at once again.
+    var retries = 0
     while true {
       let result = try await transport.run(script)
       guard result.succeeded else {
@@ -113,23 +121,37 @@ package struct HostLock: Sendable {
       }
       let output = result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
       if output == "acquired" { return }
-      if output != "retry" {
-        let raw = String(output.dropFirst("held ".count))
-        guard ContinuousClock.now < deadline else {
-          throw LockError.held(host: host, holder: LockHolder.decode(raw), raw: raw)
+      if output == "retry" {
+        retries += 1
+        guard retries < 10 else {
+          throw LockError.failed(host: host, message: "\(path) keeps appearing and going")
         }
+        continue
+      }
+      let raw = String(output.dropFirst("held ".count))
+      guard ContinuousClock.now < deadline else {
+        throw LockError.held(host: host, holder: LockHolder.decode(raw), raw: raw)
       }
       try await Task.sleep(for: .seconds(1))
     }
   }
 
   /// Gives the lock up, if `holder` still holds it (never someone else's).
-  package func release(for holder: LockHolder, through transport: any Transport) async throws {
+  /// Gives up at `timeout` (a host that hangs); throws when the lock could not be removed.
+  package func release(
+    for holder: LockHolder, through transport: any Transport, timeout: Duration? = nil
+  ) async throws {
     let script = ShellCommand.raw(
       """
-      [ "$(readlink \(shellQuote(path)) 2>/dev/null)" = \(shellQuote(holder.encoded)) ] && rm -f \(shellQuote(path)); true
+      if [ "$(readlink \(shellQuote(path)) 2>/dev/null)" = \(shellQuote(holder.encoded)) ]; then
+        rm -f \(shellQuote(path)) || exit 1
+      fi
       """)
-    _ = try await transport.run(script)
+    let result = try await transport.run(script, input: nil, timeout: timeout)
+    guard result.succeeded else {
+      let message = result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)
+      throw LockError.cannotRemove(host: host, message: message)
+    }
   }
 
   /// Who holds the lock now, if anyone: `(holder, raw)`.
@@ -152,7 +174,7 @@ package struct HostLock: Sendable {
         """))
     guard result.succeeded else {
       let message = result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)
-      throw LockError.failed(host: host, message: message)
+      throw LockError.cannotRemove(host: host, message: message)
     }
     let raw = result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
     return raw.isEmpty ? nil : (LockHolder.decode(raw), raw)
@@ -176,10 +198,15 @@ public struct LockSettings: Sendable {
 
 /// The host locks one run holds, taken together and released together.
 struct HeldLocks: Sendable {
+  /// The hosts whose lock this run took, or may have taken (the run stopped while it was
+  /// being taken): releasing removes a lock only if this run holds it.
   var held: [(host: InventoryHost, lock: HostLock)] = []
   var holder: LockHolder
   /// Hosts whose lock another run holds or that could not be locked: the run must not go on.
   var failures: [Failure] = []
+
+  /// How long releasing a lock may take: a host that hangs keeps its lock, and says so.
+  static let releaseTimeout = Duration.seconds(10)
 
   /// Locks every host through the fleet, waiting as `settings` say. When any lock is held
   /// elsewhere the locks taken are given back at once: either this run holds all its hosts or
@@ -189,7 +216,9 @@ struct HeldLocks: Sendable {
     _ hosts: [InventoryHost], settings: LockSettings, holder: LockHolder, fleet: Fleet
   ) async -> HeldLocks {
     let folder = settings.folder ?? InfraConfig.defaultLockFolder
+    let tried = Tried()
     let outcomes = await fleet.each(hosts) { host -> Failure? in
+      tried.insert(host.host.name)
       do {
         try await HostLock(host: host.host.name, folder: folder).acquire(
           for: holder, through: host.transport(for: .lock), wait: settings.wait)
@@ -200,26 +229,57 @@ struct HeldLocks: Sendable {
     }
     var locks = HeldLocks(holder: holder)
     for (host, outcome) in zip(hosts, outcomes) {
-      guard case .done(let failure) = outcome else { continue }
-      if let failure {
-        locks.failures.append(failure)
-      } else {
+      switch outcome {
+      case .done(let failure?): locks.failures.append(failure)
+      case .done(nil): locks.held.append((host, HostLock(host: host.name, folder: folder)))
+      case .stopped where tried.contains(host.name):
         locks.held.append((host, HostLock(host: host.name, folder: folder)))
+      case .stopped, .unreachable: break
       }
     }
     if !locks.failures.isEmpty {
-      await locks.release(through: fleet)
+      _ = await locks.release(through: fleet)
       locks.held = []
     }
     return locks
   }
 
-  /// Gives back every lock this run holds, also after a stop; a host that cannot be reached
-  /// any more keeps its lock, which `infra unlock` removes.
-  func release(through fleet: Fleet) async {
+  /// Gives back every lock this run holds, also after a stop. A host whose lock could not be
+  /// given back (unreachable by now, hung, or the folder not writable) keeps it: each gives a
+  /// warning that says why and what removes it.
+  func release(through fleet: Fleet) async -> [Diagnostic] {
     let locks = Dictionary(held.map { ($0.host.name, $0.lock) }, uniquingKeysWith: { a, _ in a })
-    _ = await fleet.each(held.map(\.host), stoppable: false) { [holder] host in
-      try? await locks[host.host.name]?.release(for: holder, through: host.transport(for: .lock))
+    let outcomes = await fleet.each(held.map(\.host), stoppable: false) {
+      [holder] host -> String? in
+      do {
+        try await locks[host.host.name]?.release(
+          for: holder, through: host.transport(for: .lock), timeout: Self.releaseTimeout)
+        return nil
+      } catch {
+        return "\(error)"
+      }
+    }
+    return zip(held, outcomes).compactMap { entry, outcome in
+      let reason: String? =
+        switch outcome {
+        case .done(let reason): reason
+        case .unreachable(let reason): "its host is unreachable: \(reason)"
+        case .stopped: nil
+        }
+      let host = entry.host.name
+      return reason.map {
+        .warning(
+          "the lock of \(host) was kept: \($0)",
+          hint: "no apply can run on \(host) until `infra unlock \(host)` removes it")
+      }
     }
   }
+}
+
+/// The hosts whose lock was being taken when the run stopped: the lock may be there.
+private final class Tried: Sendable {
+  private let hosts = Mutex<Set<String>>([])
+
+  func insert(_ host: String) { hosts.withLock { _ = $0.insert(host) } }
+  func contains(_ host: String) -> Bool { hosts.withLock { $0.contains(host) } }
 }
