@@ -50,9 +50,13 @@ final class ExternalTransport: Transport, Sendable {
     guard let channel = await channel.take() else { return }
     let (programs, name, host) = (programs, name, host.name)
     await Task {
-      _ = try? await channel.call(
-        "transport/disconnect", HostParams(host: host), as: EmptyMessage.self,
-        timeout: .seconds(10))
+      // A program still busy with a call a stopped run abandoned is not asked: it is stopped
+      // once its last host has let go.
+      if !channel.isBusyWithAbandonedCalls {
+        _ = try? await channel.call(
+          "transport/disconnect", HostParams(host: host), as: EmptyMessage.self,
+          timeout: .seconds(10))
+      }
       await programs.release(name, for: host)
     }.value
   }

@@ -4,10 +4,9 @@ import Foundation
   import Glibc
 #endif
 
-/// How a conversation ends: a timeout, an abandoned call, a protocol error, or the program
-/// gone; every call in progress then fails with the first reason.
+/// How a conversation ends: a timeout, a protocol error, the program gone, or infra closing
+/// it; every call in progress then fails with the first reason.
 extension ProgramChannel {
-
   func timeOut(_ id: Int, _ message: String) async {
     let method = state.withLock { state -> String? in
       guard let method = state.pending[id]?.method else { return nil }
@@ -19,24 +18,42 @@ extension ProgramChannel {
     // The reading thread ends the conversation once the program is gone, with its last words
     // on standard error (which say what it was doing) and this reason. Should anything keep
     // its output open, the call still ends here.
-    for _ in 0..<300 where state.withLock({ $0.exit == nil }) {
-      try? await Task.sleep(for: .milliseconds(10))
-    }
+    _ = await exit(within: .seconds(3))
     end(message, method: method)
   }
 
-  /// A call whose task was cancelled: it ends with `CancellationError`, and the program, which
-  /// may be in the middle of it, is stopped; the calls in flight with it fail.
-  func abandon(_ id: Int, _ method: String) {
+  /// A call whose task was cancelled (the run was stopped): it ends at once with
+  /// `CancellationError`, and the program's late answer to it will be ignored. The program,
+  /// which may serve other hosts meanwhile, goes on; closing the conversation stops it if it is
+  /// still busy with the call then.
+  func abandon(_ id: Int) {
     let waiting = state.withLock { state in
-      if state.ended == nil {
-        state.ended = "infra stopped it while it answered '\(method)', as the run was stopped"
-      }
-      return state.pending.removeValue(forKey: id)
+      let waiting = state.pending.removeValue(forKey: id)
+      if waiting != nil { state.abandoned.insert(id) }
+      return waiting
     }
     waiting?.continuation.resume(throwing: CancellationError())
-    process.stop()
+  }
+
+  /// Whether the program is busy with calls nobody waits for any more.
+  var isBusyWithAbandonedCalls: Bool { state.withLock { !$0.abandoned.isEmpty } }
+
+  /// Stops a program that is still busy (with calls in flight, or calls abandoned) when infra
+  /// closes the conversation, with what infra was doing for it: it is not asked to shut down.
+  func stopIfBusy() {
+    let serving = state.withLock { state -> [Task<Void, Never>]? in
+      guard state.ended == nil, !state.pending.isEmpty || !state.abandoned.isEmpty else {
+        return nil
+      }
+      state.ended = "infra closed the conversation while it was busy with a call"
+      defer { state.serving.removeAll() }
+      return Array(state.serving.values)
+    }
+    guard let serving else { return }
+    // What infra was doing for the program (a host/run) is of use to nobody now.
+    for task in serving { task.cancel() }
     end(state.withLock { $0.ended } ?? "", method: nil)
+    process.stop()
   }
 
   /// Called on the reading thread, which ends the conversation with this reason once the
@@ -50,22 +67,29 @@ extension ProgramChannel {
   /// call the reason is about, when it is about one.
   func end(_ reason: String, method: String?) {
     // The first reason stands: a timeout stays a timeout when the kill it causes is noticed.
-    let (reason, pending, serving) = state.withLock {
-      state -> (String, [(String, CheckedContinuation<Data, any Error>)], [Task<Void, Never>]) in
+    let (reason, pending) = state.withLock {
+      state -> (String, [(String, CheckedContinuation<Data, any Error>)]) in
       if state.ended == nil { state.ended = reason }
       let pending = state.pending.values.map { ($0.method, $0.continuation) }
       state.pending.removeAll()
-      defer { state.serving.removeAll() }
-      return (state.ended ?? reason, pending, Array(state.serving.values))
+      return (state.ended ?? reason, pending)
     }
-    // What infra was doing for the program (a host/run) is of use to nobody now.
-    for task in serving { task.cancel() }
     if method != nil || !pending.isEmpty {
       process.signal(SIGKILL)
     }
     for (name, continuation) in pending {
       continuation.resume(throwing: failure(name, reason))
     }
+  }
+
+  /// How the program ended, once it has (waiting at most `limit`); `nil` if it has not.
+  func exit(within limit: Duration) async -> String? {
+    let deadline = ContinuousClock.now + limit
+    while ContinuousClock.now < deadline {
+      if let exit = state.withLock({ $0.exit }) { return exit }
+      try? await Task.sleep(for: .milliseconds(10))
+    }
+    return state.withLock { $0.exit }
   }
 
   func failure(_ method: String, _ message: String) -> Failure {

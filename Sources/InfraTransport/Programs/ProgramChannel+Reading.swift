@@ -99,10 +99,15 @@ extension ProgramChannel {
       protocolError("it answered without a numeric id infra had sent: \(shown)")
       return
     }
-    let waiting = state.withLock { $0.pending.removeValue(forKey: id) }
+    let (waiting, expected) = state.withLock { state in
+      (
+        state.pending.removeValue(forKey: id),
+        state.abandoned.remove(id) != nil || state.ended != nil
+      )
+    }
     guard let (method, continuation) = waiting else {
       // An answer to a call abandoned meanwhile is expected; any other is a protocol error.
-      if state.withLock({ $0.ended == nil }) {
+      if !expected {
         protocolError(
           "it answered id \(id), which infra never asked or had already answered: \(shown)")
       }
@@ -139,7 +144,7 @@ extension ProgramChannel {
     }
     let ended = state.withLock { state -> Bool in
       guard state.ended == nil else { return true }
-      if !task.isCancelled { state.serving[number] = task }
+      state.serving[number] = task
       return false
     }
     if ended { task.cancel() }

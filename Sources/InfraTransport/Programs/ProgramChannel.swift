@@ -82,7 +82,10 @@ package final class ProgramChannel: Sendable {
     var exit: String?
     /// Whether its standard error has ended, so that its last words are in.
     var stderrEnded = false
-    /// The program's requests being answered, cancelled when the conversation ends.
+    /// Calls whose task was cancelled, still in the program's hands: their answers are
+    /// ignored when they come.
+    var abandoned: Set<Int> = []
+    /// The program's requests being answered, cancelled when infra stops the program.
     var serving: [Int: Task<Void, Never>] = [:]
     var nextServing = 0
   }
@@ -140,14 +143,11 @@ package final class ProgramChannel: Sendable {
     }
   }
 
-  /// Sends a notification, which gets no answer.
-  package func notify(_ method: String, _ params: some Encodable & Sendable) throws {
-    try send(RPC.Request(id: nil, method: method, params: params))
-  }
-
   private func exchange(_ method: String, _ params: some Encodable & Sendable, timeout: Duration)
     async throws -> Data
   {
+    // A call of a task already cancelled is not sent at all.
+    try Task.checkCancellation()
     let id = state.withLock { state -> Int in
       defer { state.nextID += 1 }
       return state.nextID
@@ -178,17 +178,13 @@ package final class ProgramChannel: Sendable {
           // The program closed its input, most likely by exiting: say how it ended when that
           // is known within a moment, since that is the news (`exited with code 127`).
           Task {
-            for _ in 0..<200 where state.withLock({ $0.exit == nil }) {
-              try? await Task.sleep(for: .milliseconds(10))
-            }
-            let exit = state.withLock { $0.exit }
+            let exit = await exit(within: .seconds(2))
             end(exit.map { "it \($0)" } ?? "\(error)", method: method)
           }
         }
       }
     } onCancel: {
-      // Nobody wants its answer any more: the program is stopped rather than waited on.
-      abandon(id, method)
+      abandon(id)
     }
   }
 
@@ -196,25 +192,19 @@ package final class ProgramChannel: Sendable {
   /// `grace` to exit before it is stopped. Returns how it ended.
   @discardableResult
   package func close(grace: Duration = .seconds(5)) async -> String {
-    // With calls still in flight nobody will wait for (their tasks were cancelled), the program
-    // is busy with them: it is stopped rather than asked to shut down.
-    if state.withLock({ !$0.pending.isEmpty }) {
-      end("infra closed the conversation while calls were in flight", method: nil)
-    }
+    // A program still busy with calls (abandoned when a run was stopped) would not shut down
+    // before it is done with them: it is stopped.
+    stopIfBusy()
     if state.withLock({ $0.ended == nil }) {
       _ = try? await call("shutdown", EmptyMessage(), as: EmptyMessage.self, timeout: grace)
     }
     process.closeInput()
     // The reading thread reaps the process once its output ends; stop it if it lingers.
     for (wait, signal) in [(grace, SIGTERM), (Duration.seconds(2), SIGKILL), (.seconds(60), 0)] {
-      let deadline = ContinuousClock.now + wait
-      while ContinuousClock.now < deadline {
-        if let exit = state.withLock({ $0.exit }) { return exit }
-        try? await Task.sleep(for: .milliseconds(10))
-      }
+      if let exit = await exit(within: wait) { return exit }
       if signal != 0 { process.signal(signal) }
     }
-    return state.withLock { $0.exit } ?? "did not end, even when killed"
+    return "did not end, even when killed"
   }
 
   // MARK: writing

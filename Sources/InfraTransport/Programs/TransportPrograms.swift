@@ -74,7 +74,13 @@ actor TransportPrograms {
       throw ProgramError("transport '\(name)' ended while it started")
     }
     do {
-      return try await start.value
+      // A run stopped while the program starts (a hung initialize) stops waiting for it, and
+      // the start with it: every host connecting through it is being stopped too.
+      return try await withTaskCancellationHandler {
+        try await start.value
+      } onCancel: {
+        start.cancel()
+      }
     } catch {
       await release(name, for: host)
       throw error
