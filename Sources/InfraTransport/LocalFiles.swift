@@ -35,7 +35,7 @@ struct LocalFiles {
     let folder = FileCommands.parentFolder(of: path)
     var template = Array((folder == "/" ? "" : folder).utf8CString.dropLast())
     template.append(contentsOf: Array("/.infra-XXXXXX".utf8CString))
-    let descriptor = mkstemp(&template)
+    let descriptor = Descriptor.closeOnExecTemporaryFile(&template)
     guard descriptor >= 0 else { throw failure(folder, "cannot create a temporary file in it") }
     let temporary = String(
       decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)

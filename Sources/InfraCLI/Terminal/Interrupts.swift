@@ -1,4 +1,5 @@
 import Foundation
+import InfraTransport
 import Synchronization
 
 #if canImport(Glibc)
@@ -6,7 +7,7 @@ import Synchronization
 #endif
 
 /// Turns Ctrl-C (SIGINT) and SIGTERM into a graceful cancel of the run in progress; a second
-/// signal exits at once, as does a signal before any run has started.
+/// signal exits at once (128 plus its number), as does a signal before any run has started.
 ///
 /// The executable calls `install` first thing: from then on both signals are caught by a
 /// handler that only writes their number to a pipe, and a thread of their own reads it and
@@ -34,11 +35,8 @@ package enum Interrupts {
   /// Catches SIGINT and SIGTERM for the life of the process. Call it once, before anything
   /// else runs.
   package static func install() {
-    var ends: [Int32] = [0, 0]
-    guard pipe(&ends) == 0 else { return }
-    for descriptor in ends { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
-    signalPipe = ends[1]
-    let reading = ends[0]
+    guard let (reading, writing) = Descriptor.closeOnExecPipe() else { return }
+    signalPipe = writing
     Thread.detachNewThread {
       var number: UInt8 = 0
       while true {
@@ -54,7 +52,8 @@ package enum Interrupts {
   }
 
   /// From now on, SIGINT and SIGTERM call `cancel` once, after saying `message` on standard
-  /// error; a second signal exits at once with 130.
+  /// error; a second signal exits at once with 128 plus its number (130 for Ctrl-C, 143 for
+  /// SIGTERM).
   static func cancelOnSignal(
     console: Console,
     message: String =

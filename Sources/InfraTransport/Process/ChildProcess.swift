@@ -93,11 +93,11 @@ package final class ChildProcess: Sendable {
         theirs.append(descriptor)
         posix_spawn_file_actions_adddup2(&actions, descriptor, number)
       case .pipe:
-        var ends: [Int32] = [0, 0]
-        guard systemPipe2(&ends, O_CLOEXEC) == 0 else {
+        guard let ends = Descriptor.closeOnExecPipe() else {
           throw fail("cannot make a pipe: \(String(cString: strerror(errno)))")
         }
-        let (child, parent) = target == 0 ? (ends[0], ends[1]) : (ends[1], ends[0])
+        let (child, parent) =
+          target == 0 ? (ends.reading, ends.writing) : (ends.writing, ends.reading)
         theirs.append(child)
         ours[target] = parent
         posix_spawn_file_actions_adddup2(&actions, child, number)
@@ -153,8 +153,9 @@ package final class ChildProcess: Sendable {
     }
   }
 
-  /// Asks it to stop (SIGTERM to its group), and kills the group after `grace` if it has not
-  /// been reaped by then.
+  /// Asks it to stop (SIGTERM to its group), and kills the group after `grace` if the process
+  /// itself has not been reaped by then. Once it is reaped its pid may be reused, so nothing is
+  /// sent to the group any more: what it started and left running must end on the SIGTERM.
   package func stop(grace: Duration = .seconds(2)) {
     signal(SIGTERM)
     Task.detached { [self] in
@@ -227,7 +228,3 @@ package final class ChildProcess: Sendable {
 /// glibc's `POSIX_SPAWN_SETSID` (a session of its own), which Swift's Glibc module does not
 /// export.
 private let spawnSetSession: Int16 = 0x80
-
-/// glibc's `pipe2`, which Swift's Glibc module does not export.
-@_silgen_name("pipe2")
-private func systemPipe2(_ descriptors: UnsafeMutablePointer<Int32>, _ flags: Int32) -> Int32

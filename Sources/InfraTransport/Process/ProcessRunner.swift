@@ -9,7 +9,8 @@ import Synchronization
 
 /// Runs a local program to completion with its output captured: `sh` for the local host, `ssh`
 /// for remote ones, `git`. A ``ChildProcess`` underneath, so a timeout or a cancelled task
-/// stops the program and everything it started (SIGTERM to its session, SIGKILL 2 s later).
+/// stops the program and everything it started (SIGTERM to its session, SIGKILL 2 s later if
+/// the program itself is still running).
 struct ProcessRunner: Sendable {
   /// The most a process may print on each stream before it is stopped.
   var outputLimit = 1 << 30
@@ -85,10 +86,9 @@ struct ProcessRunner: Sendable {
   private static func capture(_ child: ChildProcess, limit: Int, ended: EndRace) async
     -> Captured
   {
-    var wake: [Int32] = [-1, -1]
-    _ = pipe(&wake)
-    for descriptor in wake { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
-    let (woken, waker) = (wake[0], wake[1])
+    // Without a pipe (descriptors exhausted) the reading ends when the output closes, as
+    // poll passes over a negative descriptor.
+    let (woken, waker) = Descriptor.closeOnExecPipe() ?? (-1, -1)
     Thread.detachNewThread {
       child.wait()
       var byte: UInt8 = 1
@@ -173,13 +173,12 @@ enum InputFile {
   /// and disappears when the last descriptor to it is closed.
   static func holding(_ data: Data) throws -> Int32 {
     var template = Array((NSTemporaryDirectory() + "/infra-input-XXXXXX").utf8CString)
-    let descriptor = mkstemp(&template)
+    let descriptor = Descriptor.closeOnExecTemporaryFile(&template)
     guard descriptor >= 0 else {
       throw TransportError.fileError(
         host: "local", path: NSTemporaryDirectory(),
         reason: "cannot create a temporary file: \(String(cString: strerror(errno)))")
     }
-    _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
     unlink(template)
     guard Descriptor.writeAll(descriptor, data), lseek(descriptor, 0, SEEK_SET) == 0 else {
       let reason = String(cString: strerror(errno))
