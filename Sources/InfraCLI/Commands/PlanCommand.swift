@@ -43,7 +43,7 @@ struct PlanCommand: AsyncParsableCommand {
     }
     let result = try await session.execute(
       PlanJob(try selection.selection(in: workspace, session: session)), in: workspace,
-      options: options, timeout: timeout.timeout)
+      options: options, timeout: timeout.timeout, interruptMessage: Interrupts.closing)
     let plan = result.output
     if json {
       session.console.stream { PlanDocument(plan).write(to: $0) }

@@ -86,12 +86,18 @@ struct Applier: Sendable {
   {
     let byHost = Dictionary(grouping: plan.changes, by: \.host)
     let hosts = context.workspace.inventory.hosts.filter { byHost[$0.name] != nil }
+    // Each host's outcomes are made once, when it finishes: skipping emits op_skipped.
+    let ended = Mutex<[String: [ChangeOutcome]]>([:])
     let perHost = await context.fleet.each(
       hosts, stoppable: false,
-      finished: { host, outcome in finished(host.name, self.outcomes(outcome, byHost[host.name])) },
+      finished: { host, outcome in
+        let outcomes = self.outcomes(outcome, byHost[host.name])
+        ended.withLock { $0[host.name] = outcomes }
+        finished(host.name, outcomes)
+      },
       work: { host in await applyHost(host, changes: byHost[host.host.name] ?? []) })
     let outcomes = zip(hosts, perHost).flatMap { host, outcome in
-      self.outcomes(outcome, byHost[host.name])
+      ended.withLock { $0[host.name] } ?? self.outcomes(outcome, byHost[host.name])
     }
     return ApplyResult(
       plan: plan, outcomes: outcomes,
@@ -192,17 +198,16 @@ struct Applier: Sendable {
       case .failed(let message): context.emit(.opFailed(change, message: message))
       }
     }
-    let response =
-      (try? await host.call(instance, "apply", resources: batch.count) { transport in
-        await instance.connector.apply(
-          ApplyRequest(
-            host: host.host, transport: transport, ops: batch.map(\.op),
-            shouldStop: { stop.isStopped },
-            onStart: { address in
-              if let change = byAddress[address] { context.emit(.opStart(change)) }
-            },
-            onOutcome: report))
-      }) ?? ApplyResponse(outcomes: [])
+    let response = await host.call(instance, "apply", resources: batch.count) { transport in
+      await instance.connector.apply(
+        ApplyRequest(
+          host: host.host, transport: transport, ops: batch.map(\.op),
+          shouldStop: { stop.isStopped },
+          onStart: { address in
+            if let change = byAddress[address] { context.emit(.opStart(change)) }
+          },
+          onOutcome: report))
+    }
     // Outcomes the connector returned without reporting them as they happened.
     for outcome in response.outcomes { report(outcome) }
     return response

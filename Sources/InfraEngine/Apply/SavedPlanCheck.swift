@@ -75,6 +75,11 @@ public struct SavedPlanCheck: Sendable {
           let planned = fingerprints[ResourceRef(address: change.address, host: change.host)],
           read.states[change.address]?.fingerprint != planned
         else { return nil }
+        guard read.states[change.address] != nil else {
+          return Failure(
+            kind: .resource, host: change.host, address: change.address,
+            message: "the connector returned no live state for it")
+        }
         return Self.stale(change, "it changed on \(host.host.name) since the plan was saved")
       }
     } catch {

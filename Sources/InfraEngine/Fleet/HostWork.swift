@@ -14,7 +14,7 @@ package struct HostWork: Sendable {
   package func call<Value: Sendable>(
     _ instance: ConnectorInstance, _ what: String, resources: Int,
     _ body: @Sendable (any Transport) async throws -> Value
-  ) async throws -> Value {
+  ) async rethrows -> Value {
     let transport = fleet.roundTrips.counting(
       connection.escalated(instance.config.escalation ?? host.escalation),
       for: .connector(instance.id))

@@ -108,15 +108,16 @@ package struct ImportJob: RunJob {
     }
     result.files.sort { $0.path < $1.path }
     result.existing.sort()
+    var written: Set<String> = []
     if write {
-      result.notWritten = context.workspace.repository.write(
+      (written, result.notWritten) = context.workspace.repository.write(
         result.files.map { ($0.path, $0.content) })
     }
     for (host, address, existing) in listed {
       context.emit(
         .fileImported(
           host: host, address: address, path: address.repositoryPath, existing: existing,
-          written: write && !existing && result.notWritten == nil))
+          written: written.contains(address.repositoryPath)))
     }
     for counts in stats { context.hostDone(counts.host, counts) }
     return JobResult(

@@ -76,15 +76,16 @@ package struct PullJob: RunJob {
       }
     }
     result.files = byPath.values.map(\.file).sorted { $0.path < $1.path }
+    var written: Set<String> = []
     if write {
-      result.notWritten = context.workspace.repository.write(
+      (written, result.notWritten) = context.workspace.repository.write(
         result.files.map { ($0.path, $0.content) })
     }
     for (host, file) in pulled where !conflicted.contains(file.path) {
       context.emit(
         .filePulled(
           host: host, address: file.address, path: file.path, removed: file.content == nil,
-          written: write && result.notWritten == nil))
+          written: written.contains(file.path)))
     }
     for (hostWork, outcome) in zip(work, outcomes) {
       let host = hostWork.host.name

@@ -23,7 +23,7 @@ extension Plan {
         stats.failed += failure.resources
       }
     }
-    let changes = changes.count { $0.host == host }
+    let changes = changes.filter { $0.host == host }
     if let outcomes {
       let mine = outcomes.filter { $0.change.host == host }
       for outcome in mine {
@@ -33,11 +33,19 @@ extension Plan {
         case .skipped: stats.skipped += 1
         }
       }
-      // Planned changes that no apply reached: declined, or stopped before applying (a saved
-      // plan's changes on a host that cannot be reached are counted as unreachable already).
-      if stats.unreachable == 0 { stats.skipped += changes - mine.count }
+      // Planned changes that no apply reached (declined, or stopped before applying) are
+      // skipped, unless counted already: a saved plan's change that is stale (failed), whose
+      // check was stopped (skipped), or whose host cannot be reached (unreachable).
+      if stats.unreachable == 0 {
+        let reached = Set(mine.map(\.change.address))
+        let counted = Set(failures.filter { $0.host == host }.compactMap(\.address))
+          .union(skipped.filter { $0.host == host }.map(\.address))
+        stats.skipped += changes.count {
+          !reached.contains($0.address) && !counted.contains($0.address)
+        }
+      }
     } else {
-      stats.changed = changes
+      stats.changed = changes.count
     }
     stats.ok = stats.changed + stats.unchanged
     return stats

@@ -57,6 +57,9 @@ struct Planner: Sendable {
       context.emit(.planFailed(failure))
       result.failures.append(failure)
     }
+    // The resources the connector's failure leaves unplanned: all of them until the read
+    // answered, then those it answered for (the others failed already).
+    var unplanned = share.resources.count
     do {
       let read = try await host.call(instance, "read", resources: share.resources.count) {
         try await instance.connector.read(
@@ -75,6 +78,7 @@ struct Planner: Sendable {
         }
       }
       let planned = items
+      unplanned = items.count
       let response = try await host.call(instance, "plan", resources: items.count) {
         try await instance.connector.plan(
           PlanRequest(host: host.host, transport: $0, items: planned))
@@ -101,10 +105,12 @@ struct Planner: Sendable {
         result.unchanged.append(ResourceRef(item.resource))
       }
     } catch {
+      // A call the stop cut short is no failure: the host's share is skipped as a whole.
+      guard !Task.isCancelled, !context.isStopped else { return result }
       fail(
         Failure(
           kind: .connector, host: name, connector: instance.id, message: "\(error)",
-          resources: share.resources.count))
+          resources: unplanned))
     }
     return result
   }

@@ -1,0 +1,72 @@
+import InfraCore
+
+// Explicit JSON for each entry, in the same shape the Codable conformances read back.
+
+extension Dictionary where Key == String, Value == JSONValue {
+  fileprivate mutating func set(_ key: String, _ value: String?) {
+    if let value { self[key] = .string(value) }
+  }
+
+  fileprivate mutating func set(_ key: String, _ value: Int?) {
+    if let value { self[key] = .int(value) }
+  }
+}
+
+extension PlanDocument.ChangeEntry {
+  var json: JSONValue {
+    var object: [String: JSONValue] = [
+      "prefix": .string(prefix), "connector": .string(connector), "address": .string(address),
+      "host": .string(host), "action": .string(action.rawValue), "message": .string(message),
+      "details": .array(details.map(JSONValue.string)),
+      "sources": .array(sources.map(JSONValue.string)),
+      "notes": .array(notes.map(JSONValue.string)), "live_fingerprint": .string(liveFingerprint),
+      "payload": payload,
+    ]
+    object.set("diff", diff)
+    return .object(object)
+  }
+}
+
+extension PlanDocument.ResourceEntry {
+  var json: JSONValue {
+    .object([
+      "prefix": .string(prefix), "connector": .string(connector), "address": .string(address),
+      "host": .string(host),
+    ])
+  }
+}
+
+extension PlanDocument.FailureEntry {
+  var json: JSONValue {
+    var object: [String: JSONValue] = [
+      "kind": .string(kind.rawValue), "host": .string(host), "message": .string(message),
+      "resources": .int(resources),
+    ]
+    object.set("prefix", prefix)
+    object.set("connector", connector)
+    object.set("address", address)
+    return .object(object)
+  }
+}
+
+extension PlanDocument.DiagnosticEntry {
+  var json: JSONValue {
+    var object: [String: JSONValue] = [
+      "severity": .string(severity.rawValue), "message": .string(message),
+    ]
+    object.set("file", file)
+    object.set("line", line)
+    object.set("column", column)
+    object.set("hint", hint)
+    return .object(object)
+  }
+}
+
+extension Plan.Summary {
+  var json: JSONValue {
+    .object([
+      "create": .int(create), "update": .int(update), "delete": .int(delete),
+      "unchanged": .int(unchanged), "failed": .int(failed),
+    ])
+  }
+}
