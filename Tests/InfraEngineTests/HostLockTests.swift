@@ -92,4 +92,18 @@ import Testing
       )
     }
   }
+
+  @Test func aFileInTheLocksPlaceIsNotTakenForALock() async throws {
+    try folder.write("locks/web1.lock", "not a lock")
+    do {
+      try await lock.acquire(for: Self.holder("first"), through: transport)
+      Issue.record("took the lock over a file")
+    } catch {
+      #expect(
+        "\(error)"
+          == "cannot lock web1: \(folder.path)/locks/web1.lock exists and is not a lock infra made: remove it"
+      )
+    }
+    #expect(try folder.readText("locks/web1.lock") == "not a lock", "the file is left alone")
+  }
 }
