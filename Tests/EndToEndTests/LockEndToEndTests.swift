@@ -114,12 +114,23 @@ import Testing
     kill(pid, SIGKILL)
     _ = try await first.answer(nil)
 
+    let killed = try #require(try runFolders().last)
     let blocked = try await Infra.run(["apply", "--yes"], in: root)
     #expect(blocked.code == 1, "\(blocked)")
     #expect(blocked.stdout.contains("pid \(pid)"), "\(blocked)")
+    // The next run finds the killed one and says so, once.
+    #expect(try recorded("status", of: killed) == "killed\n")
+    let name = killed.lastPathComponent
+    #expect(
+      blocked.stderr.contains(
+        "warning: run \(name) ended without recording its end: its process was killed, or its machine stopped"
+      ), "\(blocked)")
+    #expect(
+      blocked.stderr.contains("what it did until then is in .infra/runs/\(name)/events.jsonl"))
 
     let unlock = try await Infra.run(["unlock", "local"], in: root)
     #expect(unlock.code == 0, "\(unlock)")
+    #expect(!unlock.stderr.contains("ended without recording"), "said once")
     #expect(unlock.stdout.contains("Removed the lock on local held by "), "\(unlock)")
     #expect(unlock.stdout.contains("pid \(pid)"))
     #expect(try await Infra.run(["unlock", "local"], in: root).stdout == "local was not locked.\n")

@@ -12,8 +12,8 @@ struct ApplyCommand: AsyncParsableCommand {
       On a terminal, apply shows the plan and asks before changing anything. Without a \
       terminal it refuses to run unless --yes is given. `infra apply FILE` applies a plan saved \
       by `infra plan --out FILE` without asking, after checking that neither the resource files \
-      nor the hosts moved since. Each host is locked for the whole apply. Ctrl-C lets the changes already \
-      running finish, starts no new one, and exits 130. Exit codes: 0 success, 1 error, \
+      nor the hosts moved since. Each host is locked for the whole apply. Ctrl-C (or SIGTERM, \
+      SIGHUP) lets the changes already running finish, starts no new one, and exits 130. Exit codes: 0 success, 1 error, \
       124 timed out, 130 canceled.
       """)
 

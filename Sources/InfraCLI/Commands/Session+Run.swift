@@ -79,6 +79,7 @@ extension Session {
       ])
       throw ExitCode.failure
     }
+    report(run.notices)
     if let artifacts = run.artifacts {
       console.record(to: { artifacts.appendOutput($0) })
     }

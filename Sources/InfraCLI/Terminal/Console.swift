@@ -72,7 +72,7 @@ package final class Console: Sendable {
   package func out(_ text: String) {
     guard !text.isEmpty else { return }
     state.withLock { state in
-      withProgressCleared(state) { results.write(Data(text.utf8)) }
+      withProgressCleared(state) { write(text, to: results) }
       state.transcript?(text)
     }
   }
@@ -95,7 +95,7 @@ package final class Console: Sendable {
   package func error(_ text: String) {
     guard !text.isEmpty else { return }
     state.withLock { state in
-      withProgressCleared(state) { FileHandle.standardError.write(Data(text.utf8)) }
+      withProgressCleared(state) { write(text, to: .standardError) }
     }
   }
 
@@ -110,7 +110,7 @@ package final class Console: Sendable {
     state.withLock { state in
       state.progress = line
       let shown = line.map { "\r\u{1B}[2K" + $0 } ?? "\r\u{1B}[2K"
-      FileHandle.standardError.write(Data(shown.utf8))
+      write(shown, to: .standardError)
     }
   }
 
@@ -121,8 +121,14 @@ package final class Console: Sendable {
   }
 
   private func withProgressCleared(_ state: State, _ write: () -> Void) {
-    if state.progress != nil { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
+    if state.progress != nil { self.write("\r\u{1B}[2K", to: .standardError) }
     write()
-    if let line = state.progress { FileHandle.standardError.write(Data(("\r" + line).utf8)) }
+    if let line = state.progress { self.write("\r" + line, to: .standardError) }
+  }
+
+  /// Writes `text`, or nothing once the reader has gone (a closed pipe, a terminal hung up):
+  /// what infra prints is lost then, but the run goes on and records everything.
+  private func write(_ text: String, to handle: FileHandle) {
+    try? handle.write(contentsOf: Data(text.utf8))
   }
 }

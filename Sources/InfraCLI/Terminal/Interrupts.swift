@@ -6,10 +6,13 @@ import Synchronization
   import Glibc
 #endif
 
-/// Turns Ctrl-C (SIGINT) and SIGTERM into a graceful cancel of the run in progress; a second
-/// signal exits at once (128 plus its number), as does a signal before any run has started.
+/// Turns Ctrl-C (SIGINT), SIGTERM and SIGHUP (the terminal went away) into a graceful cancel of
+/// the run in progress; a second signal exits at once (128 plus its number), as does a signal
+/// before any run has started. SIGPIPE is ignored: a closed standard output (`| head`) stops
+/// what infra prints, never the run, which ends as it would have, its locks released and its
+/// end recorded.
 ///
-/// The executable calls `install` first thing: from then on both signals are caught by a
+/// The executable calls `install` first thing: from then on these signals are caught by a
 /// handler that only writes their number to a pipe, and a thread of their own reads it and
 /// acts. No signal can be lost between the start of the process and the start of a run, as
 /// it could while a dispatch source was still being registered (on a busy machine, seconds
@@ -32,8 +35,9 @@ package enum Interrupts {
   /// What a run that changes nothing says when it is interrupted.
   static let closing = "interrupted; closing connections"
 
-  /// Catches SIGINT and SIGTERM for the life of the process. Call it once, before anything
-  /// else runs.
+  /// Catches SIGINT, SIGTERM and SIGHUP, and ignores SIGPIPE, for the life of the process.
+  /// Call it once, before anything else runs. (Programs infra starts get the default
+  /// handling of every signal back.)
   package static func install() {
     guard let (reading, writing) = Descriptor.closeOnExecPipe() else { return }
     signalPipe = writing
@@ -46,12 +50,13 @@ package enum Interrupts {
         received(Int32(number))
       }
     }
-    for signalNumber in [SIGINT, SIGTERM] {
+    for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
       _ = signal(signalNumber, forwardSignal)
     }
+    _ = signal(SIGPIPE, SIG_IGN)
   }
 
-  /// From now on, SIGINT and SIGTERM call `cancel` once, after saying `message` on standard
+  /// From now on, SIGINT, SIGTERM and SIGHUP call `cancel` once, after saying `message` on standard
   /// error; a second signal exits at once with 128 plus its number (130 for Ctrl-C, 143 for
   /// SIGTERM).
   static func cancelOnSignal(

@@ -72,6 +72,9 @@ public final class Run<Job: RunJob>: Sendable {
   public let settings: RunSettings
   /// The run's artifacts folder writer, when the settings asked for one.
   public let artifacts: RunArtifacts?
+  /// Warnings about earlier runs found when this one was made: those killed before they could
+  /// record their end. The run repeats them as `diagnostic` events once it starts.
+  public let notices: [Diagnostic]
   private let stop = StopSignal()
   private let onEvent: (@Sendable (RunEventRecord) -> Void)?
   private let onStatus: (@Sendable (RunStatus) -> Void)?
@@ -102,7 +105,18 @@ public final class Run<Job: RunJob>: Sendable {
     self.settings = settings
     self.onEvent = onEvent
     self.onStatus = onStatus
-    artifacts = try settings.artifacts.map { try RunArtifacts(id: id, settings: $0) }
+    let artifacts = try settings.artifacts.map { try RunArtifacts(id: id, settings: $0) }
+    self.artifacts = artifacts
+    notices = (artifacts?.foundKilled ?? []).map { killed in
+      let folder = artifacts.map {
+        workspace.repository.relativePath(of: $0.folder.deletingLastPathComponent())
+      }
+      return .warning(
+        "run \(killed) ended without recording its end: its process was killed, or its machine stopped",
+        hint:
+          "its status is now `killed`; what it did until then is in \(folder ?? "its folder")/\(killed)/events.jsonl"
+      )
+    }
     artifacts?.write(status: .unstarted)
   }
 
@@ -145,7 +159,7 @@ public final class Run<Job: RunJob>: Sendable {
       emit: { self.emit($0) })
     let (scope, work) = job.prepare(workspace)
     emit(.runStart(kind: job.kind, hosts: scope.hosts.map(\.name), resources: scope.resources))
-    for diagnostic in workspace.diagnostics { emit(.diagnostic(diagnostic)) }
+    for diagnostic in workspace.diagnostics.all + notices { emit(.diagnostic(diagnostic)) }
     set(.running)
     let timer = settings.timeout.map { limit in
       Deadline(after: limit) { [stop] in stop.stop(.timeout) }

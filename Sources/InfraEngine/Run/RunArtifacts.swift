@@ -12,7 +12,9 @@ import Synchronization
 /// A run's folder, `.infra/runs/<run-id>/`, as ansible-runner keeps artifacts:
 ///
 /// - `command`: the command line that started the run
-/// - `status`: the current status (`starting`, `running`, then the final one)
+/// - `status`: the current status (`starting`, `running`, then the final one); `killed` when a
+///   later run found that its process ended without recording its end
+/// - `.running`: locked by the run's process while the run goes (see ``RunFolders``)
 /// - `events.jsonl`: every event, one JSON object per line, written as it happens
 /// - `plan.json`: the plan, in the `infra plan --json` format
 /// - `stdout`: what the person saw, without colour codes (written by the command line)
@@ -25,7 +27,8 @@ public final class RunArtifacts: Sendable {
   public struct Settings: Sendable {
     /// The folder holding one folder per run, normally `.infra/runs`.
     public var root: URL
-    /// The newest runs to keep; older ones are removed when a run starts.
+    /// The newest runs to keep; older ones are removed when a run starts, unless they are
+    /// still going.
     public var keep: Int
     /// The command line to record.
     public var command: [String]
@@ -40,24 +43,32 @@ public final class RunArtifacts: Sendable {
 
   /// The run's own folder, `<root>/<run-id>`.
   public let folder: URL
+  /// The earlier runs found killed when this one was made: their status said they were going,
+  /// but their process had ended. Each is marked `killed` in its folder.
+  package let foundKilled: [String]
   private let events: Mutex<FileHandle?>
   private let output: Mutex<FileHandle?>
+  /// The descriptor holding the folder's `.running` lock, until the run ends.
+  private let lock: Mutex<Int32>
 
-  /// Creates the run's folder and its `command` file, then removes runs beyond `keep`.
-  init(id: String, settings: Settings) throws {
-    folder = settings.root.appending(path: id)
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+  /// Creates the run's folder, locked, and its `command` file; then removes the runs beyond
+  /// `keep` that have ended, and marks those killed.
+  package init(id: String, settings: Settings) throws {
+    let (folder, lock) = try RunFolders.create(id, in: settings.root)
+    self.folder = folder
+    self.lock = Mutex(lock)
     events = Mutex(try Self.appendHandle(folder.appending(path: "events.jsonl")))
     output = Mutex(try Self.appendHandle(folder.appending(path: "stdout")))
     try Self.replace(
       folder.appending(path: "command"),
       with: Data((settings.command.map(shellQuote).joined(separator: " ") + "\n").utf8))
-    Self.rotate(settings.root, keep: max(1, settings.keep), current: id)
+    foundKilled = RunFolders.sweep(settings.root, keep: max(1, settings.keep), current: id)
   }
 
   deinit {
     events.withLock { try? $0?.close() }
     output.withLock { try? $0?.close() }
+    endLock()
   }
 
   func append(_ record: RunEventRecord) {
@@ -71,8 +82,21 @@ public final class RunArtifacts: Sendable {
     output.withLock { handle in try? handle?.write(contentsOf: plain) }
   }
 
-  func write(status: RunStatus) {
+  /// Records `status`; a final one lets go of the folder's lock: the run has ended.
+  package func write(status: RunStatus) {
     try? Self.replace(folder.appending(path: "status"), with: Data((status.rawValue + "\n").utf8))
+    if status.isFinal { endLock() }
+  }
+
+  private func endLock() {
+    lock.withLock { descriptor in
+      guard descriptor >= 0 else { return }
+      // Unlocked before it is closed: a child being started at this instant holds a copy of
+      // the descriptor until it runs its program, and the lock would last as long.
+      flock(descriptor, LOCK_UN)
+      close(descriptor)
+      descriptor = -1
+    }
   }
 
   func write(rc: Int32) {
@@ -122,16 +146,6 @@ public final class RunArtifacts: Sendable {
     guard rename(temporary.path, url.path) == 0 else {
       try? FileManager.default.removeItem(at: temporary)
       throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
-    }
-  }
-
-  /// Removes the oldest run folders so that at most `keep` remain, never the current one. Run
-  /// ids start with their UTC start time, so name order is age order.
-  private static func rotate(_ root: URL, keep: Int, current: String) {
-    let others = ((try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? [])
-      .filter { !$0.hasPrefix(".") && $0 != current }.sorted()
-    for name in others.dropLast(keep - 1) {
-      try? FileManager.default.removeItem(at: root.appending(path: name))
     }
   }
 }
