@@ -3,6 +3,10 @@ import InfraTestSupport
 import InfraTransport
 import Testing
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// A repository whose hosts meet every rule of the work on hosts, for every command that
 /// touches them: `box` is reached through a transport program that logs each call (and hangs
 /// in every command while a marker file exists), `far` is a real SSH host (whose server a test
@@ -44,6 +48,12 @@ struct FleetFixture {
       try hosts.write("\(folder)/.keep", "")
     }
     try SSHServer.giveAway(hosts)
+    // One lock folder for hosts reached as two users (root through the transport program, the
+    // SSH login user): root's and sticky, as a folder both may use must be.
+    let locks = hosts.appending("locks").path
+    guard chown(locks, 0, 0) == 0, chmod(locks, 0o1777) == 0 else {
+      throw ChildProcessError(message: "cannot share \(locks): \(String(cString: strerror(errno)))")
+    }
     try repo.write(
       "infra.yaml",
       """

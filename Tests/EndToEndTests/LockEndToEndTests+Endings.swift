@@ -56,4 +56,27 @@ extension LockEndToEndTests {
     #expect(try recorded("rc", of: run) == "0\n")
     #expect(try recorded("stdout", of: run).contains("Apply complete: 1 changed"))
   }
+
+  /// An apply renews its lock while it goes (here, while it waits at its prompt): a lock whose
+  /// run is alive never lapses, so no other apply takes it over.
+  @Test func aWaitingApplyRenewsItsLease() async throws {
+    try repo.writeConfig(lockLease: 3)
+    let apply = try WaitingApply(in: root)
+    try await apply.waitForPrompt()
+    func renewed() -> Int? {
+      var info = stat()
+      return lstat(lockFile, &info) == 0 ? info.st_mtim.tv_sec : nil
+    }
+    let taken = try #require(renewed())
+    // Waits for a renewal, however long a busy machine takes to make one.
+    var latest = taken
+    for _ in 0..<1200 where latest == taken {
+      try await Task.sleep(for: .milliseconds(50))
+      latest = renewed() ?? taken
+    }
+    #expect(latest > taken, "the lock was renewed")
+    #expect(isLocked, "still held")
+    await #expect(try apply.answer("yes") == 0, "\(apply.text)")
+    #expect(!isLocked)
+  }
 }

@@ -107,32 +107,52 @@ import Testing
     #expect(!isLocked, "released at the end")
   }
 
-  @Test func aKilledApplysLockIsShownAndRemovedWithUnlock() async throws {
+  /// A killed apply on this machine leaves its lock, and the next apply takes it over at
+  /// once, as its holder's process is gone: no `infra unlock` is needed.
+  @Test func aKilledApplysLockIsTakenOverByTheNextApply() async throws {
     let first = try WaitingApply(in: root)
     try await first.waitForPrompt()
     let pid = try holderPID()
     kill(pid, SIGKILL)
     _ = try await first.answer(nil)
+    #expect(isLocked, "a killed process cannot let go")
 
     let killed = try #require(try runFolders().last)
-    let blocked = try await Infra.run(["apply", "--yes"], in: root)
-    #expect(blocked.code == 1, "\(blocked)")
-    #expect(blocked.stdout.contains("pid \(pid)"), "\(blocked)")
+    let next = try await Infra.run(["apply", "--yes"], in: root)
+    #expect(next.code == 0, "\(next)")
+    #expect(try repo.target.readText("etc/motd") == "hello\n")
+    #expect(!isLocked, "released at the end")
+    #expect(
+      next.stderr.contains("warning: took over the lock of local from "), "\(next)")
+    #expect(next.stderr.contains("pid \(pid), since "))
+    #expect(next.stderr.contains(": its process, pid \(pid), has ended\n"))
     // The next run finds the killed one and says so, once.
     #expect(try recorded("status", of: killed) == "killed\n")
     let name = killed.lastPathComponent
     #expect(
-      blocked.stderr.contains(
+      next.stderr.contains(
         "warning: run \(name) ended without recording its end: its process was killed, or its machine stopped"
-      ), "\(blocked)")
-    #expect(
-      blocked.stderr.contains("what it did until then is in .infra/runs/\(name)/events.jsonl"))
+      ))
+    #expect(next.stderr.contains("what it did until then is in .infra/runs/\(name)/events.jsonl"))
+    let again = try await Infra.run(["apply", "--yes"], in: root)
+    #expect(!again.stderr.contains("ended without recording"), "said once: \(again)")
+  }
+
+  /// A lock whose holder cannot be known to be gone (another machine's, its lease still
+  /// running) stops an apply, and `infra unlock` removes it.
+  @Test func aLockFromElsewhereIsRemovedWithUnlock() async throws {
+    let holder =
+      #"{"checkout":"/src","machine":"elsewhere","pid":4242,"run":"far-run","since":"2026-12-02T10:00:00.000Z","user":"bob"}"#
+    try FileManager.default.createDirectory(
+      atPath: root.appending(path: ".infra/locks").path, withIntermediateDirectories: true)
+    try FileManager.default.createSymbolicLink(atPath: lockFile, withDestinationPath: holder)
+    let blocked = try await Infra.run(["apply", "--yes"], in: root)
+    #expect(blocked.code == 1, "\(blocked)")
+    #expect(blocked.stdout.contains("local is locked by bob@elsewhere (run far-run, pid 4242"))
 
     let unlock = try await Infra.run(["unlock", "local"], in: root)
     #expect(unlock.code == 0, "\(unlock)")
-    #expect(!unlock.stderr.contains("ended without recording"), "said once")
-    #expect(unlock.stdout.contains("Removed the lock on local held by "), "\(unlock)")
-    #expect(unlock.stdout.contains("pid \(pid)"))
+    #expect(unlock.stdout.contains("Removed the lock on local held by bob@elsewhere"), "\(unlock)")
     #expect(try await Infra.run(["unlock", "local"], in: root).stdout == "local was not locked.\n")
 
     let apply = try await Infra.run(["apply", "--yes"], in: root)

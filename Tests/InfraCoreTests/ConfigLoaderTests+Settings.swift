@@ -26,6 +26,17 @@ extension ConfigLoaderTests {
       ])
   }
 
+  @Test func theLockLeaseIsAWholeNumberOfSecondsOfAtLeastOne() {
+    let head = "version: 1\nhosts: { local: { connect: local } }\nprefixes: {}\n"
+    #expect(
+      problems(head + "locks: { lease: 0 }\n") == [
+        "4:17: error: 'lease' must be at least 1 second, not 0"
+      ])
+    #expect(problems(head + "locks: { lease: 5, folder: /var/lock/infra }\n").isEmpty)
+    #expect(
+      problems(head + "locks: { leese: 5 }\n").first?.contains("unknown key 'leese'") == true)
+  }
+
   @Test func sshSettingsAndSudoAreTypedWhereTheyAreWritten() throws {
     let yaml = """
       version: 1

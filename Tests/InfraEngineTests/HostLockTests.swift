@@ -106,4 +106,78 @@ import Testing
     }
     #expect(try folder.readText("locks/web1.lock") == "not a lock", "the file is left alone")
   }
+
+  /// A holder on this machine, like the one this process would write, with `pid` and
+  /// `started` as given.
+  func local(_ run: String, pid: Int32, started: UInt64?) -> LockHolder {
+    var holder = LockHolder.current(run: run, checkout: "/src")
+    holder.pid = pid
+    holder.started = started
+    return holder
+  }
+
+  @Test func aHolderWhoseProcessIsGoneIsTakenOverAtOnce() async throws {
+    let pid = try ChildProcess.spawn("/bin/true", [])
+    ChildProcess.wait(pid)
+    try await lock.acquire(for: local("crashed", pid: pid, started: 1), through: transport)
+    let takeover = try await lock.acquire(for: Self.holder("next"), through: transport)
+    #expect(takeover?.reason == "its process, pid \(pid), has ended")
+    #expect(takeover?.holder.contains("run crashed, pid \(pid)") == true)
+    #expect(try await lock.holder(through: transport)?.0 == Self.holder("next"))
+
+    // A pid that another process has now is no holder either: its start time differs.
+    _ = try await lock.forceRelease(through: transport)
+    let me = ProcessInfo.processInfo.processIdentifier
+    try await lock.acquire(for: local("reused", pid: me, started: 1), through: transport)
+    let reused = try await lock.acquire(for: Self.holder("next"), through: transport)
+    #expect(reused?.reason == "its process, pid \(me), has ended (the pid is another's now)")
+  }
+
+  @Test func aHolderThatIsAliveKeepsItsLock() async throws {
+    try await lock.acquire(
+      for: LockHolder.current(run: "alive", checkout: "/src"), through: transport)
+    await #expect(throws: LockError.self) {
+      try await lock.acquire(for: Self.holder("next"), through: transport)
+    }
+  }
+
+  @Test func aLeaseThatRanOutIsTakenOverAndARenewedOneIsNot() async throws {
+    // A holder on another machine: only its lease says whether it is alive.
+    try await lock.acquire(for: Self.holder("far"), through: transport)
+    let age = try await transport.run(
+      ShellCommand("touch", "-h", "-d", "90 seconds ago", lock.path))
+    #expect(age.succeeded, "\(age.stderrText)")
+    await #expect(throws: LockError.self, "the lease is 120 s") {
+      try await lock.acquire(for: Self.holder("next"), through: transport, lease: .seconds(120))
+    }
+    #expect(try await lock.renew(for: Self.holder("far"), through: transport))
+    #expect(try await !lock.renew(for: Self.holder("someone"), through: transport))
+    await #expect(throws: LockError.self, "renewed just now") {
+      try await lock.acquire(for: Self.holder("next"), through: transport, lease: .seconds(60))
+    }
+    _ = try await transport.run(ShellCommand("touch", "-h", "-d", "90 seconds ago", lock.path))
+    let takeover = try await lock.acquire(
+      for: Self.holder("next"), through: transport, lease: .seconds(60))
+    let reason = try #require(takeover?.reason)
+    #expect(reason.hasPrefix("its lease ran out: renewed 9"), "\(reason)")
+    #expect(reason.hasSuffix(" s ago, the lease is 60 s"))
+    #expect(try await lock.holder(through: transport)?.0 == Self.holder("next"))
+  }
+
+  @Test func theLockFolderIsPrivateAndAnotherUsersIsRefused() async throws {
+    try await lock.acquire(for: Self.holder("first"), through: transport)
+    let made = try FileManager.default.attributesOfItem(atPath: folder.path + "/locks")
+    #expect((made[.posixPermissions] as? Int) == 0o700)
+    _ = try await lock.forceRelease(through: transport)
+
+    #expect(chown(folder.path + "/locks", 65534, 65534) == 0, "the tests run as root")
+    do {
+      try await lock.acquire(for: Self.holder("second"), through: transport)
+      Issue.record("took a lock in another user's folder")
+    } catch {
+      #expect(
+        "\(error)".contains(
+          "belongs to another user (uid 65534), who could take or remove its locks"))
+    }
+  }
 }

@@ -42,8 +42,8 @@ import Testing
 
     // The change itself was made: only the lock stayed.
     #expect(result.output.applied?.succeeded == true)
-    let warning = try #require(result.output.locksKept.first)
-    #expect(result.output.locksKept.count == 1)
+    let warning = try #require(result.output.lockWarnings.first)
+    #expect(result.output.lockWarnings.count == 1)
     #expect(warning.severity == .warning)
     #expect(
       warning.message

@@ -18,7 +18,8 @@ package final class TestRepository: Sendable {
   /// A one-host config whose `files` connector writes below `target`.
   /// `options` are further `files` options, e.g. `writer: shell`.
   package func writeConfig(
-    extraHosts: String = "", connectorOptions: String = "", options: [String] = []
+    extraHosts: String = "", connectorOptions: String = "", options: [String] = [],
+    lockLease: Int? = nil
   ) throws {
     try root.write(
       "infra.yaml",
@@ -31,6 +32,7 @@ package final class TestRepository: Sendable {
       \(extraHosts)
       locks:
         folder: \(root.path)/.infra/locks
+      \(lockLease.map { "  lease: \($0)" } ?? "")
       prefixes:
         test:
           connectors:

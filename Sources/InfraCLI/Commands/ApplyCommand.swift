@@ -85,7 +85,7 @@ struct ApplyCommand: AsyncParsableCommand {
       console.out("\n" + ApplyRenderer(style: style).render(applied, status: result.status))
     }
     console.out(RunRenderer(style: style).stopped(result))
-    session.report(result.output.locksKept)
+    session.report(result.output.lockWarnings)
     await workspace.close()
     try session.finish(result)
   }
@@ -166,7 +166,7 @@ struct ApplyCommand: AsyncParsableCommand {
       console.out("\n" + ApplyRenderer(style: style).render(applied, status: result.status))
     }
     console.out(RunRenderer(style: style).stopped(result))
-    session.report(result.output.locksKept)
+    session.report(result.output.lockWarnings)
     await workspace.close()
     try session.finish(result)
   }

@@ -5,10 +5,12 @@ import InfraEngine
 struct UnlockCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "unlock",
-    abstract: "Remove the apply lock of hosts, left behind by a run that was killed.",
+    abstract: "Remove the apply lock of hosts, whoever holds it.",
     discussion: """
-      Each apply locks its hosts and releases them however it ends, unless its process is \
-      killed outright. Check that the holder shown is really gone before unlocking.
+      Each apply locks its hosts and releases them however it ends. A lock left by a process \
+      killed on this machine is taken over by the next apply, and any other once its lease \
+      (locks: { lease: }) has run out; unlock removes one at once. Check that the holder shown \
+      is really gone before unlocking.
       """)
 
   @OptionGroup var global: GlobalOptions

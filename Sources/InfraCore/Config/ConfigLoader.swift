@@ -96,7 +96,10 @@ package enum ConfigLoader {
       }
     }
     var lockFolder = InfraConfig.defaultLockFolder
-    if let node = top["locks"], let locks = reader.mapping(node, for: "'locks'", keys: ["folder"]) {
+    var lockLease = InfraConfig.defaultLockLease
+    if let node = top["locks"],
+      let locks = reader.mapping(node, for: "'locks'", keys: ["folder", "lease"])
+    {
       locks.reportUnknownKeys(into: &reader)
       if let folderNode = locks["folder"], let folder = reader.string(folderNode, for: "'folder'") {
         if folder.hasPrefix("/") && !folder.contains("\n") {
@@ -107,10 +110,20 @@ package enum ConfigLoader {
             hint: "the folder on every host that holds its apply lock, e.g. /var/lock/infra")
         }
       }
+      if let leaseNode = locks["lease"], let lease = reader.int(leaseNode, for: "'lease'") {
+        if lease >= 1 {
+          lockLease = lease
+        } else {
+          reader.error(
+            "'lease' must be at least 1 second, not \(lease)", at: leaseNode,
+            hint: "how long a lock lasts unless its run renews it; the default is 60")
+        }
+      }
     }
     var config = InfraConfig(
       path: file.path, version: version, hosts: hosts, prefixes: prefixes, keepRuns: keepRuns,
       lockFolder: lockFolder)
+    config.lockLease = lockLease
     config.inventory = inventory
     config.transports = transports
     // With inventory programs, hosts are known only once they have run (`adding(hosts:)`).

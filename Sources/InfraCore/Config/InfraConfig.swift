@@ -16,6 +16,9 @@ package struct InfraConfig: Sendable {
 
   /// The folder on every host that holds its apply lock (`locks: { folder: PATH }`).
   package var lockFolder: String
+  /// How long a host's lock lasts without being renewed (`locks: { lease: SECONDS }`): a lock
+  /// older than that belongs to a run that is gone, and may be taken over.
+  package var lockLease: Int = InfraConfig.defaultLockLease
   /// Programs that yield more hosts (`inventory:`), run before anything else is checked.
   package var inventory: [ExternalProgram] = []
   /// Transport programs by name (`transports:`), for hosts whose `connect:` is `name://...`.
@@ -23,8 +26,10 @@ package struct InfraConfig: Sendable {
 
   /// Runs kept when infra.yaml does not say.
   package static let defaultKeepRuns = 20
-  /// World-writable and sticky, so one user's lock cannot be removed by another user's run.
+  /// Made private to the connecting user when missing (0700).
   package static let defaultLockFolder = "/tmp/infra-locks"
+  /// A minute: renewed every 20 s, a holder's lock lapses a minute after it stops renewing.
+  package static let defaultLockLease = 60
 
   package init(
     path: String, version: Int, hosts: [HostConfig], prefixes: [PrefixConfig],

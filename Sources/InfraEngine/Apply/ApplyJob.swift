@@ -9,9 +9,10 @@ public struct ApplyOutput: Sendable {
   /// `nil` when nothing was applied: no changes, a failure or stale saved plan, declined at
   /// the confirmation, or stopped first.
   public var applied: ApplyResult?
-  /// A warning for each host whose lock could not be given back at the end, with why and
-  /// what removes it; each was a `diagnostic` event of the run too.
-  public var locksKept: [Diagnostic] = []
+  /// A warning for each lock taken over from a run that was gone, and for each lock that
+  /// could not be given back at the end (with why, and what removes it); each was a
+  /// `diagnostic` event of the run too.
+  public var lockWarnings: [Diagnostic] = []
 }
 
 /// `infra apply`: locks the hosts, plans, asks `approve`, then makes the hosts match.
@@ -70,10 +71,12 @@ public struct ApplyJob: RunJob {
     let workspace = context.workspace
     var settings = locking
     settings?.folder = locking?.folder ?? workspace.config.lockFolder
+    settings?.lease = locking?.lease ?? .seconds(workspace.config.lockLease)
     let holder = LockHolder.current(run: context.runID, checkout: workspace.repository.root.path)
     var locks = HeldLocks(holder: holder)
     if let settings {
       locks = await HeldLocks.take(hosts, settings: settings, holder: holder, fleet: context.fleet)
+      for warning in locks.takeovers { context.emit(.diagnostic(warning)) }
     }
     let plan: Plan
     if locks.failures.isEmpty {
@@ -107,8 +110,9 @@ public struct ApplyJob: RunJob {
         declined = true
       }
     }
-    output.locksKept = await locks.release(through: context.fleet)
-    for warning in output.locksKept { context.emit(.diagnostic(warning)) }
+    let kept = await locks.release(through: context.fleet)
+    for warning in kept { context.emit(.diagnostic(warning)) }
+    output.lockWarnings = locks.takeovers + kept
     for host in hosts {
       context.hostDone(
         host.name, plan.stats(for: host.name, outcomes: output.applied?.outcomes ?? []))
