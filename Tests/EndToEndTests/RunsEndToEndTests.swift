@@ -27,11 +27,18 @@ import Testing
   @Test func everyEventOfARealRunMatchesTheSchema() async throws {
     // One run that meets every kind of event: a warning, an unreachable host, a resource that
     // cannot be planned, ops that succeed, fail and are skipped.
-    try repo.writeConfig(extraHosts: "  gone: { connect: \"ssh://nobody@127.0.0.1:1\" }")
+    // `local` applies, fails and skips ops; `spare` has something that cannot be planned, so
+    // none of its changes is applied; `gone` cannot be reached.
+    try repo.writeConfig(
+      extraHosts: """
+          gone: { connect: "ssh://nobody@127.0.0.1:1" }
+          spare: { connect: local }
+        """)
     try repo.resource("local/a/first", "1\n")
     try repo.resource("local/blocker/inner", "2\n")
     try repo.resource("local/c/last", "3\n")
-    try repo.resource("local/folder", "wants to be a file\n")
+    try repo.resource("spare/folder", "wants to be a file\n")
+    try repo.resource("spare/held", "waits for the folder\n")
     try repo.resource("local/notes.txt~", "an editor's backup\n")
     try repo.resource("@all/everywhere", "x\n")
     try repo.target.write("blocker", "a file where a folder should be\n")
@@ -42,6 +49,10 @@ import Testing
 
     let run = try await Infra.run(["apply", "--yes", "--events", events], in: root)
     #expect(run.code == 1, "\(run)")
+    #expect(
+      run.stdout.contains(
+        "test/files/spare/held on spare: skipped, spare has resources that could not be planned, so none of its changes is applied"
+      ), "\(run)")
     let artifacts = try lastRun().appending(path: "events.jsonl").path
     let validation = try scratch.write("validation", "")
     let code = try ChildProcess.run(

@@ -173,10 +173,22 @@ import Testing
       plan.failures.map(\.message) == [
         "\(target)/folder is a folder on local, where the repository has a file; remove or rename the folder first"
       ])
+    // A host with anything that cannot be planned gets none of its changes.
+    let held = try await harness.apply()
+    #expect(!held.succeeded)
+    #expect(held.changedCount == 0 && held.skippedCount == 1)
+    #expect(
+      held.outcomes.map(\.status) == [
+        .skipped("local has resources that could not be planned, so none of its changes is applied")
+      ])
+    #expect(try repo.target.readText("link") == "untouched\n", "still the link")
+
+    try FileManager.default.removeItem(at: repo.target.appending("folder"))
     let result = try await harness.apply()
-    #expect(!result.succeeded)
-    #expect(result.changedCount == 1)
+    #expect(result.succeeded)
+    #expect(result.changedCount == 2)
     #expect(try repo.target.readText("link") == "now a file\n")
+    #expect(try repo.target.readText("folder") == "wants to be a file\n")
     #expect(try repo.target.readText("elsewhere") == "untouched\n")
   }
 

@@ -88,17 +88,28 @@ struct Applier: Sendable {
     let hosts = context.workspace.inventory.hosts.filter { byHost[$0.name] != nil }
     // Each host's outcomes are made once, when it finishes: skipping emits op_skipped.
     let ended = Mutex<[String: [ChangeOutcome]]>([:])
-    let perHost = await context.fleet.each(
-      hosts, stoppable: false,
+    // A host with anything that could not be planned gets none of its changes: connectors
+    // are applied in their order in infra.yaml, which is dependency order (packages before
+    // the files that configure them), so its planned changes may depend on what failed.
+    let failing = Set(plan.failures.map(\.host))
+    for host in hosts where failing.contains(host.name) {
+      let outcomes = skip(
+        byHost[host.name] ?? [],
+        because:
+          "\(host.name) has resources that could not be planned, so none of its changes is applied")
+      ended.withLock { $0[host.name] = outcomes }
+      finished(host.name, outcomes)
+    }
+    // `finished` hears of every host, also those the run never started.
+    _ = await context.fleet.each(
+      hosts.filter { !failing.contains($0.name) }, stoppable: false,
       finished: { host, outcome in
         let outcomes = self.outcomes(outcome, byHost[host.name])
         ended.withLock { $0[host.name] = outcomes }
         finished(host.name, outcomes)
       },
       work: { host in await applyHost(host, changes: byHost[host.host.name] ?? []) })
-    let outcomes = zip(hosts, perHost).flatMap { host, outcome in
-      ended.withLock { $0[host.name] } ?? self.outcomes(outcome, byHost[host.name])
-    }
+    let outcomes = hosts.flatMap { host in ended.withLock { $0[host.name] } ?? [] }
     return ApplyResult(
       plan: plan, outcomes: outcomes,
       stats: Self.stats(

@@ -42,8 +42,9 @@ public struct ApplyJob: RunJob {
     PlanJob(selection).prepare(workspace)
   }
 
-  /// Locks the hosts, plans, asks `approve`, and applies what could be planned, leaving alone
-  /// the hosts that failed; the locks are released at the end.
+  /// Locks the hosts, plans, asks `approve`, and applies the changes of every host whose
+  /// resources could all be planned (a host with any failure gets none of its changes); the
+  /// locks are released at the end.
   public func perform(_ work: [HostShares], in context: RunContext) async -> JobResult<ApplyOutput>
   {
     await Self.apply(
@@ -59,9 +60,9 @@ public struct ApplyJob: RunJob {
 
   /// The steps every apply takes: lock `hosts` (each with the number of resources it may
   /// change), make the plan, have it approved, apply it, release the locks, and report every
-  /// host done. With `despiteFailures`, the changes that could be planned are applied when
-  /// others could not (the hosts that failed are left alone); without, a plan with any
-  /// failure is not applied at all.
+  /// host done. With `despiteFailures`, the hosts whose resources could all be planned are
+  /// applied when others could not (a host with any failure gets none of its changes);
+  /// without, a plan with any failure is not applied at all.
   static func apply(
     _ scope: [(host: InventoryHost, resources: Int)], locking: LockSettings?,
     approve: (@Sendable (Plan) async -> Bool)?, despiteFailures: Bool, in context: RunContext,
