@@ -21,6 +21,11 @@ package struct MarkdownPlanRenderer: Sendable {
     }
     if !plan.diagnostics.isEmpty { text += "\n" }
     guard plan.hasChanges else {
+      if plan.hasFailures || !plan.skipped.isEmpty {
+        let left = plan.summary.failed + plan.skipped.count
+        return text
+          + "**Not complete:** \(left) \(left == 1 ? "resource" : "resources") could not be planned or \(left == 1 ? "was" : "were") not read.\n"
+      }
       return text + "**No changes:** the hosts match the repository.\n"
     }
     text += "| | resource | host | change |\n| --- | --- | --- | --- |\n"

@@ -23,9 +23,10 @@ package struct PlanRenderer: Sendable {
       for change in plan.changes {
         sink(render(change) + "\n")
       }
-    } else if !plan.hasFailures {
+    } else if !plan.hasFailures && plan.skipped.isEmpty {
       sink(style("No changes:", .bold, .green) + " the hosts match the repository.\n\n")
     }
+    if let line = notReadLine(plan) { sink(line + "\n\n") }
     if plan.hasFailures {
       let locked = plan.failures.allSatisfy { $0.kind == .locked }
       sink(
@@ -89,6 +90,14 @@ package struct PlanRenderer: Sendable {
   }
 
   /// `Plan: 3 to create, 1 to update, 0 to delete, 120 unchanged.`
+  /// What a stopped plan did not get to, if anything: nothing is known of those resources.
+  package func notReadLine(_ plan: Plan) -> String? {
+    guard !plan.skipped.isEmpty else { return nil }
+    let count = plan.skipped.count
+    return style("Not finished:", .bold, .yellow)
+      + " \(count) \(count == 1 ? "resource was" : "resources were") not read, as the run stopped first; nothing is known of \(count == 1 ? "it" : "them")."
+  }
+
   package func summaryLine(_ summary: Plan.Summary) -> String {
     var line =
       "Plan: \(summary.create) to create, \(summary.update) to update, \(summary.delete) to delete, \(summary.unchanged) unchanged"
