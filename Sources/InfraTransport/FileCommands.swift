@@ -7,7 +7,9 @@ package enum FileCommands {
   package static let notAFileExitCode: Int32 = 65
 
   /// Reads standard input into a private temporary file beside `path`, sets its owner and mode,
-  /// then renames it over `path`. The temporary file is removed on any failure.
+  /// syncs it, renames it over `path`, then syncs the folder, so the new file survives a crash
+  /// once the command has ended. The temporary file is removed on any failure. (`sync FILE`
+  /// is GNU's; elsewhere `sync` flushes everything, which is slower but as safe.)
   package static func put(_ path: String, attributes: FileAttributes) -> ShellCommand {
     let folder = parentFolder(of: path)
     var steps = [
@@ -24,7 +26,9 @@ package enum FileCommands {
     }
     steps.append(
       ShellCommand("chmod", String(attributes.mode ?? 0o644, radix: 8)).string + #" "$t""#)
+    steps.append(#"sync -- "$t" 2>/dev/null || sync"#)
     steps.append(#"mv -f "$t" "# + shellQuote(path))
+    steps.append("sync -- " + shellQuote(folder) + " 2>/dev/null || :")
     steps.append("trap - EXIT")
     return ShellCommand("sh", "-c", steps.joined(separator: "\n"))
   }

@@ -30,7 +30,8 @@ struct LocalFiles {
   }
 
   /// Writes into a private temporary file in the target's folder, fixes owner and mode, syncs,
-  /// then renames it over the target, so readers see the old file or the new one, never half.
+  /// then renames it over the target, so readers see the old file or the new one, never half;
+  /// then syncs the folder, so the rename survives a crash too.
   func write(_ content: Data, to path: String, attributes: FileAttributes) throws {
     let folder = FileCommands.parentFolder(of: path)
     var template = Array((folder == "/" ? "" : folder).utf8CString.dropLast())
@@ -62,6 +63,12 @@ struct LocalFiles {
     guard fsync(descriptor) == 0 else { throw failure(path, "cannot sync it to disk") }
     guard rename(temporary, path) == 0 else { throw failure(path, "cannot replace it") }
     renamed = true
+    // The rename is durable once the folder is synced too (where the file system can).
+    let folderDescriptor = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    if folderDescriptor >= 0 {
+      fsync(folderDescriptor)
+      close(folderDescriptor)
+    }
   }
 
   private func userID(_ name: String, for path: String) throws -> uid_t {

@@ -89,7 +89,7 @@ enum FileInstaller {
   // MARK: the programs
 
   static let perlProgram = #"""
-    use strict; use warnings; use Fcntl;
+    use strict; use warnings; use Fcntl; use IO::Handle;
     binmode STDIN; binmode STDOUT; $| = 1; umask 022;
     sub fail { my ($path, $what) = @_; die "$path: $what: $!\n" }
     sub make_folder {
@@ -134,9 +134,12 @@ enum FileInstaller {
           die "the stream ended early\n" unless $got;
           print {$fh} $chunk or fail($path, "cannot write it"); $left -= $got;
         }
-        close($fh) or fail($path, "cannot write it");
         attributes($tmp, $mode eq '-' ? '0644' : $mode, $owner, $group);
-        rename($tmp, $path) or fail($path, "cannot replace it"); 1;
+        $fh->flush && $fh->sync or fail($path, "cannot sync it to disk");
+        close($fh) or fail($path, "cannot write it");
+        rename($tmp, $path) or fail($path, "cannot replace it");
+        # The rename itself is durable once the folder is synced.
+        if (sysopen(my $dh, $dir, O_RDONLY)) { $dh->sync; close($dh) } 1;
       };
       if (!$ok) { my $error = $@; unlink $tmp; die $error }
     }
@@ -192,7 +195,11 @@ enum FileInstaller {
           [ "$(wc -c < "$t")" -eq "$size" ] || { rm -f -- "$t"; fail "the stream ended early"; }
           m=$mode; [ "$m" != - ] || m=0644
           attributes "$t" "$m" || { rm -f -- "$t"; fail "$e"; }
+          # Synced before the rename, and the folder after it (`sync FILE` is GNU's; other
+          # systems' sync everything).
+          sync -- "$t" 2>/dev/null || sync
           e=$(mv -f -- "$t" "$p" 2>&1) || { rm -f -- "$t"; fail "$p: cannot replace it: $e"; }
+          sync -- "$d" 2>/dev/null || :
           ;;
         A)
           m=$mode; [ "$m" != - ] || m=

@@ -1,0 +1,97 @@
+import Foundation
+import InfraTestSupport
+import InfraTransport
+import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Durability as documented, seen by `strace`: every writer syncs a file's content before it
+/// renames it into place, and syncs the folder after.
+extension ExternalConnectorEndToEndTests {
+  enum Writer: String, CaseIterable, CustomTestStringConvertible {
+    /// The files connector's batch installer, in Perl and in its POSIX shell fallback.
+    case perl, shell
+    /// A transport's `put` (an external connector's `host/put`): natively on this machine,
+    /// through a shell command over SSH.
+    case localPut, sshPut
+    var testDescription: String { rawValue }
+  }
+
+  @Test(arguments: Writer.allCases)
+  func everyWriterSyncsTheFileBeforeItsRenameAndTheFolderAfter(_ writer: Writer) async throws {
+    let server = writer == .sshPut ? try SSHServer() : nil
+    defer { server?.stop() }
+    let host =
+      try server == nil ? TemporaryFolder("durable-host") : SSHServer.ownedFolder("durable")
+    let target = host.appending("app/app.conf").path
+    let hostYAML = server?.hostYAML("box") ?? "  box: { connect: local }"
+    switch writer {
+    case .perl, .shell:
+      _ = try repo.write(
+        "infra.yaml",
+        """
+        version: 1
+        hosts:
+        \(hostYAML)
+        locks: { folder: \(root.path)/.infra/locks }
+        prefixes:
+          ops:
+            connectors:
+              - name: files
+                options: { root: \(host.path), writer: \(writer == .perl ? "auto" : "shell") }
+        """)
+      _ = try repo.write("resources/ops/files/box/app/app.conf", "port = 8080\n")
+    case .localPut, .sshPut:
+      _ = try host.write("app/app.conf", "{}")
+      if server != nil { try SSHServer.giveAway(host) }
+      // The lock folder is the SSH login user's, as the folder of the files it writes.
+      try config(
+        host: hostYAML, connector: "json_settings",
+        locks: server == nil ? nil : host.path + "/locks")
+      _ = try repo.write(
+        "resources/ops/json_settings/box/app.json",
+        #"{"file": "\#(target)", "keys": {"port": 8080}}"#)
+    }
+    let scratch = try TemporaryFolder("durable-trace")
+    let trace = scratch.appending("trace").path
+    let calls = "trace=fsync,fdatasync,rename,renameat,renameat2"
+    var code: Int32
+    var said = ""
+    if let server {
+      // The writes happen on the SSH host's side, in the server's children.
+      let errors = scratch.appending("strace-errors").path
+      let strace = try ChildProcess.start(
+        "/usr/bin/strace", ["-f", "-y", "-e", calls, "-o", trace, "-p", String(server.pid)],
+        stderr: errors)
+      for _ in 0..<1200 where !((try? scratch.readText("strace-errors")) ?? "").contains("attached")
+      {
+        try await Task.sleep(for: .milliseconds(50))
+      }
+      let apply = try await Infra.run(["apply", "--yes"], in: root)
+      (code, said) = (apply.code, "\(apply)")
+      strace.signal(SIGINT)
+      _ = await strace.waitForExit()
+    } else {
+      code = try ChildProcess.run(
+        "/usr/bin/strace",
+        ["-f", "-y", "-e", calls, "-o", trace, Infra.binary.path, "apply", "--yes"],
+        directory: root.path, environment: Infra.environment(scratch: scratch))
+    }
+    #expect(code == 0, "\(said)")
+    let lines = try scratch.readText("trace").split(separator: "\n").map(String.init)
+    let folder = FileCommands.parentFolder(of: target)
+    // The rename of a temporary file over the target, and the temporary file's name.
+    let renamed = lines.firstIndex { $0.contains("rename") && $0.contains("\"\(target)\"") }
+    let index = try #require(renamed, "no rename over \(target):\n\(lines.joined(separator: "\n"))")
+    let temporary = try #require(
+      lines[index].split(separator: "\"").map(String.init).first { $0.contains("/.infra-") })
+    #expect(
+      lines[..<index].contains { $0.contains("sync(") && $0.contains("<\(temporary)>") },
+      "the file is synced before its rename:\n\(lines.joined(separator: "\n"))")
+    #expect(
+      lines[(index + 1)...].contains { $0.contains("sync(") && $0.contains("<\(folder)>") },
+      "its folder is synced after:\n\(lines.joined(separator: "\n"))")
+  }
+}
