@@ -90,6 +90,11 @@ enum FileInstaller {
 
   static let perlProgram = #"""
     use strict; use warnings; use Fcntl; use IO::Handle;
+    # The folders renamed into: the renames are durable once each is synced, once, at the end.
+    my %renamed;
+    sub sync_folders {
+      for my $d (keys %renamed) { if (sysopen(my $dh, $d, O_RDONLY)) { $dh->sync; close($dh) } }
+    }
     binmode STDIN; binmode STDOUT; $| = 1; umask 022;
     sub fail { my ($path, $what) = @_; die "$path: $what: $!\n" }
     sub make_folder {
@@ -138,8 +143,7 @@ enum FileInstaller {
         $fh->flush && $fh->sync or fail($path, "cannot sync it to disk");
         close($fh) or fail($path, "cannot write it");
         rename($tmp, $path) or fail($path, "cannot replace it");
-        # The rename itself is durable once the folder is synced.
-        if (sysopen(my $dh, $dir, O_RDONLY)) { $dh->sync; close($dh) } 1;
+        $renamed{$dir} = 1; 1;
       };
       if (!$ok) { my $error = $@; unlink $tmp; die $error }
     }
@@ -157,8 +161,9 @@ enum FileInstaller {
         else { die "unknown op '$kind'\n" }
         1;
       };
-      if ($ok) { print "ok\0" } else { my $error = $@; chomp $error; print "fail $error\0"; exit 0 }
+      if ($ok) { print "ok\0" } else { my $error = $@; chomp $error; sync_folders(); print "fail $error\0"; exit 0 }
     }
+    sync_folders();
     """#
 
   /// The same protocol in POSIX shell, for hosts without perl.
