@@ -14,8 +14,8 @@ package enum FileCommands {
     let folder = parentFolder(of: path)
     var steps = [
       "set -e",
-      "t=$(mktemp " + shellQuote(folder == "/" ? "/.infra-XXXXXX" : folder + "/.infra-XXXXXX")
-        + ")",
+      // Named after this shell's pid, so a later apply knows a leftover for its dead writer's.
+      "t=$(mktemp " + shellQuote((folder == "/" ? "" : folder) + "/.infra-tmp-") + "$$-XXXXXX)",
       #"trap 'rm -f "$t"' EXIT"#,
       #"cat > "$t""#,
     ]

@@ -35,7 +35,8 @@ struct LocalFiles {
   func write(_ content: Data, to path: String, attributes: FileAttributes) throws {
     let folder = FileCommands.parentFolder(of: path)
     var template = Array((folder == "/" ? "" : folder).utf8CString.dropLast())
-    template.append(contentsOf: Array("/.infra-XXXXXX".utf8CString))
+    // Named after this process, so a later apply knows a leftover for its dead writer's.
+    template.append(contentsOf: Array("/.infra-tmp-\(getpid())-XXXXXX".utf8CString))
     let descriptor = Descriptor.closeOnExecTemporaryFile(&template)
     guard descriptor >= 0 else { throw failure(folder, "cannot create a temporary file in it") }
     let temporary = String(

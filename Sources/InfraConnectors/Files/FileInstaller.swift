@@ -103,6 +103,19 @@ enum FileInstaller {
       my ($parent) = $d =~ m{^(.*)/[^/]*\z}s; make_folder($parent eq '' ? '/' : $parent);
       mkdir($d, 0755) or -d $d or fail($d, "cannot create the folder");
     }
+    # Removes the temporary files that infra's writers left in $d when they were killed:
+    # `.infra-tmp-PID-...` whose PID is gone. Nothing else, and never a live writer's.
+    my %cleaned;
+    sub clean_folder {
+      my $d = shift; return if $cleaned{$d}++;
+      opendir(my $dh, $d) or return;
+      for my $name (readdir $dh) {
+        next unless $name =~ /^\.infra-tmp-(\d+)-/;
+        my $pid = $1; next if $pid == $$ || kill(0, $pid) || $!{EPERM};
+        my $f = ($d eq '/' ? '' : $d) . "/$name"; unlink $f if -f $f && !-l $f;
+      }
+      closedir $dh;
+    }
     sub id_of {
       my ($name, $user) = @_; return -1 if $name eq '-'; return $name if $name =~ /^\d+$/;
       my $id = $user ? getpwnam($name) : getgrnam($name);
@@ -125,10 +138,10 @@ enum FileInstaller {
     sub write_file {
       my ($path, $size, $mode, $owner, $group) = @_;
       my ($dir) = $path =~ m{^(.*)/[^/]+\z}s; $dir = '/' if !defined $dir || $dir eq '';
-      make_folder($dir);
+      make_folder($dir); clean_folder($dir);
       my ($tmp, $fh);
       for (1 .. 100) {
-        $tmp = ($dir eq '/' ? '' : $dir) . sprintf('/.infra-%06d', int(rand(1000000)));
+        $tmp = ($dir eq '/' ? '' : $dir) . sprintf('/.infra-tmp-%d-%06d', $$, int(rand(1000000)));
         last if sysopen($fh, $tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
         $fh = undef; fail($dir, "cannot create a temporary file in it") unless $!{EEXIST};
       }
@@ -182,6 +195,16 @@ enum FileInstaller {
         e=$(chmod -- "$2" "$1" 2>&1) || { e="$p: cannot set its mode: $e"; return 1; }
       fi
     }
+    # Removes the temporary files infra's writers left in $1 when they were killed:
+    # `.infra-tmp-PID-...` whose PID is gone (a PID /proc still has is another user's writer).
+    clean() {
+      for f in "${1%/}"/.infra-tmp-*; do
+        [ -f "$f" ] && [ ! -L "$f" ] || continue
+        pid=${f##*/.infra-tmp-}; pid=${pid%%-*}
+        case $pid in ''|*[!0-9]*) continue ;; esac
+        [ "$pid" != $$ ] && ! kill -0 "$pid" 2>/dev/null && [ ! -d "/proc/$pid" ] && rm -f -- "$f"
+      done
+    }
     while IFS=' ' read -r kind size mode owner group length; do
       p=$(head -c "$length"; printf x); p=${p%x}
       case $kind in
@@ -193,7 +216,8 @@ enum FileInstaller {
             done
             e=$(mkdir -p -- "$d" 2>&1) || fail "$d: cannot create the folder: $e"
           fi
-          n=$((n + 1)); t="${d%/}/.infra-$$-$n"
+          clean "$d"
+          n=$((n + 1)); t="${d%/}/.infra-tmp-$$-$n"
           if ! e=$( (umask 077; set -C; head -c "$size" > "$t") 2>&1); then
             rm -f -- "$t"; fail "$d: cannot create a temporary file in it: $e"
           fi

@@ -1,0 +1,40 @@
+import Foundation
+import InfraCore
+import InfraTestSupport
+import InfraTransport
+import Testing
+
+/// A writer killed mid-write leaves its temporary file; the next apply that writes into that
+/// folder removes it, and only what is surely infra's and surely dead.
+@Suite struct LeftoverTests {
+  let repo: TestRepository
+  let harness: Harness
+
+  init() throws {
+    repo = try TestRepository("leftovers")
+    harness = Harness(repo: repo)
+  }
+
+  @Test(arguments: FilesLifecycleTests.writers)
+  func aDeadWritersTemporaryFileIsRemovedByTheNextWriteIntoItsFolder(writer: String) async throws {
+    try repo.writeConfig(options: ["writer: \(writer)"])
+    let dead = try ChildProcess.spawn("/bin/true", [])
+    ChildProcess.wait(dead)
+    let alive = ProcessInfo.processInfo.processIdentifier
+    try repo.target.write("etc/.infra-tmp-\(dead)-123456", "half a file")
+    try repo.target.write("etc/.infra-tmp-\(alive)-654321", "a write going on")
+    try repo.target.write("etc/.infra-notes", "the user's own")
+    try repo.target.write("etc/.infra-tmp-x-1", "not a pid")
+    try repo.target.write("other/.infra-tmp-\(dead)-777777", "a folder not written to")
+    try repo.resource("local/etc/motd", "hello\n")
+    let result = try await harness.apply()
+    #expect(result.succeeded && result.changedCount == 1)
+
+    #expect(!repo.target.exists("etc/.infra-tmp-\(dead)-123456"), "the dead writer's is gone")
+    #expect(repo.target.exists("etc/.infra-tmp-\(alive)-654321"), "a live writer's stays")
+    #expect(repo.target.exists("etc/.infra-notes"))
+    #expect(repo.target.exists("etc/.infra-tmp-x-1"))
+    #expect(repo.target.exists("other/.infra-tmp-\(dead)-777777"))
+    #expect(try repo.target.readText("etc/motd") == "hello\n")
+  }
+}
