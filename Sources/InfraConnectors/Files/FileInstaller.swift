@@ -106,12 +106,21 @@ enum FileInstaller {
     # Removes the temporary files that infra's writers left in $d when they were killed:
     # `.infra-tmp-PID-...` whose PID is gone. Nothing else, and never a live writer's.
     my %cleaned;
+    # Whether process $pid is gone: a zombie (killed, not yet reaped) is gone too; a process of
+    # another user's (EPERM) is not.
+    sub writer_gone {
+      my $pid = shift; return 0 if $pid == $$;
+      if (open(my $st, '<', "/proc/$pid/stat")) {
+        my $s = <$st>; close $st; return defined $s && $s =~ /\)\s+Z/ ? 1 : 0;
+      }
+      return !(kill(0, $pid) || $!{EPERM});
+    }
     sub clean_folder {
       my $d = shift; return if $cleaned{$d}++;
       opendir(my $dh, $d) or return;
       for my $name (readdir $dh) {
         next unless $name =~ /^\.infra-tmp-(\d+)-/;
-        my $pid = $1; next if $pid == $$ || kill(0, $pid) || $!{EPERM};
+        next unless writer_gone($1);
         my $f = ($d eq '/' ? '' : $d) . "/$name"; unlink $f if -f $f && !-l $f;
       }
       closedir $dh;
@@ -196,14 +205,24 @@ enum FileInstaller {
       fi
     }
     # Removes the temporary files infra's writers left in $1 when they were killed:
-    # `.infra-tmp-PID-...` whose PID is gone (a PID /proc still has is another user's writer).
+    # `.infra-tmp-PID-...` whose PID is gone.
     clean() {
       for f in "${1%/}"/.infra-tmp-*; do
         [ -f "$f" ] && [ ! -L "$f" ] || continue
         pid=${f##*/.infra-tmp-}; pid=${pid%%-*}
         case $pid in ''|*[!0-9]*) continue ;; esac
-        [ "$pid" != $$ ] && ! kill -0 "$pid" 2>/dev/null && [ ! -d "/proc/$pid" ] && rm -f -- "$f"
+        if gone "$pid"; then rm -f -- "$f"; fi
       done
+    }
+    # Whether process $1 is gone: a zombie (killed, not yet reaped) is gone too.
+    gone() {
+      [ "$1" != $$ ] || return 1
+      if [ -e "/proc/$1" ]; then
+        s=$(cat "/proc/$1/stat" 2>/dev/null) || s=
+        s=${s##*\)}; s=${s# }
+        case $s in Z*) return 0 ;; *) return 1 ;; esac
+      fi
+      ! kill -0 "$1" 2>/dev/null
     }
     while IFS=' ' read -r kind size mode owner group length; do
       p=$(head -c "$length"; printf x); p=${p%x}
