@@ -14,7 +14,8 @@ import Synchronization
 /// - `command`: the command line that started the run
 /// - `status`: the current status (`starting`, `running`, then the final one); `killed` when a
 ///   later run found that its process ended without recording its end
-/// - `.running`: locked by the run's process while the run goes (see ``RunFolders``)
+/// - `.running`: locked (`flock`) by the run's process while the run goes, and let go of by the
+///   kernel however the process ends
 /// - `events.jsonl`: every event, one JSON object per line, written as it happens
 /// - `plan.json`: the plan, in the `infra plan --json` format
 /// - `stdout`: what the person saw, without colour codes (written by the command line)
