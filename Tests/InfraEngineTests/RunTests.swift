@@ -36,15 +36,16 @@ import Testing
     return try #require(outcome.workspace, "\(outcome.diagnostics.all)")
   }
 
-  /// A run of `job` with `connector` over fake transports.
+  /// A run of `job` with `connector` over fake transports, or over `transports`.
   func run<Job: RunJob>(
     _ job: Job, _ connector: FakeConnector, unreachable: Set<String> = [],
+    transports: (any TransportProvider)? = nil,
     timeout: Duration? = nil, artifacts: RunArtifacts.Settings? = nil,
     onEvent: (@Sendable (RunEventRecord) -> Void)? = nil,
     onStatus: (@Sendable (RunStatus) -> Void)? = nil
   ) async throws -> Run<Job> {
     var settings = RunSettings(timeout: timeout, artifacts: artifacts)
-    settings.transports = FakeTransportProvider(log: log, unreachable: unreachable)
+    settings.transports = transports ?? FakeTransportProvider(log: log, unreachable: unreachable)
     return try Run(
       job, in: try await workspace(connector), settings: settings, onEvent: onEvent,
       onStatus: onStatus)

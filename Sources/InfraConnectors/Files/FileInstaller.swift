@@ -235,7 +235,8 @@ enum FileInstaller {
             done
             e=$(mkdir -p -- "$d" 2>&1) || fail "$d: cannot create the folder: $e"
           fi
-          clean "$d"
+          # Once per folder as the writes go (they come folder by folder).
+          [ "$d" = "${cleaned-}" ] || { clean "$d"; cleaned=$d; }
           n=$((n + 1)); t="${d%/}/.infra-tmp-$$-$n"
           if ! e=$( (umask 077; set -C; head -c "$size" > "$t") 2>&1); then
             rm -f -- "$t"; fail "$d: cannot create a temporary file in it: $e"

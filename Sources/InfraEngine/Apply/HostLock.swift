@@ -1,7 +1,6 @@
 import Foundation
 import InfraCore
 import InfraTransport
-import Synchronization
 
 /// Why a lock could not be taken.
 package enum LockError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -103,14 +102,18 @@ package struct HostLock: Sendable {
     return try await run(script, through: transport) == "renewed"
   }
 
-  /// Runs a lock script: its output, trimmed; its error output is the error.
-  private func run(_ script: ShellCommand, through transport: any Transport) async throws
-    -> String
-  {
-    let result = try await transport.run(script)
+  /// Runs a lock script, giving up at `timeout`: its output, trimmed. Its error output is the
+  /// message of the error it fails with, `failed` unless `removing`.
+  private func run(
+    _ script: ShellCommand, through transport: any Transport, timeout: Duration? = nil,
+    removing: Bool = false
+  ) async throws -> String {
+    let result = try await transport.run(script, input: nil, timeout: timeout)
     guard result.succeeded else {
       let message = result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)
-      throw LockError.failed(host: host, message: message)
+      throw removing
+        ? LockError.cannotRemove(host: host, message: message)
+        : LockError.failed(host: host, message: message)
     }
     return result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
   }
@@ -126,36 +129,26 @@ package struct HostLock: Sendable {
         rm -f \(shellQuote(path)) || exit 1
       fi
       """)
-    let result = try await transport.run(script, input: nil, timeout: timeout)
-    guard result.succeeded else {
-      let message = result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)
-      throw LockError.cannotRemove(host: host, message: message)
-    }
+    _ = try await run(script, through: transport, timeout: timeout, removing: true)
   }
 
   /// Who holds the lock now, if anyone: `(holder, raw)`.
   package func holder(through transport: any Transport) async throws -> (LockHolder?, String)? {
-    let result = try await transport.run(
-      ShellCommand.raw("readlink \(shellQuote(path)) 2>/dev/null || true"))
-    let raw = result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
+    let raw = try await run(
+      ShellCommand.raw("readlink \(shellQuote(path)) 2>/dev/null || true"), through: transport)
     return raw.isEmpty ? nil : (LockHolder.decode(raw), raw)
   }
 
   /// Removes the lock whoever holds it (`infra unlock`); returns what it held, `nil` if none.
   package func forceRelease(through transport: any Transport) async throws -> (LockHolder?, String)?
   {
-    let result = try await transport.run(
-      ShellCommand.raw(
-        """
-        if holder=$(readlink \(shellQuote(path)) 2>/dev/null); then
-          rm -f \(shellQuote(path)) || exit 1; printf '%s\\n' "$holder"
-        fi
-        """))
-    guard result.succeeded else {
-      let message = result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)
-      throw LockError.cannotRemove(host: host, message: message)
-    }
-    let raw = result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
+    let script = ShellCommand.raw(
+      """
+      if holder=$(readlink \(shellQuote(path)) 2>/dev/null); then
+        rm -f \(shellQuote(path)) || exit 1; printf '%s\\n' "$holder"
+      fi
+      """)
+    let raw = try await run(script, through: transport, removing: true)
     return raw.isEmpty ? nil : (LockHolder.decode(raw), raw)
   }
 }

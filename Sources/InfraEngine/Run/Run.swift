@@ -107,16 +107,18 @@ public final class Run<Job: RunJob>: Sendable {
     self.onStatus = onStatus
     let artifacts = try settings.artifacts.map { try RunArtifacts(id: id, settings: $0) }
     self.artifacts = artifacts
-    notices = (artifacts?.foundKilled ?? []).map { killed in
-      let folder = artifacts.map {
-        workspace.repository.relativePath(of: $0.folder.deletingLastPathComponent())
-      }
-      return .warning(
-        "run \(killed) ended without recording its end: its process was killed, or its machine stopped",
-        hint:
-          "its status is now `killed`; what it did until then is in \(folder ?? "its folder")/\(killed)/events.jsonl"
-      )
-    }
+    notices =
+      artifacts.map { artifacts in
+        let runs = workspace.repository.relativePath(
+          of: artifacts.folder.deletingLastPathComponent())
+        return artifacts.foundKilled.map { killed in
+          .warning(
+            "run \(killed) ended without recording its end: its process was killed, or its machine stopped",
+            hint:
+              "its status is now `killed`; what it did until then is in \(runs)/\(killed)/events.jsonl"
+          )
+        }
+      } ?? []
     artifacts?.write(status: .unstarted)
   }
 

@@ -32,9 +32,10 @@ enum RunFolders {
       rename(unnamed.path, making.appending(path: ".running").path) == 0,
       rename(making.path, folder.path) == 0
     else {
+      let reason = String(cString: strerror(errno))  // before the clean-up sets errno again
       close(lock)
       try? FileManager.default.removeItem(at: making)
-      throw failure(folder, String(cString: strerror(errno)))
+      throw failure(folder, reason)
     }
     return (folder, lock)
   }

@@ -7,37 +7,13 @@ import Testing
 
 /// An apply whose lock cannot be given back at the end says so, with the way out, rather than
 /// leaving the next apply to find the host locked without a word.
-@Suite struct LockReleaseTests {
-  let folder: TemporaryFolder
-  let log = CallLog()
-
-  init() throws {
-    folder = try TemporaryFolder("lock-release")
-    try folder.write(
-      "infra.yaml",
-      """
-      version: 1
-      hosts:
-        web1: { connect: local }
-      prefixes:
-        prod:
-          connectors:
-            - name: first
-              type: fake
-      """)
-    try folder.write("resources/prod/first/web1/motd", "new")
-  }
-
+extension RunTests {
   @Test func aLockThatCannotBeRemovedIsAWarningThatNamesTheWayOut() async throws {
-    let outcome = await WorkspaceLoader(
-      registry: ConnectorRegistry([FakeConnectorType(FakeConnector(log: log))])
-    ).load(Repository(root: folder.url))
-    let workspace = try #require(outcome.workspace, "\(outcome.diagnostics.all)")
+    try folder.write("resources/prod/first/web1/motd", "new")
     let locks = folder.path + "/locks"
-    var settings = RunSettings()
-    settings.transports = UnremovableLocks()
-    let run = try Run(
-      ApplyJob(locking: LockSettings(folder: locks)), in: workspace, settings: settings)
+    let run = try await run(
+      ApplyJob(locking: LockSettings(folder: locks)), FakeConnector(log: log),
+      transports: UnremovableLocks())
     let result = await run.start()
 
     // The change itself was made: only the lock stayed.

@@ -6,18 +6,10 @@ import Testing
 
 /// A writer killed mid-write leaves its temporary file; the next apply that writes into that
 /// folder removes it, and only what is surely infra's and surely dead.
-@Suite struct LeftoverTests {
-  let repo: TestRepository
-  let harness: Harness
-
-  init() throws {
-    repo = try TestRepository("leftovers")
-    harness = Harness(repo: repo)
-  }
-
-  @Test(arguments: FilesLifecycleTests.writers)
+extension FilesLifecycleTests {
+  @Test(arguments: writers)
   func aDeadWritersTemporaryFileIsRemovedByTheNextWriteIntoItsFolder(writer: String) async throws {
-    try repo.writeConfig(options: ["writer: \(writer)"])
+    try use(writer)
     let dead = try ChildProcess.spawn("/bin/true", [])
     ChildProcess.wait(dead)
     let alive = ProcessInfo.processInfo.processIdentifier
