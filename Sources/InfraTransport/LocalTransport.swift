@@ -18,8 +18,16 @@ package struct LocalTransport: Transport {
     -> CommandResult
   {
     try await runner.run(
-      ["/bin/sh", "-c", command.string], input: input, timeout: timeout, host: host.name,
-      display: command)
+      ["/bin/sh", "-c", command.string], feeding: input.map { .data($0) }, timeout: timeout,
+      host: host.name, display: command)
+  }
+
+  package func run(_ command: ShellCommand, streaming input: StreamedInput, timeout: Duration?)
+    async throws -> CommandResult
+  {
+    try await runner.run(
+      ["/bin/sh", "-c", command.string], feeding: .stream(input), timeout: timeout,
+      host: host.name, display: command)
   }
 
   package func put(_ content: Data, at path: String, attributes: FileAttributes) async throws {

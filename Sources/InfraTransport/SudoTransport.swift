@@ -30,6 +30,15 @@ package struct SudoTransport: Transport {
     return result
   }
 
+  package func run(_ command: ShellCommand, streaming input: StreamedInput, timeout: Duration?)
+    async throws -> CommandResult
+  {
+    let result = try await base.run(
+      command.sudo(user: user), streaming: input, timeout: timeout)
+    try checkSudo(result)
+    return result
+  }
+
   package func put(_ content: Data, at path: String, attributes: FileAttributes) async throws {
     try await FileTransfer.put(content, at: path, attributes: attributes, host: host.name) {
       try await run($0, input: $1, timeout: nil)

@@ -17,6 +17,11 @@ package protocol Transport: Sendable {
   func run(_ command: ShellCommand, input: Data?, timeout: Duration?) async throws
     -> CommandResult
 
+  /// Runs a shell command as `run(_:input:timeout:)` does, with standard input produced while
+  /// it runs, so that memory does not grow with the input's size.
+  func run(_ command: ShellCommand, streaming input: StreamedInput, timeout: Duration?)
+    async throws -> CommandResult
+
   /// Writes `content` to `path` atomically: a private temporary file beside the target, then
   /// mode and owner, then a rename over the target. The parent folder must exist.
   func put(_ content: Data, at path: String, attributes: FileAttributes) async throws
@@ -29,6 +34,13 @@ package protocol Transport: Sendable {
 }
 
 extension Transport {
+  /// Collects the input in memory, then runs the command: for transports that cannot stream.
+  package func run(_ command: ShellCommand, streaming input: StreamedInput, timeout: Duration?)
+    async throws -> CommandResult
+  {
+    try await run(command, input: input.collected(), timeout: timeout)
+  }
+
   package func run(_ command: ShellCommand) async throws -> CommandResult {
     try await run(command, input: nil, timeout: nil)
   }

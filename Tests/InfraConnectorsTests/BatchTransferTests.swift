@@ -54,7 +54,7 @@ import Testing
     ops.append(FileInstaller.Op(kind: .remove, path: folder.appending("old").path))
     ops.append(FileInstaller.Op(kind: .remove, path: folder.appending("never-there").path))
     let result = try await transport.run(
-      FileInstaller.command(writer), input: FileInstaller.stream(ops), timeout: nil)
+      FileInstaller.command(writer), streaming: FileInstaller.Feed(ops).input, timeout: nil)
     let outcomes = FileInstaller.outcomes(result.stdout, count: ops.count)
     #expect(outcomes.allSatisfy { (try? $0?.get()) != nil }, "\(outcomes) \(result.stderrText)")
     for name in Self.names {
@@ -78,7 +78,7 @@ import Testing
       FileInstaller.Op(kind: .write, path: folder.appending("c").path, content: Data("c".utf8)),
     ]
     let result = try await transport.run(
-      FileInstaller.command(writer), input: FileInstaller.stream(ops), timeout: nil)
+      FileInstaller.command(writer), streaming: FileInstaller.Feed(ops).input, timeout: nil)
     let outcomes = FileInstaller.outcomes(result.stdout, count: 3)
     #expect((try? outcomes[0]?.get()) != nil)
     #expect(

@@ -5,14 +5,16 @@ import InfraTransport
 /// the transport already has, and each file is written atomically (a private temporary file in
 /// its folder, owner and mode, then a rename), all in one process on the host.
 ///
-/// The stream is a sequence of ops, each a header line then raw bytes:
+/// The stream is a sequence of ops, each a header line, raw bytes, then one byte:
 ///
-///     <kind> <size> <mode> <owner> <group> <path length>\n<path bytes><size content bytes>
+///     <kind> <size> <mode> <owner> <group> <path length>\n<path bytes><size content bytes><end>
 ///
 /// `kind` is `W` (write the content), `A` (set mode and owner only) or `R` (remove); `mode`,
 /// `owner` and `group` are `-` when not set. Paths travel as raw bytes, so any name arrives
-/// unchanged. The host answers each op with `ok` or `fail <reason>`, NUL-terminated, and stops at
-/// the first failure.
+/// unchanged. `end` is `.` to go ahead or `!` when infra withdraws the op (its source changed
+/// while it was being sent), so content is streamed as it is read and checked, and a file
+/// replaced only once all of it arrived intact. The host answers each op with `ok` or
+/// `fail <reason>`, NUL-terminated, and stops at the first failure.
 ///
 /// The installer is a Perl program (no process per file), since perl is on nearly every server
 /// (Essential on Debian and Ubuntu); where there is none, a POSIX shell loop speaks the same
@@ -23,42 +25,6 @@ enum FileInstaller {
     case auto
     /// Always the shell loop.
     case shell
-  }
-
-  struct Op {
-    enum Kind: String {
-      case write = "W"
-      case attributes = "A"
-      case remove = "R"
-    }
-
-    var kind: Kind
-    var path: String
-    var content: Data = Data()
-    var mode: UInt32?
-    var owner: String?
-    var group: String?
-  }
-
-  /// The bytes to send for `ops`.
-  static func stream(_ ops: [Op]) -> Data {
-    var data = Data()
-    for op in ops {
-      let path = Data(op.path.utf8)
-      let mode = op.mode.map(FileMode.format) ?? "-"
-      let header =
-        "\(op.kind.rawValue) \(op.content.count) \(mode) \(field(op.owner)) \(field(op.group)) \(path.count)\n"
-      data.append(Data(header.utf8))
-      data.append(path)
-      data.append(op.content)
-    }
-    return data
-  }
-
-  /// Owner and group names cannot hold spaces; an empty one means "not set".
-  private static func field(_ value: String?) -> String {
-    guard let value, !value.isEmpty else { return "-" }
-    return value
   }
 
   /// The command that installs a stream: Perl when allowed and present, else the shell loop.
@@ -144,6 +110,8 @@ enum FileInstaller {
       }
       $data;
     }
+    # The byte after an op: `.` goes ahead, `!` is infra withdrawing it.
+    sub go_ahead { die "infra withdrew it\n" unless take(1) eq '.' }
     sub write_file {
       my ($path, $size, $mode, $owner, $group) = @_;
       my ($dir) = $path =~ m{^(.*)/[^/]+\z}s; $dir = '/' if !defined $dir || $dir eq '';
@@ -161,6 +129,7 @@ enum FileInstaller {
           die "the stream ended early\n" unless $got;
           print {$fh} $chunk or fail($path, "cannot write it"); $left -= $got;
         }
+        go_ahead();
         attributes($tmp, $mode eq '-' ? '0644' : $mode, $owner, $group);
         $fh->flush && $fh->sync or fail($path, "cannot sync it to disk");
         close($fh) or fail($path, "cannot write it");
@@ -175,8 +144,9 @@ enum FileInstaller {
       my $ok = eval {
         my $path = take($length);
         if ($kind eq 'W') { write_file($path, $size, $mode, $owner, $group) }
-        elsif ($kind eq 'A') { attributes($path, $mode, $owner, $group) }
+        elsif ($kind eq 'A') { go_ahead(); attributes($path, $mode, $owner, $group) }
         elsif ($kind eq 'R') {
+          go_ahead();
           die "$path: it is a folder, not a file\n" if -d $path && !-l $path;
           unlink($path) or $!{ENOENT} or fail($path, "cannot remove it");
         }
@@ -214,6 +184,16 @@ enum FileInstaller {
         if gone "$pid"; then rm -f -- "$f"; fi
       done
     }
+    # The byte after an op: `.` goes ahead, `!` is infra withdrawing it (the reason in $e).
+    go_ahead() {
+      c=$(head -c 1)
+      case $c in
+        .) return 0 ;;
+        '') e="the stream ended early" ;;
+        *) e="infra withdrew it" ;;
+      esac
+      return 1
+    }
     # Whether process $1 is gone: a zombie (killed, not yet reaped) is gone too.
     gone() {
       [ "$1" != $$ ] || return 1
@@ -242,6 +222,7 @@ enum FileInstaller {
             rm -f -- "$t"; fail "$d: cannot create a temporary file in it: $e"
           fi
           [ "$(wc -c < "$t")" -eq "$size" ] || { rm -f -- "$t"; fail "the stream ended early"; }
+          go_ahead || { rm -f -- "$t"; fail "$e"; }
           m=$mode; [ "$m" != - ] || m=0644
           attributes "$t" "$m" || { rm -f -- "$t"; fail "$e"; }
           # Synced before the rename, and the folder after it (`sync FILE` is GNU's; other
@@ -251,10 +232,12 @@ enum FileInstaller {
           sync -- "$d" 2>/dev/null || :
           ;;
         A)
+          go_ahead || fail "$e"
           m=$mode; [ "$m" != - ] || m=
           attributes "$p" "$m" || fail "$e"
           ;;
         R)
+          go_ahead || fail "$e"
           if [ -d "$p" ] && [ ! -L "$p" ]; then fail "$p: it is a folder, not a file"; fi
           e=$(rm -f -- "$p" 2>&1) || fail "$p: cannot remove it: $e"
           ;;

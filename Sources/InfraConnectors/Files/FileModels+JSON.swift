@@ -62,6 +62,7 @@ extension DesiredFile {
     object.set("sha256", sha256)
     object.set("size", size)
     object.set("isText", isText)
+    object.set("lines", lines)
     object.set("mode", mode.map(Int.init))
     object.set("owner", owner)
     object.set("group", group)
@@ -78,7 +79,8 @@ extension DesiredFile {
     self.init(
       path: try fields.string("path"), state: state, source: fields.optionalString("source"),
       sha256: fields.optionalString("sha256"), size: fields.optionalInt("size"),
-      isText: fields.optionalBool("isText"), mode: fields.optionalInt("mode").map(UInt32.init),
+      isText: fields.optionalBool("isText"), lines: fields.optionalInt("lines"),
+      mode: fields.optionalInt("mode").map(UInt32.init),
       owner: fields.optionalString("owner"), group: fields.optionalString("group"),
       declaredIn: fields.optionalString("declaredIn"),
       deletedFile: fields.optionalString("deletedFile"))

@@ -17,6 +17,8 @@ struct DesiredFile: Hashable, Sendable {
   var size: Int?
   /// Valid UTF-8 without NUL bytes: diffed line by line rather than summarised.
   var isText: Bool?
+  /// Lines of text content.
+  var lines: Int?
   /// Unset attributes are not managed: new files get mode 0644 and the connecting user.
   var mode: UInt32?
   var owner: String?

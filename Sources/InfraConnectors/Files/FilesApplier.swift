@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import InfraCore
 import InfraEngine
@@ -11,10 +10,6 @@ struct FilesApplier {
   let settings: FilesConnector.Settings
   let host: InventoryHost
   let transport: any Transport
-
-  struct Failed: Error {
-    let message: String
-  }
 
   func apply(_ request: ApplyRequest) async -> ApplyResponse {
     var outcomes: [OpOutcome] = []
@@ -42,62 +37,60 @@ struct FilesApplier {
 
   /// One batch, one command; returns the outcomes of the ops the host reached.
   private func install(_ batch: [(PlannedOp, FileOp)], request: ApplyRequest) async -> [OpOutcome] {
-    var ops: [FileInstaller.Op] = []
-    var early: OpOutcome?
-    for (planned, op) in batch {
-      do {
-        ops.append(try installerOp(op))
-      } catch {
-        // A source that changed since the plan: install what comes before it, then stop.
-        early = OpOutcome(address: planned.address, status: .failed(message(error)))
-        break
-      }
-    }
-    for (planned, _) in batch.prefix(ops.count) { request.onStart(planned.address) }
+    let feed = FileInstaller.Feed(batch.map { installerOp($0.1) })
+    for (planned, _) in batch { request.onStart(planned.address) }
     var outcomes: [OpOutcome] = []
-    if !ops.isEmpty {
-      do {
-        let result = try await transport.run(
-          FileInstaller.command(settings.writer), input: FileInstaller.stream(ops), timeout: nil)
-        for (index, outcome) in FileInstaller.outcomes(result.stdout, count: ops.count)
-          .enumerated()
-        {
-          guard let outcome else { break }
-          switch outcome {
-          case .success:
-            outcomes.append(OpOutcome(address: batch[index].0.address, status: .applied))
-          case .failure(let error):
-            let reason = explain(error.message, for: batch[index].1)
-            outcomes.append(OpOutcome(address: batch[index].0.address, status: .failed(reason)))
-          }
+    do {
+      let result = try await transport.run(
+        FileInstaller.command(settings.writer), streaming: feed.input, timeout: nil)
+      for (index, outcome) in FileInstaller.outcomes(result.stdout, count: batch.count)
+        .enumerated()
+      {
+        guard let outcome else { break }
+        switch outcome {
+        case .success:
+          outcomes.append(OpOutcome(address: batch[index].0.address, status: .applied))
+        case .failure(let error):
+          let reason = explain(error.message, for: batch[index].1)
+          outcomes.append(OpOutcome(address: batch[index].0.address, status: .failed(reason)))
         }
-        // The installer reports every op it reaches and stops after a failure; silence about
-        // an op it was sent means it died, and that op failed.
-        if outcomes.count < ops.count, !outcomes.contains(where: \.failed) {
-          let stderr = result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)
-          outcomes.append(
-            OpOutcome(
-              address: batch[outcomes.count].0.address,
-              status: .failed(
-                "the installer stopped on \(host.name) (exit \(result.exitCode))"
-                  + (stderr.isEmpty ? "" : ": \(stderr)"))))
-        }
-      } catch {
-        outcomes.append(OpOutcome(address: batch[0].0.address, status: .failed(message(error))))
       }
-    }
-    if let early, outcomes.count == ops.count, !outcomes.contains(where: \.failed) {
-      outcomes.append(early)
+      // A source that changed or could not be read since the plan: the ops before it are
+      // installed, it fails with the reason, and the host stopped there.
+      if let stop = feed.stopped, stop.index <= outcomes.count, stop.index < batch.count {
+        let failed = OpOutcome(address: batch[stop.index].0.address, status: .failed(stop.reason))
+        outcomes = Array(outcomes.prefix(stop.index)) + [failed]
+      }
+      // The installer reports every op it reaches and stops after a failure; silence about
+      // an op it was sent means it died, and that op failed.
+      if outcomes.count < batch.count, !outcomes.contains(where: \.failed) {
+        let stderr = result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)
+        outcomes.append(
+          OpOutcome(
+            address: batch[outcomes.count].0.address,
+            status: .failed(
+              "the installer stopped on \(host.name) (exit \(result.exitCode))"
+                + (stderr.isEmpty ? "" : ": \(stderr)"))))
+      }
+    } catch {
+      outcomes.append(
+        OpOutcome(address: batch[0].0.address, status: .failed(String(describing: error))))
     }
     for outcome in outcomes { request.onOutcome(outcome) }
     return outcomes
   }
 
-  private func installerOp(_ op: FileOp) throws -> FileInstaller.Op {
+  /// The content of a write is re-read from the repository as it is sent, and checked against
+  /// the planned hash, so a resource file edited after planning is never applied unreviewed.
+  private func installerOp(_ op: FileOp) -> FileInstaller.Op {
     switch op.kind {
     case .write:
+      let content = op.source.map { source in
+        FileInstaller.Op.Content.file(
+          settings.repository.root.appending(path: source), name: source, sha256: op.sha256)
+      }
       return FileInstaller.Op(
-        kind: .write, path: op.path, content: try sourceContent(op), mode: op.modeBits,
+        kind: .write, path: op.path, source: content ?? .bytes(Data()), mode: op.modeBits,
         owner: op.owner, group: op.group)
     case .attributes:
       return FileInstaller.Op(
@@ -105,22 +98,6 @@ struct FilesApplier {
     case .remove:
       return FileInstaller.Op(kind: .remove, path: op.path)
     }
-  }
-
-  /// The content to write, re-read from the repository and checked against the planned hash,
-  /// so a resource file edited after planning is never applied unreviewed.
-  private func sourceContent(_ op: FileOp) throws -> Data {
-    guard let source = op.source else { return Data() }
-    let data: Data
-    do {
-      data = try Data(contentsOf: settings.repository.root.appending(path: source))
-    } catch {
-      throw Failed(message: "cannot read \(source): \(error.localizedDescription)")
-    }
-    if let expected = op.sha256, SHA256.hash(data: data).hexString != expected {
-      throw Failed(message: "\(source) changed after it was planned; run the plan again")
-    }
-    return data
   }
 
   /// A failure to keep a file's owner or group, which the repository never asked to set,
@@ -132,11 +109,6 @@ struct FilesApplier {
     let cause = message.components(separatedBy: ": ").last ?? message
     return
       "\(op.path): rewriting it would change its owner or group (uid \(op.owner ?? "-"), gid \(op.group ?? "-")), which the connecting user may not keep (\(cause)); set `owner:` and `group:` for it in .infra-attrs.yaml, or connect as root or with sudo"
-  }
-
-  private func message(_ error: any Error) -> String {
-    if let failed = error as? Failed { return failed.message }
-    return String(describing: error)
   }
 }
 

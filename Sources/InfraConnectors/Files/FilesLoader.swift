@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import InfraCore
 import InfraEngine
@@ -196,7 +195,7 @@ struct FilesLoader {
       guard let content = hash(file, diagnostics: &diagnostics) else { continue }
       let desired = DesiredFile(
         path: settings.hostPath(relative), state: .present, source: file.path,
-        sha256: content.sha256, size: content.size, isText: content.isText,
+        sha256: content.sha256, size: content.size, isText: content.isText, lines: content.lines,
         mode: attributes.mode, owner: attributes.owner, group: attributes.group)
       declared[relative] = Declared(
         address: file.address, desired: desired, sources: [file.path] + sources)
@@ -251,19 +250,11 @@ struct FilesLoader {
     return (attributes, sources, entry)
   }
 
-  private struct Content {
-    var sha256: String
-    var size: Int
-    var isText: Bool
-  }
-
-  private func hash(_ file: ResourceFile, diagnostics: inout [Diagnostic]) -> Content? {
+  private func hash(_ file: ResourceFile, diagnostics: inout [Diagnostic]) -> ContentDigest? {
     do {
-      let data = try Data(contentsOf: file.url)
-      settings.cache.store(data, for: file.path)
-      return Content(
-        sha256: SHA256.hash(data: data).hexString, size: data.count,
-        isText: textContent(data) != nil)
+      return try ContentDigest.read(file.url, keepingUpTo: ContentCache.fileLimit) {
+        settings.cache.store($0, for: file.path)
+      }
     } catch {
       diagnostics.append(
         .error("cannot read \(file.path): \(error.localizedDescription)", at: file.location))

@@ -89,18 +89,19 @@ struct FilesPlanner {
   private func planCreate(_ desired: DesiredFile, replacingLink: Bool, address: Address) throws
     -> PlannedOp
   {
-    let content = try desiredContent(desired)
     let mode = desired.mode ?? 0o644
-    var summary = [describe(content), "mode \(FileMode.format(mode))"]
+    var summary = [describe(desired), "mode \(FileMode.format(mode))"]
     if let ownership = ownership(desired) { summary.append(ownership) }
     let verb =
       replacingLink
       ? "replace the symbolic link \(desired.path) with a file" : "create \(desired.path)"
     var details: [String] = []
-    if textContent(content) == nil, let sha256 = desired.sha256 {
+    if desired.isText != true, let sha256 = desired.sha256 {
       details.append("sha256 \(sha256.prefix(16))")
     }
-    let diff = textDiff(old: "", new: content, oldName: "/dev/null", newName: desired.source ?? "")
+    let diff = try diffableText(desired).flatMap {
+      UnifiedDiff.make(from: "", to: $0, oldName: "/dev/null", newName: desired.source ?? "")
+    }
     let op = FileOp(
       kind: .write, path: desired.path, source: desired.source, sha256: desired.sha256, mode: mode,
       owner: desired.owner, group: desired.group)
@@ -118,15 +119,14 @@ struct FilesPlanner {
     var diff: String?
     let contentChanged = desired.sha256 != live.sha256
     if contentChanged {
-      let content = try desiredContent(desired)
-      if let new = textContent(content), let old = liveContent.flatMap(textContent) {
+      if let old = liveContent.flatMap(textContent), let new = try diffableText(desired) {
         diff = UnifiedDiff.make(
           from: old, to: new, oldName: "\(host.name):\(desired.path)",
           newName: desired.source ?? "")
         parts.append("content " + lineCounts(diff ?? ""))
       } else {
         parts.append(
-          "content (\(ByteCount.describe(live.size)) → \(ByteCount.describe(content.count)))")
+          "content (\(ByteCount.describe(live.size)) → \(ByteCount.describe(desired.size ?? 0)))")
         details.append(
           "sha256 \((live.sha256 ?? "?").prefix(16)) → \((desired.sha256 ?? "?").prefix(16))")
       }
@@ -186,28 +186,26 @@ struct FilesPlanner {
 
   // MARK: helpers
 
-  private func desiredContent(_ desired: DesiredFile) throws -> Data {
-    guard let source = desired.source else { return Data() }
-    if let cached = settings.cache.content(of: source) { return cached }
+  /// The content to diff: text up to the diff limit, read from the cache or the repository;
+  /// `nil` for binary and larger content, which is summarised without being read.
+  private func diffableText(_ desired: DesiredFile) throws -> String? {
+    guard let source = desired.source, desired.isText == true,
+      (desired.size ?? 0) <= FilesConnector.diffLimit
+    else { return nil }
+    if let cached = settings.cache.content(of: source) { return textContent(cached) }
     let url = settings.repository.root.appending(path: source)
     do {
-      return try Data(contentsOf: url)
+      return textContent(try Data(contentsOf: url))
     } catch {
       throw Problem(message: "cannot read \(source): \(error.localizedDescription)")
     }
   }
 
-  private func textDiff(old: String, new: Data, oldName: String, newName: String) -> String? {
-    guard new.count <= FilesConnector.diffLimit, let text = textContent(new) else { return nil }
-    return UnifiedDiff.make(from: old, to: text, oldName: oldName, newName: newName)
-  }
-
-  private func describe(_ content: Data) -> String {
-    guard let text = textContent(content) else {
-      return "binary, \(ByteCount.describe(content.count))"
-    }
-    if text.isEmpty { return "empty" }
-    let lines = text.reduce(0) { $1 == "\n" ? $0 + 1 : $0 } + (text.hasSuffix("\n") ? 0 : 1)
+  private func describe(_ desired: DesiredFile) -> String {
+    let size = desired.size ?? 0
+    guard desired.isText == true else { return "binary, \(ByteCount.describe(size))" }
+    if size == 0 { return "empty" }
+    let lines = desired.lines ?? 1
     return lines == 1 ? "1 line" : "\(lines) lines"
   }
 

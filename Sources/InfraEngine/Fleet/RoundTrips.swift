@@ -62,6 +62,13 @@ private struct CountingTransport: Transport {
     return try await base.run(command, input: input, timeout: timeout)
   }
 
+  func run(_ command: ShellCommand, streaming input: StreamedInput, timeout: Duration?)
+    async throws -> CommandResult
+  {
+    counter.add(host: host.name, caller: caller)
+    return try await base.run(command, streaming: input, timeout: timeout)
+  }
+
   func put(_ content: Data, at path: String, attributes: FileAttributes) async throws {
     counter.add(host: host.name, caller: caller)
     try await base.put(content, at: path, attributes: attributes)

@@ -15,25 +15,51 @@ struct ProcessRunner: Sendable {
   /// The most a process may print on each stream before it is stopped.
   var outputLimit = 1 << 30
 
+  /// What a command reads on its standard input.
+  enum Input: Sendable {
+    /// Written in full before the command starts.
+    case data(Data)
+    /// Written while it runs.
+    case stream(StreamedInput)
+  }
+
+  /// Runs `arguments` with `input` written in full before it starts; see
+  /// `run(_:feeding:timeout:host:display:)`.
+  func run(
+    _ arguments: [String], input: Data?, timeout: Duration?, host: String, display: ShellCommand
+  ) async throws -> CommandResult {
+    try await run(
+      arguments, feeding: input.map { .data($0) }, timeout: timeout, host: host, display: display)
+  }
+
   /// Runs `arguments` (the program, found on `PATH` unless it names a path, then its
   /// arguments) with `input` on its standard input; `timeout` stops it and throws `timedOut`,
   /// a cancelled task stops it and throws `CancellationError`. `host` and `display` only name
   /// the command in errors and logs.
   func run(
-    _ arguments: [String], input: Data?, timeout: Duration?, host: String, display: ShellCommand
+    _ arguments: [String], feeding input: Input?, timeout: Duration?, host: String,
+    display: ShellCommand
   ) async throws -> CommandResult {
     let clock = ContinuousClock()
     let start = clock.now
     let child: ChildProcess
     do {
-      // From a file rather than a pipe: a command that exits without reading its input
+      // Whole input from a file rather than a pipe: a command that exits without reading it
       // cannot make the write fail, and no thread has to feed it.
-      let stdin = try input.map { ChildProcess.Stream.descriptor(try InputFile.holding($0)) }
-      child = try ChildProcess(arguments, stdin: stdin ?? .null, stdout: .pipe, stderr: .pipe)
+      let stdin: ChildProcess.Stream =
+        switch input {
+        case .data(let data): .descriptor(try InputFile.holding(data))
+        case .stream: .pipe
+        case nil: .null
+        }
+      child = try ChildProcess(arguments, stdin: stdin, stdout: .pipe, stderr: .pipe)
     } catch {
       throw TransportError.commandFailed(
         host: host, command: display.string, exitCode: -1, stderr: "\(error)")
     }
+    let feed = InputFeed()
+    if case .stream(let stream) = input { feed.start(stream, into: child) }
+    defer { feed.abandon() }
     let race = EndRace()
     let deadline = timeout.map { limit in
       Deadline(after: limit) {
@@ -60,7 +86,8 @@ struct ProcessRunner: Sendable {
     transportLogger.debug(
       "run exited \(result.exitCode) after \((clock.now - start).shortDescription): \(display.logged)",
       metadata: [
-        "host": "\(host)", "stdin": "\(input?.count ?? 0)", "stdout": "\(result.stdout.count)",
+        "host": "\(host)", "stdin": "\(input.map { feed.size(of: $0) } ?? 0)",
+        "stdout": "\(result.stdout.count)",
         "stderr": "\(result.stderr.count)",
       ])
     return result
@@ -165,6 +192,36 @@ private final class EndRace: Sendable {
   }
 
   var timedOut: Bool { state.withLock { $0.timedOut } }
+}
+
+/// Streamed standard input: written by a thread of its own (the output is read by another, so
+/// neither can wait for the other), until the producer ends or the command is over.
+private final class InputFeed: Sendable {
+  private let state = Mutex<(sent: Int, abandoned: Bool)>((0, false))
+
+  func start(_ stream: StreamedInput, into child: ChildProcess) {
+    Thread.detachNewThread { [self] in
+      try? stream.produce { chunk in
+        guard !state.withLock({ $0.abandoned }) else { throw CancellationError() }
+        try child.write(chunk)
+        state.withLock { $0.sent += chunk.count }
+      }
+      child.closeInput()
+    }
+  }
+
+  /// The command is over: the producer's next chunk ends it.
+  func abandon() {
+    state.withLock { $0.abandoned = true }
+  }
+
+  /// The bytes of `input` the command was given, for the log.
+  func size(of input: ProcessRunner.Input) -> Int {
+    switch input {
+    case .data(let data): data.count
+    case .stream: state.withLock { $0.sent }
+    }
+  }
 }
 
 /// Standard input for a command, written in full before the command starts.

@@ -1,0 +1,94 @@
+import Crypto
+import Foundation
+
+/// What planning needs to know of a content file (its hash, size, whether it is text and how
+/// many lines it has), read a chunk at a time: a repository of large files is planned in
+/// memory that does not grow with their size.
+struct ContentDigest: Equatable {
+  var sha256: String
+  var size: Int
+  /// UTF-8 without NUL bytes, as `textContent` has it.
+  var isText: Bool
+  /// Lines of text, the last one counted also without a newline; 0 for binary content.
+  var lines: Int
+
+  static let chunkSize = 1 << 20
+
+  /// Reads `url`, giving `keep` the whole content as well when it is at most `limit` bytes
+  /// (for the content cache).
+  static func read(_ url: URL, keepingUpTo limit: Int, keep: (Data) -> Void) throws
+    -> ContentDigest
+  {
+    let handle = try FileHandle(forReadingFrom: url)
+    defer { try? handle.close() }
+    var hasher = SHA256()
+    var size = 0
+    var text = TextScan()
+    var kept: Data? = Data()
+    while let chunk = try handle.read(upToCount: chunkSize), !chunk.isEmpty {
+      hasher.update(data: chunk)
+      size += chunk.count
+      text.add(chunk)
+      if kept != nil, size <= limit { kept?.append(chunk) } else { kept = nil }
+    }
+    if let kept { keep(kept) }
+    let isText = text.finish()
+    return ContentDigest(
+      sha256: hasher.finalize().hexString, size: size, isText: isText,
+      lines: isText ? text.lines : 0)
+  }
+}
+
+/// Whether bytes that arrive in chunks are text (valid UTF-8, no NUL), and their lines.
+struct TextScan {
+  private(set) var isText = true
+  private(set) var lines = 0
+  /// The start of a character that the last chunk cut.
+  private var carry: [UInt8] = []
+  private var last: UInt8?
+
+  mutating func add(_ chunk: Data) {
+    guard isText, !chunk.isEmpty else { return }
+    let bytes = carry.isEmpty ? chunk : Data(carry) + chunk
+    carry = []
+    bytes.withUnsafeBytes { buffer in scan(UnsafeRawBufferPointer(buffer)) }
+  }
+
+  /// Byte loops through `memchr`: they run at the C library's speed in a debug build too.
+  private mutating func scan(_ buffer: UnsafeRawBufferPointer) {
+    guard let base = buffer.baseAddress, memchr(base, 0, buffer.count) == nil else {
+      isText = false
+      return
+    }
+    // A character cut at the end waits for the next chunk.
+    var end = buffer.count
+    var back = 0
+    while back < 3, end - back > 0, buffer[end - back - 1] & 0xC0 == 0x80 { back += 1 }
+    if end - back > 0 {
+      let lead = buffer[end - back - 1]
+      let length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1
+      if length > back + 1 {
+        end -= back + 1
+        carry = Array(buffer[end...])
+      }
+    }
+    let whole = UnsafeRawBufferPointer(rebasing: buffer[..<end])
+    guard String(validating: whole, as: UTF8.self) != nil else {
+      isText = false
+      return
+    }
+    var offset = 0
+    while offset < end, let found = memchr(base + offset, 0x0A, end - offset) {
+      lines += 1
+      offset = base.distance(to: UnsafeRawPointer(found)) + 1
+    }
+    if end > 0 { last = buffer[end - 1] }
+  }
+
+  /// Whether all of it was text; `lines` then counts a last line without a newline too.
+  mutating func finish() -> Bool {
+    if !carry.isEmpty { isText = false }
+    if isText, let last, last != UInt8(ascii: "\n") { lines += 1 }
+    return isText
+  }
+}
