@@ -19,6 +19,12 @@ extension FilesLifecycleTests {
     try repo.target.write("etc/.infra-tmp-x-1", "not a pid")
     try repo.target.write("other/.infra-tmp-\(dead)-777777", "a folder not written to")
     try repo.resource("local/etc/motd", "hello\n")
+    // The plan names the dead writer's file, and no other.
+    let details = try await harness.plan().changes.flatMap(\.op.details)
+    #expect(
+      details == [
+        "also removes 1 temporary file that a killed run left in \(repo.target.path)/etc: .infra-tmp-\(dead)-123456"
+      ])
     let result = try await harness.apply()
     #expect(result.succeeded && result.changedCount == 1)
 

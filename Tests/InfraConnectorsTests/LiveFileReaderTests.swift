@@ -11,14 +11,17 @@ import Testing
   @Test func parsesStatAndHashRecordsWithAnyName() throws {
     let hash = String(repeating: "ab", count: 32)
     let name = "/tmp/a\tb\nc"
-    let files = try LiveFileReader.parse(
+    let reading = try LiveFileReader.parse(
       records([
         "S\tregular file\t644\t0\t0\t12\troot\troot\t\(name)",
         "S\tdirectory\t755\t0\t0\t4096\troot\troot\t/tmp/d",
         "S\tregular empty file\t600\t1000\t1000\t0\tme\tme\t/tmp/locked",
         "\(hash)  \(name)",
+        "T\t/tmp/.infra-tmp-42-000001",
         "R\t123\t0",
       ]))
+    let files = reading.files
+    #expect(reading.strays == ["/tmp/.infra-tmp-42-000001"])
     #expect(files[name]?.kind == .file)
     #expect(files[name]?.sha256 == hash)
     #expect(files[name]?.mode == 0o644)

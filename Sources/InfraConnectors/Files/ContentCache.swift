@@ -25,3 +25,20 @@ final class ContentCache: Sendable {
     state.withLock { $0.contents[path] }
   }
 }
+
+/// The temporary files that killed writers left on each host, found while reading, so that the
+/// plan names those the apply will remove.
+final class StrayFiles: Sendable {
+  private let state = Mutex<[String: Set<String>]>([:])
+
+  func add(_ paths: [String], on host: String) {
+    guard !paths.isEmpty else { return }
+    state.withLock { $0[host, default: []].formUnion(paths) }
+  }
+
+  /// By folder.
+  func found(on host: String) -> [String: [String]] {
+    let paths = state.withLock { $0[host] ?? [] }
+    return Dictionary(grouping: paths.sorted(), by: FilesPlanner.folder(of:))
+  }
+}

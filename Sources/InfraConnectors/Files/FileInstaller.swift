@@ -158,6 +158,32 @@ enum FileInstaller {
     sync_folders();
     """#
 
+  /// Shell functions: `strays FOLDER COMMAND...` runs the command on each temporary file that
+  /// infra's writers left in the folder when they were killed (`.infra-tmp-PID-...` whose PID
+  /// is gone; a zombie, killed but not yet reaped, is gone too). Nothing else, and never a live
+  /// writer's. Shared by the shell installer (which removes them) and the read script (which
+  /// reports them for the plan).
+  static let strayFunctions = #"""
+    strays() {
+      sd=${1%/}; shift
+      for sf in "$sd"/.infra-tmp-*; do
+        [ -f "$sf" ] && [ ! -L "$sf" ] || continue
+        spid=${sf##*/.infra-tmp-}; spid=${spid%%-*}
+        case $spid in ''|*[!0-9]*) continue ;; esac
+        if gone "$spid"; then "$@" "$sf"; fi
+      done
+    }
+    gone() {
+      [ "$1" != $$ ] || return 1
+      if [ -e "/proc/$1" ]; then
+        s=$(cat "/proc/$1/stat" 2>/dev/null) || s=
+        s=${s##*\)}; s=${s# }
+        case $s in Z*) return 0 ;; *) return 1 ;; esac
+      fi
+      ! kill -0 "$1" 2>/dev/null
+    }
+    """#
+
   /// The same protocol in POSIX shell, for hosts without perl.
   static let shellLoop = #"""
     umask 022
@@ -174,16 +200,8 @@ enum FileInstaller {
         e=$(chmod -- "$2" "$1" 2>&1) || { e="$p: cannot set its mode: $e"; return 1; }
       fi
     }
-    # Removes the temporary files infra's writers left in $1 when they were killed:
-    # `.infra-tmp-PID-...` whose PID is gone.
-    clean() {
-      for f in "${1%/}"/.infra-tmp-*; do
-        [ -f "$f" ] && [ ! -L "$f" ] || continue
-        pid=${f##*/.infra-tmp-}; pid=${pid%%-*}
-        case $pid in ''|*[!0-9]*) continue ;; esac
-        if gone "$pid"; then rm -f -- "$f"; fi
-      done
-    }
+    \#(strayFunctions)
+    clean() { strays "$1" rm -f --; }
     # The byte after an op: `.` goes ahead, `!` is infra withdrawing it (the reason in $e).
     go_ahead() {
       c=$(head -c 1)
@@ -193,16 +211,6 @@ enum FileInstaller {
         *) e="infra withdrew it" ;;
       esac
       return 1
-    }
-    # Whether process $1 is gone: a zombie (killed, not yet reaped) is gone too.
-    gone() {
-      [ "$1" != $$ ] || return 1
-      if [ -e "/proc/$1" ]; then
-        s=$(cat "/proc/$1/stat" 2>/dev/null) || s=
-        s=${s##*\)}; s=${s# }
-        case $s in Z*) return 0 ;; *) return 1 ;; esac
-      fi
-      ! kill -0 "$1" 2>/dev/null
     }
     while IFS=' ' read -r kind size mode owner group length; do
       p=$(head -c "$length"; printf x); p=${p%x}

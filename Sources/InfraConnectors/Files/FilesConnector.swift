@@ -73,6 +73,8 @@ struct FilesConnector: Connector {
     var writer = FileInstaller.Writer.auto
     /// Contents read while loading, for planning.
     var cache = ContentCache()
+    /// Temporary files killed writers left, for planning.
+    var strays = StrayFiles()
 
     /// `relative` (below a host or group folder) as an absolute path on the host.
     func hostPath(_ relative: String) -> String {
@@ -91,7 +93,9 @@ struct FilesConnector: Connector {
 
   func read(_ request: ReadRequest) async throws -> ReadResponse {
     let desired = try request.resources.map { try DesiredFile(json: $0.desired) }
-    let live = try await LiveFileReader.read(desired.map(\.path), through: request.transport)
+    let reading = try await LiveFileReader.read(desired.map(\.path), through: request.transport)
+    let live = reading.files
+    settings.strays.add(reading.strays, on: request.host.name)
     var states: [Address: LiveState] = [:]
     for (resource, file) in zip(request.resources, desired) {
       if let found = live[file.path] {

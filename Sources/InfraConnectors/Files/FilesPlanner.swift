@@ -24,11 +24,19 @@ struct FilesPlanner {
     let fetched = try await LiveContentFetcher.fetch(
       needed, through: transport, writer: settings.writer)
     var response = PlanResponse()
+    var strays = settings.strays.found(on: host.name)
     for (address, desired, live) in decoded {
       do {
-        if let op = try plan(
+        if var op = try plan(
           desired, live: live, liveContent: fetched[desired.path], address: address)
         {
+          // The installer removes them as it writes into their folder: the first write there
+          // says so.
+          let folder = Self.folder(of: desired.path)
+          if let found = strays[folder], (try? FileOp(json: op.payload))?.kind == .write {
+            op.details.append(Self.describe(strays: found))
+            strays[folder] = nil
+          }
           response.ops.append(op)
         }
       } catch let problem as Problem {
@@ -36,6 +44,20 @@ struct FilesPlanner {
       }
     }
     return response
+  }
+
+  static func folder(of path: String) -> String {
+    let folder = path.split(separator: "/", omittingEmptySubsequences: false).dropLast()
+      .joined(separator: "/")
+    return folder.isEmpty ? "/" : folder
+  }
+
+  static func describe(strays: [String]) -> String {
+    let names = strays.prefix(3).map { $0.split(separator: "/").last.map(String.init) ?? $0 }
+    let more = strays.count > 3 ? ", …" : ""
+    let count = strays.count == 1 ? "1 temporary file" : "\(strays.count) temporary files"
+    return
+      "also removes \(count) that a killed run left in \(folder(of: strays[0])): \(names.joined(separator: ", "))\(more)"
   }
 
   /// Whether the plan shows a diff that needs the file's current content: a changed text file

@@ -20,8 +20,21 @@ enum LiveFileReader {
       raw:
         #"for p in "$@"; do if [ -f "$p" ] && [ ! -L "$p" ] && [ -r "$p" ]; then printf '%s\0' "$p"; fi; done | xargs -0 -r sha256sum -z -- 2>/dev/null; h=$?"#
     )
+    // infra's own temporary files that killed writers left beside the paths, for the plan.
+    let folders = Set(paths.map(FilesPlanner.folder(of:)))
+    script.append(raw: FileInstaller.strayFunctions)
+    script.append(ShellCommand.raw("set --").appending(words: folders.sorted()))
+    script.append(
+      raw: #"for d in "$@"; do strays "$d" printf 'T\t%s\0'; done 2>/dev/null"#)
     script.append(raw: #"printf 'R\t%s\t%s\0' "$s" "$h""#)
     return script
+  }
+
+  /// What the read script found: the paths' state, and the temporary files killed writers
+  /// left in their folders.
+  struct Reading {
+    var files: [String: LiveFile] = [:]
+    var strays: [String] = []
   }
 
   enum ReadError: Error, CustomStringConvertible {
@@ -39,16 +52,15 @@ enum LiveFileReader {
   }
 
   /// Live state by path; a path missing from the result does not exist (or cannot be reached).
-  static func read(_ paths: [String], through transport: any Transport) async throws -> [String:
-    LiveFile]
-  {
-    guard !paths.isEmpty else { return [:] }
+  static func read(_ paths: [String], through transport: any Transport) async throws -> Reading {
+    guard !paths.isEmpty else { return Reading() }
     let result = try await transport.run(script(for: paths))
     return try parse(result.stdout, stderr: result.stderrText)
   }
 
-  static func parse(_ output: Data, stderr: String = "") throws -> [String: LiveFile] {
+  static func parse(_ output: Data, stderr: String = "") throws -> Reading {
     var files: [String: LiveFile] = [:]
+    var strays: [String] = []
     var hashes: [String: String] = [:]
     var finished = false
     for record in output.split(separator: 0, omittingEmptySubsequences: true) {
@@ -67,6 +79,8 @@ enum LiveFileReader {
         files[String(fields[8])] = LiveFile(
           kind: kind, mode: mode, uid: String(fields[3]), gid: String(fields[4]),
           owner: String(fields[6]), group: String(fields[7]), size: size)
+      } else if text.hasPrefix("T\t") {
+        strays.append(String(text.dropFirst(2)))
       } else if text.hasPrefix("R\t") {
         let codes = text.split(separator: "\t").dropFirst().compactMap { Int($0) }
         if let code = codes.first(where: { $0 >= 124 }) {
@@ -94,7 +108,7 @@ enum LiveFileReader {
         files[path]?.kind = .unreadable
       }
     }
-    return files
+    return Reading(files: files, strays: strays)
   }
 
   private static func isHexDigit(_ byte: UInt8) -> Bool {
