@@ -180,9 +180,17 @@ package final class SSHTransport: Transport {
     {
       throw TransportError.timedOut(host: host.name, command: command.string, after: timeout)
     }
-    if result.exitCode == 255, SSHErrors.isConnectionFailure(result.stderrText) {
-      throw TransportError.unreachable(
-        host: host.name, reason: SSHErrors.explain(result.stderrText, for: self))
+    if result.exitCode == 255 {
+      // A cut connection can end a multiplexed command silently: the master is gone then.
+      let failure = SSHErrors.isConnectionFailure(result.stderrText)
+      let masterGone = failure ? true : await masterProcessID() == nil
+      if masterGone {
+        let reason =
+          failure
+          ? SSHErrors.explain(result.stderrText, for: self)
+          : "the connection to \(endpoint) was lost while a command ran"
+        throw TransportError.connectionLost(host: host.name, reason: reason, partial: result)
+      }
     }
     return result
   }

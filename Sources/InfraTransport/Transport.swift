@@ -102,6 +102,9 @@ package struct CommandResult: Hashable, Sendable {
 /// Why a transport call failed, worded for the person reading the plan.
 package enum TransportError: Error, Hashable, Sendable, CustomStringConvertible {
   case unreachable(host: String, reason: String)
+  /// The connection went away while a command ran: `partial` is what it printed until then
+  /// (for an installer, which ops it confirmed).
+  case connectionLost(host: String, reason: String, partial: CommandResult)
   case commandFailed(host: String, command: String, exitCode: Int32, stderr: String)
   case timedOut(host: String, command: String, after: Duration)
   case notFound(host: String, path: String)
@@ -113,7 +116,8 @@ package enum TransportError: Error, Hashable, Sendable, CustomStringConvertible 
   /// The description without the host's name, for messages that name the host already.
   package var reason: String {
     switch self {
-    case .unreachable(_, let reason), .unsupported(_, let reason), .escalationFailed(_, let reason):
+    case .unreachable(_, let reason), .unsupported(_, let reason), .escalationFailed(_, let reason),
+      .connectionLost(_, let reason, _):
       reason
     default: description
     }
@@ -121,7 +125,7 @@ package enum TransportError: Error, Hashable, Sendable, CustomStringConvertible 
 
   package var description: String {
     switch self {
-    case .unreachable(let host, let reason):
+    case .unreachable(let host, let reason), .connectionLost(let host, let reason, _):
       return "host \(host) is unreachable: \(reason)"
     case .commandFailed(let host, let command, let exitCode, let stderr):
       let shown = command.count > 200 ? String(command.prefix(200)) + "…" : command

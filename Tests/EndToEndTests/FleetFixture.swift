@@ -154,7 +154,7 @@ struct FleetFixture {
   /// A connector of notes (a file each, in the `folder` option's folder) that logs its reads
   /// and listings.
   static let notes = """
-    import os, shlex, sys
+    import os, shlex, sys, time
     from pathlib import Path
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from infra_connector import Connector, Op, Option, main
@@ -180,6 +180,12 @@ struct FleetFixture {
             return Op("create" if live is None else "update", f"write the note {name}", desired)
 
         def apply(self, host, name, action, payload):
+            # While `hold-far` exists, an apply on far says so in `applying-far` and waits.
+            probe = Path(os.environ["PROBE_DIR"])
+            if host.name == "far" and (probe / "hold-far").exists():
+                (probe / "applying-far").write_text("")
+                while (probe / "hold-far").exists():
+                    time.sleep(0.02)
             host.run(f"cat > {self.path(name)}", input=payload.encode()).check("writing it")
 
         def list_all(self, host):

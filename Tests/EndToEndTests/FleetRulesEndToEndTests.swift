@@ -50,6 +50,38 @@ import Testing
     try validate(fixture.events)
   }
 
+  /// An external connector whose host goes away under its apply: the op fails, and the host
+  /// is unreachable in the events and stats, as with the builtin connectors.
+  @Test func aHostLostUnderAnExternalConnectorsApplyIsUnreachable() async throws {
+    let fixture = try FleetFixture()
+    try fixture.probe.write("hold-far", "")
+    let infra = try ChildProcess.start(
+      Infra.binary.path, fixture.arguments(.apply), directory: fixture.repo.path,
+      environment: Infra.environment(scratch: fixture.scratch),
+      stdout: try fixture.scratch.write("stdout", "").path)
+    for _ in 0..<6000 where infra.ended == nil && !fixture.probe.exists("applying-far") {
+      try await Task.sleep(for: .milliseconds(10))
+    }
+    try #require(fixture.probe.exists("applying-far"), "the notes of far were never applied")
+    fixture.server.cut()
+    try FileManager.default.removeItem(at: fixture.probe.appending("hold-far"))
+    let code = await infra.waitForExit().code
+    let output = try fixture.scratch.readText("stdout")
+    #expect(code == 1, "\(output)")
+    let events = try fixture.readEvents()
+    let unreachable = events.filter {
+      $0["event"] as? String == "host_unreachable" && $0["host"] as? String == "far"
+    }
+    #expect(unreachable.count == 1, "\(output)")
+    let stats = try #require(fixture.stats(events, "far"))
+    #expect(
+      ["changed", "failed", "skipped", "unreachable"].map { stats[$0] as? Int } == [1, 1, 0, 1],
+      "\(stats)")
+    #expect(output.contains("ops/notes/far/far-note on far: failed"), "\(output)")
+    #expect(output.contains("host far is unreachable"), "\(output)")
+    try validate(fixture.events)
+  }
+
   @Test(arguments: Command.allCases)
   func programsLogIntoTheRunAndRoundTripsAreCounted(_ command: Command) async throws {
     let fixture = try FleetFixture()

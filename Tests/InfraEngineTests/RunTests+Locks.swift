@@ -25,7 +25,10 @@ extension RunTests {
       warning.message
         == "the lock of web1 was kept: cannot remove the lock of web1: rm: cannot remove '\(locks)/web1.lock': Read-only file system; the lock folder must be writable by the connecting user (or its sudo user)"
     )
-    #expect(warning.hint == "no apply can run on web1 until `infra unlock web1` removes it")
+    #expect(
+      warning.hint
+        == "it is no longer renewed: the next apply takes it over once its lease (60s) has run out, or at once from this machine; `infra unlock web1` removes it now"
+    )
     let reported = result.events.compactMap { record -> Diagnostic? in
       guard case .diagnostic(let diagnostic) = record.event else { return nil }
       return diagnostic

@@ -16,14 +16,17 @@ package final class SSHServer: Sendable {
 
   package let folder: TemporaryFolder
   package let port: Int
-  package let pid: Int32
+  /// The listening sshd's pid; a new one after `restart`.
+  package var pid: Int32 { running.withLock { $0.pid } }
+  private let running: Mutex<(pid: Int32, stopped: Bool)>
 
   package var clientKey: String { folder.appending("client_key").path }
   /// A known_hosts file that holds this server's real host key.
   package var knownHosts: String { folder.appending("known_hosts").path }
   package var log: String { folder.appending("sshd.log").path }
 
-  package init() throws {
+  /// `extraConfig` is added to sshd's configuration (a `ForceCommand`, say).
+  package init(extraConfig: String = "") throws {
     folder = try TemporaryFolder("sshd")
     // sshd reads authorized_keys as the login user, who must be able to reach it.
     chmod(folder.path, 0o755)
@@ -42,13 +45,14 @@ package final class SSHServer: Sendable {
     var lastError = "sshd did not start"
     for _ in 0..<5 {
       let port = try Self.freePort()
-      try folder.write("sshd_config", Self.config(folder: folder.path, port: port))
+      try folder.write(
+        "sshd_config", Self.config(folder: folder.path, port: port) + "\n" + extraConfig)
       let pid = try ChildProcess.spawn(
         "/usr/sbin/sshd",
         ["-D", "-f", folder.appending("sshd_config").path, "-E", folder.appending("sshd.log").path])
       if Self.waitForListener(port: port, pid: pid) {
         self.port = port
-        self.pid = pid
+        running = Mutex((pid, false))
         let hostKey = try folder.readText("host_key.pub").split(separator: " ").prefix(2)
           .joined(separator: " ")
         try folder.write("known_hosts", "[127.0.0.1]:\(port) \(hostKey)\n")
@@ -61,8 +65,6 @@ package final class SSHServer: Sendable {
     throw SSHServerError(message: "cannot start sshd: \(lastError)")
   }
 
-  private let stopped = Mutex(false)
-
   deinit {
     stop()
   }
@@ -70,12 +72,67 @@ package final class SSHServer: Sendable {
   /// Stops the server (once): from now on its port refuses connections, as a host that went
   /// down does.
   package func stop() {
-    stopped.withLock { stopped in
-      guard !stopped else { return }
-      stopped = true
-      kill(pid, SIGTERM)
-      ChildProcess.wait(pid)
+    running.withLock { running in
+      guard !running.stopped else { return }
+      running.stopped = true
+      kill(running.pid, SIGTERM)
+      ChildProcess.wait(running.pid)
     }
+  }
+
+  /// Kills sshd outright, the listener and every connection's sshd processes (not what they
+  /// run), as a host whose sshd crashed or restarted: open connections drop at once.
+  package func cut() {
+    running.withLock { running in
+      guard !running.stopped else { return }
+      running.stopped = true
+      let sessions = Self.descendants(of: running.pid).filter { Self.command(of: $0) == "sshd" }
+      kill(running.pid, SIGKILL)
+      for session in sessions { kill(session, SIGKILL) }
+      ChildProcess.wait(running.pid)
+    }
+  }
+
+  /// Starts sshd again on the same port, with the same keys, after `stop` or `cut`.
+  package func restart() throws {
+    try running.withLock { running in
+      guard running.stopped else { return }
+      let pid = try ChildProcess.spawn(
+        "/usr/sbin/sshd",
+        ["-D", "-f", folder.appending("sshd_config").path, "-E", folder.appending("sshd.log").path])
+      guard Self.waitForListener(port: port, pid: pid) else {
+        kill(pid, SIGTERM)
+        ChildProcess.wait(pid)
+        throw SSHServerError(message: "sshd did not start again on port \(port)")
+      }
+      running = (pid, false)
+    }
+  }
+
+  /// Every process below `pid`, from /proc.
+  private static func descendants(of pid: Int32) -> [Int32] {
+    var parents: [Int32: Int32] = [:]
+    for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+      guard let child = Int32(entry),
+        let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+        let close = stat.lastIndex(of: ")")
+      else { continue }
+      let fields = stat[stat.index(after: close)...].split(separator: " ")
+      if fields.count > 1, let parent = Int32(fields[1]) { parents[child] = parent }
+    }
+    var found: [Int32] = []
+    var frontier = [pid]
+    while let next = frontier.popLast() {
+      let children = parents.filter { $0.value == next }.map(\.key)
+      found += children
+      frontier += children
+    }
+    return found
+  }
+
+  private static func command(of pid: Int32) -> String {
+    ((try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) ?? "")
+      .trimmingCharacters(in: .whitespacesAndNewlines)
   }
 
   /// How many times a client logged in: one SSH handshake each.

@@ -17,6 +17,8 @@ final class ExternalConnector: Connector, Sendable {
   private let channel = Mutex<ProgramChannel?>(nil)
   /// The hosts of the calls in flight: their transport, where their logs go, how many calls.
   private let calls = Mutex<[String: HostCall]>([:])
+  /// Hosts whose connection was lost under one of the program's `host/...` requests, and why.
+  private let lost = Mutex<[String: String]>([:])
 
   private struct HostCall {
     var transport: any Transport
@@ -110,7 +112,16 @@ final class ExternalConnector: Connector, Sendable {
         "host '\(host)' is the host of no call in flight, so it cannot be used: "
           + "name the host of the call (its `host` param)")
     }
-    return try await HostCalls(transport: transport).answer(request)
+    do {
+      return try await HostCalls(transport: transport).answer(request)
+    } catch let error as TransportError {
+      switch error {
+      case .connectionLost(_, let reason, _), .unreachable(_, let reason):
+        lost.withLock { $0[host] = reason }
+      default: break
+      }
+      throw error
+    }
   }
 
   // MARK: Connector
@@ -168,6 +179,8 @@ final class ExternalConnector: Connector, Sendable {
   /// One op per call, to report progress and stop between ops.
   func apply(_ request: ApplyRequest) async -> ApplyResponse {
     var outcomes: [OpOutcome] = []
+    let host = request.host.name
+    lost.withLock { $0[host] = nil }
     for op in request.ops {
       if request.shouldStop() { break }
       request.onStart(op.address)
@@ -194,7 +207,8 @@ final class ExternalConnector: Connector, Sendable {
       request.onOutcome(outcome)
       if case .failed = outcome.status { break }
     }
-    return ApplyResponse(outcomes: outcomes)
+    // An op that failed because the host went away makes the host unreachable.
+    return ApplyResponse(outcomes: outcomes, unreachable: lost.withLock { $0[host] })
   }
 
   func list(_ request: ListRequest) async throws -> ListResponse {

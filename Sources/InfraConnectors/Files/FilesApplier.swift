@@ -25,42 +25,31 @@ struct FilesApplier {
       }
     }
     var start = 0
-    while start < pending.count, !request.shouldStop() {
+    var unreachable: String?
+    while start < pending.count, !request.shouldStop(), unreachable == nil {
       let batch = Array(pending[start..<min(start + settings.batchSize, pending.count)])
       start += batch.count
-      let results = await install(batch, request: request)
+      let results: [OpOutcome]
+      (results, unreachable) = await install(batch, request: request)
       outcomes += results
       if results.count < batch.count || results.contains(where: \.failed) { break }
     }
-    return ApplyResponse(outcomes: outcomes)
+    return ApplyResponse(outcomes: outcomes, unreachable: unreachable)
   }
 
-  /// One batch, one command; returns the outcomes of the ops the host reached.
-  private func install(_ batch: [(PlannedOp, FileOp)], request: ApplyRequest) async -> [OpOutcome] {
+  /// One batch, one command; returns the outcomes of the ops the host reached, and why the
+  /// host became unreachable if its connection was lost meanwhile.
+  private func install(_ batch: [(PlannedOp, FileOp)], request: ApplyRequest) async
+    -> ([OpOutcome], unreachable: String?)
+  {
     let feed = FileInstaller.Feed(batch.map { installerOp($0.1) })
     for (planned, _) in batch { request.onStart(planned.address) }
-    var outcomes: [OpOutcome] = []
+    var outcomes: [OpOutcome]
+    var unreachable: String?
     do {
       let result = try await transport.run(
         FileInstaller.command(settings.writer), streaming: feed.input, timeout: nil)
-      for (index, outcome) in FileInstaller.outcomes(result.stdout, count: batch.count)
-        .enumerated()
-      {
-        guard let outcome else { break }
-        switch outcome {
-        case .success:
-          outcomes.append(OpOutcome(address: batch[index].0.address, status: .applied))
-        case .failure(let error):
-          let reason = explain(error.message, for: batch[index].1)
-          outcomes.append(OpOutcome(address: batch[index].0.address, status: .failed(reason)))
-        }
-      }
-      // A source that changed or could not be read since the plan: the ops before it are
-      // installed, it fails with the reason, and the host stopped there.
-      if let stop = feed.stopped, stop.index <= outcomes.count, stop.index < batch.count {
-        let failed = OpOutcome(address: batch[stop.index].0.address, status: .failed(stop.reason))
-        outcomes = Array(outcomes.prefix(stop.index)) + [failed]
-      }
+      outcomes = confirmed(result.stdout, batch, feed: feed)
       // The installer reports every op it reaches and stops after a failure; silence about
       // an op it was sent means it died, and that op failed.
       if outcomes.count < batch.count, !outcomes.contains(where: \.failed) {
@@ -72,11 +61,48 @@ struct FilesApplier {
               "the installer stopped on \(host.name) (exit \(result.exitCode))"
                 + (stderr.isEmpty ? "" : ": \(stderr)"))))
       }
+    } catch let error as TransportError {
+      // A lost connection: what the host confirmed before it is done, the op it was on failed.
+      var partial = Data()
+      switch error {
+      case .connectionLost(_, let reason, let output):
+        (partial, unreachable) = (output.stdout, reason)
+      case .unreachable(_, let reason): unreachable = reason
+      default: break
+      }
+      outcomes = confirmed(partial, batch, feed: feed)
+      if outcomes.count < batch.count, !outcomes.contains(where: \.failed) {
+        outcomes.append(
+          OpOutcome(address: batch[outcomes.count].0.address, status: .failed(error.description)))
+      }
     } catch {
-      outcomes.append(
-        OpOutcome(address: batch[0].0.address, status: .failed(String(describing: error))))
+      outcomes = [OpOutcome(address: batch[0].0.address, status: .failed("\(error)"))]
     }
     for outcome in outcomes { request.onOutcome(outcome) }
+    return (outcomes, unreachable)
+  }
+
+  /// The outcomes the installer's `output` confirms, in order.
+  private func confirmed(_ output: Data, _ batch: [(PlannedOp, FileOp)], feed: FileInstaller.Feed)
+    -> [OpOutcome]
+  {
+    var outcomes: [OpOutcome] = []
+    for (index, outcome) in FileInstaller.outcomes(output, count: batch.count).enumerated() {
+      guard let outcome else { break }
+      switch outcome {
+      case .success:
+        outcomes.append(OpOutcome(address: batch[index].0.address, status: .applied))
+      case .failure(let error):
+        let reason = explain(error.message, for: batch[index].1)
+        outcomes.append(OpOutcome(address: batch[index].0.address, status: .failed(reason)))
+      }
+    }
+    // A source that changed or could not be read since the plan: the ops before it are
+    // installed, it fails with the reason, and the host stopped there.
+    if let stop = feed.stopped, stop.index <= outcomes.count, stop.index < batch.count {
+      let failed = OpOutcome(address: batch[stop.index].0.address, status: .failed(stop.reason))
+      outcomes = Array(outcomes.prefix(stop.index)) + [failed]
+    }
     return outcomes
   }
 

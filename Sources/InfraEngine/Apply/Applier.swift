@@ -48,11 +48,16 @@ public struct ApplyResult: Sendable {
   public var outcomes: [ChangeOutcome]
   /// Per connector and host, in config and inventory order, for the results table.
   public var stats: [ApplyStats]
+  /// The hosts whose connection was lost while their ops were applied, with why.
+  public var lostHosts: [String: String]
 
-  package init(plan: Plan, outcomes: [ChangeOutcome], stats: [ApplyStats]) {
+  package init(
+    plan: Plan, outcomes: [ChangeOutcome], stats: [ApplyStats], lostHosts: [String: String] = [:]
+  ) {
     self.plan = plan
     self.outcomes = outcomes
     self.stats = stats
+    self.lostHosts = lostHosts
   }
 
   /// True when every change was applied and the plan itself had no failures.
@@ -80,14 +85,20 @@ public struct ApplyResult: Sendable {
 struct Applier: Sendable {
   var context: RunContext
 
+  /// How one host's changes ended, and why it became unreachable if its connection was lost.
+  struct HostApplied: Sendable {
+    var outcomes: [ChangeOutcome] = []
+    var lost: String?
+  }
+
   /// Applies `plan`; `finished` gets each host's outcomes as soon as they are known.
-  func apply(_ plan: Plan, finished: @escaping @Sendable (String, [ChangeOutcome]) -> Void)
+  func apply(_ plan: Plan, finished: @escaping @Sendable (String, HostApplied) -> Void)
     async -> ApplyResult
   {
     let byHost = Dictionary(grouping: plan.changes, by: \.host)
     let hosts = context.workspace.inventory.hosts.filter { byHost[$0.name] != nil }
     // Each host's outcomes are made once, when it finishes: skipping emits op_skipped.
-    let ended = Mutex<[String: [ChangeOutcome]]>([:])
+    let ended = Mutex<[String: HostApplied]>([:])
     // A host with anything that could not be planned gets none of its changes: connectors
     // are applied in their order in infra.yaml, which is dependency order (packages before
     // the files that configure them), so its planned changes may depend on what failed.
@@ -97,35 +108,37 @@ struct Applier: Sendable {
         byHost[host.name] ?? [],
         because:
           "\(host.name) has resources that could not be planned, so none of its changes is applied")
-      ended.withLock { $0[host.name] = outcomes }
-      finished(host.name, outcomes)
+      ended.withLock { $0[host.name] = HostApplied(outcomes: outcomes) }
+      finished(host.name, HostApplied(outcomes: outcomes))
     }
     // `finished` hears of every host, also those the run never started.
     _ = await context.fleet.each(
       hosts.filter { !failing.contains($0.name) }, stoppable: false,
       finished: { host, outcome in
-        let outcomes = self.outcomes(outcome, byHost[host.name])
-        ended.withLock { $0[host.name] = outcomes }
-        finished(host.name, outcomes)
+        let applied = self.applied(outcome, byHost[host.name])
+        ended.withLock { $0[host.name] = applied }
+        finished(host.name, applied)
       },
       work: { host in await applyHost(host, changes: byHost[host.host.name] ?? []) })
-    let outcomes = hosts.flatMap { host in ended.withLock { $0[host.name] } ?? [] }
+    let applied = hosts.compactMap { host in ended.withLock { $0[host.name] } }
+    let outcomes = applied.flatMap(\.outcomes)
     return ApplyResult(
       plan: plan, outcomes: outcomes,
       stats: Self.stats(
         plan, outcomes, connectors: context.workspace.connectors.map(\.id),
-        hosts: context.workspace.inventory.hosts.map(\.name)))
+        hosts: context.workspace.inventory.hosts.map(\.name)),
+      lostHosts: ended.withLock { $0.compactMapValues(\.lost) })
   }
 
-  private func outcomes(_ outcome: HostOutcome<[ChangeOutcome]>, _ changes: [Change]?)
-    -> [ChangeOutcome]
-  {
+  private func applied(_ outcome: HostOutcome<HostApplied>, _ changes: [Change]?) -> HostApplied {
     switch outcome {
-    case .done(let outcomes): return outcomes
+    case .done(let applied): return applied
     case .unreachable(let reason):
-      return skip(changes ?? [], because: "its host is unreachable: \(reason)")
+      return HostApplied(
+        outcomes: skip(changes ?? [], because: "its host is unreachable: \(reason)"))
     case .stopped:
-      return skip(changes ?? [], because: stoppedReason ?? "the run was stopped")
+      return HostApplied(
+        outcomes: skip(changes ?? [], because: stoppedReason ?? "the run was stopped"))
     }
   }
 
@@ -161,8 +174,9 @@ struct Applier: Sendable {
     }
   }
 
-  private func applyHost(_ host: HostWork, changes: [Change]) async -> [ChangeOutcome] {
+  private func applyHost(_ host: HostWork, changes: [Change]) async -> HostApplied {
     var outcomes: [ChangeOutcome] = []
+    var lost: String?
     var stopReason: String?
     for batch in batches(changes) {
       stopReason = stopReason ?? stoppedReason
@@ -173,6 +187,13 @@ struct Applier: Sendable {
         continue
       }
       let response = await applyBatch(batch, with: instance, on: host)
+      if let reason = response.unreachable, lost == nil {
+        // A lost connection: nothing more is tried on the host, and the lease of its lock
+        // runs out on its own.
+        lost = reason
+        context.emit(.hostUnreachable(host: host.host.name, reason: reason))
+        stopReason = "not applied because \(host.host.name) became unreachable: \(reason)"
+      }
       var results: [Address: OpOutcome.Status] = [:]
       for outcome in response.outcomes { results[outcome.address] = outcome.status }
       for change in batch {
@@ -189,7 +210,7 @@ struct Applier: Sendable {
         }
       }
     }
-    return outcomes
+    return HostApplied(outcomes: outcomes, lost: lost)
   }
 
   /// One connector's ops on one host, reported as they start and end; the stop signal keeps

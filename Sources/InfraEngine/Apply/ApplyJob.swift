@@ -103,8 +103,9 @@ public struct ApplyJob: RunJob {
     if plan.hasChanges, despiteFailures || !plan.hasFailures, !context.isStopped {
       if await approve?(plan) ?? true {
         if !context.isStopped {
-          output.applied = await Applier(context: context).apply(plan) { host, outcomes in
-            context.hostDone(host, plan.stats(for: host, outcomes: outcomes))
+          output.applied = await Applier(context: context).apply(plan) { host, applied in
+            context.hostDone(
+              host, plan.stats(for: host, outcomes: applied.outcomes, lost: applied.lost != nil))
           }
         }
       } else {
@@ -116,7 +117,10 @@ public struct ApplyJob: RunJob {
     output.lockWarnings = locks.takeovers + kept
     for host in hosts {
       context.hostDone(
-        host.name, plan.stats(for: host.name, outcomes: output.applied?.outcomes ?? []))
+        host.name,
+        plan.stats(
+          for: host.name, outcomes: output.applied?.outcomes ?? [],
+          lost: output.applied?.lostHosts[host.name] != nil))
     }
     let failed = plan.hasFailures || !(output.applied?.succeeded ?? true)
     return JobResult(output: output, failed: failed, declined: declined)

@@ -15,6 +15,8 @@ struct HeldLocks: Sendable {
   var takeovers: [Diagnostic] = []
   /// Renews the locks held while the run goes, from when they are all taken to their release.
   private var renewal: Renewal?
+  /// How long a lock stays another run's once it is no longer renewed.
+  private var lease = Duration.seconds(InfraConfig.defaultLockLease)
 
   init(holder: LockHolder) {
     self.holder = holder
@@ -67,6 +69,7 @@ struct HeldLocks: Sendable {
       _ = await locks.release(through: fleet)
       locks.held = []
     } else if !locks.held.isEmpty {
+      locks.lease = lease
       locks.renewal = Renewal(locks.held, holder: holder, every: lease / 3, fleet: fleet)
     }
     return locks
@@ -105,7 +108,9 @@ struct HeldLocks: Sendable {
       return reason.map {
         .warning(
           "the lock of \(host) was kept: \($0)",
-          hint: "no apply can run on \(host) until `infra unlock \(host)` removes it")
+          hint:
+            "it is no longer renewed: the next apply takes it over once its lease (\(lease.shortDescription)) has run out, or at once from this machine; `infra unlock \(host)` removes it now"
+        )
       }
     }
   }

@@ -156,9 +156,13 @@ package struct ApplyResponse: Sendable {
   /// One outcome per op that was attempted, in order; ops not attempted (after a failure or a
   /// stop) are left out.
   package var outcomes: [OpOutcome]
+  /// Why the host became unreachable while ops were applied (its connection was lost): the
+  /// op in flight failed, and nothing more is tried on the host.
+  package var unreachable: String?
 
-  package init(outcomes: [OpOutcome]) {
+  package init(outcomes: [OpOutcome], unreachable: String? = nil) {
     self.outcomes = outcomes
+    self.unreachable = unreachable
   }
 }
 

@@ -80,6 +80,8 @@ package struct CommandJob: OncePerHostJob {
       return outcome(.exited(result.exitCode), result)
     } catch TransportError.unreachable(_, let reason) {
       return outcome(.unreachable(reason))
+    } catch TransportError.connectionLost(_, let reason, let partial) {
+      return outcome(.unreachable(reason), partial)
     } catch let error as TransportError {
       return outcome(.failed(error.reason))
     } catch {

@@ -11,8 +11,10 @@ extension Plan {
 
   /// One host's numbers, from its share of the plan and, in an apply, the outcomes of its
   /// changes (`nil` in a plan, where planned changes count as changed): the one place stats
-  /// of plans and applies are computed.
-  func stats(for host: String, outcomes: [ChangeOutcome]?) -> HostStats {
+  /// of plans and applies are computed. A host whose connection was `lost` during the apply
+  /// counts 1 unreachable, beside its ops: those it confirmed changed, the one in flight
+  /// failed, the rest skipped.
+  func stats(for host: String, outcomes: [ChangeOutcome]?, lost: Bool = false) -> HostStats {
     var stats = HostStats(host: host)
     stats.unchanged = unchanged.count { $0.host == host }
     stats.skipped = skipped.count { $0.host == host }
@@ -47,6 +49,7 @@ extension Plan {
     } else {
       stats.changed = changes.count
     }
+    if lost { stats.unreachable += 1 }
     stats.ok = stats.changed + stats.unchanged
     return stats
   }

@@ -61,7 +61,9 @@ public struct HostStats: Hashable, Sendable, Codable {
   public var changed = 0
   /// What could not be done: not planned, an op that failed, a command that did not exit 0.
   public var failed = 0
-  /// What was not reached because the host could not be connected to.
+  /// What was not reached because the host could not be connected to: all of its resources
+  /// when it could not be connected, 1 when its connection was lost during an apply (its ops
+  /// then count as changed when confirmed, failed for the one in flight, skipped for the rest).
   public var unreachable = 0
   /// What already matched: resources the repository declares as they are, hosts not locked.
   public var unchanged = 0
