@@ -78,6 +78,17 @@ import Testing
     #expect(!folder.exists("target/gone") && !folder.exists("target/after"))
   }
 
+  /// Output cut short by a lost connection may end inside a record: only whole ones count.
+  @Test func onlyWholeAnswersCount() {
+    let outcomes = FileInstaller.outcomes(Data("ok\0fail a: no\0o".utf8), count: 4)
+    #expect((try? outcomes[0]?.get()) != nil)
+    #expect(
+      outcomes[1].map { if case .failure(let error) = $0 { error.message } else { "ok" } }
+        == "a: no")
+    #expect(outcomes[2] == nil && outcomes[3] == nil)
+    #expect(FileInstaller.outcomes(Data("ok".utf8), count: 1)[0] == nil)
+  }
+
   /// Chunks cut anywhere, also inside a character, give what the whole content gives.
   @Test func textIsRecognisedAcrossChunksCutAnywhere() {
     var random = SeededGenerator(seed: 13)

@@ -39,7 +39,9 @@ enum FileInstaller {
   /// How each op of a stream ended: `nil` for ops the host did not reach (after a failure).
   static func outcomes(_ output: Data, count: Int) -> [Result<Void, InstallError>?] {
     var results: [Result<Void, InstallError>?] = Array(repeating: nil, count: count)
-    let records = output.split(separator: 0, omittingEmptySubsequences: true)
+    // Only whole records: output cut short (a lost connection) may end inside one.
+    let whole = output.lastIndex(of: 0).map { output[...$0] } ?? Data()
+    let records = whole.split(separator: 0, omittingEmptySubsequences: true)
     for (index, record) in records.prefix(count).enumerated() {
       let text = String(decoding: record, as: UTF8.self)
       results[index] =
