@@ -195,6 +195,25 @@ import Testing
       "\(byAddress)")
   }
 
+  /// A mistyped path is an error, not "No changes": in CI it would read as no drift.
+  @Test func aPathThatSelectsNothingIsAnErrorWithTheClosestName() async throws {
+    try repo.resource("local/etc/motd", "hello\n")
+    for command in [["plan", "--detailed-exitcode"], ["apply", "--yes"], ["pull"]] {
+      let typo = try await Infra.run(command + ["resources/test/filez/local"], in: root)
+      #expect(typo.code == 1, "\(typo)")
+      #expect(
+        typo.stderr.contains(
+          "error: 'resources/test/filez/local' selects no resource\n  hint: did you mean 'resources/test/files'? under resources/test/ there are: files"
+        ), "\(typo)")
+      #expect(!typo.stdout.contains("No changes"), "\(typo)")
+    }
+    let deeper = try await Infra.run(["plan", "test/files/local/etc/mtod"], in: root)
+    #expect(deeper.code == 1, "\(deeper)")
+    #expect(
+      deeper.stderr.contains("did you mean 'resources/test/files/local/etc/motd'?"), "\(deeper)")
+    #expect(!repo.target.exists("etc/motd"), "nothing was applied")
+  }
+
   @Test func validateHostsAndConnectorsDescribeTheRepository() async throws {
     try repo.resource("local/etc/motd", "hello\n")
     try repo.resource("local/etc/motd~", "backup\n")

@@ -114,7 +114,8 @@ struct Session {
     return inventory.resolve(targets.map(HostSelector.init(parsing:)))
   }
 
-  /// Command-line paths as address patterns; exits 1 naming every bad one.
+  /// Command-line paths as address patterns; exits 1 naming every bad one, and every one that
+  /// selects no resource.
   func patterns(_ paths: [String], in workspace: Workspace) throws -> [AddressPattern] {
     let prefixes = workspace.config.prefixes.map(\.name)
     var patterns: [AddressPattern] = []
@@ -125,6 +126,7 @@ struct Session {
       case .failure(let diagnostic): problems.append(diagnostic)
       }
     }
+    problems += workspace.unmatched(patterns)
     guard problems.isEmpty else {
       report(problems)
       throw ExitCode.failure
