@@ -91,3 +91,24 @@ package func isRunning(_ pid: Int32) -> Bool {
   let state = stat[stat.index(close, offsetBy: 2)]
   return state != "Z" && state != "X"
 }
+
+/// Every process below `pid` (its children, theirs, and so on), from /proc.
+package func descendants(of pid: Int32) -> [Int32] {
+  var parents: [Int32: Int32] = [:]
+  for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+    guard let child = Int32(entry),
+      let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+      let close = stat.lastIndex(of: ")")
+    else { continue }
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    if fields.count > 1, let parent = Int32(fields[1]) { parents[child] = parent }
+  }
+  var found: [Int32] = []
+  var frontier = [pid]
+  while let next = frontier.popLast() {
+    let children = parents.filter { $0.value == next }.map(\.key)
+    found += children
+    frontier += children
+  }
+  return found
+}

@@ -86,7 +86,7 @@ package final class SSHServer: Sendable {
     running.withLock { running in
       guard !running.stopped else { return }
       running.stopped = true
-      let sessions = Self.descendants(of: running.pid).filter { Self.command(of: $0) == "sshd" }
+      let sessions = descendants(of: running.pid).filter { Self.command(of: $0) == "sshd" }
       kill(running.pid, SIGKILL)
       for session in sessions { kill(session, SIGKILL) }
       ChildProcess.wait(running.pid)
@@ -107,27 +107,6 @@ package final class SSHServer: Sendable {
       }
       running = (pid, false)
     }
-  }
-
-  /// Every process below `pid`, from /proc.
-  private static func descendants(of pid: Int32) -> [Int32] {
-    var parents: [Int32: Int32] = [:]
-    for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
-      guard let child = Int32(entry),
-        let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
-        let close = stat.lastIndex(of: ")")
-      else { continue }
-      let fields = stat[stat.index(after: close)...].split(separator: " ")
-      if fields.count > 1, let parent = Int32(fields[1]) { parents[child] = parent }
-    }
-    var found: [Int32] = []
-    var frontier = [pid]
-    while let next = frontier.popLast() {
-      let children = parents.filter { $0.value == next }.map(\.key)
-      found += children
-      frontier += children
-    }
-    return found
   }
 
   private static func command(of pid: Int32) -> String {
