@@ -212,6 +212,12 @@ import Testing
     #expect(
       deeper.stderr.contains("did you mean 'resources/test/files/local/etc/motd'?"), "\(deeper)")
     #expect(!repo.target.exists("etc/motd"), "nothing was applied")
+    let connector = try await Infra.run(["import", "--connector", "test/filez"], in: root)
+    #expect(connector.code == 1, "\(connector)")
+    #expect(
+      connector.stderr.contains(
+        "error: there is no connector 'test/filez' in infra.yaml\n  hint: did you mean 'test/files'? connectors: test/files"
+      ), "\(connector)")
   }
 
   @Test func validateHostsAndConnectorsDescribeTheRepository() async throws {

@@ -40,10 +40,12 @@ struct ImportCommand: AsyncParsableCommand {
     var problems: [Diagnostic] = []
     for name in connectors {
       guard let id = ConnectorID(parsing: name), known.contains(id) else {
+        let names = known.map(\.description)
+        let guess = closestMatch(to: name, in: names).map { "did you mean '\($0)'? " } ?? ""
         problems.append(
           .error(
             "there is no connector '\(name)' in infra.yaml",
-            hint: "connectors: \(known.map(\.description).joined(separator: ", "))"))
+            hint: guess + "connectors: \(names.joined(separator: ", "))"))
         continue
       }
       selected.insert(id)
