@@ -183,8 +183,8 @@ package final class SSHTransport: Transport {
     if result.exitCode == 255 {
       // A cut connection can end a multiplexed command silently: the master is gone then.
       let failure = SSHErrors.isConnectionFailure(result.stderrText)
-      let masterGone = failure ? true : await masterProcessID() == nil
-      if masterGone {
+      let lost = failure ? true : await masterProcessID() == nil
+      if lost {
         let reason =
           failure
           ? SSHErrors.explain(result.stderrText, for: self)

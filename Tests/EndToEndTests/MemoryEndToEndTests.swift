@@ -27,7 +27,7 @@ import Testing
       Infra.binary.path, ["apply", "--yes"], directory: repo.root.path,
       environment: Infra.environment(scratch: scratch),
       stdout: try scratch.write("stdout", "").path, stderr: try scratch.write("stderr", "").path)
-    let (code, peak) = await Self.exitAndPeakMemory(of: pid)
+    let (code, peak) = await ChildProcess.exitAndPeakMemory(of: pid)
     let output = (try? scratch.readText("stdout")) ?? ""
     #expect(code == 0, "\(output)\n\((try? scratch.readText("stderr")) ?? "")")
     #expect(output.contains("4 changed"), "\(output)")
@@ -67,21 +67,6 @@ import Testing
       let number = Data(String(format: "%08d\n", part).utf8)
       data.replaceSubrange(0..<number.count, with: number)
       try handle.write(contentsOf: data)
-    }
-  }
-
-  /// Waits for `pid` on a thread of its own: its exit code and its peak resident memory in
-  /// bytes, as the kernel accounted it (`wait4`).
-  static func exitAndPeakMemory(of pid: pid_t) async -> (Int32, Int) {
-    await withCheckedContinuation { continuation in
-      Thread.detachNewThread {
-        var status: Int32 = 0
-        var usage = rusage()
-        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
-        let signal = status & 0x7F
-        let code = signal == 0 ? (status >> 8) & 0xFF : 128 + signal
-        continuation.resume(returning: (code, usage.ru_maxrss * 1024))
-      }
     }
   }
 }

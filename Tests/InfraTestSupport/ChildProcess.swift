@@ -45,8 +45,26 @@ extension ChildProcess {
     while waitpid(pid, &status, 0) < 0 {
       if errno != EINTR { return -1 }
     }
+    return code(status)
+  }
+
+  /// The exit code a wait status stands for, or 128 + the signal that ended the process.
+  private static func code(_ status: Int32) -> Int32 {
     let signal = status & 0x7F
     return signal == 0 ? (status >> 8) & 0xFF : 128 + signal
+  }
+
+  /// Waits for `pid` on a thread of its own: its exit code, and its peak resident memory in
+  /// bytes as the kernel accounted it (`wait4`), which includes the children it waited for.
+  package static func exitAndPeakMemory(of pid: pid_t) async -> (code: Int32, peak: Int) {
+    await withCheckedContinuation { continuation in
+      Thread.detachNewThread {
+        var status: Int32 = 0
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+        continuation.resume(returning: (code(status), usage.ru_maxrss * 1024))
+      }
+    }
   }
 
   /// Waits for `pid` to end on a thread of its own (never on one of the task pool's few):

@@ -72,7 +72,8 @@ extension FileInstaller {
   final class Feed: Sendable {
     let ops: [Op]
     private let stop = Mutex<(index: Int, reason: String)?>(nil)
-    static let chunkSize = 1 << 20
+    /// Read and sent a chunk at a time, as planning reads sources.
+    static let chunkSize = ContentDigest.chunkSize
 
     init(_ ops: [Op]) {
       self.ops = ops
