@@ -50,6 +50,22 @@ enum Infra {
     try await execute(binary, arguments, in: folder, input: input)
   }
 
+  /// Runs `infra` as `run` does, and returns what the kernel accounted for it as well: the
+  /// processor time and peak memory that bounded-input tests assert.
+  static func measured(_ arguments: [String], in folder: URL) async throws
+    -> (run: InfraRun, usage: ChildProcess.Usage)
+  {
+    let scratch = try TemporaryFolder("run")
+    let usage = try await ChildProcess.measure(
+      binary.path, arguments, directory: folder.path, environment: environment(scratch: scratch),
+      stdout: try scratch.write("stdout", "").path, stderr: try scratch.write("stderr", "").path,
+      scratch: scratch.url)
+    let run = InfraRun(
+      code: usage.code, stdout: try scratch.readText("stdout"),
+      stderr: try scratch.readText("stderr"))
+    return (run, usage)
+  }
+
   /// Runs `infra` on a pseudo-terminal (through util-linux `script`), answering its prompt.
   static func runOnTerminal(_ arguments: [String], in folder: URL, answer: String) async throws
     -> InfraRun

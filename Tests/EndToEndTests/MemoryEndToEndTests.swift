@@ -23,11 +23,12 @@ import Testing
       try write(repo.root.appending("resources/test/files/local/big\(index)"), text: index < 2)
     }
     let scratch = try TemporaryFolder("memory")
-    let pid = try ChildProcess.spawn(
+    let usage = try await ChildProcess.measure(
       Infra.binary.path, ["apply", "--yes"], directory: repo.root.path,
       environment: Infra.environment(scratch: scratch),
-      stdout: try scratch.write("stdout", "").path, stderr: try scratch.write("stderr", "").path)
-    let (code, peak) = await ChildProcess.exitAndPeakMemory(of: pid)
+      stdout: try scratch.write("stdout", "").path, stderr: try scratch.write("stderr", "").path,
+      scratch: scratch.url)
+    let (code, peak) = (usage.code, usage.peak)
     let output = (try? scratch.readText("stdout")) ?? ""
     #expect(code == 0, "\(output)\n\((try? scratch.readText("stderr")) ?? "")")
     #expect(output.contains("4 changed"), "\(output)")
