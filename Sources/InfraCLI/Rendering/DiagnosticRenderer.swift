@@ -42,12 +42,13 @@ package struct DiagnosticRenderer: Sendable {
     }
     text += "\(label) \(style(diagnostic.message.visible, .bold))\n"
     if let location = diagnostic.location, let line = location.line,
-      let source = sourceLine(location.file, line)
+      let whole = sourceLine(location.file, line)
     {
+      let (source, column) = Self.excerpt(of: whole, at: location.column)
       let number = String(line)
       let gutter = String(repeating: " ", count: number.count)
       text += style(" \(number) | ", .dim) + source.visibleExceptTabs + "\n"
-      if let column = location.column {
+      if let column {
         let indent = source.unicodeScalars.prefix(max(0, column - 1)).map {
           $0 == "\t" ? "\t" : " "
         }
@@ -63,6 +64,24 @@ package struct DiagnosticRenderer: Sendable {
       text += "  " + style("note:", .dim) + " \(place)\(note.message)\n"
     }
     return text
+  }
+
+  /// The widest excerpt of a source line, in scalars: a longer line (a minified file, a line
+  /// of 100,000 brackets) is shown around the column, with `…` where it was cut.
+  static let excerptWidth = 120
+
+  /// `line`, cut to `excerptWidth` around `column`, and the column in what is left.
+  static func excerpt(of line: String, at column: Int?) -> (String, Int?) {
+    let scalars = Array(line.unicodeScalars)
+    guard scalars.count > excerptWidth else { return (line, column) }
+    let at = max(0, (column ?? 1) - 1)
+    let start = max(0, min(at - excerptWidth / 2, scalars.count - excerptWidth))
+    let end = min(scalars.count, start + excerptWidth)
+    var text = String.UnicodeScalarView()
+    if start > 0 { text.append("…") }
+    text.append(contentsOf: scalars[start..<end])
+    if end < scalars.count { text.append("…") }
+    return (String(text), column.map { $0 - start + (start > 0 ? 1 : 0) })
   }
 
   /// `2 errors, 1 warning`, for the last line of a failed validation.

@@ -63,7 +63,7 @@ extension ConfigLoader {
     _ name: String, _ node: Node, location: SourceLocation, transports: Set<String>,
     reader: inout YAMLReader
   ) -> HostConfig? {
-    let what = "host '\(name)'"
+    let what = "host '\(name.clipped())'"
     guard let host = reader.mapping(node, for: what, keys: hostKeys) else { return nil }
     host.reportUnknownKeys(into: &reader)
 

@@ -133,3 +133,11 @@ public struct Diagnostics: Sendable, Sequence {
     all.makeIterator()
   }
 }
+
+extension String {
+  /// At most `limit` characters of the string, with `…` where it was cut: what a message
+  /// quotes of a key or a name taken from a file, which can be of any length.
+  package func clipped(to limit: Int = 80) -> String {
+    count <= limit ? self : prefix(limit) + "…"
+  }
+}

@@ -11,8 +11,12 @@ package struct YAMLFile {
   /// The document's root node; `nil` for an empty document.
   package let root: Node?
 
-  /// Parses `text`, or returns the syntax error as a located diagnostic.
-  package static func parse(_ text: String, path: String) -> Result<YAMLFile, Diagnostic> {
+  /// Parses `text`, or returns the syntax error, or the limit it breaks, as a located
+  /// diagnostic.
+  package static func parse(_ text: String, path: String, limits: YAMLLimits = .standard)
+    -> Result<YAMLFile, Diagnostic>
+  {
+    if let breach = limits.check(text, path: path) { return .failure(breach) }
     do {
       let root = try Yams.compose(yaml: text)
       return .success(YAMLFile(path: path, root: root))
@@ -24,23 +28,22 @@ package struct YAMLFile {
   }
 
   /// Reads and parses the file at `url`; `path` is the name shown in diagnostics.
-  package static func load(from url: URL, path: String) -> Result<YAMLFile, Diagnostic> {
+  package static func load(from url: URL, path: String, limits: YAMLLimits = .standard)
+    -> Result<YAMLFile, Diagnostic>
+  {
     let data: Data
-    do {
-      data = try Data(contentsOf: url)
-    } catch {
-      return .failure(
-        .error(
-          "cannot read the file: \(error.localizedDescription)",
-          at: SourceLocation(file: path)))
+    switch BoundedRead.contents(of: url, path: path, limit: limits.maxBytes) {
+    case .success(let read): data = read
+    case .failure(let diagnostic): return .failure(diagnostic)
     }
-    guard let text = String(data: data, encoding: .utf8) else {
+    guard let text = String(validating: data, as: UTF8.self) else {
       return .failure(
         .error(
-          "the file is not valid UTF-8 text", at: SourceLocation(file: path),
+          "the file is not valid UTF-8 text",
+          at: TextPosition.firstInvalidUTF8(in: data, path: path),
           hint: "save it as UTF-8"))
     }
-    return parse(text, path: path)
+    return parse(text, path: path, limits: limits)
   }
 
   /// The location of `node` in this file.
@@ -64,7 +67,7 @@ package struct YAMLFile {
       .composer(let context, let problem, let mark, _):
       return located(problem, mark, context)
     case .duplicatedKeysInMapping(let duplicates, let context):
-      let names = duplicates.map { "'\($0)'" }.joined(separator: ", ")
+      let names = duplicates.map { "'\($0.clipped())'" }.joined(separator: ", ")
       return .error(
         "duplicate key \(names) in one mapping",
         at: SourceLocation(file: path, line: context.mark.line, column: context.mark.column),

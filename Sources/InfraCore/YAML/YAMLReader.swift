@@ -174,7 +174,7 @@ package struct MappingReader {
       if let suggestion = closestMatch(to: entry.name, in: knownKeys) {
         hint = "did you mean '\(suggestion)'? " + hint
       }
-      reader.error("unknown key '\(entry.name)' in \(what)", at: entry.key, hint: hint)
+      reader.error("unknown key '\(entry.name.clipped())' in \(what)", at: entry.key, hint: hint)
     }
   }
 }

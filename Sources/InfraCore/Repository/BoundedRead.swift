@@ -1,0 +1,65 @@
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Reads a whole file that infra parses (infra.yaml, `.infra-attrs.yaml`, a saved plan) up to a
+/// size, with errors that say what is wrong in words: a folder, a missing file or a file that
+/// may not be read, rather than Foundation's "The operation could not be completed".
+package enum BoundedRead {
+  /// The bytes of the file at `url`, or why they cannot be read: `path` is the file as the
+  /// user named it, and a file larger than `limit` bytes is refused before it is read.
+  package static func contents(of url: URL, path: String, limit: Int) -> Result<Data, Diagnostic> {
+    let at = SourceLocation(file: path)
+    let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else { return .failure(openFailure(errno, at: at)) }
+    defer { close(descriptor) }
+    var status = stat()
+    guard fstat(descriptor, &status) == 0 else { return .failure(readFailure(errno, at: at)) }
+    if (status.st_mode & S_IFMT) == S_IFDIR {
+      return .failure(
+        .error("it is a folder, not a file", at: at, hint: "name the file inside it"))
+    }
+    if (status.st_mode & S_IFMT) == S_IFREG, Int(status.st_size) > limit {
+      return .failure(tooLarge(Int(status.st_size), limit: limit, at: at))
+    }
+    var data = Data()
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+      let count = read(descriptor, &chunk, chunk.count)
+      if count < 0 && errno == EINTR { continue }
+      if count < 0 { return .failure(readFailure(errno, at: at)) }
+      if count == 0 { return .success(data) }
+      data.append(contentsOf: chunk[0..<count])
+      // A file that grows, or a pipe or device, is held to the same limit.
+      if data.count > limit { return .failure(tooLarge(data.count, limit: limit, at: at)) }
+    }
+  }
+
+  private static func openFailure(_ code: Int32, at: SourceLocation) -> Diagnostic {
+    switch code {
+    case ENOENT:
+      return .error("there is no such file", at: at, hint: "check the path")
+    case EACCES, EPERM:
+      return .error(
+        "infra may not read it (permission denied)", at: at,
+        hint: "check the file's permissions and owner")
+    case ENOTDIR:
+      return .error(
+        "a part of its path is a file, not a folder", at: at, hint: "check the path")
+    default:
+      return readFailure(code, at: at)
+    }
+  }
+
+  private static func readFailure(_ code: Int32, at: SourceLocation) -> Diagnostic {
+    .error("cannot read it: \(String(cString: strerror(code)))", at: at)
+  }
+
+  private static func tooLarge(_ size: Int, limit: Int, at: SourceLocation) -> Diagnostic {
+    .error(
+      "it is \(size.grouped) bytes or more, larger than the \(limit.grouped) bytes infra reads",
+      at: at, hint: "check that this is the right file")
+  }
+}
