@@ -91,4 +91,35 @@ extension GitWorkflowEndToEndTests {
     #expect(markdown.stdout.contains("| 🟡 update | `test/files/local/etc/edit` | local |"))
     #expect(!markdown.stdout.contains("infra apply PLANFILE"), "a run's plan is no saved plan")
   }
+
+  /// The documented CI flow applies a plan downloaded as an artifact: one edited on the way
+  /// (its path pointed elsewhere) is refused before anything is read or applied.
+  @Test func aSavedPlanEditedByHandIsRefusedBeforeAnythingIsRead() async throws {
+    try await committedAndApplied()
+    try repo.resource("local/etc/edit", "edit v2\n")
+    #expect(try await Infra.run(["plan", "--out", "change.plan"], in: root).code == 0)
+    let planFile = root.appending(path: "change.plan")
+    let saved = try String(contentsOf: planFile, encoding: .utf8)
+    #expect(saved.hasPrefix("{\n  \"digest\" : \"sha256:"), "\(saved.prefix(200))")
+    let edited = saved.replacingOccurrences(of: "\(target)/etc/edit", with: "\(target)/etc/keep")
+    #expect(edited != saved)
+    try edited.write(to: planFile, atomically: true, encoding: .utf8)
+
+    for command in [["apply", "change.plan"], ["show", "change.plan"]] {
+      let (run, usage) = try await Infra.measured(command, in: root)
+      #expect(run.code == 1, "\(run)")
+      #expect(
+        run.stderr.contains(
+          "change.plan: its digest does not match its content: it was changed after `infra plan --out` saved it"
+        ), "\(run)")
+      #expect(!run.stdout.contains("Applying"), "\(run)")
+      #expect(usage.cpuSeconds < 1 && usage.peak < 100_000_000, "\(usage)")
+    }
+    #expect(try repo.target.readText("etc/edit") == "edit v1\n")
+    #expect(try repo.target.readText("etc/keep") == "keep v1\n")
+
+    let missing = try await Infra.run(["show", "no-such.plan"], in: root)
+    #expect(missing.code == 1)
+    #expect(missing.stderr.contains("no-such.plan: error: there is no such file"), "\(missing)")
+  }
 }

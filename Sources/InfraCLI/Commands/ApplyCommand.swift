@@ -119,12 +119,13 @@ struct ApplyCommand: AsyncParsableCommand {
     let name = selection.paths[0]
     let saved: SavedPlan
     do {
-      saved = try SavedPlan.decode(try Data(contentsOf: url))
+      let data = try BoundedRead.contents(of: url, path: name, limit: SavedPlan.maxBytes).get()
+      saved = try SavedPlan.decode(data)
     } catch let error as SavedPlanError {
       session.report([.error("cannot apply \(name): \(error.message)", hint: error.hint)])
       throw ExitCode.failure
-    } catch {
-      session.report([.error("cannot read \(name): \(error.localizedDescription)")])
+    } catch let diagnostic as Diagnostic {
+      session.report([diagnostic])
       throw ExitCode.failure
     }
     if selection.changedOnly || selection.base != nil {

@@ -35,10 +35,11 @@ struct ShowCommand: AsyncParsableCommand {
       return ExitCode.failure
     }
     let data: Data
-    do {
-      data = try Data(contentsOf: URL(fileURLWithPath: file))
-    } catch {
-      throw fail(.error("cannot read \(file): \(error.localizedDescription)"))
+    switch BoundedRead.contents(
+      of: URL(fileURLWithPath: file), path: file, limit: SavedPlan.maxBytes)
+    {
+    case .success(let read): data = read
+    case .failure(let diagnostic): throw fail(diagnostic)
     }
     let saved: SavedPlan?
     let plan: Plan

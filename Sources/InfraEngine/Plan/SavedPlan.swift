@@ -10,8 +10,13 @@ import InfraTransport
 public struct SavedPlan: Sendable {
   /// The `format` a saved plan file declares; files with any other are refused.
   public static let formatName = "infra-saved-plan"
-  /// 2 since the plan is kept in the `infra plan --json` shape; version 1 files are refused.
-  public static let currentVersion = 2
+  /// 3 since the file carries a digest of itself; 2 since the plan is kept in the
+  /// `infra plan --json` shape. Files of other versions are refused.
+  public static let currentVersion = 3
+
+  /// The largest saved plan infra reads: far more than the changes of any repository, whose
+  /// contents stay in their files.
+  public static let maxBytes = 256 << 20
 
   /// The id of the run that made the plan.
   public var runID: String
@@ -103,14 +108,15 @@ public struct SavedPlan: Sendable {
     }
   }
 
-  /// The file's bytes: sorted keys, so the same plan always saves the same way.
+  /// The file's bytes: sorted keys, so the same plan always saves the same way, and the digest
+  /// of the rest as its first key.
   public func encoded() throws -> Data {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     let file = File(
       format: Self.formatName, version: Self.currentVersion, runID: runID, createdAt: createdAt,
       repository: repository, files: files, plan: PlanDocument(plan))
-    return try encoder.encode(file) + Data("\n".utf8)
+    return Self.sealed(try encoder.encode(file))
   }
 
   /// Reads a saved plan; the error says what is wrong with the file.
@@ -131,6 +137,12 @@ public struct SavedPlan: Sendable {
         message:
           "it is a saved plan of version \(header.version.map(String.init) ?? "?"), and this infra reads version \(currentVersion)",
         hint: "plan again with this version of infra")
+    }
+    guard isIntact(data) else {
+      throw SavedPlanError(
+        message:
+          "its digest does not match its content: it was changed after `infra plan --out` saved it",
+        hint: "plan again; a saved plan is applied only exactly as it was saved")
     }
     do {
       let file = try JSONDecoder().decode(File.self, from: data)
