@@ -23,8 +23,24 @@ final class ExternalConnector: Connector, Sendable {
   private struct HostCall {
     var transport: any Transport
     var log: ProgramLog.Destination?
-    var count: Int
+    /// The methods of the calls in flight on the host: `host/put` is for `apply` alone.
+    var methods: [String] = []
+    /// What the calls logged so far, and how many lines were dropped past the caps.
+    var loggedLines = 0
+    var loggedBytes = 0
+    var droppedLines = 0
+    /// Why the program's call back was refused, failing the call it came in.
+    var refusal: String?
   }
+
+  /// The most log lines, and bytes of them, kept of one call: a program that logs more has
+  /// the rest counted, not kept.
+  static let maxLogLines = 1_000
+  static let maxLogBytes = 1 << 20
+  /// The longest log line kept whole.
+  static let maxLogLineBytes = 16 << 10
+  /// The calls of the protocol during which a program may write to the host.
+  static let writingMethods: Set<String> = ["apply"]
 
   init(id: ConnectorID, hosts: Set<String>, timeout: Duration) {
     self.id = id
@@ -49,15 +65,30 @@ final class ExternalConnector: Connector, Sendable {
     }
     let log = ProgramLog.destination
     calls.withLock { calls in
-      calls[hostName, default: HostCall(transport: transport, log: log, count: 0)].count += 1
+      calls[hostName, default: HostCall(transport: transport, log: log)].methods.append(method)
     }
-    defer {
-      calls.withLock { calls in
-        calls[hostName]?.count -= 1
-        if calls[hostName]?.count == 0 { calls[hostName] = nil }
-      }
+    let result: Result<Answer, any Error>
+    do {
+      result = .success(try await channel.call(method, params, as: type, timeout: timeout))
+    } catch {
+      result = .failure(error)
     }
-    return try await channel.call(method, params, as: type, timeout: timeout)
+    let finished = calls.withLock { calls -> HostCall? in
+      guard var call = calls[hostName] else { return nil }
+      if let index = call.methods.firstIndex(of: method) { call.methods.remove(at: index) }
+      calls[hostName] = call.methods.isEmpty ? nil : call
+      return call
+    }
+    if let finished, finished.droppedLines > 0 {
+      log?.receive(
+        ProgramLog.Line(
+          level: .warning,
+          message:
+            "\(finished.droppedLines.grouped) log lines dropped: connector '\(id)' logged more than \(Self.maxLogLines.grouped) lines or \(Self.maxLogBytes >> 20) MiB in one '\(method)' call"
+        ))
+    }
+    if let refusal = finished?.refusal { throw failure(method, refusal) }
+    return try result.get()
   }
 
   /// An error about an answer of the program, in the words of the channel's own.
@@ -92,11 +123,25 @@ final class ExternalConnector: Connector, Sendable {
   func notice(_ notification: IncomingRequest) {
     guard notification.method == "log", let params = try? notification.params(LogParams.self)
     else { return }
-    let destination = calls.withLock { calls -> ProgramLog.Destination? in
-      if let host = params.host { return calls[host]?.log }
-      return calls.count == 1 ? calls.first?.value.log : nil
+    var line = params.line()
+    if line.message.utf8.count > Self.maxLogLineBytes {
+      line.message =
+        String(decoding: line.message.utf8.prefix(Self.maxLogLineBytes), as: UTF8.self) + "…"
     }
-    destination?.receive(params.line())
+    let destination = calls.withLock { calls -> ProgramLog.Destination? in
+      guard let host = params.host ?? (calls.count == 1 ? calls.first?.key : nil),
+        var call = calls[host]
+      else { return nil }
+      defer { calls[host] = call }
+      guard call.loggedLines < Self.maxLogLines, call.loggedBytes < Self.maxLogBytes else {
+        call.droppedLines += 1
+        return nil
+      }
+      call.loggedLines += 1
+      call.loggedBytes += line.message.utf8.count
+      return call.log
+    }
+    destination?.receive(line)
   }
 
   /// A request of the program: `host/run`, `host/put` or `host/get`, on the host of a call in
@@ -106,12 +151,23 @@ final class ExternalConnector: Connector, Sendable {
       throw RPC.RemoteError(.methodNotFound, "infra has no method '\(request.method)'")
     }
     let host = try request.params(HostParams.self).host
-    guard let transport = calls.withLock({ $0[host]?.transport }) else {
+    guard let call = calls.withLock({ $0[host] }) else {
       throw RPC.RemoteError(
         .invalidParams,
         "host '\(host)' is the host of no call in flight, so it cannot be used: "
           + "name the host of the call (its `host` param)")
     }
+    if request.method == "host/put", Self.writingMethods.isDisjoint(with: call.methods) {
+      let path = (try? request.params(PutParams.self).path) ?? "a file"
+      let during = call.methods.first ?? "a call"
+      let refusal =
+        "it called 'host/put' to write \(JSONValue.string(path).serialized) on \(host) during '\(during)', and infra refused: only 'apply' may change a host; a read, plan or list must not (connectors/PROTOCOL.md)"
+      calls.withLock { calls in
+        if calls[host]?.refusal == nil { calls[host]?.refusal = refusal }
+      }
+      throw RPC.RemoteError(.failed, refusal)
+    }
+    let transport = call.transport
     do {
       return try await HostCalls(transport: transport).answer(request)
     } catch let error as TransportError {

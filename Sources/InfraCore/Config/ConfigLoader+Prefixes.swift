@@ -84,12 +84,13 @@ extension ConfigLoader {
       location: reader.location(of: node))
   }
 
-  /// `run:`, `env:` and `timeout:` of an external connector or inventory program.
+  /// `run:`, `env:`, `timeout:` and `max_message_bytes:` of an external connector, inventory
+  /// or transport program.
   static func readProgram(
     _ entry: MappingReader, owner: String, name: String, reader: inout YAMLReader
   ) -> ExternalProgram? {
     guard let runNode = entry["run"] else {
-      for key in ["env", "timeout"] {
+      for key in ["env", "timeout", "max_message_bytes"] {
         if let keyNode = entry.keyNode(key) {
           reader.error(
             "'\(key)' is for external connectors, and \(owner) has no 'run'",
@@ -144,9 +145,22 @@ extension ConfigLoader {
         reader.error("'timeout' must be at least 1 second", at: timeoutNode)
       }
     }
+    var maxMessageBytes = ExternalProgram.defaultMaxMessageBytes
+    if let node = entry["max_message_bytes"],
+      let bytes = reader.int(node, for: "'max_message_bytes'")
+    {
+      if bytes >= ExternalProgram.minimumMaxMessageBytes {
+        maxMessageBytes = bytes
+      } else {
+        reader.error(
+          "'max_message_bytes' must be at least \(ExternalProgram.minimumMaxMessageBytes.grouped)",
+          at: node,
+          hint: "the default is \(ExternalProgram.defaultMaxMessageBytes.grouped) (32 MiB)")
+      }
+    }
     return ExternalProgram(
       arguments: arguments.map(\.value), environment: environment, timeout: timeout,
-      location: reader.location(of: runNode))
+      maxMessageBytes: maxMessageBytes, location: reader.location(of: runNode))
   }
 
   /// Names become folder names, so they are kept to a safe, portable alphabet.

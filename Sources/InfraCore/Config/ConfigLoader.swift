@@ -10,6 +10,7 @@ package enum ConfigLoader {
   static let prefixKeys = ["connectors"]
   static let connectorKeys = [
     "name", "type", "hosts", "options", "sudo", "sudo_user", "run", "env", "timeout",
+    "max_message_bytes",
   ]
 
   /// Reads `infra.yaml` at `url`. The model is `nil` only when the file cannot be read or parsed.
@@ -56,7 +57,8 @@ package enum ConfigLoader {
       for entry in map.entries {
         guard checkName(entry.name, kind: "transport", at: entry.key, reader: &reader),
           let program = reader.mapping(
-            entry.value, for: "transport '\(entry.name)'", keys: ["run", "env", "timeout"])
+            entry.value, for: "transport '\(entry.name)'",
+            keys: ["run", "env", "timeout", "max_message_bytes"])
         else { continue }
         program.reportUnknownKeys(into: &reader)
         if entry.name == "ssh" || entry.name == "local" {
@@ -145,7 +147,7 @@ package enum ConfigLoader {
     for item in items {
       guard
         let entry = reader.mapping(
-          item, for: "an inventory program", keys: ["run", "env", "timeout"])
+          item, for: "an inventory program", keys: ["run", "env", "timeout", "max_message_bytes"])
       else { continue }
       entry.reportUnknownKeys(into: &reader)
       guard entry["run"] != nil else {

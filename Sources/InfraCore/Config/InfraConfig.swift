@@ -151,17 +151,25 @@ package struct ExternalProgram: Sendable, Hashable {
   package var environment: [String: EnvironmentValue]
   /// The longest any one call may take.
   package var timeout: Int
+  /// The largest message infra reads from the program, in bytes (`max_message_bytes:`).
+  package var maxMessageBytes: Int
   package var location: SourceLocation
 
   package static let defaultTimeout = 300
+  /// 32 MiB: far more than any answer that names resources, as LSP servers bound theirs.
+  package static let defaultMaxMessageBytes = 32 << 20
+  /// The smallest `max_message_bytes:` allowed: a `load` answer must fit.
+  package static let minimumMaxMessageBytes = 64 << 10
 
   package init(
     arguments: [String], environment: [String: EnvironmentValue] = [:],
-    timeout: Int = ExternalProgram.defaultTimeout, location: SourceLocation
+    timeout: Int = ExternalProgram.defaultTimeout,
+    maxMessageBytes: Int = ExternalProgram.defaultMaxMessageBytes, location: SourceLocation
   ) {
     self.arguments = arguments
     self.environment = environment
     self.timeout = timeout
+    self.maxMessageBytes = maxMessageBytes
     self.location = location
   }
 

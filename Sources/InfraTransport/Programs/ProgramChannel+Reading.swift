@@ -38,18 +38,29 @@ extension ProgramChannel {
     guard let descriptor = process.output else { return }
     var line = Data()
     var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    var tooLong = false
     while true {
       let count = read(descriptor, &chunk, chunk.count)
       if count < 0 && errno == EINTR { continue }
       guard count > 0 else { break }
+      // Past the limit nothing more is kept: the program is being stopped.
+      if tooLong { continue }
       var start = 0
-      while let newline = chunk[start..<count].firstIndex(of: 0x0A) {
-        line.append(contentsOf: chunk[start..<newline])
-        if !line.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { receive(line) }
+      while !tooLong {
+        let newline = Self.newline(in: chunk, from: start, to: count)
+        line.append(contentsOf: chunk[start..<(newline ?? count)])
+        if line.count > maxMessageBytes {
+          tooLong = true
+          line = Data()
+          protocolError(
+            "it sent a message of more than \(maxMessageBytes.grouped) bytes, the most infra reads from it (`max_message_bytes:` of its entry in infra.yaml)"
+          )
+        }
+        guard let newline, !tooLong else { break }
+        if !Self.isBlank(line) { receive(line) }
         line = Data()
         start = newline + 1
       }
-      line.append(contentsOf: chunk[start..<count])
     }
     // Its standard error ends at the same moment; wait a little for the last of it, which
     // says why, before telling anyone.
@@ -57,6 +68,22 @@ extension ProgramChannel {
     let how = "\(process.wait())"
     state.withLock { $0.exit = how }
     end("it \(how)", method: nil)
+  }
+
+  /// The index of the first newline in `chunk[start..<end]`: memchr, as a long line's
+  /// bytes are many.
+  private static func newline(in chunk: [UInt8], from start: Int, to end: Int) -> Int? {
+    chunk.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) -> Int? in
+      guard start < end, let base = buffer.baseAddress,
+        let found = memchr(base + start, 0x0A, end - start)
+      else { return nil }
+      return base.distance(to: UnsafeRawPointer(found))
+    }
+  }
+
+  /// Whether a line is only spaces, tabs and a carriage return (skipped, as JSON allows).
+  private static func isBlank(_ line: Data) -> Bool {
+    line.allSatisfy { $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }
   }
 
   /// Keeps the last 64 KiB of the program's standard error, for the errors about it.
@@ -76,9 +103,9 @@ extension ProgramChannel {
   }
 
   private func receive(_ line: Data) {
-    let text = String(decoding: line, as: UTF8.self)
-    transcript?(false, text)
-    programLogger.debug("← \(text.prefix(2000))", metadata: ["program": "\(name)"])
+    transcript?(false, String(decoding: line, as: UTF8.self))
+    programLogger.debug(
+      "← \(String(decoding: line.prefix(2000), as: UTF8.self))", metadata: ["program": "\(name)"])
     let shown = String(decoding: line.prefix(200), as: UTF8.self)
     guard let header = try? JSONDecoder().decode(RPC.Header.self, from: line),
       header.jsonrpc == "2.0"

@@ -92,7 +92,8 @@ extension ProgramChannel {
   ) async throws -> (ProgramChannel, Answer) {
     let channel = try ProgramChannel(
       name: name, arguments: program.arguments, directory: repository.root.path,
-      environment: try environment(program), handler: handler, notifications: notifications)
+      environment: try environment(program), handler: handler, notifications: notifications,
+      maxMessageBytes: program.maxMessageBytes)
     do {
       let answer = try await channel.call(
         "initialize", initialize, as: Answer.self, timeout: .seconds(program.timeout))

@@ -68,6 +68,8 @@ package final class ProgramChannel: Sendable {
   let handler: Handler
   let notifications: Notifications
   let transcript: Transcript?
+  /// The largest message read from the program; a longer one ends the conversation.
+  let maxMessageBytes: Int
   let state = Mutex(State())
   let stderrTail = Mutex(Data())
   private let gate = CallGate()
@@ -94,9 +96,11 @@ package final class ProgramChannel: Sendable {
   package init(
     name: String, arguments: [String], directory: String, environment: [String: String],
     handler: @escaping Handler, notifications: @escaping Notifications = { _ in },
-    transcript: Transcript? = nil
+    transcript: Transcript? = nil,
+    maxMessageBytes: Int = ExternalProgram.defaultMaxMessageBytes
   ) throws {
     self.name = name
+    self.maxMessageBytes = maxMessageBytes
     self.handler = handler
     self.notifications = notifications
     self.transcript = transcript
@@ -214,9 +218,9 @@ package final class ProgramChannel: Sendable {
   }
 
   private func write(_ line: Data) throws {
-    let text = String(decoding: line, as: UTF8.self)
-    transcript?(true, text)
-    programLogger.debug("→ \(text.prefix(2000))", metadata: ["program": "\(name)"])
+    transcript?(true, String(decoding: line, as: UTF8.self))
+    programLogger.debug(
+      "→ \(String(decoding: line.prefix(2000), as: UTF8.self))", metadata: ["program": "\(name)"])
     try process.write(line + Data("\n".utf8))
   }
 }
