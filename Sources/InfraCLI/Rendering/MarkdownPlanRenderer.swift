@@ -43,7 +43,9 @@ package struct MarkdownPlanRenderer: Sendable {
       }
       if let diff = change.op.diff {
         let fence = String(repeating: "`", count: max(3, longestRun(of: "`", in: diff) + 1))
-        text += (change.op.details.isEmpty ? "" : "\n") + "\(fence)diff\n\(diff)"
+        let shown = diff.split(separator: "\n", omittingEmptySubsequences: false)
+          .map { String($0).visibleExceptTabs }.joined(separator: "\n")
+        text += (change.op.details.isEmpty ? "" : "\n") + "\(fence)diff\n\(shown)"
         text += (diff.hasSuffix("\n") ? "" : "\n") + "\(fence)\n"
       }
       text += "\n</details>\n\n"
@@ -87,12 +89,14 @@ package struct MarkdownPlanRenderer: Sendable {
 
   /// Text inside a code span of a table cell.
   private func code(_ text: String) -> String {
-    text.replacingOccurrences(of: "`", with: "'").replacingOccurrences(of: "|", with: "\\|")
+    text.visible.replacingOccurrences(of: "`", with: "'").replacingOccurrences(of: "|", with: "\\|")
   }
 
   private func html(_ text: String) -> String {
-    text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-      .replacingOccurrences(of: ">", with: "&gt;")
+    text.visible.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(
+      of: "<", with: "&lt;"
+    )
+    .replacingOccurrences(of: ">", with: "&gt;")
   }
 
   private func longestRun(of character: Character, in text: String) -> Int {

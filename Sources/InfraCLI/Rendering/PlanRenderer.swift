@@ -107,12 +107,3 @@ package struct PlanRenderer: Sendable {
     return style(line + ".", .bold)
   }
 }
-
-extension String {
-  /// Like `visible`, but keeps tabs: diff lines legitimately contain them.
-  var visibleExceptTabs: String {
-    if utf8.allSatisfy({ ($0 >= 0x20 && $0 != 0x7F) || $0 == 0x09 }) { return self }
-    return split(separator: "\t", omittingEmptySubsequences: false).map { String($0).visible }
-      .joined(separator: "\t")
-  }
-}

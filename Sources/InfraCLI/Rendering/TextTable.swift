@@ -27,23 +27,4 @@ extension String {
     while text.hasSuffix(" ") { text.removeLast() }
     return text
   }
-
-  /// Control characters made visible (`\n`, `\t`, `\u{1B}`), so a file name cannot break a line
-  /// of a plan or inject terminal escapes.
-  var visible: String {
-    // Nearly every line has no control character: leave it as it is.
-    if utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7F }) { return self }
-    var result = ""
-    for scalar in unicodeScalars {
-      switch scalar {
-      case "\n": result += "\\n"
-      case "\t": result += "\\t"
-      case "\r": result += "\\r"
-      case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-        result += "\\u{\(String(scalar.value, radix: 16))}"
-      default: result.unicodeScalars.append(scalar)
-      }
-    }
-    return result
-  }
 }

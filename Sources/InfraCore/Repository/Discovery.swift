@@ -22,6 +22,7 @@ package struct Discovery {
   package func run() -> Result {
     var result = Result()
     let resources = repository.resourcesURL
+    if leavesRepository(resources, display: "resources/", into: &result) { return result }
     guard isDirectory(resources) else {
       if !config.prefixes.isEmpty {
         result.diagnostics.warning(
@@ -33,8 +34,9 @@ package struct Discovery {
     }
     let prefixes = Dictionary(
       config.prefixes.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-    for entry in entries(of: resources) {
+    for entry in entries(of: resources, display: "resources", into: &result) {
       let url = resources.appending(path: entry)
+      if leavesRepository(url, display: "resources/\(entry)", into: &result) { continue }
       guard let prefix = prefixes[entry], isDirectory(url) else {
         let known = config.prefixes.map(\.name).joined(separator: ", ")
         warnUnclaimed(
@@ -55,8 +57,10 @@ package struct Discovery {
 
   private func discover(prefix: PrefixConfig, at folder: URL, into result: inout Result) {
     let connectors = Set(prefix.connectors.map(\.name.value))
-    for entry in entries(of: folder) {
+    let display = "resources/\(prefix.name)"
+    for entry in entries(of: folder, display: display, into: &result) {
       let url = folder.appending(path: entry)
+      if leavesRepository(url, display: "\(display)/\(entry)", into: &result) { continue }
       guard connectors.contains(entry), isDirectory(url) else {
         let names = prefix.connectors.map(\.name.value).joined(separator: ", ")
         warnUnclaimed(
@@ -79,20 +83,21 @@ package struct Discovery {
     _ folder: URL, segments: [String], prefix: String, visited: inout Set<String>,
     into result: inout Result
   ) {
-    for entry in entries(of: folder) {
+    let folderDisplay = "resources/\(prefix)/" + segments.joined(separator: "/")
+    for entry in entries(of: folder, display: folderDisplay, into: &result) {
       let url = folder.appending(path: entry)
       let childSegments = segments + [entry]
-      let display = "resources/\(prefix)/" + childSegments.joined(separator: "/")
+      let display = "\(folderDisplay)/\(entry)"
+      if url.path.utf8.count >= Int(PATH_MAX) {
+        result.diagnostics.error(
+          "this path cannot be managed: it is \(url.path.utf8.count.grouped) bytes on this machine, and the system's paths end at \((Int(PATH_MAX) - 1).grouped) (PATH_MAX)",
+          at: SourceLocation(file: display), hint: "shorten the names of its folders")
+        continue
+      }
       var target = url
       if isSymbolicLink(url) {
         target = url.resolvingSymlinksInPath()
-        guard isInsideRepository(target) else {
-          result.diagnostics.error(
-            "\(display) is a symbolic link that leads outside the repository (to \(target.path))",
-            at: SourceLocation(file: display),
-            hint: "copy the file into the repository instead: a resource must be reviewed with it")
-          continue
-        }
+        if leavesRepository(url, display: display, into: &result) { continue }
         guard FileManager.default.fileExists(atPath: target.path) else {
           result.diagnostics.error(
             "\(display) is a symbolic link to \(repository.relativePath(of: target)), which does not exist",
@@ -113,6 +118,10 @@ package struct Discovery {
       } else if isRegularFile(target) {
         result.files.append(
           ResourceFile(address: Address(prefix: prefix, segments: childSegments), url: target))
+      } else if fileType(target, followingLinks: true) == nil {
+        result.diagnostics.error(
+          "cannot read \(display): \(String(cString: strerror(errno)))",
+          at: SourceLocation(file: display), hint: "check its permissions, or remove it")
       } else {
         result.diagnostics.warning(
           "\(display) is neither a file nor a folder, so it is not managed",
@@ -134,7 +143,8 @@ package struct Discovery {
   }
 
   private func countFiles(in folder: URL) -> Int {
-    entries(of: folder).reduce(0) { count, entry in
+    var ignored = Result()
+    return entries(of: folder, display: "", into: &ignored).reduce(0) { count, entry in
       let url = folder.appending(path: entry)
       if isSymbolicLink(url) { return count + 1 }
       return count + (isDirectory(url) ? countFiles(in: url) : 1)
@@ -147,9 +157,31 @@ package struct Discovery {
     return path == root || path.hasPrefix(root + "/")
   }
 
-  private func entries(of folder: URL) -> [String] {
-    ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
-      .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+  /// Whether `url` is a symbolic link that leads out of the repository, which is an error at
+  /// every level of resources/ (a resource must be reviewed with the repository).
+  private func leavesRepository(_ url: URL, display: String, into result: inout Result) -> Bool {
+    guard isSymbolicLink(url) else { return false }
+    let target = url.resolvingSymlinksInPath()
+    guard !isInsideRepository(target) else { return false }
+    result.diagnostics.error(
+      "\(display) is a symbolic link that leads outside the repository (to \(target.path))",
+      at: SourceLocation(file: display),
+      hint: "copy the files into the repository instead: a resource must be reviewed with it")
+    return true
+  }
+
+  /// The names in `folder`, in byte order; a name that is not UTF-8 is an error (`display`
+  /// is the folder as the user knows it), since no address or plan could name it truly.
+  private func entries(of folder: URL, display: String, into result: inout Result) -> [String] {
+    let listing = DirectoryListing(folder)
+    for bytes in listing.undecodable {
+      let shown = DirectoryListing.escaped(bytes)
+      result.diagnostics.error(
+        "\(display)/\(shown) cannot be managed: its name is not UTF-8 text",
+        at: SourceLocation(file: "\(display)/\(shown)"),
+        hint: "rename it (here shown with \\xNN for the bytes that are not UTF-8)")
+    }
+    return listing.names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
   }
 }
 

@@ -1,0 +1,47 @@
+extension String {
+  /// The text with every character that could hide or disguise something escaped: control
+  /// characters (`\n`, `\t`, `\u{1b}`), so a name cannot break a line of a plan or send the
+  /// terminal escapes; and the invisible ones (bidirectional overrides and isolates, zero-width
+  /// characters, spaces other than the space, line and paragraph separators), so a plan cannot
+  /// show a reviewer another name than the real one (`\u{202e}` stays `\u{202e}`).
+  var visible: String {
+    // Nearly every line is printable ASCII: leave it as it is.
+    if utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return self }
+    var result = ""
+    for scalar in unicodeScalars {
+      switch scalar {
+      case "\n": result += "\\n"
+      case "\t": result += "\\t"
+      case "\r": result += "\\r"
+      case _ where scalar.isHidden:
+        result += "\\u{\(String(scalar.value, radix: 16))}"
+      default: result.unicodeScalars.append(scalar)
+      }
+    }
+    return result
+  }
+
+  /// Like `visible`, but keeps tabs: diff lines legitimately contain them.
+  var visibleExceptTabs: String {
+    if utf8.allSatisfy({ ($0 >= 0x20 && $0 < 0x7F) || $0 == 0x09 }) { return self }
+    return split(separator: "\t", omittingEmptySubsequences: false).map { String($0).visible }
+      .joined(separator: "\t")
+  }
+}
+
+extension Unicode.Scalar {
+  /// Whether the character shows nothing, or changes how the characters around it show.
+  var isHidden: Bool {
+    if value < 0x20 || (0x7F...0x9F).contains(value) { return true }
+    switch properties.generalCategory {
+    case .format, .lineSeparator, .paragraphSeparator, .control, .surrogate, .privateUse,
+      .unassigned:
+      return true
+    case .spaceSeparator:
+      return value != 0x20
+    default:
+      // Letters that draw as nothing: the Hangul fillers, and the Braille blank.
+      return [0x115F, 0x1160, 0x3164, 0xFFA0, 0x2800].contains(value)
+    }
+  }
+}
