@@ -218,6 +218,14 @@ import Testing
       connector.stderr.contains(
         "error: there is no connector 'test/filez' in infra.yaml\n  hint: did you mean 'test/files'? connectors: test/files"
       ), "\(connector)")
+    for command in [["run", "lokal", "--", "true"], ["import", "--host", "lokal"]] {
+      let host = try await Infra.run(command, in: root)
+      #expect(host.code == 1, "\(host)")
+      #expect(
+        host.stderr.contains(
+          "error: there is no host 'lokal' in infra.yaml\n  hint: did you mean 'local'?"),
+        "\(host)")
+    }
   }
 
   @Test func validateHostsAndConnectorsDescribeTheRepository() async throws {
