@@ -16,11 +16,11 @@ final class ExternalConnector: Connector, Sendable {
   let timeout: Duration
   private let channel = Mutex<ProgramChannel?>(nil)
   /// The hosts of the calls in flight: their transport, where their logs go, how many calls.
-  private let calls = Mutex<[String: HostCall]>([:])
+  let calls = Mutex<[String: HostCall]>([:])
   /// Hosts whose connection was lost under one of the program's `host/...` requests, and why.
   private let lost = Mutex<[String: String]>([:])
 
-  private struct HostCall {
+  struct HostCall {
     var transport: any Transport
     var log: ProgramLog.Destination?
     /// The methods of the calls in flight on the host: `host/put` is for `apply` alone.
@@ -33,12 +33,6 @@ final class ExternalConnector: Connector, Sendable {
     var refusal: String?
   }
 
-  /// The most log lines, and bytes of them, kept of one call: a program that logs more has
-  /// the rest counted, not kept.
-  static let maxLogLines = 1_000
-  static let maxLogBytes = 1 << 20
-  /// The longest log line kept whole.
-  static let maxLogLineBytes = 16 << 10
   /// The calls of the protocol during which a program may write to the host.
   static let writingMethods: Set<String> = ["apply"]
 
@@ -117,32 +111,6 @@ final class ExternalConnector: Connector, Sendable {
   }
 
   // MARK: the program's calls
-
-  /// A notification of the program: `log`, about the host it names, or the only one in
-  /// flight (a program serving calls one at a time need not say).
-  func notice(_ notification: IncomingRequest) {
-    guard notification.method == "log", let params = try? notification.params(LogParams.self)
-    else { return }
-    var line = params.line()
-    if line.message.utf8.count > Self.maxLogLineBytes {
-      line.message =
-        String(decoding: line.message.utf8.prefix(Self.maxLogLineBytes), as: UTF8.self) + "…"
-    }
-    let destination = calls.withLock { calls -> ProgramLog.Destination? in
-      guard let host = params.host ?? (calls.count == 1 ? calls.first?.key : nil),
-        var call = calls[host]
-      else { return nil }
-      defer { calls[host] = call }
-      guard call.loggedLines < Self.maxLogLines, call.loggedBytes < Self.maxLogBytes else {
-        call.droppedLines += 1
-        return nil
-      }
-      call.loggedLines += 1
-      call.loggedBytes += line.message.utf8.count
-      return call.log
-    }
-    destination?.receive(line)
-  }
 
   /// A request of the program: `host/run`, `host/put` or `host/get`, on the host of a call in
   /// flight.

@@ -32,34 +32,25 @@ package struct IncomingRequest: Sendable {
 
 extension ProgramChannel {
   /// Reads the program's output line by line until it ends, then reaps the program and ends
-  /// the conversation. A line is found by looking for its end in what arrived since the last
-  /// look only, so a long line costs no more than its length.
+  /// the conversation. Each byte is looked at once (`LineFramer`), so a long line costs no
+  /// more than its length, and one over `maxMessageBytes` stops the program.
   func readMessages() {
     guard let descriptor = process.output else { return }
-    var line = Data()
+    var framer = LineFramer(limit: maxMessageBytes)
     var chunk = [UInt8](repeating: 0, count: 1 << 16)
-    var tooLong = false
     while true {
       let count = read(descriptor, &chunk, chunk.count)
       if count < 0 && errno == EINTR { continue }
       guard count > 0 else { break }
       // Past the limit nothing more is kept: the program is being stopped.
-      if tooLong { continue }
-      var start = 0
-      while !tooLong {
-        let newline = Self.newline(in: chunk, from: start, to: count)
-        line.append(contentsOf: chunk[start..<(newline ?? count)])
-        if line.count > maxMessageBytes {
-          tooLong = true
-          line = Data()
-          protocolError(
-            "it sent a message of more than \(maxMessageBytes.grouped) bytes, the most infra reads from it (`max_message_bytes:` of its entry in infra.yaml)"
-          )
-        }
-        guard let newline, !tooLong else { break }
-        if !Self.isBlank(line) { receive(line) }
-        line = Data()
-        start = newline + 1
+      if framer.overflowed { continue }
+      let framed = chunk.withUnsafeBytes { bytes in
+        framer.append(UnsafeRawBufferPointer(rebasing: bytes[0..<count]), onLine: receive)
+      }
+      if !framed {
+        protocolError(
+          "it sent a message of more than \(maxMessageBytes.grouped) bytes, the most infra reads from it (`max_message_bytes:` of its entry in infra.yaml)"
+        )
       }
     }
     // Its standard error ends at the same moment; wait a little for the last of it, which
@@ -68,22 +59,6 @@ extension ProgramChannel {
     let how = "\(process.wait())"
     state.withLock { $0.exit = how }
     end("it \(how)", method: nil)
-  }
-
-  /// The index of the first newline in `chunk[start..<end]`: memchr, as a long line's
-  /// bytes are many.
-  private static func newline(in chunk: [UInt8], from start: Int, to end: Int) -> Int? {
-    chunk.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) -> Int? in
-      guard start < end, let base = buffer.baseAddress,
-        let found = memchr(base + start, 0x0A, end - start)
-      else { return nil }
-      return base.distance(to: UnsafeRawPointer(found))
-    }
-  }
-
-  /// Whether a line is only spaces, tabs and a carriage return (skipped, as JSON allows).
-  private static func isBlank(_ line: Data) -> Bool {
-    line.allSatisfy { $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }
   }
 
   /// Keeps the last 64 KiB of the program's standard error, for the errors about it.
@@ -106,25 +81,22 @@ extension ProgramChannel {
     transcript?(false, String(decoding: line, as: UTF8.self))
     programLogger.debug(
       "← \(String(decoding: line.prefix(2000), as: UTF8.self))", metadata: ["program": "\(name)"])
-    let shown = String(decoding: line.prefix(200), as: UTF8.self)
-    guard let header = try? JSONDecoder().decode(RPC.Header.self, from: line),
-      header.jsonrpc == "2.0"
-    else {
-      protocolError("it printed a line that is not a JSON-RPC 2.0 message: \(shown)")
+    let id: Int
+    let error: RPC.RemoteError?
+    let hasResult: Bool
+    switch IncomingLine.read(line) {
+    case .invalid(let why):
+      protocolError(why)
       return
-    }
-    if let method = header.method {
-      let request = IncomingRequest(method: method, id: header.id, line: line)
+    case .request(let request):
       if request.id == nil {
         notifications(request)
       } else {
         serve(request)
       }
       return
-    }
-    guard case .number(let id) = header.id else {
-      protocolError("it answered without a numeric id infra had sent: \(shown)")
-      return
+    case .answer(let answered, let failure, let result):
+      (id, error, hasResult) = (answered, failure, result)
     }
     let (waiting, expected) = state.withLock { state in
       (
@@ -135,14 +107,15 @@ extension ProgramChannel {
     guard let (method, continuation) = waiting else {
       // An answer to a call abandoned meanwhile is expected; any other is a protocol error.
       if !expected {
+        let shown = String(decoding: line.prefix(200), as: UTF8.self)
         protocolError(
           "it answered id \(id), which infra never asked or had already answered: \(shown)")
       }
       return
     }
-    if let error = header.error {
+    if let error {
       continuation.resume(throwing: error)
-    } else if header.hasResult {
+    } else if hasResult {
       continuation.resume(returning: line)
     } else {
       continuation.resume(

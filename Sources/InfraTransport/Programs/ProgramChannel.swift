@@ -138,7 +138,7 @@ package final class ProgramChannel: Sendable {
       throw error
     }
     do {
-      return try JSONDecoder().decode(RPC.Result<Answer>.self, from: line).result
+      return try RPC.result(of: line, as: Answer.self)
     } catch {
       throw failure(
         method,

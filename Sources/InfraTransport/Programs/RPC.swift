@@ -111,6 +111,13 @@ package enum RPC {
     var result: Value
   }
 
+  /// The result of the answer `line`, read as `Value`: what a call returns.
+  package static func result<Value: Decodable>(of line: Data, as type: Value.Type) throws
+    -> Value
+  {
+    try JSONDecoder().decode(Result<Value>.self, from: line).result
+  }
+
   /// The params of a request, read as the method expects them; `{}` when it sent none.
   struct Params<Value: Decodable>: Decodable {
     var params: Value?
