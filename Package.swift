@@ -22,6 +22,8 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     // `swift package generate-documentation`: the test command builds InfraKit's docs.
     .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+    // Property-based tests: generated names and contents through plan and apply.
+    .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
   ],
   targets: [
     .target(
@@ -69,6 +71,16 @@ let package = Package(
       name: "EmbeddedPlan", dependencies: ["InfraKit"], path: "Examples/EmbeddedPlan",
       swiftSettings: strict),
 
+    // Fuzzing (scripts/fuzz): the readers of untrusted bytes each target drives, the runner
+    // libFuzzer links with, and the suite's replay of every input kept.
+    .target(
+      name: "InfraFuzzTargets",
+      dependencies: ["InfraCore", "InfraTransport", "InfraEngine", "InfraConnectors"],
+      path: "Fuzz/Targets", swiftSettings: strict),
+    .executableTarget(
+      name: "infra-fuzz", dependencies: ["InfraFuzzTargets"], path: "Fuzz/Runner",
+      swiftSettings: strict),
+
     // Test helpers shared by the test targets: temporary repositories and recording fakes.
     .target(
       name: "InfraTestSupport",
@@ -100,10 +112,16 @@ let package = Package(
       ],
       exclude: ["Fixtures", "Renderings"],
       swiftSettings: strict),
+    // Every input the fuzzer was seeded with or ever crashed on, read again in every run.
+    .testTarget(
+      name: "FuzzRegressionTests", dependencies: ["InfraFuzzTargets"], swiftSettings: strict),
     // Runs the built `infra` binary against real temporary repositories and folders.
     .testTarget(
       name: "EndToEndTests",
-      dependencies: ["infra", "EmbeddedPlan", "InfraTransport", "InfraTestSupport"],
+      dependencies: [
+        "infra", "EmbeddedPlan", "InfraTransport", "InfraTestSupport",
+        .product(name: "PropertyBased", package: "swift-property-based"),
+      ],
       swiftSettings: strict),
   ]
 )

@@ -13,7 +13,7 @@ import Yams
 ///   secret.key: { mode: "0600" }
 ///   old.conf: { state: absent }
 /// ```
-struct AttributesFile: Sendable {
+package struct AttributesFile: Sendable {
   static let fileName = ".infra-attrs.yaml"
 
   /// Attributes for files; `nil` fields are inherited or left unmanaged.
@@ -45,13 +45,24 @@ struct AttributesFile: Sendable {
 
   /// Parses the file, reporting every problem with its line and column.
   static func load(_ file: ResourceFile) -> (AttributesFile?, [Diagnostic]) {
-    let yaml: YAMLFile
     switch YAMLFile.load(from: file.url, path: file.path) {
-    case .success(let loaded): yaml = loaded
+    case .success(let yaml): return read(yaml)
     case .failure(let diagnostic): return (nil, [diagnostic])
     }
+  }
+
+  /// The problems of an attributes file with these bytes (`path` as it would be shown): what
+  /// loading it reports, for the fuzz target and tests that have no file.
+  package static func problems(ofBytes data: Data, path: String) -> [Diagnostic] {
+    switch YAMLFile.decode(data, path: path) {
+    case .success(let yaml): return read(yaml).1
+    case .failure(let diagnostic): return [diagnostic]
+    }
+  }
+
+  private static func read(_ yaml: YAMLFile) -> (AttributesFile?, [Diagnostic]) {
     var reader = YAMLReader(file: yaml)
-    var result = AttributesFile(path: file.path, defaults: Attributes(), files: [:])
+    var result = AttributesFile(path: yaml.path, defaults: Attributes(), files: [:])
     guard let root = yaml.root else { return (result, []) }
     guard let top = reader.mapping(root, for: AttributesFile.fileName, keys: topKeys) else {
       return (nil, reader.diagnostics.all)

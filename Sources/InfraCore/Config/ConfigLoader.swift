@@ -23,7 +23,17 @@ package enum ConfigLoader {
     }
   }
 
-  /// Parses config text; used by tests and by `load(from:)`.
+  /// Reads infra.yaml from its bytes, as `load(from:)` does once it has read them.
+  package static func decode(_ data: Data, path: String = "infra.yaml") -> (
+    InfraConfig?, Diagnostics
+  ) {
+    switch YAMLFile.decode(data, path: path) {
+    case .success(let file): return load(file)
+    case .failure(let diagnostic): return (nil, Diagnostics([diagnostic]))
+    }
+  }
+
+  /// Parses config text; used by tests.
   package static func parse(_ text: String, path: String = "infra.yaml") -> (
     InfraConfig?, Diagnostics
   ) {

@@ -31,17 +31,21 @@ package struct YAMLFile {
   package static func load(from url: URL, path: String, limits: YAMLLimits = .standard)
     -> Result<YAMLFile, Diagnostic>
   {
-    let data: Data
     switch BoundedRead.contents(of: url, path: path, limit: limits.maxBytes) {
-    case .success(let read): data = read
+    case .success(let data): return decode(data, path: path, limits: limits)
     case .failure(let diagnostic): return .failure(diagnostic)
     }
+  }
+
+  /// Parses the bytes of a file: the same limits, and invalid UTF-8 located.
+  package static func decode(_ data: Data, path: String, limits: YAMLLimits = .standard)
+    -> Result<YAMLFile, Diagnostic>
+  {
     guard let text = String(validating: data, as: UTF8.self) else {
       return .failure(
         .error(
           "the file is not valid UTF-8 text",
-          at: TextPosition.firstInvalidUTF8(in: data, path: path),
-          hint: "save it as UTF-8"))
+          at: TextPosition.firstInvalidUTF8(in: data, path: path), hint: "save it as UTF-8"))
     }
     return parse(text, path: path, limits: limits)
   }

@@ -13,7 +13,7 @@ import Foundation
 /// signature: it does not say who made the plan.
 extension SavedPlan {
   /// The file's bytes with the digest line put in after the opening brace.
-  static func sealed(_ body: Data) -> Data {
+  package static func sealed(_ body: Data) -> Data {
     let digest = SHA256.hash(data: body).hexString
     return Data("{\n  \"digest\" : \"sha256:\(digest)\",".utf8) + body.dropFirst() + Data("\n".utf8)
   }
