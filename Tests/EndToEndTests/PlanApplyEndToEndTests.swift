@@ -199,8 +199,10 @@ import Testing
   @Test func aPathThatSelectsNothingIsAnErrorWithTheClosestName() async throws {
     try repo.resource("local/etc/motd", "hello\n")
     for command in [["plan", "--detailed-exitcode"], ["apply", "--yes"], ["pull"]] {
-      let typo = try await Infra.run(command + ["resources/test/filez/local"], in: root)
+      let (typo, usage) = try await Infra.measured(
+        command + ["resources/test/filez/local"], in: root)
       #expect(typo.code == 1, "\(typo)")
+      #expect(usage.cpuSeconds < 1 && usage.peak < 100_000_000, "\(usage)")
       #expect(
         typo.stderr.contains(
           "error: 'resources/test/filez/local' selects no resource\n  hint: did you mean 'resources/test/files'? under resources/test/ there are: files"
@@ -219,8 +221,9 @@ import Testing
         "error: there is no connector 'test/filez' in infra.yaml\n  hint: did you mean 'test/files'? connectors: test/files"
       ), "\(connector)")
     for command in [["run", "lokal", "--", "true"], ["import", "--host", "lokal"]] {
-      let host = try await Infra.run(command, in: root)
+      let (host, usage) = try await Infra.measured(command, in: root)
       #expect(host.code == 1, "\(host)")
+      #expect(usage.cpuSeconds < 1 && usage.peak < 100_000_000, "\(usage)")
       #expect(
         host.stderr.contains(
           "error: there is no host 'lokal' in infra.yaml\n  hint: did you mean 'local'?"),
