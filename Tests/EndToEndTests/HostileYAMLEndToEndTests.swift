@@ -2,6 +2,10 @@ import Foundation
 import InfraTestSupport
 import Testing
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// YAML written to hurt: every file infra reads is held to the same limits, so each of these
 /// ends in a located error, fast and small, with nothing applied.
 @Suite struct HostileYAMLEndToEndTests {
@@ -55,6 +59,40 @@ import Testing
     #expect(run.stderr.contains("infra.yaml:9:"), "\(run.stderr.prefix(2000))")
     let widest = run.stderr.split(separator: "\n").map(\.count).max() ?? 0
     #expect(widest <= 200, "a line of \(widest) characters")
+  }
+
+  /// Each alias puts its anchor's levels where it stands: a 31-level value aliased inside
+  /// another nests past the limit, although neither does alone.
+  @Test func nestingThroughAliasesCountsTheAliasedLevels() async throws {
+    let open = String(repeating: "[", count: 31)
+    let close = String(repeating: "]", count: 31)
+    try repo.writeConfig(
+      extraHosts:
+        "  other:\n    connect: local\n    data:\n      a: &a \(open)x\(close)\n      b: &b \(open)*a\(close)"
+    )
+    try await expectRefused(
+      ["validate"],
+      at: "infra.yaml:10:44: error: the YAML nests deeper than 64 levels of mappings and lists")
+  }
+
+  @Test func anInfraYAMLThatIsAPipeIsRefusedWithoutWaiting() async throws {
+    try FileManager.default.removeItem(at: root.appending(path: "infra.yaml"))
+    #expect(mkfifo(root.appending(path: "infra.yaml").path, 0o644) == 0)
+    try await expectRefused(
+      ["validate"], at: "infra.yaml: error: it is not a regular file (a device, a pipe or a socket)"
+    )
+  }
+
+  @Test func anInfraYAMLThatLeadsOutOfTheRepositoryIsRefusedUnquoted() async throws {
+    let outside = try TemporaryFolder("outside-config")
+    let secret = try outside.write("credentials", "aws_secret_access_key = not-for-logs\n")
+    try FileManager.default.removeItem(at: root.appending(path: "infra.yaml"))
+    try FileManager.default.createSymbolicLink(
+      at: root.appending(path: "infra.yaml"), withDestinationURL: secret)
+    let run = try await expectRefused(
+      ["validate"],
+      at: "infra.yaml: error: infra.yaml is a symbolic link that leads outside the repository")
+    #expect(!(run.stdout + run.stderr).contains("not-for-logs"), "\(run)")
   }
 
   @Test func invalidUTF8IsLocatedAtItsLineAndColumn() async throws {

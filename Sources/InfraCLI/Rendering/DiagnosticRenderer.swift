@@ -1,5 +1,6 @@
 import Foundation
 import InfraCore
+import Synchronization
 
 /// Renders diagnostics as compilers do: `file:line:column: error: message`, the source line
 /// with a caret under the column, then the hint and any notes.
@@ -15,13 +16,28 @@ package struct DiagnosticRenderer: Sendable {
     self.sourceLine = sourceLine
   }
 
-  /// A renderer that quotes the lines of `repository`'s files.
+  /// A renderer that quotes the lines of `repository`'s files, and of no file outside it
+  /// (a link out of it is itself the error, and must not show what it leads to). Each file is
+  /// read once, however many diagnostics it has.
   static func forRepository(_ repository: Repository, style: Styler) -> DiagnosticRenderer {
     let root = repository.root
+    let read = Mutex<[String: [Substring]]>([:])
     return DiagnosticRenderer(style: style) { file, line in
       let url = file.hasPrefix("/") ? URL(fileURLWithPath: file) : root.appending(path: file)
-      guard let text = try? String(contentsOf: url, encoding: .utf8) else { return nil }
-      let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+      let lines = read.withLock { cache -> [Substring] in
+        if let lines = cache[file] { return lines }
+        var lines: [Substring] = []
+        if repository.contains(url),
+          case .success(let data) = BoundedRead.contents(
+            of: url, path: file, limit: YAMLLimits.standard.maxBytes)
+        {
+          // By scalars: "\r\n" is one Character, and would not split as lines.
+          lines = String(decoding: data, as: UTF8.self).unicodeScalars
+            .split(separator: "\n", omittingEmptySubsequences: false).map { Substring($0) }
+        }
+        cache[file] = lines
+        return lines
+      }
       return lines.indices.contains(line - 1) ? String(lines[line - 1]) : nil
     }
   }
@@ -38,7 +54,7 @@ package struct DiagnosticRenderer: Sendable {
       }
     var text = ""
     if let location = diagnostic.location {
-      text += style("\(location):", .bold) + " "
+      text += style("\(location.description.visible):", .bold) + " "
     }
     text += "\(label) \(style(diagnostic.message.visible, .bold))\n"
     if let location = diagnostic.location, let line = location.line,
@@ -49,19 +65,20 @@ package struct DiagnosticRenderer: Sendable {
       let gutter = String(repeating: " ", count: number.count)
       text += style(" \(number) | ", .dim) + source.visibleExceptTabs + "\n"
       if let column {
-        let indent = source.unicodeScalars.prefix(max(0, column - 1)).map {
-          $0 == "\t" ? "\t" : " "
-        }
-        .joined()
+        // Under the character as it is shown: an escaped one takes its escape's width.
+        let before = String(
+          String.UnicodeScalarView(source.unicodeScalars.prefix(max(0, column - 1))))
+        let indent = before.visibleExceptTabs.unicodeScalars.map { $0 == "\t" ? "\t" : " " }
+          .joined()
         text += style(" \(gutter) | ", .dim) + indent + style("^", .bold, .green) + "\n"
       }
     }
     if let hint = diagnostic.hint {
-      text += "  " + style("hint:", .cyan) + " \(hint)\n"
+      text += "  " + style("hint:", .cyan) + " \(hint.visible)\n"
     }
     for note in diagnostic.notes {
       let place = note.location.map { "\($0): " } ?? ""
-      text += "  " + style("note:", .dim) + " \(place)\(note.message)\n"
+      text += "  " + style("note:", .dim) + " \((place + note.message).visible)\n"
     }
     return text
   }

@@ -1,9 +1,11 @@
 extension String {
-  /// The text with every character that could hide or disguise something escaped: control
-  /// characters (`\n`, `\t`, `\u{1b}`), so a name cannot break a line of a plan or send the
-  /// terminal escapes; and the invisible ones (bidirectional overrides and isolates, zero-width
-  /// characters, spaces other than the space, line and paragraph separators), so a plan cannot
-  /// show a reviewer another name than the real one (`\u{202e}` stays `\u{202e}`).
+  /// The text with every character that could hide something escaped: control characters
+  /// (`\n`, `\t`, `\u{1b}`), so a name cannot break a line of a plan or send the terminal
+  /// escapes; and the invisible ones (bidirectional overrides and isolates, zero-width and
+  /// other format characters, spaces other than the space, line and paragraph separators,
+  /// the combining grapheme joiner and the supplementary variation selectors), so that no
+  /// hidden character reorders or pads what a reviewer reads (`\u{202e}` stays `\u{202e}`).
+  /// Letters that look alike in some fonts are left as they are.
   var visible: String {
     // Nearly every line is printable ASCII: leave it as it is.
     if utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return self }
@@ -40,8 +42,10 @@ extension Unicode.Scalar {
     case .spaceSeparator:
       return value != 0x20
     default:
-      // Letters that draw as nothing: the Hangul fillers, and the Braille blank.
-      return [0x115F, 0x1160, 0x3164, 0xFFA0, 0x2800].contains(value)
+      // What draws as nothing: the Hangul fillers, the Braille blank, the combining grapheme
+      // joiner and the supplementary variation selectors (emoji use only U+FE00...U+FE0F).
+      return [0x115F, 0x1160, 0x3164, 0xFFA0, 0x2800, 0x034F].contains(value)
+        || (0xE0100...0xE01EF).contains(value)
     }
   }
 }

@@ -140,4 +140,18 @@ extension String {
   package func clipped(to limit: Int = 80) -> String {
     count <= limit ? self : prefix(limit) + "…"
   }
+
+  /// At most `limit` bytes of UTF-8, cut between characters, with `…` where it was cut.
+  package func clipped(toBytes limit: Int) -> String {
+    guard utf8.count > limit else { return self }
+    var kept = 0
+    var end = startIndex
+    for index in indices {
+      let width = self[index].utf8.count
+      if kept + width > limit { break }
+      kept += width
+      end = self.index(after: index)
+    }
+    return self[..<end] + "…"
+  }
 }

@@ -12,8 +12,13 @@ package enum BoundedRead {
   /// user named it, and a file larger than `limit` bytes is refused before it is read.
   package static func contents(of url: URL, path: String, limit: Int) -> Result<Data, Diagnostic> {
     let at = SourceLocation(file: path)
-    let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
-    guard descriptor >= 0 else { return .failure(openFailure(errno, at: at)) }
+    // Not blocking: opening a FIFO that no one writes to would wait for ever.
+    let descriptor = open(url.path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+    guard descriptor >= 0 else {
+      let code = errno
+      if code == ENOENT { return .failure(missing(url, path: path)) }
+      return .failure(openFailure(code, at: at))
+    }
     defer { close(descriptor) }
     var status = stat()
     guard fstat(descriptor, &status) == 0 else { return .failure(readFailure(errno, at: at)) }
@@ -21,7 +26,13 @@ package enum BoundedRead {
       return .failure(
         .error("it is a folder, not a file", at: at, hint: "name the file inside it"))
     }
-    if (status.st_mode & S_IFMT) == S_IFREG, Int(status.st_size) > limit {
+    guard (status.st_mode & S_IFMT) == S_IFREG else {
+      return .failure(
+        .error(
+          "it is not a regular file (a device, a pipe or a socket)", at: at,
+          hint: "name a file"))
+    }
+    if Int(status.st_size) > limit {
       return .failure(tooLarge(Int(status.st_size), limit: limit, at: at))
     }
     var data = Data()
@@ -32,15 +43,26 @@ package enum BoundedRead {
       if count < 0 { return .failure(readFailure(errno, at: at)) }
       if count == 0 { return .success(data) }
       data.append(contentsOf: chunk[0..<count])
-      // A file that grows, or a pipe or device, is held to the same limit.
+      // A file that grows while it is read is held to the same limit.
       if data.count > limit { return .failure(tooLarge(data.count, limit: limit, at: at)) }
     }
   }
 
+  /// A missing file, with the closest name in its folder when there is one: a typo of a
+  /// plan's name gets a did-you-mean.
+  private static func missing(_ url: URL, path: String) -> Diagnostic {
+    let name = url.lastPathComponent
+    let names = DirectoryListing(url.deletingLastPathComponent()).names
+    var hint = "check the path"
+    if let match = closestMatch(to: name, in: names), match != name {
+      let shown = path.hasSuffix(name) ? String(path.dropLast(name.count)) + match : match
+      hint = "did you mean '\(shown)'?"
+    }
+    return .error("there is no such file", at: SourceLocation(file: path), hint: hint)
+  }
+
   private static func openFailure(_ code: Int32, at: SourceLocation) -> Diagnostic {
     switch code {
-    case ENOENT:
-      return .error("there is no such file", at: at, hint: "check the path")
     case EACCES, EPERM:
       return .error(
         "infra may not read it (permission denied)", at: at,

@@ -11,12 +11,23 @@ package struct DirectoryListing {
   package var names: [String] = []
   /// The names that are not, as their bytes.
   package var undecodable: [[UInt8]] = []
+  /// Why the folder could not be read, or not to its end (the system's words); `nil` when
+  /// it was.
+  package var failure: String?
 
-  /// Lists `folder`; one that cannot be read lists as empty.
+  /// Lists `folder`.
   package init(_ folder: URL) {
-    guard let stream = opendir(folder.path) else { return }
+    guard let stream = opendir(folder.path) else {
+      failure = String(cString: strerror(errno))
+      return
+    }
     defer { closedir(stream) }
-    while let entry = readdir(stream) {
+    while true {
+      errno = 0
+      guard let entry = readdir(stream) else {
+        if errno != 0 { failure = String(cString: strerror(errno)) }
+        break
+      }
       let bytes = withUnsafeBytes(of: entry.pointee.d_name) { raw in
         Array(raw.prefix { $0 != 0 })
       }
@@ -29,11 +40,23 @@ package struct DirectoryListing {
     }
   }
 
-  /// `bytes` with printable ASCII as it is and every other byte as `\xNN`.
+  /// `bytes` as text, with each byte that is not part of valid UTF-8 as `\xNN`.
   package static func escaped(_ bytes: [UInt8]) -> String {
-    bytes.map { byte in
-      (0x20..<0x7F).contains(byte) && byte != 0x5C
-        ? String(UnicodeScalar(byte)) : String(format: "\\x%02X", byte)
-    }.joined()
+    var text = ""
+    var iterator = bytes.makeIterator()
+    var parser = Unicode.UTF8.ForwardParser()
+    var offset = 0
+    while true {
+      switch parser.parseScalar(from: &iterator) {
+      case .valid(let encoded):
+        text.unicodeScalars.append(Unicode.UTF8.decode(encoded))
+        offset += encoded.count
+      case .error(let length):
+        for byte in bytes[offset..<offset + length] { text += String(format: "\\x%02X", byte) }
+        offset += length
+      case .emptyInput:
+        return text
+      }
+    }
   }
 }

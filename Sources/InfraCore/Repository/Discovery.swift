@@ -151,18 +151,12 @@ package struct Discovery {
     }
   }
 
-  private func isInsideRepository(_ url: URL) -> Bool {
-    let root = repository.root.resolvingSymlinksInPath().path
-    let path = url.resolvingSymlinksInPath().path
-    return path == root || path.hasPrefix(root + "/")
-  }
-
   /// Whether `url` is a symbolic link that leads out of the repository, which is an error at
   /// every level of resources/ (a resource must be reviewed with the repository).
   private func leavesRepository(_ url: URL, display: String, into result: inout Result) -> Bool {
     guard isSymbolicLink(url) else { return false }
     let target = url.resolvingSymlinksInPath()
-    guard !isInsideRepository(target) else { return false }
+    guard !repository.contains(target) else { return false }
     result.diagnostics.error(
       "\(display) is a symbolic link that leads outside the repository (to \(target.path))",
       at: SourceLocation(file: display),
@@ -174,12 +168,17 @@ package struct Discovery {
   /// is the folder as the user knows it), since no address or plan could name it truly.
   private func entries(of folder: URL, display: String, into result: inout Result) -> [String] {
     let listing = DirectoryListing(folder)
+    if let failure = listing.failure, !display.isEmpty {
+      result.diagnostics.error(
+        "cannot read the folder \(display)/: \(failure)", at: SourceLocation(file: display),
+        hint: "check its permissions: nothing in it can be managed until infra can read it")
+    }
     for bytes in listing.undecodable {
       let shown = DirectoryListing.escaped(bytes)
       result.diagnostics.error(
         "\(display)/\(shown) cannot be managed: its name is not UTF-8 text",
         at: SourceLocation(file: "\(display)/\(shown)"),
-        hint: "rename it (here shown with \\xNN for the bytes that are not UTF-8)")
+        hint: "rename it (each byte that is not UTF-8 is shown here as \\xNN)")
     }
     return listing.names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
   }

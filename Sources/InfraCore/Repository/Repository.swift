@@ -43,6 +43,14 @@ public struct Repository: Sendable {
     }
   }
 
+  /// Whether `url`, with every symbolic link on its way followed, is in the repository: what
+  /// infra reads as the repository's own must be reviewed with it.
+  public func contains(_ url: URL) -> Bool {
+    let rootPath = root.resolvingSymlinksInPath().path
+    let path = url.resolvingSymlinksInPath().path
+    return path == rootPath || path.hasPrefix(rootPath + "/")
+  }
+
   /// `url`'s path relative to the root, or its absolute path when it lies outside.
   public func relativePath(of url: URL) -> String {
     let rootPath = root.path

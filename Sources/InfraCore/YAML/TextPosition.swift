@@ -32,6 +32,15 @@ package enum TextPosition {
     }
   }
 
+  /// The line and column of the scalar at `offset` (counted in scalars) of `text`.
+  package static func location(ofScalar offset: Int, in text: String, path: String)
+    -> SourceLocation
+  {
+    let lines = text.unicodeScalars.prefix(offset).split(
+      separator: "\n", omittingEmptySubsequences: false)
+    return SourceLocation(file: path, line: lines.count, column: (lines.last?.count ?? 0) + 1)
+  }
+
   /// The 1-based column, in scalars, of the first invalid sequence in `line`.
   private static func invalidColumn(in line: ArraySlice<UInt8>) -> Int {
     var iterator = line.makeIterator()

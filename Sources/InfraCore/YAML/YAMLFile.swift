@@ -77,13 +77,9 @@ package struct YAMLFile {
         at: SourceLocation(file: path, line: context.mark.line, column: context.mark.column),
         hint: "keep one of them; YAML mappings cannot repeat a key")
     case .reader(let problem, let offset, _, _):
-      var location = SourceLocation(file: path)
-      if let offset {
-        let prefix = text.unicodeScalars.prefix(offset)
-        let lines = prefix.split(separator: "\n", omittingEmptySubsequences: false)
-        location.line = lines.count
-        location.column = (lines.last?.count ?? 0) + 1
-      }
+      let location =
+        offset.map { TextPosition.location(ofScalar: $0, in: text, path: path) }
+        ?? SourceLocation(file: path)
       return .error("cannot read YAML: \(problem)", at: location)
     default:
       return .error("invalid YAML: \(error)", at: SourceLocation(file: path))

@@ -42,9 +42,17 @@ package struct YAMLLimits: Sendable, Hashable {
     return copy.withUTF8 { bytes in scan(bytes, path: path) }
   }
 
+  /// A value as the scan counts it: its nodes, aliases expanded, and how many levels of
+  /// mappings and lists it nests (0 for a scalar).
+  private struct Size {
+    var nodes = 1
+    var levels = 0
+  }
+
+  /// A mapping or list being read: its anchor, and its size so far.
   private struct Frame {
     var anchor: String?
-    var nodes = 1
+    var size = Size(nodes: 1, levels: 1)
   }
 
   private func scan(_ bytes: UnsafeBufferPointer<UInt8>, path: String) -> Diagnostic? {
@@ -53,11 +61,13 @@ package struct YAMLLimits: Sendable, Hashable {
     defer { yaml_parser_delete(&parser) }
     yaml_parser_set_input_string(&parser, bytes.baseAddress, bytes.count)
     var stack: [Frame] = []
-    var sizes: [String: Int] = [:]
+    var anchored: [String: Size] = [:]
     var aliased = 0
-    func add(_ nodes: Int, anchor: UnsafeMutablePointer<UInt8>?) {
-      if let anchor { sizes[String(cString: anchor)] = nodes }
-      if !stack.isEmpty { stack[stack.count - 1].nodes += nodes }
+    /// Counts a finished value into the collection it is in.
+    func add(_ size: Size) {
+      guard !stack.isEmpty else { return }
+      stack[stack.count - 1].size.nodes += size.nodes
+      stack[stack.count - 1].size.levels = max(stack[stack.count - 1].size.levels, size.levels + 1)
     }
     while true {
       var event = yaml_event_t()
@@ -69,9 +79,10 @@ package struct YAMLLimits: Sendable, Hashable {
       case YAML_STREAM_END_EVENT:
         return nil
       case YAML_DOCUMENT_START_EVENT:
-        (stack, sizes, aliased) = ([], [:], 0)
+        (stack, anchored, aliased) = ([], [:], 0)
       case YAML_SCALAR_EVENT:
-        add(1, anchor: event.data.scalar.anchor)
+        if let anchor = event.data.scalar.anchor { anchored[String(cString: anchor)] = Size() }
+        add(Size())
       case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
         let anchor =
           event.type == YAML_SEQUENCE_START_EVENT
@@ -80,11 +91,11 @@ package struct YAMLLimits: Sendable, Hashable {
         if stack.count > maxDepth { return tooDeep(at: location) }
       case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
         guard let frame = stack.popLast() else { return nil }
-        if let anchor = frame.anchor { sizes[anchor] = frame.nodes }
-        if !stack.isEmpty { stack[stack.count - 1].nodes += frame.nodes }
+        if let anchor = frame.anchor { anchored[anchor] = frame.size }
+        add(frame.size)
       case YAML_ALIAS_EVENT:
-        let nodes = event.data.alias.anchor.flatMap { sizes[String(cString: $0)] } ?? 1
-        aliased += nodes
+        let size = event.data.alias.anchor.flatMap { anchored[String(cString: $0)] } ?? Size()
+        aliased += size.nodes
         if aliased > maxAliasedNodes {
           return .error(
             "aliases expand this document by more than \(maxAliasedNodes.grouped) nodes",
@@ -93,7 +104,9 @@ package struct YAMLLimits: Sendable, Hashable {
               "an alias repeats its anchor's whole value; write the values out, or use fewer aliases of large values"
           )
         }
-        add(nodes, anchor: nil)
+        // An alias puts its anchor's value here, with all the levels it nests.
+        if stack.count + size.levels > maxDepth { return tooDeep(at: location) }
+        add(size)
       default:
         break
       }
@@ -108,27 +121,14 @@ extension YAMLLimits {
       hint: "flatten the structure; no infra file needs this depth")
   }
 
-  /// libyaml's own nesting limit (1,000 levels) trips in its scanner, which reads a flow
-  /// collection's brackets ahead of the events: that is this limit too. Any other error is
-  /// left for composing to report.
+  /// libyaml's own nesting limit (1,000 levels) trips in its parser, which the scanner's
+  /// look-ahead over a flow collection's brackets reaches before the events come: that is
+  /// this limit too. Any other error is left for composing to report.
   private func failure(_ parser: yaml_parser_t, path: String) -> Diagnostic? {
     guard let problem = parser.problem, String(cString: problem).contains("nesting level")
     else { return nil }
     let mark = parser.problem_mark
     return tooDeep(
       at: SourceLocation(file: path, line: Int(mark.line) + 1, column: Int(mark.column) + 1))
-  }
-}
-
-extension Int {
-  /// The number with thousands separated by commas, as messages show counts: `100,000`.
-  package var grouped: String {
-    let digits = String(magnitude)
-    var grouped = ""
-    for (index, digit) in digits.enumerated() {
-      if index > 0, (digits.count - index) % 3 == 0 { grouped.append(",") }
-      grouped.append(digit)
-    }
-    return (self < 0 ? "-" : "") + grouped
   }
 }
