@@ -118,8 +118,42 @@ extension GitWorkflowEndToEndTests {
     #expect(try repo.target.readText("etc/edit") == "edit v1\n")
     #expect(try repo.target.readText("etc/keep") == "keep v1\n")
 
-    let missing = try await Infra.run(["show", "no-such.plan"], in: root)
+    let missing = try await Infra.run(["show", "chnage.plan"], in: root)
     #expect(missing.code == 1)
-    #expect(missing.stderr.contains("no-such.plan: error: there is no such file"), "\(missing)")
+    #expect(
+      missing.stderr.contains(
+        "chnage.plan: error: there is no such file\n  hint: did you mean 'change.plan'?"),
+      "\(missing)")
+  }
+
+  /// The digest is no signature: a plan sealed again by hand that names a file outside the
+  /// repository (`/dev/zero`, which would be read for ever) is refused, unread.
+  @Test func aResealedPlanNamingAFileOutsideTheRepositoryIsRefused() async throws {
+    try await committedAndApplied()
+    try repo.resource("local/etc/edit", "edit v2\n")
+    #expect(try await Infra.run(["plan", "--out", "change.plan"], in: root).code == 0)
+    let saved = try String(contentsOf: root.appending(path: "change.plan"), encoding: .utf8)
+    let head = "{\n  \"digest\" : \"sha256:"
+    let rest = saved.dropFirst(head.count + 64 + 2).dropLast()
+    let body =
+      "{"
+      + rest.replacingOccurrences(
+        of: "\"path\" : \"infra.yaml\"", with: "\"path\" : \"../../../../../../../dev/zero\"")
+    let scratch = try TemporaryFolder("reseal")
+    let bodyFile = try scratch.write("body", body)
+    let sum = scratch.appending("sum").path
+    #expect(try ChildProcess.run("/usr/bin/sha256sum", [bodyFile.path], stdout: sum) == 0)
+    let digest = try scratch.readText("sum").prefix(64)
+    try (head + digest + "\"," + body.dropFirst() + "\n").write(
+      to: root.appending(path: "change.plan"), atomically: true, encoding: .utf8)
+
+    let (run, usage) = try await Infra.measured(["apply", "change.plan"], in: root)
+    #expect(run.code == 1, "\(run)")
+    #expect(
+      run.stderr.contains(
+        "cannot apply change.plan: it names \"../../../../../../../dev/zero\" among its files, which is not a path in the repository"
+      ), "\(run)")
+    #expect(usage.cpuSeconds < 1 && usage.peak < 100_000_000, "\(usage)")
+    #expect(try repo.target.readText("etc/edit") == "edit v1\n")
   }
 }

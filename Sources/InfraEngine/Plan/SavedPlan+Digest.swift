@@ -7,9 +7,9 @@ import Foundation
 ///       "digest" : "sha256:…",
 ///       "created_at" : …
 ///
-/// The digest covers the file exactly as `infra plan --out` wrote it, with that line left out,
-/// so any change to it (a hand edit of a path, a damaged download, a file rewritten by a
-/// formatter) is found before anything of the plan is used. It is a check of integrity, not a
+/// The digest covers the file exactly as `infra plan --out` wrote it, with that line and the
+/// final newline left out, so any change to it (a hand edit of a path, a damaged download, a
+/// file rewritten by a formatter) is found before anything of the plan is used. It is a check of integrity, not a
 /// signature: it does not say who made the plan.
 extension SavedPlan {
   /// The file's bytes with the digest line put in after the opening brace.

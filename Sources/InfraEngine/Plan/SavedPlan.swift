@@ -85,7 +85,7 @@ public struct SavedPlan: Sendable {
     self.repository = repository
     let paths = Set(plan.changes.flatMap(\.sources)).union([Repository.configFileName])
     files = paths.sorted().map { path in
-      FileDigest(path: path, sha256: Self.digest(root.root.appending(path: path)))
+      FileDigest(path: path, sha256: Self.digest(path, in: root))
     }
     self.plan = Plan(
       changes: plan.changes, unchanged: plan.unchanged, diagnostics: plan.diagnostics)
@@ -146,9 +146,19 @@ public struct SavedPlan: Sendable {
     }
     do {
       let file = try JSONDecoder().decode(File.self, from: data)
+      // Sealed by anyone (the digest is no signature), a plan may name any path: only files
+      // of the repository are read.
+      if let outside = file.files.first(where: { !isRepositoryPath($0.path) }) {
+        throw SavedPlanError(
+          message:
+            "it names \(JSONValue.string(outside.path.clipped(to: 200)).serialized) among its files, which is not a path in the repository",
+          hint: "plan again with `infra plan --out FILE`")
+      }
       return SavedPlan(
         runID: file.runID, createdAt: file.createdAt, repository: file.repository,
         files: file.files, plan: try file.plan.plan())
+    } catch let error as SavedPlanError {
+      throw error
     } catch {
       throw SavedPlanError(
         message: "it is damaged: \(error)", hint: "plan again with `infra plan --out FILE`")
@@ -167,12 +177,31 @@ public struct SavedPlan: Sendable {
 
   /// The files whose content differs now from when the plan was made.
   public func movedFiles(in repository: Repository) -> [String] {
-    files.filter { Self.digest(repository.root.appending(path: $0.path)) != $0.sha256 }.map(\.path)
+    files.filter { Self.digest($0.path, in: repository) != $0.sha256 }.map(\.path)
   }
 
-  static func digest(_ url: URL) -> String? {
-    guard let data = try? Data(contentsOf: url) else { return nil }
-    return SHA256.hash(data: data).hexString
+  /// Whether `path` names a file below the repository's root: relative, without `.` or `..`
+  /// parts.
+  static func isRepositoryPath(_ path: String) -> Bool {
+    let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+    return !path.isEmpty && !parts.contains { $0.isEmpty || $0 == "." || $0 == ".." }
+  }
+
+  /// The SHA-256 of the repository file at `path`, read a MiB at a time; `nil` when there is
+  /// no such regular file in the repository (a path that a plan file names is not trusted to
+  /// stay in it).
+  static func digest(_ path: String, in repository: Repository) -> String? {
+    let url = repository.root.appending(path: path)
+    var info = stat()
+    guard repository.contains(url), stat(url.path, &info) == 0, info.st_mode & S_IFMT == S_IFREG,
+      let handle = try? FileHandle(forReadingFrom: url)
+    else { return nil }
+    defer { try? handle.close() }
+    var hasher = SHA256()
+    while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+      hasher.update(data: chunk)
+    }
+    return hasher.finalize().hexString
   }
 }
 
