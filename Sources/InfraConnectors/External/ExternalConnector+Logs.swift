@@ -26,8 +26,7 @@ extension ExternalConnector {
     guard !dropped, let params = try? notification.params(LogParams.self) else { return }
     var line = params.line()
     if line.message.utf8.count > Self.maxLogLineBytes {
-      line.message =
-        String(decoding: line.message.utf8.prefix(Self.maxLogLineBytes), as: UTF8.self) + "…"
+      line.message = line.message.clipped(toBytes: Self.maxLogLineBytes)
     }
     let destination = calls.withLock { calls -> ProgramLog.Destination? in
       guard let host = params.host ?? (calls.count == 1 ? calls.first?.key : nil),

@@ -129,7 +129,7 @@ final class ExternalConnector: Connector, Sendable {
       let path = (try? request.params(PutParams.self).path) ?? "a file"
       let during = call.methods.first ?? "a call"
       let refusal =
-        "it called 'host/put' to write \(JSONValue.string(path).serialized) on \(host) during '\(during)', and infra refused: only 'apply' may change a host; a read, plan or list must not (connectors/PROTOCOL.md)"
+        "it called 'host/put' to write \(JSONValue.string(path.clipped(to: 200)).serialized) on \(host) during '\(during)', and infra refused: only 'apply' may change a host; a read, plan or list must not (connectors/PROTOCOL.md)"
       calls.withLock { calls in
         if calls[host]?.refusal == nil { calls[host]?.refusal = refusal }
       }
