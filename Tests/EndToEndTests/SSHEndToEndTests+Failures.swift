@@ -17,7 +17,8 @@ extension SSHEndToEndTests {
   }
 
   @Test func aRefusedHostDoesNotStopTheOthers() async throws {
-    let closed = try SSHServer.freePort()
+    let refusing = try ClosedPort()
+    let closed = refusing.port
     try writeConfig(
       hosts: server.hostYAML("remote") + "\n"
         + """
@@ -37,6 +38,7 @@ extension SSHEndToEndTests {
     #expect(apply.stdout.contains("Apply failed: 1 changed, 1 failed, 0 unchanged."))
     #expect(try target.readText("etc/motd") == "for everyone\n")
     try await closedLogins()
+    withExtendedLifetime(refusing) {}
   }
 
   @Test func aWrongHostKeyNamesTheHostAndTheFix() async throws {
@@ -61,7 +63,8 @@ extension SSHEndToEndTests {
   }
 
   @Test func runCommandsOnHostsAndGroups() async throws {
-    let closed = try SSHServer.freePort()
+    let refusing = try ClosedPort()
+    let closed = refusing.port
     try writeConfig(
       hosts: server.hostYAML("remote") + "\n"
         + """
@@ -93,5 +96,6 @@ extension SSHEndToEndTests {
     #expect(unknown.code == 1)
     #expect(unknown.stderr.contains("error: there is no host 'nowhere' in infra.yaml"))
     try await closedLogins()
+    withExtendedLifetime(refusing) {}
   }
 }

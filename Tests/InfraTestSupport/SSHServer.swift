@@ -201,22 +201,9 @@ package final class SSHServer: Sendable {
     }
   }
 
-  /// A port nobody listens on right now.
+  /// A port nobody listens on right now (another may take it once this returns).
   package static func freePort() throws -> Int {
-    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(descriptor) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-        bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
-      }
-    }
-    guard bound else { throw SSHServerError(message: "cannot find a free port") }
-    return Int(UInt16(bigEndian: address.sin_port))
+    try ClosedPort().port
   }
 
   private static func waitForListener(port: Int, pid: pid_t) -> Bool {
@@ -252,4 +239,34 @@ package final class SSHServer: Sendable {
 package struct SSHServerError: Error, CustomStringConvertible {
   package let message: String
   package var description: String { message }
+}
+
+/// A port of 127.0.0.1 that refuses connections for as long as this lives: bound and not
+/// listening, so no other test's server can be given it (a port that was merely free when it
+/// was chosen once went to another test's sshd, which then answered where a refusal was due).
+package final class ClosedPort: Sendable {
+  package let port: Int
+  private let descriptor: Int32
+
+  package init() throws {
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
+      }
+    }
+    guard bound else {
+      close(descriptor)
+      throw SSHServerError(message: "cannot find a free port")
+    }
+    self.descriptor = descriptor
+    port = Int(UInt16(bigEndian: address.sin_port))
+  }
+
+  deinit { close(descriptor) }
 }

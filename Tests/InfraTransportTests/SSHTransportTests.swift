@@ -178,10 +178,12 @@ import Testing
   }
 
   @Test func refusedAndUnauthorisedConnectionsSayWhy() async throws {
-    let closed = try SSHServer.freePort()
+    let refusing = try ClosedPort()
+    let closed = refusing.port
     #expect(
       await reason(host(port: closed))
         == "connection refused by 127.0.0.1:\(closed): is sshd running and listening there?")
+    withExtendedLifetime(refusing) {}
     let stranger = try TemporaryFolder("stranger")
     let key = stranger.appending("key").path
     try SSHServer.keygen(key)
