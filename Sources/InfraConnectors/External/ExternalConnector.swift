@@ -15,7 +15,8 @@ final class ExternalConnector: Connector, Sendable {
   let served: Set<String>
   let timeout: Duration
   private let channel = Mutex<ProgramChannel?>(nil)
-  /// The hosts of the calls in flight: their transport, where their logs go, how many calls.
+  /// The hosts of the calls in flight: their transport, where their logs go, which calls, and
+  /// what those calls logged or were refused.
   let calls = Mutex<[String: HostCall]>([:])
   /// Hosts whose connection was lost under one of the program's `host/...` requests, and why.
   private let lost = Mutex<[String: String]>([:])
