@@ -93,8 +93,7 @@ import Testing
       run.stdout.contains(
         "ops/hostile on box: connector 'ops/hostile' failed in 'read': it sent a message of more than 4,194,304 bytes, the most infra reads from it (`max_message_bytes:` of its entry in infra.yaml)"
       ), "\(run)")
-    #expect(usage.cpuSeconds < 1, "\(usage.cpuSeconds) s of CPU")
-    #expect(usage.peak < 100_000_000, "peaked at \(usage.peak >> 20) MiB")
+    #expect(usage.isSmall, "\(usage)")
   }
 
   /// Under the limit, a long line costs its length: the framing looks at each byte once.
@@ -121,8 +120,7 @@ import Testing
       ) == true, "\(logs.last ?? "")")
     let kept = try FileManager.default.attributesOfItem(atPath: events)[.size] as? Int ?? 0
     #expect(kept < 1_000_000, "events.jsonl is \(kept) bytes")
-    #expect(usage.cpuSeconds < 1, "\(usage.cpuSeconds) s of CPU")
-    #expect(usage.peak < 100_000_000, "peaked at \(usage.peak >> 20) MiB")
+    #expect(usage.isSmall, "\(usage)")
   }
 
   @Test func aPutDuringAPlanIsRefusedAndFailsTheRead() async throws {
@@ -136,7 +134,7 @@ import Testing
           "ops/hostile on box: connector 'ops/hostile' failed in 'read': it called 'host/put' to write \"\(planted)\" on box during 'read', and infra refused: only 'apply' may change a host"
         ), "\(command): \(run)")
       #expect(!FileManager.default.fileExists(atPath: planted), "\(command) wrote the file")
-      #expect(usage.cpuSeconds < 1 && usage.peak < 100_000_000, "\(usage)")
+      #expect(usage.isSmall, "\(usage)")
     }
   }
 }

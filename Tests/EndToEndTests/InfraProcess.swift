@@ -97,3 +97,8 @@ enum Infra {
     "'" + word.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
   }
 }
+
+extension ChildProcess.Usage {
+  /// What refusing bad input may cost: under a second of processor time and 100 MB.
+  var isSmall: Bool { cpuSeconds < 1 && peak < 100_000_000 }
+}

@@ -154,13 +154,12 @@ package struct Discovery {
   /// Whether `url` is a symbolic link that leads out of the repository, which is an error at
   /// every level of resources/ (a resource must be reviewed with the repository).
   private func leavesRepository(_ url: URL, display: String, into result: inout Result) -> Bool {
-    guard isSymbolicLink(url) else { return false }
-    let target = url.resolvingSymlinksInPath()
-    guard !repository.contains(target) else { return false }
-    result.diagnostics.error(
-      "\(display) is a symbolic link that leads outside the repository (to \(target.path))",
-      at: SourceLocation(file: display),
-      hint: "copy the files into the repository instead: a resource must be reviewed with it")
+    guard
+      let error = repository.linkOut(
+        url, shown: display,
+        hint: "copy the files into the repository instead: a resource must be reviewed with it")
+    else { return false }
+    result.diagnostics.append(error)
     return true
   }
 

@@ -51,6 +51,17 @@ public struct Repository: Sendable {
     return path == rootPath || path.hasPrefix(rootPath + "/")
   }
 
+  /// The error for `url` when it is a symbolic link that leads out of the repository
+  /// (`shown` as the user knows it, `hint` saying what to do instead); `nil` when it is not.
+  package func linkOut(_ url: URL, shown: String, hint: String) -> Diagnostic? {
+    guard isSymbolicLink(url) else { return nil }
+    let target = url.resolvingSymlinksInPath()
+    guard !contains(target) else { return nil }
+    return .error(
+      "\(shown) is a symbolic link that leads outside the repository (to \(target.path))",
+      at: SourceLocation(file: shown), hint: hint)
+  }
+
   /// `url`'s path relative to the root, or its absolute path when it lies outside.
   public func relativePath(of url: URL) -> String {
     let rootPath = root.path

@@ -8,17 +8,11 @@ extension WorkspaceLoader {
   package func loadConfig(_ repository: Repository, names: [String]? = nil) async -> (
     InfraConfig?, Diagnostics
   ) {
-    guard repository.contains(repository.configURL) else {
-      let target = repository.configURL.resolvingSymlinksInPath().path
-      return (
-        nil,
-        Diagnostics([
-          .error(
-            "infra.yaml is a symbolic link that leads outside the repository (to \(target))",
-            at: SourceLocation(file: Repository.configFileName),
-            hint: "keep infra.yaml in the repository: it must be reviewed with it")
-        ])
-      )
+    if let error = repository.linkOut(
+      repository.configURL, shown: Repository.configFileName,
+      hint: "keep infra.yaml in the repository: it must be reviewed with it")
+    {
+      return (nil, Diagnostics([error]))
     }
     let (parsed, loaded) = ConfigLoader.load(from: repository.configURL)
     guard var config = parsed, !config.inventory.isEmpty else { return (parsed, loaded) }
