@@ -22,12 +22,14 @@ public struct Repository: Sendable {
   /// Private working data (runs, locks); git-ignored.
   public var stateURL: URL { root.appending(path: ".infra") }
 
-  /// Creates `.infra/` when missing, with a `.gitignore` so its contents stay out of git.
+  /// Creates `.infra/` when missing, private to the user (0700, as an older infra's is made),
+  /// with a `.gitignore` so its contents stay out of git.
   public func prepareStateFolder() throws {
+    try PrivateFiles.makeFolder(stateURL)
     let ignore = stateURL.appending(path: ".gitignore")
     guard !FileManager.default.fileExists(atPath: ignore.path) else { return }
-    try FileManager.default.createDirectory(at: stateURL, withIntermediateDirectories: true)
-    try Data("# infra's own working data: runs, locks.\n*\n".utf8).write(to: ignore)
+    try PrivateFiles.replace(
+      ignore, with: Data("# infra's own working data: runs, locks.\n*\n".utf8))
   }
 
   /// The nearest folder at or above `directory` that holds `infra.yaml`, as git finds `.git`.

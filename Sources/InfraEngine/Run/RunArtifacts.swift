@@ -73,13 +73,13 @@ public final class RunArtifacts: Sendable {
   }
 
   func append(_ record: RunEventRecord) {
-    let line = record.jsonLine()
+    let line = SecretMask.shared.masked(record.jsonLine())
     events.withLock { handle in try? handle?.write(contentsOf: line) }
   }
 
   /// Appends what the person saw, with terminal escape codes removed.
   public func appendOutput(_ text: String) {
-    let plain = Data(removingEscapeCodes(text).utf8)
+    let plain = Data(SecretMask.shared.masked(removingEscapeCodes(text)).utf8)
     output.withLock { handle in try? handle?.write(contentsOf: plain) }
   }
 
@@ -110,44 +110,28 @@ public final class RunArtifacts: Sendable {
       PlanDocument(plan).write { piece in
         buffer += piece
         if buffer.utf8.count >= 1 << 16 {
-          try? handle.write(contentsOf: Data(buffer.utf8))
+          try? handle.write(contentsOf: Data(SecretMask.shared.masked(buffer).utf8))
           buffer = ""
         }
       }
-      try? handle.write(contentsOf: Data(buffer.utf8))
+      try? handle.write(contentsOf: Data(SecretMask.shared.masked(buffer).utf8))
     }
   }
 
   // MARK: files
 
   private static func appendHandle(_ url: URL) throws -> FileHandle {
-    let descriptor = open(url.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-    guard descriptor >= 0 else {
-      throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
-    }
-    return FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+    try PrivateFiles.appending(url)
   }
 
-  /// Writes a complete temporary file, then renames it over `url`.
+  /// Writes a complete private temporary file, then renames it over `url`.
   private static func replace(_ url: URL, with data: Data) throws {
-    try replace(url) { try $0.write(contentsOf: data) }
+    try PrivateFiles.replace(url, with: data)
   }
 
-  /// Writes a temporary file through `write`, then renames it over `url`.
+  /// Writes a private temporary file through `write`, then renames it over `url`.
   private static func replace(_ url: URL, write: (FileHandle) throws -> Void) throws {
-    let temporary = url.deletingLastPathComponent().appending(
-      path: ".\(url.lastPathComponent).\(getpid()).tmp")
-    guard FileManager.default.createFile(atPath: temporary.path, contents: nil),
-      let handle = FileHandle(forWritingAtPath: temporary.path)
-    else {
-      throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temporary.path])
-    }
-    defer { try? handle.close() }
-    try write(handle)
-    guard rename(temporary.path, url.path) == 0 else {
-      try? FileManager.default.removeItem(at: temporary)
-      throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
-    }
+    try PrivateFiles.replace(url, write: write)
   }
 }
 

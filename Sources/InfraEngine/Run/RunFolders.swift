@@ -1,4 +1,5 @@
 import Foundation
+import InfraCore
 
 #if canImport(Glibc)
   import Glibc
@@ -23,10 +24,11 @@ enum RunFolders {
   static func create(_ id: String, in root: URL) throws -> (folder: URL, lock: Int32) {
     let folder = root.appending(path: id)
     let making = root.appending(path: ".\(id).new")
-    try FileManager.default.createDirectory(at: making, withIntermediateDirectories: true)
+    try PrivateFiles.makeFolder(root)
+    try PrivateFiles.makeFolder(making)
     // The lock file is locked before it has the name other runs look for.
     let unnamed = making.appending(path: ".running.new")
-    let lock = open(unnamed.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+    let lock = open(unnamed.path, O_RDWR | O_CREAT | O_CLOEXEC, PrivateFiles.fileMode)
     guard lock >= 0 else { throw failure(making, "cannot create its lock file") }
     guard flock(lock, LOCK_EX) == 0,
       rename(unnamed.path, making.appending(path: ".running").path) == 0,
@@ -89,7 +91,7 @@ enum RunFolders {
     guard current == RunStatus.starting.rawValue || current == RunStatus.running.rawValue else {
       return false
     }
-    return (try? Data((killedStatus + "\n").utf8).write(to: status, options: .atomic)) != nil
+    return (try? PrivateFiles.replace(status, with: Data((killedStatus + "\n").utf8))) != nil
   }
 
   private static func failure(_ url: URL, _ reason: String) -> CocoaError {

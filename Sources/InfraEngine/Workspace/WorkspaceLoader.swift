@@ -36,7 +36,7 @@ package struct WorkspaceLoader: Sendable {
         }
         if let instance = await make(
           entry, prefix: prefix.name, inventory: inventory, repository: repository,
-          diagnostics: &diagnostics)
+          secrets: config.secrets, diagnostics: &diagnostics)
         {
           checkHostData(instance, config: config, diagnostics: &diagnostics)
           instances.append(instance)
@@ -109,9 +109,9 @@ package struct WorkspaceLoader: Sendable {
       var files: [ResourceFile] = []
       for ((path, address), content) in zip(addresses, contents) {
         let url = folder.appending(path: path)
-        try FileManager.default.createDirectory(
-          at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try content.write(to: url)
+        // Private: a deleted file may have held a secret.
+        try PrivateFiles.makeFolder(url.deletingLastPathComponent())
+        try PrivateFiles.replace(url, with: content)
         files.append(ResourceFile(address: address, url: url))
       }
       return (folder, files)
