@@ -28,7 +28,9 @@ let package = Package(
   targets: [
     .target(
       name: "InfraCore",
-      dependencies: [.product(name: "Yams", package: "Yams")],
+      dependencies: [
+        .product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto"),
+      ],
       swiftSettings: strict),
     .target(
       name: "InfraTransport",

@@ -28,6 +28,16 @@ diagnostics: infra shows its tail when the connector fails. Standard library onl
 Calls are served on worker threads, as many at once as the class's `concurrency` says
 (default 1, one call at a time): raise it when the class keeps no state that two hosts'
 calls could both change, and a plan of many hosts reads them all at once.
+
+Secrets (connectors/PROTOCOL.md, "Sensitive values"): a connector says which resources are
+sensitive (`sensitive`, `is_sensitive`) and which fields of a desired state hold secrets
+(`sensitive_fields`, `sensitive_fields_of`); an op may say so too (`Op(..., sensitive=True)`).
+infra then masks those values in everything it prints or writes, and keeps a sensitive op's
+payload out of every file. `register_secret` adds any other value to mask. A resource file
+ending in `.age` reaches `parse` decrypted (infra holds the keys) and what it declares is
+sensitive; the SDK hands `filter`, `parse`, `read`, `plan` and `apply` its name without the
+`.age`. `list_all` names resources the same way: `Listed(content, sensitive=True)` has infra
+write `<name>.age`, encrypted.
 """
 
 from __future__ import annotations
@@ -101,9 +111,22 @@ class Op:
 
     action: str  # "create", "update" or "delete"
     message: str  # one line for people: "update the crontab of app: 2 lines"
-    payload: Any = None  # what apply needs; kept in saved plans
+    payload: Any = None  # what apply needs; kept in saved plans (unless sensitive)
     diff: Optional[str] = None
     details: list = field(default_factory=list)
+    # True: the op touches a secret. infra drops its diff, masks its message and details and
+    # keeps its payload out of every file (a saved plan plans it again before applying it), so
+    # keep secrets out of `message` and `details`: "password changed (sensitive)".
+    sensitive: bool = False
+
+
+@dataclass
+class Listed:
+    """What `list_all` may give instead of a file's content: `sensitive=True` has infra write
+    the file encrypted (`<name>.age`, to infra.yaml's `secrets.recipients`), never in clear."""
+
+    content: str
+    sensitive: bool = False
 
 
 class Host:
@@ -150,6 +173,8 @@ class Connector:
     options: list = []
     host_data: list = []  # Options describing the `data:` keys of hosts it reads
     concurrency: int = 1  # calls served at once (each on one host); 1 keeps them in turn
+    sensitive: bool = False  # every resource of this connector is sensitive
+    sensitive_fields: list = []  # dotted paths into a parsed desired state that hold secrets
 
     def __init__(self) -> None:
         self.settings: dict = {}
@@ -168,6 +193,36 @@ class Connector:
             if host is not None:
                 params["host"] = host  # the host of the call this thread serves
             self._wire.send({"method": "log", "params": params})
+
+    def register_secret(self, *values: str) -> None:
+        """Has infra mask each value (and its base64, hex and SHA-256 hex forms) as `***` in
+        everything it prints or writes from now on: a safety net, not a reason to log secrets.
+        Call it from any method (`parse`, `read`, ...); before `initialize` the values wait
+        for it. A number is taken as its text; infra ignores values shorter than 4 characters."""
+        texts = []
+        for value in values:
+            if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+                raise TypeError(f"register_secret takes text, not {type(value).__name__}")
+            if str(value):
+                texts.append(str(value))
+        if not texts:
+            return
+        if self._wire is None:
+            self.__dict__.setdefault("_waiting_secrets", []).extend(texts)
+        else:
+            self._wire.send({"method": "secret", "params": {"values": texts}})
+
+    def is_sensitive(self, name: str, desired: Any) -> bool:
+        """Whether a resource's whole desired state, and everything planned for it, is
+        sensitive (`desired` is None for what a deleted file declared). What an `.age` file
+        declares is sensitive whatever this says."""
+        return self.sensitive
+
+    def sensitive_fields_of(self, name: str, desired: Any) -> list:
+        """The dotted paths into `desired` (`["password", "tls.key"]`) whose values are
+        secrets: infra masks every string (or number) found there. Paths that are not there
+        are ignored."""
+        return self.sensitive_fields
 
     def filter(self, name: str) -> Union[bool, str]:
         """Whether a file named `name` (below its host or @group folder) is a resource file
@@ -197,7 +252,8 @@ class Connector:
         raise ConnectorError(f"{type(self).__name__} does not implement apply")
 
     def list_all(self, host: Host) -> dict:
-        """What the host has, as `{resource name: file content}`, for `infra import`."""
+        """What the host has, as `{resource name: file content}`, for `infra import`; a
+        content may be `Listed(content, sensitive=True)` to have infra write it encrypted."""
         raise ConnectorError(f"{type(self).__name__} cannot list what a host has")
 
     def fingerprint(self, state: Any) -> str:
@@ -345,6 +401,7 @@ def main(connector: Optional[Connector] = None, inventory: Optional[Inventory] =
                 wire.answered(message)
             elif method == "initialize":  # before anything else, and it never calls back
                 server.serve(message)
+                server.send_waiting_secrets()  # those registered before initialize, after it
                 workers = ThreadPoolExecutor(max_workers=server.concurrency,
                                              thread_name_prefix="call")
             elif method == "shutdown":
@@ -441,9 +498,8 @@ class _Server:
             return _apply(connector, self.hosts[params["host"]], params["ops"])
         if method == "list":
             host = self.hosts[params["host"]]
-            return {"resources": [
-                {"address": f"{connector.name}/{host.name}/{name}", "content": content}
-                for name, content in sorted(connector.list_all(host).items())]}
+            return {"resources": [_listed(f"{connector.name}/{host.name}/{name}", content)
+                                  for name, content in sorted(connector.list_all(host).items())]}
         raise _UnknownMethod()
 
     def initialize(self, params: dict) -> dict:
@@ -471,6 +527,13 @@ class _Server:
                 "options": [_declare(o) for o in connector.options],
                 "host_data": [_declare(o) for o in connector.host_data]}
 
+    def send_waiting_secrets(self) -> None:
+        connector = self.connector
+        if connector is not None and connector._wire is not None:
+            waiting = connector.__dict__.pop("_waiting_secrets", [])
+            if waiting:
+                connector.register_secret(*waiting)
+
     def list_hosts(self, names: Optional[list]) -> dict:
         inventory = self.inventory
         if names is None:
@@ -486,7 +549,7 @@ class _Server:
             return [], None, [{"severity": "error", "file": file["path"],
                                "message": f"{file['path']} is not inside a host or @group folder",
                                "hint": f"put it under {segments[0]}/<host or @group>/"}]
-        target, name = segments[1], "/".join(segments[2:])
+        target, name = segments[1], _name(file["address"])
         if target.startswith("@"):
             served = [h for h in self.hosts.values() if target[1:] in h.groups]
         elif target in self.hosts:
@@ -518,17 +581,28 @@ class _Server:
                 served, desired, problems = self.check(
                     {key: value for key, value in file.items() if not removed or key != "content"})
                 diagnostics += problems
-                name = "/".join(file["address"].split("/")[2:])
+                name = _name(file["address"])
+                secret = self.secrecy(file, name, desired, removed) if served else {}
                 for host in served:
                     if (host.name, name) in taken:
                         continue  # a host's own file or a file still present wins over a deletion
                     taken.add((host.name, name))
                     resources.append({"address": file["address"], "host": host.name,
                                       "sources": [file["path"]], "desired": desired,
-                                      "removed": removed})
+                                      "removed": removed, **secret})
         with self.lock:
             self.parsed.clear()
         return {"resources": resources, "diagnostics": diagnostics}
+
+    def secrecy(self, file: dict, name: str, desired: Any, removed: bool) -> dict:
+        """`sensitive` and `sensitive_fields` of a file's resources, when they have any."""
+        connector, secret = self.connector, {}
+        if file.get("sensitive") is True or connector.is_sensitive(name, desired):
+            secret["sensitive"] = True
+        fields = [] if removed else list(connector.sensitive_fields_of(name, desired) or [])
+        if fields:
+            secret["sensitive_fields"] = fields
+        return secret
 
     def execute(self, method: str, params: dict) -> dict:
         name = params["host"]
@@ -574,8 +648,18 @@ def _target(address: str) -> str:
 
 
 def _name(address: str) -> str:
-    """`crontab/web1/app` → `app`: the resource's name below its host or group folder."""
-    return "/".join(address.split("/")[2:])
+    """`crontab/web1/app` → `app`: the resource's name below its host or group folder, without
+    the `.age` of an encrypted file (`crontab/web1/app.age` → `app`)."""
+    name = "/".join(address.split("/")[2:])
+    plain = name[:-len(".age")]
+    return plain if name.endswith(".age") and plain and not plain.endswith("/") else name
+
+
+def _listed(address: str, content: Any) -> dict:
+    if isinstance(content, Listed):
+        return {"address": address, "content": content.content,
+                **({"sensitive": True} if content.sensitive else {})}
+    return {"address": address, "content": content}
 
 
 def _filter(connector: Connector, addresses: list) -> dict:
@@ -585,7 +669,7 @@ def _filter(connector: Connector, addresses: list) -> dict:
         if len(segments) < 3:
             reasons[address] = "it is not inside a host or @group folder"
             continue
-        verdict = connector.filter("/".join(segments[2:]))
+        verdict = connector.filter(_name(address))
         if verdict is True:
             owned.append(address)
         else:
@@ -609,7 +693,8 @@ def _plan(connector: Connector, host: Host, items: list) -> dict:
             continue
         if op is not None:
             ops.append({"address": item["address"], "action": op.action, "message": op.message,
-                        "details": op.details, "diff": op.diff, "payload": op.payload})
+                        "details": op.details, "diff": op.diff, "payload": op.payload,
+                        **({"sensitive": True} if op.sensitive else {})})
     return {"ops": ops, "problems": problems}
 
 

@@ -82,7 +82,11 @@ struct PlanCommand: AsyncParsableCommand {
       plan: result.output, runID: result.id, root: workspace.repository, repository: state)
     let url = URL(fileURLWithPath: path, relativeTo: session.directory)
     do {
-      try saved.encoded().write(to: url, options: .atomic)
+      try PrivateFiles.replace(url, with: try saved.encoded())
+    } catch let error as SavedPlanError {
+      session.report([.error("cannot save the plan to \(path): \(error.message)", hint: error.hint)]
+      )
+      throw ExitCode.failure
     } catch {
       session.report([
         .error(

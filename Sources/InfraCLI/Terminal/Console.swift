@@ -1,4 +1,5 @@
 import Foundation
+import InfraCore
 import Synchronization
 
 #if canImport(Glibc)
@@ -46,6 +47,8 @@ package final class Console: Sendable {
   }
 
   private let state = Mutex(State())
+  /// Hides registered secrets in everything written.
+  private let mask: SecretMask
   /// Where results for people go.
   private let results: FileHandle
   package let styler: Styler
@@ -57,7 +60,8 @@ package final class Console: Sendable {
 
   /// - Parameter resultsOnStandardError: send results for people to standard error, keeping
   ///   standard output for machine-readable output.
-  package init(color: Bool?, resultsOnStandardError: Bool = false) {
+  package init(color: Bool?, resultsOnStandardError: Bool = false, mask: SecretMask = .shared) {
+    self.mask = mask
     let environment = ProcessInfo.processInfo.environment
     let allowed = environment["NO_COLOR"] == nil && environment["TERM"] != "dumb"
     let resultsDescriptor = resultsOnStandardError ? STDERR_FILENO : STDOUT_FILENO
@@ -71,6 +75,7 @@ package final class Console: Sendable {
   /// Writes results for people (and to the transcript).
   package func out(_ text: String) {
     guard !text.isEmpty else { return }
+    let text = mask.masked(text)
     state.withLock { state in
       withProgressCleared(state) { write(text, to: results) }
       state.transcript?(text)
@@ -94,6 +99,7 @@ package final class Console: Sendable {
   /// Writes diagnostics and messages to standard error.
   package func error(_ text: String) {
     guard !text.isEmpty else { return }
+    let text = mask.masked(text)
     state.withLock { state in
       withProgressCleared(state) { write(text, to: .standardError) }
     }
@@ -107,6 +113,7 @@ package final class Console: Sendable {
   /// Shows `line` as the progress line (on a terminal), or removes it when `nil`.
   package func progress(_ line: String?) {
     guard showsProgress else { return }
+    let line = line.map(mask.masked)
     state.withLock { state in
       state.progress = line
       let shown = line.map { "\r\u{1B}[2K" + $0 } ?? "\r\u{1B}[2K"

@@ -1,4 +1,5 @@
 import Foundation
+import InfraCore
 import InfraEngine
 import InfraTransport
 import Synchronization
@@ -101,17 +102,12 @@ final class EventStream: Sendable {
     if path == "-" {
       handle = Mutex(FileHandle.standardOutput)
     } else {
-      guard FileManager.default.createFile(atPath: path, contents: nil),
-        let file = FileHandle(forWritingAtPath: path)
-      else {
-        throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
-      }
-      handle = Mutex(file)
+      handle = Mutex(try PrivateFiles.truncating(URL(fileURLWithPath: path)))
     }
   }
 
   func write(_ record: RunEventRecord) {
-    let line = record.jsonLine()
+    let line = SecretMask.shared.masked(record.jsonLine())
     handle.withLock { try? $0.write(contentsOf: line) }
   }
 }

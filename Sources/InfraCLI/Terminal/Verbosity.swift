@@ -1,3 +1,4 @@
+import InfraCore
 import Logging
 import Synchronization
 
@@ -39,7 +40,16 @@ private struct StandardErrorHandler: LogHandler {
     set { base[metadataKey: key] = newValue }
   }
 
+  /// Logged with registered secrets hidden, in the message and in every metadata value.
   func log(event: LogEvent) {
+    var event = event
+    let mask = SecretMask.shared
+    if !mask.isEmpty {
+      event.message = Logger.Message(stringLiteral: mask.masked(event.message.description))
+      event.metadata = event.metadata?.mapValues {
+        Logger.MetadataValue.string(mask.masked($0.description))
+      }
+    }
     base.log(event: event)
   }
 }

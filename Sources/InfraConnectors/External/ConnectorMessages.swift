@@ -48,6 +48,8 @@ struct FileMessage: Encodable {
   /// Relative to the repository root.
   var path: String
   var content: String
+  /// `true` for a decrypted `.age` file; absent otherwise.
+  var sensitive: Bool?
 }
 
 struct FilterParams: Encodable {
@@ -104,6 +106,19 @@ struct DeclaredResource: Decodable {
   var sources: [String]?
   var notes: [String]?
   var removed: Bool?
+  var sensitive: Bool?
+  /// Dotted paths into `desired` whose values are secrets, to be masked.
+  var sensitiveFields: [String]?
+
+  enum CodingKeys: String, CodingKey {
+    case address, host, desired, sources, notes, removed, sensitive
+    case sensitiveFields = "sensitive_fields"
+  }
+}
+
+/// `secret`: values a connector registers, to be masked in every output.
+struct SecretParams: Decodable {
+  var values: [String]
 }
 
 /// A resource as `read` and `plan` send it: `{address, desired}`, and its live state for `plan`.
@@ -150,6 +165,7 @@ struct OpMessage: Codable {
   var details: [String]?
   var diff: String?
   var payload: JSONValue?
+  var sensitive: Bool?
 }
 
 struct ProblemMessage: Decodable {
@@ -184,6 +200,7 @@ struct ListAnswer: Decodable {
 struct ListedMessage: Decodable {
   var address: String
   var content: String
+  var sensitive: Bool?
 }
 
 struct InventoryListParams: Encodable {

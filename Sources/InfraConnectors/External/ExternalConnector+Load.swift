@@ -8,9 +8,30 @@ extension ExternalConnector {
   /// nothing is, `load` (what they declare): the first two are optional for a program.
   func load(_ request: LoadRequest) async -> LoadResponse {
     var response = LoadResponse()
+    // `.age` files are sent decrypted, marked sensitive; one that cannot be decrypted here is
+    // not sent, and said so.
+    var decrypted: [String: Data] = [:]
+    for file in request.files + request.removed where file.path.hasSuffix(".age") {
+      do throws(AgeCipher.Failure) {
+        guard let cipher else { throw AgeCipher.Failure(message: "no identity is configured") }
+        let data = try await cipher.decrypt(file.url)
+        SecretMask.shared.register(content: data)
+        decrypted[file.path] = data
+      } catch {
+        response.diagnostics.append(
+          .warning(
+            "cannot decrypt \(file.path): \(error.message); it cannot be planned or applied here",
+            at: file.location, hint: error.hint))
+      }
+    }
+    let undecrypted = Set(
+      (request.files + request.removed).filter {
+        $0.path.hasSuffix(".age") && decrypted[$0.path] == nil
+      }.map(\.path))
     func texts(_ list: [ResourceFile]) -> [FileMessage] {
       list.compactMap { file in
-        guard let data = try? Data(contentsOf: file.url),
+        guard !undecrypted.contains(file.path) else { return nil }
+        guard let data = decrypted[file.path] ?? (try? Data(contentsOf: file.url)),
           let text = String(data: data, encoding: .utf8)
         else {
           response.diagnostics.append(
@@ -19,9 +40,12 @@ extension ExternalConnector {
               hint: "connector '\(id)' reads text files"))
           return nil
         }
-        return FileMessage(address: file.address.path, path: file.path, content: text)
+        return FileMessage(
+          address: file.address.path, path: file.path, content: text,
+          sensitive: decrypted[file.path] != nil ? true : nil)
       }
     }
+    let anySensitive = !decrypted.isEmpty
     do {
       let unowned = try await filter(request.files + request.removed)
       response.unclaimed = request.files.compactMap { file in
@@ -31,12 +55,13 @@ extension ExternalConnector {
       let removed = texts(request.removed.filter { unowned[$0.address.path] == nil })
       if !files.isEmpty {
         let validated = try await optional(
-          "validate", FilesParams(files: files), as: ValidateAnswer.self)
+          "validate", FilesParams(files: files), as: ValidateAnswer.self, sensitive: anySensitive)
         response.diagnostics += (validated?.diagnostics ?? []).map(\.diagnostic)
         if response.diagnostics.contains(where: { $0.severity == .error }) { return response }
       }
       let answer = try await call(
-        "load", LoadParams(files: files, removed: removed), as: LoadAnswer.self)
+        "load", LoadParams(files: files, removed: removed), as: LoadAnswer.self,
+        sensitive: anySensitive)
       for (index, item) in answer.resources.enumerated() {
         let field = "'resources[\(index)].address'"
         let address = try address(item.address, in: "load", field: field)
@@ -47,10 +72,15 @@ extension ExternalConnector {
               hint: "add the host to the connector's `hosts:` in infra.yaml, or fix the connector"))
           continue
         }
+        for field in item.sensitiveFields ?? [] {
+          Self.register(item.desired, at: field.split(separator: ".").map(String.init))
+        }
+        let sources = item.sources ?? []
         response.resources.append(
           Resource(
-            address: address, host: item.host, sources: item.sources ?? [], desired: item.desired,
-            notes: item.notes ?? [], removed: item.removed ?? false))
+            address: address, host: item.host, sources: sources, desired: item.desired,
+            notes: item.notes ?? [], removed: item.removed ?? false,
+            sensitive: item.sensitive == true || sources.contains { decrypted[$0] != nil }))
       }
       // What `validate` said already (warnings) is not said twice.
       let said = Set(response.diagnostics)
@@ -85,12 +115,30 @@ extension ExternalConnector {
     return unowned
   }
 
+  /// Registers as secret the text at `path` in `value` (a number as its text); a path that
+  /// leads nowhere registers nothing.
+  static func register(_ value: JSONValue, at path: [String]) {
+    guard let key = path.first else {
+      switch value {
+      case .string(let text): SecretMask.shared.register(text)
+      case .int(let number): SecretMask.shared.register(String(number))
+      case .double(let number): SecretMask.shared.register(String(number))
+      default: break
+      }
+      return
+    }
+    if case .object(let object) = value, let inner = object[key] {
+      register(inner, at: Array(path.dropFirst()))
+    }
+  }
+
   /// A call the program may leave out: `nil` when it answers that it has no such method.
   private func optional<Answer: Decodable>(
-    _ method: String, _ params: some Encodable & Sendable, as type: Answer.Type
+    _ method: String, _ params: some Encodable & Sendable, as type: Answer.Type,
+    sensitive: Bool = false
   ) async throws -> Answer? {
     do {
-      return try await call(method, params, as: type)
+      return try await call(method, params, as: type, sensitive: sensitive)
     } catch let error as RPC.RemoteError where error.is(.methodNotFound) {
       return nil
     }

@@ -14,6 +14,12 @@ extension ExternalConnector {
   /// A notification of the program: `log`, about the host it names, or the only one in
   /// flight (a program serving calls one at a time need not say).
   func notice(_ notification: IncomingRequest) {
+    if notification.method == "secret" {
+      for value in (try? notification.params(SecretParams.self))?.values ?? [] {
+        SecretMask.shared.register(value)
+      }
+      return
+    }
     guard notification.method == "log" else { return }
     // Past the caps of the only call in flight, a line is counted without being read further.
     let dropped = calls.withLock { calls -> Bool in

@@ -37,7 +37,11 @@ final class ExternalConnector: Connector, Sendable {
   /// The calls of the protocol during which a program may write to the host.
   static let writingMethods: Set<String> = ["apply"]
 
-  init(id: ConnectorID, hosts: Set<String>, timeout: Duration) {
+  /// Decrypts the `.age` files of the connector's folder before they are sent.
+  let cipher: AgeCipher?
+
+  init(id: ConnectorID, hosts: Set<String>, timeout: Duration, cipher: AgeCipher? = nil) {
+    self.cipher = cipher
     self.id = id
     self.served = hosts
     self.timeout = timeout
@@ -48,15 +52,17 @@ final class ExternalConnector: Connector, Sendable {
   }
 
   /// One call; with `host`, the program may use that host (and log about it) until it answers.
+  /// A `sensitive` call (about sensitive resources) is logged without its messages.
   func call<Answer: Decodable>(
     _ method: String, _ params: some Encodable & Sendable, as type: Answer.Type,
-    host: (name: String, transport: any Transport)? = nil
+    host: (name: String, transport: any Transport)? = nil, sensitive: Bool = false
   ) async throws -> Answer {
     guard let channel = channel.withLock({ $0 }) else {
       throw ProgramError("connector '\(id)' is not running")
     }
     guard let (hostName, transport) = host else {
-      return try await channel.call(method, params, as: type, timeout: timeout)
+      return try await channel.call(
+        method, params, as: type, timeout: timeout, sensitive: sensitive)
     }
     let log = ProgramLog.destination
     calls.withLock { calls in
@@ -64,7 +70,8 @@ final class ExternalConnector: Connector, Sendable {
     }
     let result: Result<Answer, any Error>
     do {
-      result = .success(try await channel.call(method, params, as: type, timeout: timeout))
+      result = .success(
+        try await channel.call(method, params, as: type, timeout: timeout, sensitive: sensitive))
     } catch {
       result = .failure(error)
     }
@@ -158,7 +165,8 @@ final class ExternalConnector: Connector, Sendable {
         host: request.host.name,
         resources: request.resources.map {
           ResourceMessage(address: $0.address.path, desired: $0.desired)
-        }), as: ReadAnswer.self, host: (request.host.name, request.transport))
+        }), as: ReadAnswer.self, host: (request.host.name, request.transport),
+      sensitive: request.resources.contains(where: \.sensitive))
     let asked = Dictionary(
       request.resources.map { ($0.address.path, $0.address) }, uniquingKeysWith: { a, _ in a })
     var states: [Address: LiveState] = [:]
@@ -181,7 +189,8 @@ final class ExternalConnector: Connector, Sendable {
     }
     let answer = try await call(
       "plan", PlanParams(host: request.host.name, items: items), as: PlanAnswer.self,
-      host: (request.host.name, request.transport))
+      host: (request.host.name, request.transport),
+      sensitive: request.items.contains(where: \.resource.sensitive))
     var response = PlanResponse()
     for (index, op) in (answer.ops ?? []).enumerated() {
       let address = try address(op.address, in: "plan", field: "'ops[\(index)].address'")
@@ -190,7 +199,7 @@ final class ExternalConnector: Connector, Sendable {
         PlannedOp(
           address: address, action: action,
           message: op.message ?? "\(action.rawValue) \(address.path)", details: op.details ?? [],
-          diff: op.diff, payload: op.payload ?? .null))
+          diff: op.diff, payload: op.payload ?? .null, sensitive: op.sensitive ?? false))
     }
     for (index, problem) in (answer.problems ?? []).enumerated() {
       response.problems.append(
@@ -214,10 +223,10 @@ final class ExternalConnector: Connector, Sendable {
         let message = OpMessage(
           address: op.address.path,
           action: OpMessage.ActionName(rawValue: op.action.rawValue) ?? .update,
-          payload: op.payload)
+          payload: op.payload, sensitive: op.sensitive ? true : nil)
         let answer = try await call(
           "apply", ApplyParams(host: request.host.name, ops: [message]), as: ApplyAnswer.self,
-          host: (request.host.name, request.transport))
+          host: (request.host.name, request.transport), sensitive: op.sensitive)
         guard let first = answer.outcomes.first else {
           throw failure("apply", "'outcomes' is empty: the op was neither applied nor failed")
         }
@@ -249,6 +258,7 @@ final class ExternalConnector: Connector, Sendable {
     for (index, item) in answer.resources.enumerated() {
       let address = try address(item.address, in: "list", field: "'resources[\(index)].address'")
       response.files.append((address, Data(item.content.utf8)))
+      if item.sensitive == true { response.sensitive.insert(address) }
     }
     return response
   }

@@ -11,7 +11,8 @@ struct ExternalConnectors: ExternalConnectorLauncher {
   ) {
     let id = ConnectorID(prefix: context.prefix, name: context.name)
     let connector = ExternalConnector(
-      id: id, hosts: Set(context.hosts.map(\.name)), timeout: .seconds(program.timeout))
+      id: id, hosts: Set(context.hosts.map(\.name)), timeout: .seconds(program.timeout),
+      cipher: context.cipher)
     let (channel, answer) = try await ProgramChannel.start(
       program, name: "connector '\(id)'", repository: context.repository,
       handler: { [weak connector] request in

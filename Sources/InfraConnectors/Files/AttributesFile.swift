@@ -10,9 +10,12 @@ import Yams
 /// owner: root
 /// group: www-data
 /// files:
-///   secret.key: { mode: "0600" }
+///   secret.key: { mode: "0600", sensitive: true }
 ///   old.conf: { state: absent }
 /// ```
+///
+/// `sensitive: true` keeps a file's content out of every output: plans say that it changed,
+/// never how (an `.age` file is sensitive by itself).
 package struct AttributesFile: Sendable {
   static let fileName = ".infra-attrs.yaml"
 
@@ -21,11 +24,13 @@ package struct AttributesFile: Sendable {
     var mode: UInt32?
     var owner: String?
     var group: String?
+    var sensitive: Bool?
 
     /// `other`'s set fields win over ours.
     func overridden(by other: Attributes) -> Attributes {
       Attributes(
-        mode: other.mode ?? mode, owner: other.owner ?? owner, group: other.group ?? group)
+        mode: other.mode ?? mode, owner: other.owner ?? owner, group: other.group ?? group,
+        sensitive: other.sensitive ?? sensitive)
     }
   }
 
@@ -40,8 +45,8 @@ package struct AttributesFile: Sendable {
   /// Per-file entries by file name in the same folder.
   var files: [String: Entry]
 
-  static let topKeys = ["mode", "owner", "group", "files"]
-  static let entryKeys = ["mode", "owner", "group", "state"]
+  static let topKeys = ["mode", "owner", "group", "sensitive", "files"]
+  static let entryKeys = ["mode", "owner", "group", "sensitive", "state"]
 
   /// Parses the file, reporting every problem with its line and column.
   static func load(_ file: ResourceFile) -> (AttributesFile?, [Diagnostic]) {
@@ -120,6 +125,15 @@ package struct AttributesFile: Sendable {
     }
     if let node = map["group"] {
       attributes.group = reader.string(node, for: "'group'", acceptingScalars: true)
+    }
+    if let node = map["sensitive"] {
+      if let value = node.bool, YAMLReader.kind(of: node) == .bool {
+        attributes.sensitive = value
+      } else {
+        reader.error(
+          "'sensitive' must be true or false", at: node,
+          hint: "`sensitive: true` keeps the file's content out of plans, logs and artifacts")
+      }
     }
     return attributes
   }

@@ -39,6 +39,18 @@ struct ContentDigest: Equatable {
   }
 }
 
+extension ContentDigest {
+  /// The digest of content held in memory (a decrypted `.age` file).
+  static func of(_ data: Data) -> ContentDigest {
+    var text = TextScan()
+    text.add(data)
+    let isText = text.finish()
+    return ContentDigest(
+      sha256: SHA256.hash(data: data).hexString, size: data.count, isText: isText,
+      lines: isText ? text.lines : 0)
+  }
+}
+
 /// Whether bytes that arrive in chunks are text (valid UTF-8, no NUL), and their lines.
 struct TextScan {
   private(set) var isText = true

@@ -68,6 +68,9 @@ extension DesiredFile {
     object.set("group", group)
     object.set("declaredIn", declaredIn)
     object.set("deletedFile", deletedFile)
+    object.set("sensitive", sensitive)
+    object.set("encrypted", encrypted)
+    object.set("unavailable", unavailable)
     return .object(object)
   }
 
@@ -83,7 +86,10 @@ extension DesiredFile {
       mode: fields.optionalInt("mode").map(UInt32.init),
       owner: fields.optionalString("owner"), group: fields.optionalString("group"),
       declaredIn: fields.optionalString("declaredIn"),
-      deletedFile: fields.optionalString("deletedFile"))
+      deletedFile: fields.optionalString("deletedFile"),
+      sensitive: fields.optionalBool("sensitive"),
+      encrypted: fields.optionalBool("encrypted"), unavailable: fields.optionalString("unavailable")
+    )
   }
 }
 
@@ -119,6 +125,7 @@ extension FileOp {
     object.set("owner", owner)
     object.set("group", group)
     object.set("keepsOwnership", keepsOwnership)
+    object.set("encrypted", encrypted)
     return .object(object)
   }
 
@@ -132,6 +139,7 @@ extension FileOp {
       sha256: fields.optionalString("sha256"),
       mode: fields.optionalString("mode").flatMap(FileMode.parse),
       owner: fields.optionalString("owner"), group: fields.optionalString("group"),
-      keepsOwnership: fields.optionalBool("keepsOwnership"))
+      keepsOwnership: fields.optionalBool("keepsOwnership"),
+      encrypted: fields.optionalBool("encrypted"))
   }
 }

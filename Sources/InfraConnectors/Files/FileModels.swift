@@ -27,6 +27,13 @@ struct DesiredFile: Hashable, Sendable {
   var declaredIn: String?
   /// The content file whose deletion in git asks for the file's removal.
   var deletedFile: String?
+  /// The content is secret: plans say it changed, never how.
+  var sensitive: Bool?
+  /// The source is an age file, decrypted when planned and applied.
+  var encrypted: Bool?
+  /// Why the content cannot be known here (an `.age` file without its identity): the file
+  /// cannot be planned.
+  var unavailable: String?
 }
 
 /// What a path is on the host right now, as the read script reported it.
@@ -78,11 +85,15 @@ struct FileOp: Hashable, Sendable {
   /// True when owner and group are the live file's, kept because the repository does not
   /// set them (a rewrite by rename would otherwise change them).
   var keepsOwnership: Bool?
+  /// The source is an age file, decrypted as it is written.
+  var encrypted: Bool?
 
   init(
     kind: Kind, path: String, source: String? = nil, sha256: String? = nil, mode: UInt32? = nil,
-    owner: String? = nil, group: String? = nil, keepsOwnership: Bool? = nil
+    owner: String? = nil, group: String? = nil, keepsOwnership: Bool? = nil,
+    encrypted: Bool? = nil
   ) {
+    self.encrypted = encrypted
     self.kind = kind
     self.path = path
     self.source = source

@@ -24,25 +24,60 @@ struct FilesApplier {
         return ApplyResponse(outcomes: [outcome])
       }
     }
+    // Age files are decrypted again and checked against the planned digest before anything is
+    // sent: the ops before one that cannot be go ahead, and it fails.
+    let (contents, decryptionFailure) = await decrypt(&pending)
     var start = 0
     var unreachable: String?
     while start < pending.count, !request.shouldStop(), unreachable == nil {
       let batch = Array(pending[start..<min(start + settings.batchSize, pending.count)])
       start += batch.count
       let results: [OpOutcome]
-      (results, unreachable) = await install(batch, request: request)
+      (results, unreachable) = await install(batch, contents: contents, request: request)
       outcomes += results
       if results.count < batch.count || results.contains(where: \.failed) { break }
+    }
+    if let decryptionFailure, unreachable == nil, !request.shouldStop(),
+      outcomes.count == pending.count, !outcomes.contains(where: \.failed)
+    {
+      request.onOutcome(decryptionFailure)
+      outcomes.append(decryptionFailure)
     }
     return ApplyResponse(outcomes: outcomes, unreachable: unreachable)
   }
 
+  /// The decrypted content of each age file to write, by path; `pending` is cut before the
+  /// first that cannot be decrypted or changed since the plan, and that op's failure returned.
+  private func decrypt(_ pending: inout [(PlannedOp, FileOp)]) async
+    -> ([String: Data], OpOutcome?)
+  {
+    var contents: [String: Data] = [:]
+    for (index, (planned, op)) in pending.enumerated() where op.encrypted == true {
+      let source = op.source ?? op.path
+      let reason: String
+      do {
+        let data = try await settings.cipher.decrypt(
+          settings.repository.root.appending(path: source))
+        if SHA256Hex.of(data) == op.sha256 {
+          contents[op.path] = data
+          continue
+        }
+        reason = "\(source) changed after it was planned; run the plan again"
+      } catch {
+        reason = "cannot decrypt \(source): \(error.message)"
+      }
+      pending = Array(pending.prefix(index))
+      return (contents, OpOutcome(address: planned.address, status: .failed(reason)))
+    }
+    return (contents, nil)
+  }
+
   /// One batch, one command; returns the outcomes of the ops the host reached, and why the
   /// host became unreachable if its connection was lost meanwhile.
-  private func install(_ batch: [(PlannedOp, FileOp)], request: ApplyRequest) async
-    -> ([OpOutcome], unreachable: String?)
-  {
-    let feed = FileInstaller.Feed(batch.map { installerOp($0.1) })
+  private func install(
+    _ batch: [(PlannedOp, FileOp)], contents: [String: Data], request: ApplyRequest
+  ) async -> ([OpOutcome], unreachable: String?) {
+    let feed = FileInstaller.Feed(batch.map { installerOp($0.1, decrypted: contents[$0.1.path]) })
     for (planned, _) in batch { request.onStart(planned.address) }
     var outcomes: [OpOutcome]
     var unreachable: String?
@@ -108,9 +143,14 @@ struct FilesApplier {
 
   /// The content of a write is re-read from the repository as it is sent, and checked against
   /// the planned hash, so a resource file edited after planning is never applied unreviewed.
-  private func installerOp(_ op: FileOp) -> FileInstaller.Op {
+  private func installerOp(_ op: FileOp, decrypted: Data?) -> FileInstaller.Op {
     switch op.kind {
     case .write:
+      if let decrypted {
+        return FileInstaller.Op(
+          kind: .write, path: op.path, source: .bytes(decrypted), mode: op.modeBits,
+          owner: op.owner, group: op.group)
+      }
       let content = op.source.map { source in
         FileInstaller.Op.Content.file(
           settings.repository.root.appending(path: source), name: source, sha256: op.sha256)

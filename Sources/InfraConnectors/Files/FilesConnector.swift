@@ -13,7 +13,7 @@ package struct FilesConnectorType: ConnectorType {
       summary:
         "Whole files on hosts: exact content, mode, owner and group; files declared absent are removed.",
       layout:
-        "<host or @group>/<path on the host>; .infra-attrs.yaml in any folder sets mode, owner, group and state",
+        "<host or @group>/<path on the host>, `.age` for encrypted content; .infra-attrs.yaml in any folder sets mode, owner, group, sensitive and state",
       options: [
         OptionSpec(
           "root", .string, default: .string("/"),
@@ -55,8 +55,8 @@ package struct FilesConnectorType: ConnectorType {
     return FilesConnector(
       settings: FilesConnector.Settings(
         prefix: context.prefix, name: context.name, root: root, hosts: context.hosts,
-        inventory: context.inventory, repository: context.repository, batchSize: batchSize,
-        writer: writer))
+        inventory: context.inventory, repository: context.repository, cipher: context.cipher,
+        batchSize: batchSize, writer: writer))
   }
 }
 
@@ -68,6 +68,8 @@ struct FilesConnector: Connector {
     var hosts: [InventoryHost]
     var inventory: Inventory
     var repository: Repository
+    /// Decrypts `.age` content files.
+    var cipher: AgeCipher
     /// The most ops sent to a host in one command.
     var batchSize = 1000
     var writer = FileInstaller.Writer.auto
@@ -88,7 +90,8 @@ struct FilesConnector: Connector {
   let settings: Settings
 
   func load(_ request: LoadRequest) async -> LoadResponse {
-    FilesLoader(settings: settings).load(request)
+    let decrypted = await FilesLoader.decrypt(request.files, with: settings.cipher)
+    return FilesLoader(settings: settings, decrypted: decrypted).load(request)
   }
 
   func read(_ request: ReadRequest) async throws -> ReadResponse {

@@ -47,7 +47,8 @@ extension FilesLoader {
         resources.append(
           Resource(
             address: chosen.address, host: host.name, sources: chosen.sources,
-            desired: chosen.desired.json, notes: notes))
+            desired: chosen.desired.json, notes: notes,
+            sensitive: chosen.desired.sensitive == true))
       }
     }
     return resources

@@ -9,6 +9,8 @@ import InfraEngine
 /// `.infra-attrs.yaml` files set mode, owner and group for their folder and below.
 struct FilesLoader {
   let settings: FilesConnector.Settings
+  /// The content of each `.age` file, decrypted, or why it could not be, by repository path.
+  var decrypted: [String: Result<Data, AgeCipher.Failure>] = [:]
 
   /// One host or group folder and what it holds.
   struct Tree {
@@ -57,7 +59,16 @@ struct FilesLoader {
           trees[target]!.attributes[relative.dropLast().joined(separator: "/")] = attributes
         }
       } else {
-        trees[target]!.files[relative.joined(separator: "/")] = file
+        // `app.key.age` is `app.key` on hosts, decrypted.
+        let path = Self.hostName(of: relative.joined(separator: "/"))
+        if let other = trees[target]!.files[path] {
+          response.diagnostics.append(
+            .error(
+              "\(file.path) and \(other.path) both declare \(settings.hostPath(path))",
+              at: file.location, hint: "keep one of them: the encrypted one, if it is a secret"))
+          continue
+        }
+        trees[target]!.files[path] = file
       }
     }
 
@@ -98,16 +109,28 @@ struct FilesLoader {
         target.hasPrefix("@")
         ? settings.hosts.filter { $0.isMember(of: String(target.dropFirst())) }
         : settings.hosts.filter { $0.name == target }
-      let path = settings.hostPath(segments[2...].joined(separator: "/"))
+      let path = settings.hostPath(Self.hostName(of: segments[2...].joined(separator: "/")))
       for host in hosts where taken.insert([host.name, path]).inserted {
-        let desired = DesiredFile(path: path, state: .absent, deletedFile: file.path)
+        let encrypted = Self.isEncrypted(file.path)
+        let desired = DesiredFile(
+          path: path, state: .absent, deletedFile: file.path, sensitive: encrypted ? true : nil)
         removals.append(
           Resource(
             address: file.address, host: host.name, sources: [file.path], desired: desired.json,
-            removed: true))
+            removed: true, sensitive: encrypted))
       }
     }
     return removals
+  }
+
+  /// A repository file's name on hosts: an age file's without `.age`.
+  static func hostName(of name: String) -> String {
+    isEncrypted(name) ? String(name.dropLast(4)) : name
+  }
+
+  /// Whether a content file is age-encrypted (`*.age`).
+  static func isEncrypted(_ name: String) -> Bool {
+    name.hasSuffix(".age") && !name.hasSuffix("/.age") && name != ".age"
   }
 
   /// Editor leftovers are not resources: a warning says so instead of copying them to hosts.
@@ -192,11 +215,13 @@ struct FilesLoader {
             at: entry!.location, hint: "remove the file or the `state: absent`"))
         continue
       }
-      guard let content = hash(file, diagnostics: &diagnostics) else { continue }
-      let desired = DesiredFile(
+      let encrypted = Self.isEncrypted(file.path)
+      var desired = DesiredFile(
         path: settings.hostPath(relative), state: .present, source: file.path,
-        sha256: content.sha256, size: content.size, isText: content.isText, lines: content.lines,
-        mode: attributes.mode, owner: attributes.owner, group: attributes.group)
+        mode: attributes.mode, owner: attributes.owner, group: attributes.group,
+        sensitive: encrypted || attributes.sensitive == true ? true : nil,
+        encrypted: encrypted ? true : nil)
+      guard describeContent(of: file, in: &desired, diagnostics: &diagnostics) else { continue }
       declared[relative] = Declared(
         address: file.address, desired: desired, sources: [file.path] + sources)
     }
@@ -210,9 +235,10 @@ struct FilesLoader {
           declared[relative] = Declared(
             address: Address(prefix: settings.prefix, segments: segments),
             desired: DesiredFile(
-              path: settings.hostPath(relative), state: .absent, declaredIn: attributesFile.path),
+              path: settings.hostPath(relative), state: .absent, declaredIn: attributesFile.path,
+              sensitive: entry.attributes.sensitive ?? attributesFile.defaults.sensitive),
             sources: [attributesFile.path])
-        } else if tree.files[relative] == nil {
+        } else if tree.files[Self.hostName(of: relative)] == nil {
           diagnostics.append(
             .error(
               "'\(name)' has settings but no file in \(FilesLoader.folderPath(attributesFile.path))",
@@ -245,21 +271,10 @@ struct FilesLoader {
         sources.append(file.path)
       }
     }
-    let entry = tree.attributes[folder]?.files[name]
+    let files = tree.attributes[folder]?.files
+    let entry = files?[name] ?? files?[name + ".age"]
     if let entry { attributes = attributes.overridden(by: entry.attributes) }
     return (attributes, sources, entry)
-  }
-
-  private func hash(_ file: ResourceFile, diagnostics: inout [Diagnostic]) -> ContentDigest? {
-    do {
-      return try ContentDigest.read(file.url, keepingUpTo: ContentCache.fileLimit) {
-        settings.cache.store($0, for: file.path)
-      }
-    } catch {
-      diagnostics.append(
-        .error("cannot read \(file.path): \(error.localizedDescription)", at: file.location))
-      return nil
-    }
   }
 
   static func folderPath(_ file: String) -> String {

@@ -63,7 +63,10 @@ struct FilesPlanner {
   /// Whether the plan shows a diff that needs the file's current content: a changed text file
   /// or a file to delete, small enough to diff.
   private func needsLiveContent(_ desired: DesiredFile, _ live: LiveFile?) -> Bool {
-    guard let live, live.kind == .file, live.size <= FilesConnector.diffLimit else { return false }
+    // A secret never leaves its host, not even for the plan.
+    guard desired.sensitive != true, let live, live.kind == .file,
+      live.size <= FilesConnector.diffLimit
+    else { return false }
     switch desired.state {
     case .absent: return true
     case .present:
@@ -80,6 +83,7 @@ struct FilesPlanner {
     _ desired: DesiredFile, live: LiveFile?, liveContent: Data?, address: Address
   ) throws -> PlannedOp? {
     let path = desired.path
+    if let unavailable = desired.unavailable { throw Problem(message: unavailable) }
     switch (desired.state, live?.kind) {
     case (.absent, nil):
       return nil
@@ -111,22 +115,29 @@ struct FilesPlanner {
   private func planCreate(_ desired: DesiredFile, replacingLink: Bool, address: Address) throws
     -> PlannedOp
   {
-    let mode = desired.mode ?? 0o644
-    var summary = [describe(desired), "mode \(FileMode.format(mode))"]
+    // A secret is created readable by its owner alone unless the repository says otherwise.
+    let mode = desired.mode ?? (desired.sensitive == true ? 0o600 : 0o644)
+    var summary = [
+      desired.sensitive == true ? "content (sensitive)" : describe(desired),
+      "mode \(FileMode.format(mode))",
+    ]
     if let ownership = ownership(desired) { summary.append(ownership) }
     let verb =
       replacingLink
       ? "replace the symbolic link \(desired.path) with a file" : "create \(desired.path)"
     var details: [String] = []
-    if desired.isText != true, let sha256 = desired.sha256 {
-      details.append("sha256 \(sha256.prefix(16))")
-    }
-    let diff = try diffableText(desired).flatMap {
-      UnifiedDiff.make(from: "", to: $0, oldName: "/dev/null", newName: desired.source ?? "")
+    var diff: String?
+    if desired.sensitive != true {
+      if desired.isText != true, let sha256 = desired.sha256 {
+        details.append("sha256 \(sha256.prefix(16))")
+      }
+      diff = try diffableText(desired).flatMap {
+        UnifiedDiff.make(from: "", to: $0, oldName: "/dev/null", newName: desired.source ?? "")
+      }
     }
     let op = FileOp(
       kind: .write, path: desired.path, source: desired.source, sha256: desired.sha256, mode: mode,
-      owner: desired.owner, group: desired.group)
+      owner: desired.owner, group: desired.group, encrypted: desired.encrypted)
     return PlannedOp(
       address: address, action: replacingLink ? .update : .create,
       message: "\(verb): \(summary.joined(separator: ", "))", details: details, diff: diff,
@@ -140,7 +151,10 @@ struct FilesPlanner {
     var details: [String] = []
     var diff: String?
     let contentChanged = desired.sha256 != live.sha256
-    if contentChanged {
+    if contentChanged, desired.sensitive == true {
+      // No size, no digest: nothing that helps guess a short secret.
+      parts.append("content changed (sensitive)")
+    } else if contentChanged {
       if let old = liveContent.flatMap(textContent), let new = try diffableText(desired) {
         diff = UnifiedDiff.make(
           from: old, to: new, oldName: "\(host.name):\(desired.path)",
@@ -170,7 +184,8 @@ struct FilesPlanner {
         kind: .write, path: desired.path, source: desired.source, sha256: desired.sha256,
         mode: desired.mode ?? live.mode, owner: desired.owner ?? live.uid,
         group: desired.group ?? live.gid,
-        keepsOwnership: desired.owner == nil || desired.group == nil ? true : nil)
+        keepsOwnership: desired.owner == nil || desired.group == nil ? true : nil,
+        encrypted: desired.encrypted)
     } else {
       op = FileOp(
         kind: .attributes, path: desired.path, mode: modeChanged ? desired.mode : nil,
@@ -188,7 +203,7 @@ struct FilesPlanner {
     let what = kind == .symlink ? "the symbolic link \(desired.path)" : desired.path
     var details: [String] = []
     var diff: String?
-    if kind == .file {
+    if kind == .file, desired.sensitive != true {
       if let content, let text = textContent(content) {
         diff = UnifiedDiff.make(
           from: text, to: "", oldName: "\(host.name):\(desired.path)", newName: "/dev/null")

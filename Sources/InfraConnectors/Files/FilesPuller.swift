@@ -13,7 +13,7 @@ struct FilesPuller {
 
   func pull(_ items: [PlanItem]) async throws -> PullResponse {
     var response = PullResponse()
-    var wanted: [(address: Address, source: String, path: String)] = []
+    var wanted: [(address: Address, source: String, path: String, encrypted: Bool)] = []
     for item in items {
       let address = item.resource.address
       let desired = try DesiredFile(json: item.resource.desired)
@@ -44,22 +44,49 @@ struct FilesPuller {
         continue
       }
       if live.sha256 != desired.sha256 {
-        wanted.append((address, source, desired.path))
+        if desired.sensitive == true, desired.encrypted != true {
+          response.problems.append(
+            ResourceProblem(
+              address: address,
+              message:
+                "it is sensitive, and pulling it would write the secret from \(host.name) into \(source) in clear; encrypt the file first (`infra secrets encrypt \(source)`), then pull"
+            ))
+          continue
+        }
+        wanted.append((address, source, desired.path, desired.encrypted == true))
       }
       response.problems += attributeDifferences(desired, live, address: address, source: source)
     }
     let contents = try await LiveContentFetcher.fetch(
       wanted.map(\.path), through: transport, writer: settings.writer)
-    for (address, source, path) in wanted {
+    for (address, source, path, encrypted) in wanted {
       guard let content = contents[path] else {
         response.problems.append(
           ResourceProblem(address: address, message: "\(path) could not be read on \(host.name)"))
         continue
       }
-      response.files.append(
-        PulledFile(
-          path: source, content: content, address: address,
-          summary: "content from \(host.name):\(path), \(ByteCount.describe(content.count))"))
+      guard encrypted else {
+        response.files.append(
+          PulledFile(
+            path: source, content: content, address: address,
+            summary: "content from \(host.name):\(path), \(ByteCount.describe(content.count))"))
+        continue
+      }
+      // Written back as it is kept: encrypted, to the recipients of infra.yaml.
+      SecretMask.shared.register(content: content)
+      do {
+        let sealed = try await settings.cipher.encrypt(content)
+        response.files.append(
+          PulledFile(
+            path: source, content: sealed, address: address,
+            summary: "content from \(host.name):\(path), encrypted (sensitive)"))
+      } catch {
+        response.problems.append(
+          ResourceProblem(
+            address: address,
+            message: "cannot encrypt what \(host.name) has: \(error.message)"
+              + (error.hint.map { "; \($0)" } ?? "")))
+      }
     }
     return response
   }

@@ -4,7 +4,7 @@ import Yams
 /// Loads and checks `infra.yaml`, reporting every problem with its `file:line:column`.
 package enum ConfigLoader {
   static let topLevelKeys = [
-    "version", "hosts", "inventory", "transports", "prefixes", "runs", "locks",
+    "version", "hosts", "inventory", "transports", "prefixes", "runs", "locks", "secrets",
   ]
   static let hostKeys = ["connect", "groups", "data", "sudo", "sudo_user"]
   static let prefixKeys = ["connectors"]
@@ -136,6 +136,7 @@ package enum ConfigLoader {
       path: file.path, version: version, hosts: hosts, prefixes: prefixes, keepRuns: keepRuns,
       lockFolder: lockFolder)
     config.lockLease = lockLease
+    if let node = top["secrets"] { config.secrets = readSecrets(node, reader: &reader) }
     config.inventory = inventory
     config.transports = transports
     // With inventory programs, hosts are known only once they have run (`adding(hosts:)`).

@@ -23,6 +23,8 @@ package struct InfraConfig: Sendable {
   package var inventory: [ExternalProgram] = []
   /// Transport programs by name (`transports:`), for hosts whose `connect:` is `name://...`.
   package var transports: [String: ExternalProgram] = [:]
+  /// Where age identities come from, and whom to encrypt to (`secrets:`).
+  package var secrets = SecretsSettings()
 
   /// Runs kept when infra.yaml does not say.
   package static let defaultKeepRuns = 20

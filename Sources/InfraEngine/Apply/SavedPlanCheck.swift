@@ -42,52 +42,106 @@ public struct SavedPlanCheck: Sendable {
   }
 
   /// The saved plan with a failure for every change that is stale, or whose host could not be
-  /// read.
+  /// read, and the payload of each sensitive change planned again.
   func verify(in context: RunContext) async -> Plan {
     let outcomes = await context.fleet.each(reads.map(\.host)) { host in
       let shares = reads.first { $0.host.name == host.host.name }?.shares ?? []
-      return await host.concurrently(shares) { share in await check(share, on: host) }.flatMap {
-        $0
-      }
+      return await host.concurrently(shares) { share in await check(share, on: host) }
     }
     var plan = plan
+    var replanned: [ResourceRef: PlannedOp] = [:]
     for (work, outcome) in zip(reads, outcomes) {
       switch outcome {
-      case .done(let failures): plan.failures += failures
+      case .done(let checks):
+        for check in checks {
+          plan.failures += check.failures
+          replanned.merge(check.replanned) { a, _ in a }
+        }
       case .unreachable(let reason):
         plan.failures.append(.unreachable(work.host.name, reason, resources: work.resourceCount))
       case .stopped:
         plan.skipped += work.shares.flatMap(\.resources).map(ResourceRef.init)
       }
     }
+    for index in plan.changes.indices where plan.changes[index].op.sensitive {
+      let change = plan.changes[index]
+      if let fresh = replanned[ResourceRef(address: change.address, host: change.host)] {
+        plan.changes[index].op.payload = fresh.payload
+      }
+    }
     return plan
   }
 
-  private func check(_ share: Share, on host: HostWork) async -> [Failure] {
+  /// What checking one connector's share found: stale changes, and the sensitive changes
+  /// planned again.
+  private struct ShareCheck: Sendable {
+    var failures: [Failure] = []
+    var replanned: [ResourceRef: PlannedOp] = [:]
+  }
+
+  private func check(_ share: Share, on host: HostWork) async -> ShareCheck {
     let instance = share.instance
+    let name = host.host.name
     do {
       let read = try await host.call(instance, "read", resources: share.resources.count) {
         try await instance.connector.read(
           ReadRequest(host: host.host, transport: $0, resources: share.resources))
       }
-      return plan.changes.compactMap { change in
-        guard change.host == host.host.name, change.connector == instance.id,
-          let planned = fingerprints[ResourceRef(address: change.address, host: change.host)],
-          read.states[change.address]?.fingerprint != planned
-        else { return nil }
-        guard read.states[change.address] != nil else {
-          return Failure(
-            kind: .resource, host: change.host, address: change.address,
-            message: "the connector returned no live state for it")
+      var result = ShareCheck()
+      var sensitive: [PlanItem] = []
+      for change in plan.changes where change.host == name && change.connector == instance.id {
+        let ref = ResourceRef(address: change.address, host: change.host)
+        guard let planned = fingerprints[ref] else { continue }
+        guard let live = read.states[change.address] else {
+          result.failures.append(
+            Failure(
+              kind: .resource, host: change.host, address: change.address,
+              message: "the connector returned no live state for it"))
+          continue
         }
-        return Self.stale(change, "it changed on \(host.host.name) since the plan was saved")
+        if change.op.sensitive {
+          if let resource = share.resources.first(where: { ResourceRef($0) == ref }) {
+            sensitive.append(PlanItem(resource: resource, live: live))
+          }
+        } else if live.fingerprint != planned {
+          result.failures.append(
+            Self.stale(change, "it changed on \(name) since the plan was saved"))
+        }
       }
+      guard !sensitive.isEmpty else { return result }
+      // Nothing of a sensitive change was saved but what the reviewer saw: planned again, it
+      // must show the same, and its fresh payload is what gets applied.
+      let items = sensitive
+      let response = try await host.call(instance, "plan", resources: items.count) {
+        try await instance.connector.plan(PlanRequest(host: host.host, transport: $0, items: items))
+      }
+      for item in items {
+        let ref = ResourceRef(item.resource)
+        guard
+          let saved = plan.changes.first(where: {
+            ResourceRef(address: $0.address, host: $0.host) == ref
+          })
+        else { continue }
+        let fresh = response.ops.first { $0.address == item.resource.address }
+          .map { Change(planned: $0, of: item, on: name).op }
+        if let problem = response.problems.first(where: { $0.address == item.resource.address }) {
+          result.failures.append(
+            Failure(
+              kind: .resource, host: name, address: problem.address, message: problem.message))
+        } else if let fresh, fresh.reviewed == saved.op.reviewed {
+          result.replanned[ref] = fresh
+        } else {
+          result.failures.append(
+            Self.stale(saved, "it is not what it was on \(name) when the plan was saved"))
+        }
+      }
+      return result
     } catch {
-      return [
+      return ShareCheck(failures: [
         Failure(
-          kind: .connector, host: host.host.name, connector: instance.id, message: "\(error)",
+          kind: .connector, host: name, connector: instance.id, message: "\(error)",
           resources: share.resources.count)
-      ]
+      ])
     }
   }
 

@@ -232,9 +232,12 @@ package struct ListRequest: Sendable {
 package struct ListResponse: Sendable {
   /// Addresses relative to the connector's prefix, with the file content for each.
   package var files: [(address: Address, content: Data)]
+  /// The files whose content is secret: import writes them encrypted, or not at all.
+  package var sensitive: Set<Address>
 
-  package init(files: [(address: Address, content: Data)] = []) {
+  package init(files: [(address: Address, content: Data)] = [], sensitive: Set<Address> = []) {
     self.files = files
+    self.sensitive = sensitive
   }
 }
 

@@ -81,10 +81,13 @@ package struct ConnectorContext: Sendable {
   package var hosts: [InventoryHost]
   package var inventory: Inventory
   package var repository: Repository
+  /// Decrypts the connector's `.age` files, with infra.yaml's `secrets:`.
+  package var cipher: AgeCipher
 
   package init(
     prefix: String, config: ConnectorConfig, options: [String: Located<JSONValue>],
-    hosts: [InventoryHost], inventory: Inventory, repository: Repository
+    hosts: [InventoryHost], inventory: Inventory, repository: Repository,
+    secrets: SecretsSettings = SecretsSettings()
   ) {
     self.prefix = prefix
     self.config = config
@@ -92,6 +95,7 @@ package struct ConnectorContext: Sendable {
     self.hosts = hosts
     self.inventory = inventory
     self.repository = repository
+    cipher = AgeCipher(settings: secrets, repository: repository)
   }
 
   package var name: String { config.name.value }

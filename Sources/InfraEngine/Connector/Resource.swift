@@ -14,10 +14,13 @@ package struct Resource: Hashable, Sendable {
   /// The resource's file was deleted in git since the change set's base, so its desired state
   /// is to be gone: the one way, besides a file that asks for it, that a plan deletes.
   package var removed: Bool
+  /// Its content is secret (`sensitive: true`, an `.age` file, or its connector says so): every
+  /// op planned for it is sensitive.
+  package var sensitive: Bool
 
   package init(
     address: Address, host: String, sources: [String], desired: JSONValue, notes: [String] = [],
-    removed: Bool = false
+    removed: Bool = false, sensitive: Bool = false
   ) {
     self.address = address
     self.host = host
@@ -25,6 +28,7 @@ package struct Resource: Hashable, Sendable {
     self.desired = desired
     self.notes = notes
     self.removed = removed
+    self.sensitive = sensitive
   }
 }
 
@@ -60,7 +64,7 @@ public enum Action: String, Hashable, Sendable, Codable, CaseIterable {
 }
 
 /// One step of a plan, as a connector proposes it.
-public struct PlannedOp: Hashable, Sendable, Codable {
+public struct PlannedOp: Hashable, Sendable {
   /// The resource the op acts on.
   public var address: Address
   /// Whether the op creates, updates or deletes the resource.
@@ -71,13 +75,17 @@ public struct PlannedOp: Hashable, Sendable, Codable {
   public var details: [String]
   /// A unified diff of the content, when it is text.
   public var diff: String?
-  /// What `apply` needs to execute the op; opaque to the engine, kept in saved plans.
+  /// What `apply` needs to execute the op; opaque to the engine, kept in saved plans unless
+  /// the op is sensitive.
   public var payload: JSONValue
+  /// The op touches secret content: it has no diff, and its payload stays in memory (plan
+  /// documents and saved plans hold `null`; applying a saved plan plans it again).
+  public var sensitive: Bool
 
   /// An op; `details` and `diff` are for reviewers, `payload` is for `apply`.
   public init(
     address: Address, action: Action, message: String, details: [String] = [],
-    diff: String? = nil, payload: JSONValue
+    diff: String? = nil, payload: JSONValue, sensitive: Bool = false
   ) {
     self.address = address
     self.action = action
@@ -85,6 +93,12 @@ public struct PlannedOp: Hashable, Sendable, Codable {
     self.details = details
     self.diff = diff
     self.payload = payload
+    self.sensitive = sensitive
+  }
+
+  /// What a reviewer sees of the op, which a sensitive op planned again must show unchanged.
+  public var reviewed: [String] {
+    [action.rawValue, message] + details + [diff ?? ""]
   }
 }
 

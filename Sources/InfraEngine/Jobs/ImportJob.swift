@@ -51,6 +51,8 @@ package struct ImportJob: RunJob {
     -> JobResult<ImportResult>
   {
     let byHost = Dictionary(work.map { ($0.host.name, $0) }, uniquingKeysWith: { a, _ in a })
+    let cipher = AgeCipher(
+      settings: context.workspace.config.secrets, repository: context.workspace.repository)
     let outcomes = await context.fleet.each(work.map(\.host)) { host in
       await host.concurrently(byHost[host.host.name]?.shares ?? []) { share in
         let instance = share.instance
@@ -58,7 +60,7 @@ package struct ImportJob: RunJob {
           let listed = try await host.call(instance, "list", resources: 0) {
             try await instance.connector.list(ListRequest(host: host.host, transport: $0))
           }
-          return Listing.files(listed.files)
+          return await Self.sealed(listed, with: cipher, host: host.host.name)
         } catch {
           return Listing.failed(
             Failure(
@@ -122,6 +124,37 @@ package struct ImportJob: RunJob {
     for counts in stats { context.hostDone(counts.host, counts) }
     return JobResult(
       output: result, failed: !result.failures.isEmpty || result.notWritten != nil)
+  }
+}
+
+extension ImportJob {
+  /// What a connector listed, with each sensitive file encrypted to infra.yaml's recipients
+  /// as `<address>.age`: a secret is never written in clear. Without recipients, a sensitive
+  /// file is not written, and the listing fails saying what to add.
+  fileprivate static func sealed(_ listed: ListResponse, with cipher: AgeCipher, host: String)
+    async -> Listing
+  {
+    var files: [(address: Address, content: Data)] = []
+    for (address, content) in listed.files {
+      guard listed.sensitive.contains(address) else {
+        files.append((address, content))
+        continue
+      }
+      SecretMask.shared.register(content: content)
+      do {
+        var sealed = address
+        sealed.segments[sealed.segments.count - 1] += ".age"
+        files.append((sealed, try await cipher.encrypt(content)))
+      } catch {
+        return .failed(
+          Failure(
+            kind: .resource, host: host, address: address,
+            message:
+              "it is sensitive, and is imported only encrypted: \(error.message); \(error.hint ?? "")"
+          ))
+      }
+    }
+    return .files(files)
   }
 }
 

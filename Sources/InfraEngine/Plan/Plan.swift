@@ -24,6 +24,21 @@ public struct Change: Hashable, Sendable {
     self.liveFingerprint = liveFingerprint
   }
 
+  /// What `liveFingerprint` says for a sensitive change: its live state's digest is not kept,
+  /// since it could help guess a short secret.
+  public static let sensitiveFingerprint = "sensitive"
+
+  /// The change `op` makes to `item` on `host`: sensitive when the op or its resource is, and
+  /// then without a diff or a live fingerprint.
+  package init(planned op: PlannedOp, of item: PlanItem, on host: String) {
+    var op = op
+    op.sensitive = op.sensitive || item.resource.sensitive
+    if op.sensitive { op.diff = nil }
+    self.init(
+      host: host, op: op, sources: item.resource.sources, notes: item.resource.notes,
+      liveFingerprint: op.sensitive ? Self.sensitiveFingerprint : item.live.fingerprint)
+  }
+
   /// The resource the change acts on.
   public var address: Address { op.address }
   /// Whether the change creates, updates or deletes the resource.

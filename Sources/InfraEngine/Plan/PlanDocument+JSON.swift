@@ -23,6 +23,7 @@ extension PlanDocument.ChangeEntry {
       "payload": payload,
     ]
     object.set("diff", diff)
+    if sensitive == true { object["sensitive"] = .bool(true) }
     return .object(object)
   }
 }

@@ -53,13 +53,17 @@ public struct PlanDocument: Codable, Hashable, Sendable {
     public var notes: [String]
     /// `live_fingerprint`: digest of the live state the change was planned against.
     public var liveFingerprint: String
-    /// What the connector needs to apply the change, in its own shape.
+    /// What the connector needs to apply the change, in its own shape; `null` for a sensitive
+    /// change, whose payload is never written down.
     public var payload: JSONValue
+    /// `true` when the change touches secret content: it has no diff, no payload and no live
+    /// fingerprint here, and applying a saved plan plans it again. Absent otherwise.
+    public var sensitive: Bool?
 
     enum CodingKeys: String, CodingKey {
       case prefix, connector, address, host, action, message, details, diff, sources, notes
       case liveFingerprint = "live_fingerprint"
-      case payload
+      case payload, sensitive
     }
   }
 
@@ -118,8 +122,11 @@ public struct PlanDocument: Codable, Hashable, Sendable {
         prefix: change.address.prefix, connector: change.address.connector,
         address: change.address.path,
         host: change.host, action: change.action, message: change.op.message,
-        details: change.op.details, diff: change.op.diff, sources: change.sources,
-        notes: change.notes, liveFingerprint: change.liveFingerprint, payload: change.op.payload)
+        details: change.op.details, diff: change.op.sensitive ? nil : change.op.diff,
+        sources: change.sources, notes: change.notes,
+        liveFingerprint: change.op.sensitive ? Change.sensitiveFingerprint : change.liveFingerprint,
+        payload: change.op.sensitive ? .null : change.op.payload,
+        sensitive: change.op.sensitive ? true : nil)
     }
     unchanged = plan.unchanged.map { ref in
       ResourceEntry(
@@ -198,7 +205,7 @@ public struct PlanDocument: Codable, Hashable, Sendable {
           op: PlannedOp(
             address: try address(entry.prefix, entry.connector, entry.address),
             action: entry.action, message: entry.message, details: entry.details,
-            diff: entry.diff, payload: entry.payload),
+            diff: entry.diff, payload: entry.payload, sensitive: entry.sensitive ?? false),
           sources: entry.sources, notes: entry.notes, liveFingerprint: entry.liveFingerprint))
     }
     for entry in unchanged {

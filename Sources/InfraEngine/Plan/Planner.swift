@@ -95,9 +95,7 @@ struct Planner: Sendable {
         guard let item = byAddress[op.address], handled.insert(op.address).inserted else {
           continue
         }
-        let change = Change(
-          host: name, op: op, sources: item.resource.sources, notes: item.resource.notes,
-          liveFingerprint: item.live.fingerprint)
+        let change = Change(planned: op, of: item, on: name)
         context.emit(.changePlanned(change))
         result.changes.append(change)
       }

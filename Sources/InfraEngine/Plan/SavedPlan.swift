@@ -10,9 +10,10 @@ import InfraTransport
 public struct SavedPlan: Sendable {
   /// The `format` a saved plan file declares; files with any other are refused.
   public static let formatName = "infra-saved-plan"
-  /// 3 since the file carries a digest of itself; 2 since the plan is kept in the
+  /// 4 since repository files are kept as keyed digests and sensitive changes without their
+  /// payload; 3 since the file carries a digest of itself; 2 since the plan is kept in the
   /// `infra plan --json` shape. Files of other versions are refused.
-  public static let currentVersion = 3
+  public static let currentVersion = 4
 
   /// The largest saved plan infra reads: far more than the changes of any repository, whose
   /// contents stay in their files.
@@ -26,6 +27,9 @@ public struct SavedPlan: Sendable {
   public var repository: RepositoryState
   /// `infra.yaml` and every resource file the changes come from, as they were.
   public var files: [FileDigest]
+  /// The random key of the files' digests, in hex: a digest of a file marked sensitive is then
+  /// no plain SHA-256 of it that could be looked up.
+  public var salt: String
   /// The changes, the unchanged resources, and the warnings from loading.
   public var plan: Plan
 
@@ -60,17 +64,18 @@ public struct SavedPlan: Sendable {
     }
   }
 
-  /// A repository file and the SHA-256 of its content; `nil` when it did not exist.
+  /// A repository file and the HMAC-SHA256 of its content under the plan's salt; `nil` when it
+  /// did not exist.
   public struct FileDigest: Hashable, Sendable, Codable {
     /// The file, relative to the repository root.
     public var path: String
-    /// The SHA-256 of its content in lower-case hex; `nil` when the file did not exist.
-    public var sha256: String?
+    /// The keyed digest of its content in lower-case hex; `nil` when the file did not exist.
+    public var digest: String?
 
     /// A file's digest, as the plan records it.
-    public init(path: String, sha256: String?) {
+    public init(path: String, digest: String?) {
       self.path = path
-      self.sha256 = sha256
+      self.digest = digest
     }
   }
 
@@ -83,9 +88,11 @@ public struct SavedPlan: Sendable {
     self.runID = runID
     self.createdAt = RunEventRecord.timestamp(createdAt)
     self.repository = repository
+    let salt = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+    self.salt = salt
     let paths = Set(plan.changes.flatMap(\.sources)).union([Repository.configFileName])
     files = paths.sorted().map { path in
-      FileDigest(path: path, sha256: Self.digest(path, in: root))
+      FileDigest(path: path, digest: Self.digest(path, in: root, salt: salt))
     }
     self.plan = Plan(
       changes: plan.changes, unchanged: plan.unchanged, diagnostics: plan.diagnostics)
@@ -99,10 +106,11 @@ public struct SavedPlan: Sendable {
     var createdAt: String
     var repository: RepositoryState
     var files: [FileDigest]
+    var salt: String
     var plan: PlanDocument
 
     enum CodingKeys: String, CodingKey {
-      case format, version, repository, files, plan
+      case format, version, repository, files, salt, plan
       case runID = "run_id"
       case createdAt = "created_at"
     }
@@ -115,8 +123,17 @@ public struct SavedPlan: Sendable {
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     let file = File(
       format: Self.formatName, version: Self.currentVersion, runID: runID, createdAt: createdAt,
-      repository: repository, files: files, plan: PlanDocument(plan))
-    return Self.sealed(try encoder.encode(file))
+      repository: repository, files: files, salt: salt, plan: PlanDocument(plan))
+    let body = try encoder.encode(file)
+    // Sensitive changes keep their secrets out by construction; a secret found anyway (a
+    // connector put a registered value in a payload it did not mark sensitive) stops the save.
+    if SecretMask.shared.reveals(String(decoding: body, as: UTF8.self)) {
+      throw SavedPlanError(
+        message:
+          "the plan holds a value registered as secret outside a sensitive change, so it is not saved",
+        hint: "have the connector mark that resource or op sensitive")
+    }
+    return Self.sealed(body)
   }
 
   /// Reads a saved plan; the error says what is wrong with the file.
@@ -156,7 +173,7 @@ public struct SavedPlan: Sendable {
       }
       return SavedPlan(
         runID: file.runID, createdAt: file.createdAt, repository: file.repository,
-        files: file.files, plan: try file.plan.plan())
+        files: file.files, salt: file.salt, plan: try file.plan.plan())
     } catch let error as SavedPlanError {
       throw error
     } catch {
@@ -166,18 +183,20 @@ public struct SavedPlan: Sendable {
   }
 
   private init(
-    runID: String, createdAt: String, repository: RepositoryState, files: [FileDigest], plan: Plan
+    runID: String, createdAt: String, repository: RepositoryState, files: [FileDigest],
+    salt: String, plan: Plan
   ) {
     self.runID = runID
     self.createdAt = createdAt
     self.repository = repository
     self.files = files
+    self.salt = salt
     self.plan = plan
   }
 
   /// The files whose content differs now from when the plan was made.
   public func movedFiles(in repository: Repository) -> [String] {
-    files.filter { Self.digest($0.path, in: repository) != $0.sha256 }.map(\.path)
+    files.filter { Self.digest($0.path, in: repository, salt: salt) != $0.digest }.map(\.path)
   }
 
   /// Whether `path` names a file below the repository's root: relative, without `.` or `..`
@@ -187,21 +206,21 @@ public struct SavedPlan: Sendable {
     return !path.isEmpty && !parts.contains { $0.isEmpty || $0 == "." || $0 == ".." }
   }
 
-  /// The SHA-256 of the repository file at `path`, read a MiB at a time; `nil` when there is
-  /// no such regular file in the repository (a path that a plan file names is not trusted to
-  /// stay in it).
-  static func digest(_ path: String, in repository: Repository) -> String? {
+  /// The HMAC-SHA256 under `salt` of the repository file at `path`, read a MiB at a time;
+  /// `nil` when there is no such regular file in the repository (a path that a plan file names
+  /// is not trusted to stay in it).
+  static func digest(_ path: String, in repository: Repository, salt: String) -> String? {
     let url = repository.root.appending(path: path)
     var info = stat()
     guard repository.contains(url), stat(url.path, &info) == 0, info.st_mode & S_IFMT == S_IFREG,
       let handle = try? FileHandle(forReadingFrom: url)
     else { return nil }
     defer { try? handle.close() }
-    var hasher = SHA256()
+    var hasher = HMAC<SHA256>(key: SymmetricKey(data: Data(salt.utf8)))
     while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty {
       hasher.update(data: chunk)
     }
-    return hasher.finalize().hexString
+    return Data(hasher.finalize()).map { String(format: "%02x", $0) }.joined()
   }
 }
 
@@ -216,18 +235,4 @@ public struct SavedPlanError: Error, Hashable, Sendable, CustomStringConvertible
   public var isOtherFile = false
 
   public var description: String { message }
-}
-
-extension Digest {
-  /// Lower-case hex, as `sha256sum` prints it.
-  public var hexString: String {
-    let digits = Array("0123456789abcdef".utf8)
-    var bytes: [UInt8] = []
-    bytes.reserveCapacity(Self.byteCount * 2)
-    for byte in self {
-      bytes.append(digits[Int(byte >> 4)])
-      bytes.append(digits[Int(byte & 0x0F)])
-    }
-    return String(decoding: bytes, as: UTF8.self)
-  }
 }

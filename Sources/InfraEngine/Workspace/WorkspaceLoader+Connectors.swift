@@ -14,12 +14,12 @@ extension WorkspaceLoader {
 
   func make(
     _ entry: ConnectorConfig, prefix: String, inventory: Inventory, repository: Repository,
-    diagnostics: inout Diagnostics
+    secrets: SecretsSettings, diagnostics: inout Diagnostics
   ) async -> ConnectorInstance? {
     if let program = entry.program {
       return await launch(
         entry, program: program, prefix: prefix, inventory: inventory, repository: repository,
-        diagnostics: &diagnostics)
+        secrets: secrets, diagnostics: &diagnostics)
     }
     guard let type = registry[entry.type.value] else {
       let known = registry.typeNames
@@ -46,7 +46,7 @@ extension WorkspaceLoader {
     }
     let context = ConnectorContext(
       prefix: prefix, config: entry, options: options, hosts: hosts, inventory: inventory,
-      repository: repository)
+      repository: repository, secrets: secrets)
     do {
       let connector = try type.make(context)
       return ConnectorInstance(
@@ -65,7 +65,7 @@ extension WorkspaceLoader {
   /// builtin type's.
   private func launch(
     _ entry: ConnectorConfig, program: ExternalProgram, prefix: String, inventory: Inventory,
-    repository: Repository, diagnostics: inout Diagnostics
+    repository: Repository, secrets: SecretsSettings, diagnostics: inout Diagnostics
   ) async -> ConnectorInstance? {
     guard let launcher = registry.external else {
       diagnostics.error(
@@ -76,7 +76,7 @@ extension WorkspaceLoader {
     let hosts = inventory.resolve(entry.hosts?.map(\.value))
     let context = ConnectorContext(
       prefix: prefix, config: entry, options: entry.options, hosts: hosts, inventory: inventory,
-      repository: repository)
+      repository: repository, secrets: secrets)
     do {
       let (info, connector) = try await launcher.launch(context, program: program)
       guard let options = checkOptions(entry, info: info, diagnostics: &diagnostics) else {

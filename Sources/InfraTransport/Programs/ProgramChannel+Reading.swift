@@ -79,8 +79,7 @@ extension ProgramChannel {
 
   private func receive(_ line: Data) {
     transcript?(false, String(decoding: line, as: UTF8.self))
-    programLogger.debug(
-      "← \(String(decoding: line.prefix(2000), as: UTF8.self))", metadata: ["program": "\(name)"])
+    programLogger.debug("← \(logged(line))", metadata: ["program": "\(name)"])
     let id: Int
     let error: RPC.RemoteError?
     let hasResult: Bool

@@ -127,7 +127,9 @@ extension ProgramChannel {
     }
   }
 
-  /// Exactly the environment a program gets: `PATH`, `HOME` and `LANG`, and its `env:`.
+  /// Exactly the environment a program gets: `PATH`, `HOME` and `LANG`, and its `env:`. A
+  /// value taken `from:` infra's environment is taken to be a secret (a token, a password), and
+  /// masked in every output from then on.
   static func environment(_ program: ExternalProgram) throws -> [String: String] {
     var environment: [String: String] = [:]
     let own = ProcessInfo.processInfo.environment
@@ -140,6 +142,7 @@ extension ProgramChannel {
           throw ProgramError(
             "its env '\(name)' takes '\(variable)' from infra's environment, where it is not set")
         }
+        SecretMask.shared.register(text)
         environment[name] = text
       }
     }

@@ -73,6 +73,9 @@ package final class ProgramChannel: Sendable {
   let state = Mutex(State())
   let stderrTail = Mutex(Data())
   private let gate = CallGate()
+  /// How many calls that carry sensitive values are in flight: while any is, `-v` logs the size
+  /// of each message, not its content.
+  let sensitiveCalls = Atomic<Int>(0)
   static let stderrLimit = 64 * 1024
 
   struct State {
@@ -124,10 +127,14 @@ package final class ProgramChannel: Sendable {
   /// Calls `method` once fewer than the allowed number of calls are in flight, and waits for
   /// its answer, at most `timeout` from when it was sent, read as `Answer`. A missing or
   /// mistyped field of the answer is an error that names the program, the call and the field.
+  /// A `sensitive` call (its params or its answer hold sensitive values) is logged without
+  /// content, and so is every message while it is in flight.
   package func call<Answer: Decodable>(
     _ method: String, _ params: some Encodable & Sendable, as type: Answer.Type = Answer.self,
-    timeout: Duration
+    timeout: Duration, sensitive: Bool = false
   ) async throws -> Answer {
+    if sensitive { sensitiveCalls.add(1, ordering: .relaxed) }
+    defer { if sensitive { sensitiveCalls.subtract(1, ordering: .relaxed) } }
     await gate.enter()
     let line: Data
     do {
@@ -219,9 +226,23 @@ package final class ProgramChannel: Sendable {
 
   private func write(_ line: Data) throws {
     transcript?(true, String(decoding: line, as: UTF8.self))
-    programLogger.debug(
-      "→ \(String(decoding: line.prefix(2000), as: UTF8.self))", metadata: ["program": "\(name)"])
+    programLogger.debug("→ \(logged(line))", metadata: ["program": "\(name)"])
     try process.write(line + Data("\n".utf8))
+  }
+}
+
+extension ProgramChannel {
+  /// A message as `-v` shows it: its first 2,000 bytes, or only its size when it may hold a
+  /// sensitive value (a sensitive call is in flight, the message marks something sensitive, or
+  /// it registers secrets).
+  func logged(_ line: Data) -> String {
+    if sensitiveCalls.load(ordering: .relaxed) > 0
+      || line.range(of: Data(#""sensitive"#.utf8)) != nil
+      || line.range(of: Data(#""secret""#.utf8)) != nil
+    {
+      return "\(line.count) bytes, not shown: they may hold sensitive values"
+    }
+    return String(decoding: line.prefix(2000), as: UTF8.self)
   }
 }
 
