@@ -121,7 +121,7 @@ let package = Package(
     .testTarget(
       name: "EndToEndTests",
       dependencies: [
-        "infra", "EmbeddedPlan", "InfraTransport", "InfraTestSupport",
+        "infra", "EmbeddedPlan", "InfraCore", "InfraTransport", "InfraTestSupport",
         .product(name: "PropertyBased", package: "swift-property-based"),
       ],
       swiftSettings: strict),

@@ -44,10 +44,11 @@ enum Infra {
   /// Runs `infra` and waits for it on a thread of its own, so a test that waits never holds
   /// one of the few threads Swift's task pool has (with both cores busy, tests waiting on them
   /// kept other tests' tasks from running for tens of seconds).
-  static func run(_ arguments: [String], in folder: URL, input: String? = nil) async throws
-    -> InfraRun
-  {
-    try await execute(binary, arguments, in: folder, input: input)
+  static func run(
+    _ arguments: [String], in folder: URL, input: String? = nil,
+    environment extra: [String: String] = [:]
+  ) async throws -> InfraRun {
+    try await execute(binary, arguments, in: folder, input: input, environment: extra)
   }
 
   /// Runs `infra` as `run` does, and returns what the kernel accounted for it as well: the
@@ -67,17 +68,19 @@ enum Infra {
   }
 
   /// Runs `infra` on a pseudo-terminal (through util-linux `script`), answering its prompt.
-  static func runOnTerminal(_ arguments: [String], in folder: URL, answer: String) async throws
-    -> InfraRun
-  {
+  static func runOnTerminal(
+    _ arguments: [String], in folder: URL, answer: String,
+    environment extra: [String: String] = [:]
+  ) async throws -> InfraRun {
     let command = ([binary.path] + arguments).map(quote).joined(separator: " ")
     return try await execute(
       URL(fileURLWithPath: "/usr/bin/script"), ["-qec", command, "/dev/null"], in: folder,
-      input: answer + "\n")
+      input: answer + "\n", environment: extra)
   }
 
   private static func execute(
-    _ executable: URL, _ arguments: [String], in folder: URL, input: String?
+    _ executable: URL, _ arguments: [String], in folder: URL, input: String?,
+    environment extra: [String: String] = [:]
   ) async throws -> InfraRun {
     let scratch = try TemporaryFolder("run")
     let stdoutURL = try scratch.write("stdout", "")
@@ -85,7 +88,7 @@ enum Infra {
     let stdinURL = try scratch.write("stdin", input ?? "")
     let code = try await ChildProcess.start(
       executable.path, arguments, directory: folder.path,
-      environment: environment(scratch: scratch),
+      environment: environment(scratch: scratch).merging(extra) { _, new in new },
       stdin: stdinURL.path, stdout: stdoutURL.path, stderr: stderrURL.path
     ).waitForExit().code
     return InfraRun(

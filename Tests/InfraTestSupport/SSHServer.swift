@@ -165,10 +165,10 @@ package final class SSHServer: Sendable {
     return folder
   }
 
-  /// Gives everything in `folder` to `user`, after a test wrote into it as itself.
+  /// Gives everything in `folder` to `user` and its group, after a test wrote into it as itself.
   package static func giveAway(_ folder: TemporaryFolder, to user: String = loginUser) throws {
     guard geteuid() == 0 else { return }
-    try ChildProcess.run("/bin/chown", ["-R", user, folder.path])
+    try ChildProcess.run("/bin/chown", ["-R", user + ":", folder.path])
   }
 
   // MARK: setup

@@ -45,7 +45,6 @@ extension ExternalConnector {
           sensitive: decrypted[file.path] != nil ? true : nil)
       }
     }
-    let anySensitive = !decrypted.isEmpty
     do {
       let unowned = try await filter(request.files + request.removed)
       response.unclaimed = request.files.compactMap { file in
@@ -53,15 +52,17 @@ extension ExternalConnector {
       }
       let files = texts(request.files.filter { unowned[$0.address.path] == nil })
       let removed = texts(request.removed.filter { unowned[$0.address.path] == nil })
+      // Resource files may hold secrets that only the answer marks (`sensitive_fields`): their
+      // contents are never logged (`-v`), and neither is what the answer declares.
       if !files.isEmpty {
         let validated = try await optional(
-          "validate", FilesParams(files: files), as: ValidateAnswer.self, sensitive: anySensitive)
+          "validate", FilesParams(files: files), as: ValidateAnswer.self, sensitive: true)
         response.diagnostics += (validated?.diagnostics ?? []).map(\.diagnostic)
         if response.diagnostics.contains(where: { $0.severity == .error }) { return response }
       }
       let answer = try await call(
         "load", LoadParams(files: files, removed: removed), as: LoadAnswer.self,
-        sensitive: anySensitive)
+        sensitive: true)
       for (index, item) in answer.resources.enumerated() {
         let field = "'resources[\(index)].address'"
         let address = try address(item.address, in: "load", field: field)
@@ -80,7 +81,8 @@ extension ExternalConnector {
           Resource(
             address: address, host: item.host, sources: sources, desired: item.desired,
             notes: item.notes ?? [], removed: item.removed ?? false,
-            sensitive: item.sensitive == true || sources.contains { decrypted[$0] != nil }))
+            sensitive: item.sensitive == true || !(item.sensitiveFields ?? []).isEmpty
+              || sources.contains { decrypted[$0] != nil }))
       }
       // What `validate` said already (warnings) is not said twice.
       let said = Set(response.diagnostics)

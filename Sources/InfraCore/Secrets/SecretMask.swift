@@ -25,6 +25,7 @@ public final class SecretMask: Sendable {
   private let forms = Mutex<[String]>([])
   private let count = Atomic<Int>(0)
 
+  /// An empty mask; the command line uses `shared`.
   public init() {}
 
   /// Whether nothing is registered: writing then costs nothing.

@@ -27,6 +27,8 @@ package final class ChildProcess: Sendable {
     case file(String)
     /// A descriptor `infra` opened, closed on its side once the process has started.
     case descriptor(Int32)
+    /// `infra`'s own stream (its terminal), shared.
+    case inherited
   }
 
   /// How a process ended.
@@ -66,9 +68,13 @@ package final class ChildProcess: Sendable {
 
   /// Starts `arguments` (the program, found on `PATH` unless it names a path, then its
   /// arguments) in `directory`, with `environment` (infra's own when `nil`).
+  ///
+  /// With `onTerminal`, it stays in infra's session (an editor a person works in, which needs
+  /// the controlling terminal); otherwise it gets a session of its own.
   package init(
     _ arguments: [String], directory: String? = nil, environment: [String: String]? = nil,
-    stdin: Stream = .null, stdout: Stream = .null, stderr: Stream = .null
+    stdin: Stream = .null, stdout: Stream = .null, stderr: Stream = .null,
+    onTerminal: Bool = false
   ) throws {
     guard let program = arguments.first else { throw StartError(description: "no program given") }
     var actions = posix_spawn_file_actions_t()
@@ -92,6 +98,8 @@ package final class ChildProcess: Sendable {
       case .descriptor(let descriptor):
         theirs.append(descriptor)
         posix_spawn_file_actions_adddup2(&actions, descriptor, number)
+      case .inherited:
+        break
       case .pipe:
         guard let ends = Descriptor.closeOnExecPipe() else {
           throw fail("cannot make a pipe: \(String(cString: strerror(errno)))")
@@ -113,7 +121,8 @@ package final class ChildProcess: Sendable {
     posix_spawnattr_setsigmask(&attributes, &none)
     posix_spawnattr_setsigdefault(&attributes, &all)
     posix_spawnattr_setflags(
-      &attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF) | spawnSetSession)
+      &attributes,
+      Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF) | (onTerminal ? 0 : spawnSetSession))
     // glibc's addchdir_np is not visible to Swift: change folder through sh, then exec.
     let command =
       directory.map { ["/bin/sh", "-c", #"cd "$0" && exec "$@""#, $0] + arguments } ?? arguments
