@@ -1,5 +1,6 @@
 import Foundation
 import InfraTestSupport
+import InfraTransport
 import Testing
 
 /// `infra secrets encrypt` and `edit`, driven as a person would (edit through a real terminal,
@@ -62,7 +63,25 @@ import Testing
       environment: environment)
     #expect(unchanged.stdout.contains("is unchanged"), "\(unchanged)")
     #expect(try fixture.repo.read(clear + ".age") == before)
-    for output in fixture.printed + [unchanged.stdout] {
+    // A file encrypted for one more reader than infra.yaml names is not edited: encrypting it
+    // again would take that reader away.
+    let other = fixture.keys.appending("other.txt").path
+    #expect(try ChildProcess.run("/usr/bin/age-keygen", ["-o", other]) == 0)
+    let shared = try SecretsFixture.output(
+      "/usr/bin/age",
+      [
+        "--encrypt", "--armor", "-i", fixture.keys.appending("identity.txt").path, "-r",
+        try SecretsFixture.output("/usr/bin/age-keygen", ["-y", other]),
+      ], input: first)
+    try fixture.repo.write("resources/test/files/box/app/shared.age", shared)
+    let refused = try await Infra.runOnTerminal(
+      ["secrets", "edit", "resources/test/files/box/app/shared.age"], in: fixture.repo.url,
+      answer: "", environment: environment)
+    #expect(refused.code == 1, "\(refused)")
+    #expect(
+      refused.stdout.contains("is encrypted to 2 recipients, and infra.yaml names 1"), "\(refused)")
+    #expect(try fixture.repo.readText("resources/test/files/box/app/shared.age") == shared)
+    for output in fixture.printed + [unchanged.stdout, refused.stdout] {
       #expect(!output.contains(first) && !output.contains(second), "\(output)")
     }
   }

@@ -133,3 +133,29 @@ package struct AgeCipher: Sendable {
     return String(said.replacingOccurrences(of: "age: error: ", with: "").clipped(to: 200))
   }
 }
+
+extension AgeCipher {
+  /// How many recipients the age file `data` is encrypted to, from its header (one stanza
+  /// each; the grease stanzas age adds are not counted); `nil` when it is no age file.
+  package static func recipientCount(of data: Data) -> Int? {
+    var binary = data
+    let armorHead = "-----BEGIN AGE ENCRYPTED FILE-----"
+    if let text = String(data: data.prefix(1 << 20), encoding: .utf8), text.hasPrefix(armorHead) {
+      let body = text.split(whereSeparator: \.isNewline).filter { !$0.hasPrefix("-----") }
+        .joined()
+      guard let decoded = Data(base64Encoded: body) else { return nil }
+      binary = decoded
+    }
+    let header = String(decoding: binary.prefix(64 << 10), as: UTF8.self)
+    let lines = header.split(separator: "\n", omittingEmptySubsequences: false)
+    guard lines.first == "age-encryption.org/v1" else { return nil }
+    var count = 0
+    for line in lines.dropFirst() {
+      if line.hasPrefix("---") { return count }
+      guard line.hasPrefix("-> ") else { continue }
+      let type = line.dropFirst(3).split(separator: " ").first ?? ""
+      if ["X25519", "ssh-ed25519", "ssh-rsa", "scrypt"].contains(type) { count += 1 }
+    }
+    return nil
+  }
+}

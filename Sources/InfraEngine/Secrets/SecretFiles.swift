@@ -71,6 +71,19 @@ package struct SecretFiles: Sendable {
       throw AgeCipher.Failure(
         message: "\(shown) is not an age file", hint: "encrypt it with `infra secrets encrypt`")
     }
+    // Encrypted again to infra.yaml's recipients, which must be the file's own: an edit never
+    // quietly takes a reader away, or adds one.
+    let recipients = cipher.settings.recipients.count
+    if let sealed = FileManager.default.contents(atPath: url.path),
+      let count = AgeCipher.recipientCount(of: sealed), count != recipients
+    {
+      throw AgeCipher.Failure(
+        message:
+          "\(shown) is encrypted to \(count == 1 ? "1 recipient" : "\(count) recipients"), and infra.yaml names \(recipients)",
+        hint:
+          "list every recipient of the file under `secrets: { recipients: ... }`, or encrypt it again for those with `infra secrets encrypt`"
+      )
+    }
     let clear = try await cipher.decrypt(url)
     SecretMask.shared.register(content: clear)
     let folder = try Self.privateFolder()
