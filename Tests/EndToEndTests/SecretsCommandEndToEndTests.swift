@@ -7,11 +7,7 @@ import Testing
 /// with an EDITOR that is a script), and what a missing identity does to validate and plan.
 @Suite struct SecretsCommandEndToEndTests {
   @Test func encryptThenEditThroughATerminalLeavesNoClearTextBehind() async throws {
-    let target = try TemporaryFolder("secrets-edit-target")
-    let locks = try TemporaryFolder("secrets-edit-locks")
-    var fixture = try SecretsFixture(
-      host: "  box: { connect: local }", target: target, locks: locks.path,
-      identityFromFile: false)
+    var fixture = try SecretsFixture.onThisMachine("secrets-edit")
     let first = "first-" + UUID().uuidString
     let second = "second-" + UUID().uuidString
     let clear = "resources/test/files/box/app/api.key"
@@ -87,11 +83,8 @@ import Testing
   }
 
   @Test func aMissingIdentityFailsTheFilesThatNeedItAndNothingElse() async throws {
-    let target = try TemporaryFolder("secrets-missing-target")
-    let locks = try TemporaryFolder("secrets-missing-locks")
-    var fixture = try SecretsFixture(
-      host: "  box: { connect: local }", target: target, locks: locks.path,
-      identityFromFile: false)
+    var fixture = try SecretsFixture.onThisMachine("secrets-missing")
+    let target = fixture.target
     fixture.environment["INFRA_TEST_AGE_IDENTITY"] = nil
     let missing = "INFRA_TEST_AGE_IDENTITY is not set"
 
@@ -115,11 +108,8 @@ import Testing
   }
 
   @Test func aSavedPlanOfSecretsIsStaleWhenTheRepositoryOrWhatItShowsMoved() async throws {
-    let target = try TemporaryFolder("secrets-stale-target")
-    let locks = try TemporaryFolder("secrets-stale-locks")
-    var fixture = try SecretsFixture(
-      host: "  box: { connect: local }", target: target, locks: locks.path,
-      identityFromFile: false)
+    var fixture = try SecretsFixture.onThisMachine("secrets-stale")
+    let target = fixture.target
     let saved = fixture.outputs.appending("saved.plan").path
     #expect(try await fixture.infra(["plan", "--out", saved]).code == 0)
     // The host got the file the plan creates: planned again, it is an update, not what the

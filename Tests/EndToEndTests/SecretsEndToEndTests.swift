@@ -9,11 +9,7 @@ import Testing
 /// anything infra printed or wrote, and the hosts end with the right content.
 @Suite struct SecretsEndToEndTests {
   @Test func noSecretReachesAnyOutputOnThisMachine() async throws {
-    let target = try TemporaryFolder("secrets-target")
-    let locks = try TemporaryFolder("secrets-locks")
-    var fixture = try SecretsFixture(
-      host: "  box: { connect: local }", target: target, locks: locks.path,
-      identityFromFile: false)
+    var fixture = try SecretsFixture.onThisMachine("secrets")
     try await everyCommand(&fixture)
   }
 

@@ -18,6 +18,19 @@ struct SecretsFixture {
   var environment: [String: String]
   /// Every byte infra wrote to standard output and standard error, run by run.
   var printed: [String] = []
+  /// Folders kept for as long as the fixture is (the hosts' lock folder).
+  var kept: [TemporaryFolder] = []
+
+  /// The fixture with this machine as `box`, its identity from an environment variable.
+  static func onThisMachine(_ label: String) throws -> SecretsFixture {
+    let target = try TemporaryFolder("\(label)-target")
+    let locks = try TemporaryFolder("\(label)-locks")
+    var fixture = try SecretsFixture(
+      host: "  box: { connect: local }", target: target, locks: locks.path,
+      identityFromFile: false)
+    fixture.kept.append(locks)
+    return fixture
+  }
 
   static let routes = [
     "plain", "age", "field", "registered", "env", "oldLive", "handEdit", "imported",
