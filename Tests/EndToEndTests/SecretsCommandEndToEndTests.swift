@@ -32,9 +32,10 @@ import Testing
       printf 'swap' > "$(dirname "$1")/.api.key.swp"
       printf '%s\\n' '\(second)' > "$1"
       """)
-    chmod(editor.path, 0o755)
     var environment = fixture.environment
-    environment["EDITOR"] = editor.path
+    // Read by sh, not run itself: a script just written can be busy for exec (ETXTBSY) while
+    // other tests start processes, which inherit the descriptor it was written through.
+    environment["EDITOR"] = "/bin/sh " + editor.path
     environment["VISUAL"] = nil
     let edit = try await Infra.runOnTerminal(
       ["secrets", "edit", clear + ".age"], in: fixture.repo.url, answer: "",
@@ -137,5 +138,27 @@ import Testing
         "the saved plan is stale: resources/test/files/box/app/db.pass.age changed since the plan was saved"
       ), "\(edited)")
     try fixture.expectNoSecretInAnyOutput(atLeast: 8)
+  }
+
+  @Test func anAgeFileOfAGroupIsPulledOnceWhenItsHostsAgree() async throws {
+    let target = try TemporaryFolder("secrets-group-target")
+    let locks = try TemporaryFolder("secrets-group-locks")
+    // Two hosts on this machine share the target folder, so they have the same content.
+    var fixture = try SecretsFixture(
+      host: "  box: { connect: local, groups: [pair] }\n  box2: { connect: local, groups: [pair] }",
+      target: target, locks: locks.path, identityFromFile: false)
+    let sealed = try SecretsFixture.output(
+      "/usr/bin/age",
+      ["--encrypt", "--armor", "-i", fixture.keys.appending("identity.txt").path],
+      input: "old\n")
+    try fixture.repo.write("resources/test/files/@pair/shared/motd.age", sealed)
+    try target.write("shared/motd", fixture.secrets["handEdit"]! + "\n")
+    let pull = try await fixture.infra(["pull", "resources/test/files/@pair"])
+    #expect(pull.code == 0, "\(pull)")
+    #expect(!pull.stdout.contains("they differ"), "\(pull)")
+    #expect(
+      try fixture.decrypt("resources/test/files/@pair/shared/motd.age")
+        == fixture.secrets["handEdit"]!)
+    try fixture.expectNoSecretInAnyOutput(atLeast: 4)
   }
 }

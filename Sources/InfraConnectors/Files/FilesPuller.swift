@@ -79,7 +79,8 @@ struct FilesPuller {
         response.files.append(
           PulledFile(
             path: source, content: sealed, address: address,
-            summary: "content from \(host.name):\(path), encrypted (sensitive)"))
+            summary: "content from \(host.name):\(path), encrypted (sensitive)",
+            clearDigest: SHA256Hex.of(content)))
       } catch {
         response.problems.append(
           ResourceProblem(

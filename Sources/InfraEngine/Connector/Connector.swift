@@ -178,12 +178,24 @@ package struct PulledFile: Hashable, Sendable {
   package var address: Address
   /// What changes, for people: `content (+2 −1)`.
   package var summary: String
+  /// For content written encrypted, a digest of the clear content (in memory only): what the
+  /// files several hosts give are compared by, since each encryption makes other bytes.
+  package var clearDigest: String?
 
-  package init(path: String, content: Data?, address: Address, summary: String) {
+  package init(
+    path: String, content: Data?, address: Address, summary: String, clearDigest: String? = nil
+  ) {
     self.path = path
     self.content = content
     self.address = address
     self.summary = summary
+    self.clearDigest = clearDigest
+  }
+
+  /// Whether `other` writes the same into the same file.
+  package func writesTheSame(as other: PulledFile) -> Bool {
+    if let clearDigest, let otherDigest = other.clearDigest { return clearDigest == otherDigest }
+    return content == other.content
   }
 }
 

@@ -62,7 +62,7 @@ package struct PullJob: RunJob {
       }
     }
     for (host, file) in pulled where !conflicted.contains(file.path) {
-      if let other = byPath[file.path], other.file.content != file.content {
+      if let other = byPath[file.path], !other.file.writesTheSame(as: file) {
         result.failures.append(
           Failure(
             kind: .resource, host: host, address: file.address,
