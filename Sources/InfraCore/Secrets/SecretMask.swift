@@ -21,8 +21,9 @@ public final class SecretMask: Sendable {
   /// construction, but not masked.
   public static let maximumValues = 10_000
 
-  /// Longest first, so that a value containing another is hidden whole.
-  private let forms = Mutex<[String]>([])
+  /// The forms to hide, indexed by their first bytes: masking looks at each byte of the text
+  /// once, whatever the number of values.
+  private let table = Mutex(FormTable())
   private let count = Atomic<Int>(0)
 
   /// An empty mask; the command line uses `shared`.
@@ -43,11 +44,11 @@ public final class SecretMask: Sendable {
     new.append(SHA256Hex.of(bytes))
     let escaped = String(JSONValue.string(value).serialized.dropFirst().dropLast())
     if escaped != value { new.append(escaped) }
-    forms.withLock { forms in
-      guard forms.count < Self.maximumValues * 6, !forms.contains(value) else { return }
-      forms.append(contentsOf: new)
-      forms.sort { $0.utf8.count > $1.utf8.count }
-      count.store(forms.count, ordering: .relaxed)
+    table.withLock { table in
+      guard table.values < Self.maximumValues, table.insert(value) else { return }
+      for form in new.dropFirst() { _ = table.insert(form) }
+      table.values += 1
+      count.store(table.values, ordering: .relaxed)
     }
   }
 
@@ -70,24 +71,84 @@ public final class SecretMask: Sendable {
   /// `text` with every registered value replaced by `replacement`.
   public func masked(_ text: String) -> String {
     guard !isEmpty else { return text }
-    let forms = self.forms.withLock { $0 }
-    var text = text
-    for form in forms where text.contains(form) {
-      text = text.replacingOccurrences(of: form, with: Self.replacement)
-    }
-    return text
+    guard let masked = table.withLock({ $0 }).masked(Array(text.utf8)) else { return text }
+    return String(decoding: masked, as: UTF8.self)
   }
 
-  /// `data` as text with every registered value replaced; bytes that are not UTF-8 are kept.
+  /// `data` with every registered value replaced, bytes that are not UTF-8 kept as they are.
   public func masked(_ data: Data) -> Data {
-    guard !isEmpty, let text = String(data: data, encoding: .utf8) else { return data }
-    let masked = masked(text)
-    return masked == text ? data : Data(masked.utf8)
+    guard !isEmpty, let masked = table.withLock({ $0 }).masked(Array(data)) else { return data }
+    return Data(masked)
   }
 
   /// Whether `text` holds a registered value.
   public func reveals(_ text: String) -> Bool {
     guard !isEmpty else { return false }
-    return forms.withLock { $0 }.contains { text.contains($0) }
+    return table.withLock { $0 }.masked(Array(text.utf8), stopAtFirst: true) != nil
+  }
+}
+
+/// The forms a mask hides, by their first four bytes (every form has at least four), with a
+/// bitmap of their first two for the common case of a byte that starts none.
+private struct FormTable: Sendable {
+  var byPrefix: [UInt32: [[UInt8]]] = [:]
+  var firstPairs = [Bool](repeating: false, count: 1 << 16)
+  var values = 0
+
+  /// Adds `form`; false when it was there already.
+  mutating func insert(_ form: String) -> Bool {
+    let bytes = Array(form.utf8)
+    guard bytes.count >= 4 else { return false }
+    let key = Self.key(bytes, 0)
+    guard byPrefix[key]?.contains(bytes) != true else { return false }
+    // Longest first, so that a value containing another is hidden whole.
+    byPrefix[key, default: []].append(bytes)
+    byPrefix[key]!.sort { $0.count > $1.count }
+    firstPairs[Int(bytes[0]) << 8 | Int(bytes[1])] = true
+    return true
+  }
+
+  /// `bytes` with each form replaced, or `nil` when none is in them.
+  func masked(_ bytes: [UInt8], stopAtFirst: Bool = false) -> [UInt8]? {
+    bytes.withUnsafeBufferPointer { buffer in
+      var result: [UInt8] = []
+      var copied = 0
+      var index = 0
+      var found = false
+      while index + 4 <= buffer.count {
+        guard firstPairs[Int(buffer[index]) << 8 | Int(buffer[index + 1])],
+          let candidates = byPrefix[Self.key(buffer, index)],
+          let form = candidates.first(where: { Self.matches($0, buffer, at: index) })
+        else {
+          index += 1
+          continue
+        }
+        found = true
+        if stopAtFirst { return [] }
+        result.append(contentsOf: buffer[copied..<index])
+        result.append(contentsOf: SecretMask.replacement.utf8)
+        index += form.count
+        copied = index
+      }
+      guard found else { return nil }
+      result.append(contentsOf: buffer[copied...])
+      return result
+    }
+  }
+
+  private static func key(_ bytes: some RandomAccessCollection<UInt8>, _ at: Int) -> UInt32 {
+    let start = bytes.index(bytes.startIndex, offsetBy: at)
+    var key: UInt32 = 0
+    for offset in 0..<4 { key = key << 8 | UInt32(bytes[bytes.index(start, offsetBy: offset)]) }
+    return key
+  }
+
+  private static func matches(_ form: [UInt8], _ buffer: UnsafeBufferPointer<UInt8>, at index: Int)
+    -> Bool
+  {
+    guard form.count <= buffer.count - index else { return false }
+    return form.withUnsafeBufferPointer { form in
+      memcmp(form.baseAddress!, buffer.baseAddress! + index, form.count) == 0
+    }
   }
 }
