@@ -13,13 +13,22 @@ import Testing
     try await everyCommand(&fixture)
   }
 
-  @Test func noSecretReachesAnyOutputOverSSH() async throws {
+  /// Over SSH with `sudo_user:`, the host's files that user's own, mode 0600: the login user
+  /// cannot read them, so the old secret is read (its hash, on the host) through sudo.
+  @Test func noSecretReachesAnyOutputOverSSHWithSudo() async throws {
     let server = try SSHServer()
-    let target = try SSHServer.ownedFolder("secrets-ssh-target")
+    let owner = SSHServer.sudoTargetUser
+    let target = try SSHServer.ownedFolder("secrets-ssh-target", by: owner)
     let locks = try SSHServer.ownedFolder("secrets-ssh-locks")
+    let host = server.hostYAML("box").replacingOccurrences(
+      of: "    data:", with: "    sudo_user: \(owner)\n    data:")
     var fixture = try SecretsFixture(
-      host: server.hostYAML("box"), target: target, locks: locks.path, identityFromFile: true)
-    try SSHServer.giveAway(target)
+      host: host, target: target, locks: locks.path, identityFromFile: true)
+    fixture.owner = owner
+    try fixture.handOver()
+    #expect(try target.mode("app/token") & 0o777 == 0o600)
+    let token = try FileManager.default.attributesOfItem(atPath: target.appending("app/token").path)
+    #expect(token[.ownerAccountName] as? String == owner, "the login user could read it")
     try await everyCommand(&fixture)
     withExtendedLifetime(server) {}
   }
@@ -65,7 +74,7 @@ import Testing
 
     // A hand edit on the host: the drift plan says the content changed, and nothing more.
     try target.write("app/db.pass", secrets["handEdit"]! + "\n")
-    try SSHServer.giveAway(target)
+    try fixture.handOver()
     let drift = try await fixture.infra(
       ["-v", "plan", "--events", fixture.outputs.appending("drift-events.jsonl").path])
     #expect(drift.stdout.contains("update \(target.path)/app/db.pass: content changed (sensitive)"))
@@ -83,7 +92,7 @@ import Testing
     // Pull writes the host's content back encrypted, and refuses to write a secret in clear.
     try target.write("app/db.pass", secrets["handEdit"]! + "\n")
     try target.write("app/token", secrets["handEdit"]! + "\n")
-    try SSHServer.giveAway(target)
+    try fixture.handOver()
     let pull = try await fixture.infra(["pull", "resources/test/files"])
     #expect(pull.stdout.contains("encrypted (sensitive)"), "\(pull)")
     #expect(

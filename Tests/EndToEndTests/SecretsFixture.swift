@@ -20,6 +20,14 @@ struct SecretsFixture {
   var printed: [String] = []
   /// Folders kept for as long as the fixture is (the hosts' lock folder).
   var kept: [TemporaryFolder] = []
+  /// Who owns the host's files (the `sudo_user` of an SSH host); `nil` leaves them the test's.
+  var owner: String?
+
+  /// Gives what the test wrote on the host to `owner`, as if that user had written it.
+  func handOver() throws {
+    guard let owner else { return }
+    try SSHServer.giveAway(target, to: owner)
+  }
 
   /// The fixture with this machine as `box`, its identity from an environment variable.
   static func onThisMachine(_ label: String) throws -> SecretsFixture {
