@@ -128,10 +128,10 @@ struct ApplyCommand: AsyncParsableCommand {
       session.report([diagnostic])
       throw ExitCode.failure
     }
-    if selection.changedOnly || selection.base != nil {
+    if selection.changedOnly || selection.base != nil || !selection.limit.hosts.isEmpty {
       session.report([
         .error(
-          "a saved plan is applied as it was planned, so --changed, --staged and --base do not apply",
+          "a saved plan is applied as it was planned, so --changed, --staged, --base and --limit do not apply",
           hint: "leave them out, or plan again with them")
       ])
       throw ExitCode(64)
@@ -144,9 +144,10 @@ struct ApplyCommand: AsyncParsableCommand {
       return
     }
     let commit = saved.repository.commit.map { " at commit \($0.prefix(12))" } ?? ""
+    let limit = saved.repository.limit.map { ", limited to \($0.joined(separator: ", "))" } ?? ""
     console.out(
       style("Applying the plan saved in \(name)", .bold)
-        + " (made\(commit), \(saved.createdAt)):\n\n")
+        + " (made\(commit), \(saved.createdAt)\(limit)):\n\n")
     console.stream { PlanRenderer(style: style).render(saved.plan, to: $0) }
     let result = try await session.execute(
       SavedApplyJob(saved, locking: locking), in: workspace, options: options,

@@ -29,6 +29,7 @@ struct ImportCommand: AsyncParsableCommand {
   @Flag(help: "Show what would be written without writing it.")
   var dryRun = false
 
+  @OptionGroup var limit: LimitOption
   @OptionGroup var options: RunOptions
   @OptionGroup var timeout: TimeoutOption
 
@@ -55,9 +56,21 @@ struct ImportCommand: AsyncParsableCommand {
       await workspace.close()
       throw ExitCode.failure
     }
-    _ = try session.hosts(hosts, in: workspace.inventory)
+    var asked = Set(try session.hosts(hosts, in: workspace.inventory).map(\.name))
+    if let limited = try limit.hosts(in: workspace, session: session) {
+      asked = hosts.isEmpty ? limited : asked.intersection(limited)
+      // An empty set would ask every host.
+      guard !asked.isEmpty else {
+        session.report([
+          .error(
+            "--host and --limit have no host in common", hint: "leave one of them out")
+        ])
+        await workspace.close()
+        throw ExitCode.failure
+      }
+    }
     let result = try await session.execute(
-      ImportJob(connectors: selected, hosts: Set(hosts), write: !dryRun), in: workspace,
+      ImportJob(connectors: selected, hosts: asked, write: !dryRun), in: workspace,
       options: options, timeout: timeout.timeout, interruptMessage: Interrupts.closing)
     await workspace.close()
     let console = session.console

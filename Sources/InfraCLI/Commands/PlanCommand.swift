@@ -73,7 +73,8 @@ struct PlanCommand: AsyncParsableCommand {
     }
     var state = SavedPlan.RepositoryState(
       commit: nil, dirty: false, base: workspace.changes?.base,
-      baseCommit: workspace.changes?.baseCommit, changedOnly: selection.changedOnly)
+      baseCommit: workspace.changes?.baseCommit, changedOnly: selection.changedOnly,
+      limit: selection.limit.names.isEmpty ? nil : selection.limit.names)
     if let git = try? await Git.open(session.repository), let head = try? await git.head() {
       state.commit = head.commit
       state.dirty = head.dirty

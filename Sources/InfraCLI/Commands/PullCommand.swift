@@ -21,6 +21,7 @@ struct PullCommand: AsyncParsableCommand {
   @Flag(help: "Show what would be written without writing it.")
   var dryRun = false
 
+  @OptionGroup var limit: LimitOption
   @OptionGroup var options: RunOptions
   @OptionGroup var timeout: TimeoutOption
 
@@ -28,13 +29,16 @@ struct PullCommand: AsyncParsableCommand {
     let session = try Session(global, resultsOnStandardError: options.resultsOnStandardError)
     let workspace = try await session.loadWorkspace()
     let result = try await session.execute(
-      PullJob(try session.patterns(paths, in: workspace), write: !dryRun), in: workspace,
+      PullJob(
+        try session.patterns(paths, in: workspace), write: !dryRun,
+        hosts: try limit.hosts(in: workspace, session: session)), in: workspace,
       options: options, timeout: timeout.timeout, interruptMessage: Interrupts.closing)
     await workspace.close()
     guard result.output.matched > 0 else {
       session.report([
         .error(
-          "no resource matches \(paths.joined(separator: " "))",
+          "no resource matches \(paths.joined(separator: " "))"
+            + (limit.names.isEmpty ? "" : " on --limit \(limit.names.joined(separator: ","))"),
           hint: "name resource files or addresses as `infra plan` prints them")
       ])
       throw ExitCode.failure

@@ -69,6 +69,9 @@ package struct MarkdownPlanRenderer: Sendable {
       let resolved = saved.repository.baseCommit.map { " (`\($0.prefix(12))`)" } ?? ""
       facts.append("change set since `\(escape(base))`\(resolved)")
     }
+    if let limit = saved.repository.limit {
+      facts.append("limited to " + limit.map { "`\(escape($0))`" }.joined(separator: ", "))
+    }
     facts.append("planned \(saved.createdAt)")
     facts.append("run `\(saved.runID)`")
     return facts.joined(separator: " · ")

@@ -22,10 +22,13 @@ package struct PullJob: RunJob {
   package var patterns: [AddressPattern]
   /// Whether to write the files; `false` only says what would be written.
   package var write: Bool
+  /// Only the resources of these hosts (`--limit`); every host when `nil`.
+  package var hosts: Set<String>?
 
-  package init(_ patterns: [AddressPattern], write: Bool = true) {
+  package init(_ patterns: [AddressPattern], write: Bool = true, hosts: Set<String>? = nil) {
     self.patterns = patterns
     self.write = write
+    self.hosts = hosts
   }
 
   package var kind: RunKind { .pull }
@@ -33,6 +36,7 @@ package struct PullJob: RunJob {
   package func prepare(_ workspace: Workspace) -> (scope: RunScope, work: [HostShares]) {
     let work = workspace.shares { _, resource in
       !resource.removed && patterns.contains { $0.matches(resource.address) }
+        && (hosts?.contains(resource.host) ?? true)
     }
     let resources = work.reduce(0) { $0 + $1.resourceCount }
     return (RunScope(hosts: work.map(\.host), resources: resources), work)

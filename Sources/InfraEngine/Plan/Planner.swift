@@ -120,19 +120,23 @@ public struct PlanSelection: Sendable {
   public var only: [AddressPattern]
   /// Plan only what the workspace's change set includes (`infra plan --changed`).
   public var changedOnly: Bool
+  /// Plan only the resources of these hosts (`--limit`); every host when `nil`.
+  public var hosts: Set<String>?
 
-  /// Selects the resources under `only` (all when empty); with `changedOnly`, of the change set.
-  public init(only: [AddressPattern] = [], changedOnly: Bool = false) {
+  /// Selects the resources under `only` (all when empty); with `changedOnly`, of the change set;
+  /// with `hosts`, of those hosts.
+  public init(only: [AddressPattern] = [], changedOnly: Bool = false, hosts: Set<String>? = nil) {
     self.only = only
     self.changedOnly = changedOnly
+    self.hosts = hosts
   }
 
   /// The resources it selects in `workspace`, by host and connector.
-  func shares(in workspace: Workspace) -> [HostShares] {
+  package func shares(in workspace: Workspace) -> [HostShares] {
     let changes = changedOnly ? workspace.changes : nil
     return workspace.shares { _, resource in
       (only.isEmpty || only.contains { $0.matches(resource.address) })
-        && (changes?.includes(resource) ?? true)
+        && (changes?.includes(resource) ?? true) && (hosts?.contains(resource.host) ?? true)
     }
   }
 }

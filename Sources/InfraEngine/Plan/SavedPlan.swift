@@ -45,20 +45,24 @@ public struct SavedPlan: Sendable {
     public var baseCommit: String?
     /// Whether only the change set was planned (`--changed`).
     public var changedOnly: Bool
+    /// The hosts and groups `--limit` named, when the plan was limited to them.
+    public var limit: [String]?
 
     /// The state from its parts, as `infra plan --out` records it.
     public init(
-      commit: String?, dirty: Bool, base: String?, baseCommit: String?, changedOnly: Bool
+      commit: String?, dirty: Bool, base: String?, baseCommit: String?, changedOnly: Bool,
+      limit: [String]? = nil
     ) {
       self.commit = commit
       self.dirty = dirty
       self.base = base
       self.baseCommit = baseCommit
       self.changedOnly = changedOnly
+      self.limit = limit
     }
 
     enum CodingKeys: String, CodingKey {
-      case commit, dirty, base
+      case commit, dirty, base, limit
       case baseCommit = "base_commit"
       case changedOnly = "changed_only"
     }
