@@ -62,4 +62,37 @@ import Testing
       try saved([change("README.md", .update, message: "update", diff: diff)]))
     #expect(text.contains("`````diff\n-```\n+````swift\n`````\n"))
   }
+
+  @Test func aLongPlanKeepsItsTableAndCutsDiffsToTheLimit() throws {
+    let diff = (0..<100).map { "+line \($0) of a long file\n" }.joined()
+    let changes = (0..<200).map {
+      change("etc/file\($0)", .update, message: "update /etc/file\($0): content", diff: diff)
+    }
+    let limit = MarkdownPlanRenderer.gitHubLimit
+    let text = MarkdownPlanRenderer(maxCharacters: limit).render(try saved(changes))
+    #expect(text.utf16.count <= limit, "\(text.utf16.count)")
+    for index in 0..<200 {
+      #expect(text.contains("`prod/files/web1/etc/file\(index)` |"), "row \(index)")
+    }
+    #expect(
+      text.contains("diffs are not shown here, to keep this comment within 65,536 characters"))
+    #expect(text.contains("`infra show PLANFILE` shows them"))
+    #expect(text.contains("… cut here: the rest of this diff is not shown"))
+    #expect(
+      text.components(separatedBy: "<details>").count
+        == text.components(separatedBy: "</details>").count, "every fold is closed")
+    #expect(text.hasSuffix("it stops if anything moved since.\n"))
+    let whole = MarkdownPlanRenderer().render(try saved(changes))
+    #expect(whole.utf16.count > 4 * limit && !whole.contains("✂️"))
+  }
+
+  @Test func aTableTooLongForTheLimitIsCutWithANote() throws {
+    let changes = (0..<5_000).map {
+      change("etc/file\($0)", .create, message: "create /etc/file\($0): 1 line, mode 0644")
+    }
+    let text = MarkdownPlanRenderer(maxCharacters: 20_000).render(try saved(changes))
+    #expect(text.utf16.count <= 20_000, "\(text.utf16.count)")
+    #expect(text.hasPrefix("### infra plan: 5000 to create"))
+    #expect(text.contains("more changes and every diff are not shown here"), "\(text.suffix(500))")
+  }
 }

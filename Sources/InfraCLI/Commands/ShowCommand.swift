@@ -24,8 +24,17 @@ struct ShowCommand: AsyncParsableCommand {
   @Flag(help: "Print the plan as Markdown for a pull-request comment.")
   var markdown = false
 
+  @Option(
+    help: ArgumentHelp(
+      "With --markdown, the longest comment to make (default 65536, GitHub's limit): the summary and table stay whole, diffs that do not fit are cut with a note.",
+      valueName: "n"))
+  var maxChars = MarkdownPlanRenderer.gitHubLimit
+
   func validate() throws {
     if json && markdown { throw ValidationError("choose one of --json and --markdown") }
+    if maxChars < 2_000 {
+      throw ValidationError("--max-chars must be at least 2000, room for a summary and a note")
+    }
   }
 
   func run() async throws {
@@ -59,7 +68,7 @@ struct ShowCommand: AsyncParsableCommand {
     if json {
       console.stream { PlanDocument(plan).write(to: $0) }
     } else if markdown {
-      console.out(MarkdownPlanRenderer().render(plan, saved: saved))
+      console.out(MarkdownPlanRenderer(maxCharacters: maxChars).render(plan, saved: saved))
     } else {
       console.stream { PlanRenderer(style: console.styler).render(plan, to: $0) }
     }
