@@ -20,9 +20,20 @@ package struct InfraCommand: AsyncParsableCommand {
 
   package init() {}
 
-  /// The arguments with global options written before the subcommand (`infra -C dir plan`,
-  /// as with git) moved after it, where the subcommand's parser expects them.
+  /// The arguments as the parser takes them: global options written before the subcommand
+  /// (`infra -C dir plan`, as with git) moved after it, and the command of `infra run`, after
+  /// its `--`, handed over as `--command-word=WORD` each, so that the hosts before it can be
+  /// mixed with options and `--help` works as everywhere.
   package static func normalize(_ arguments: [String]) -> [String] {
+    let arguments = globalsMoved(arguments)
+    guard arguments.first == RunCommand.configuration.commandName,
+      let terminator = arguments.firstIndex(of: "--")
+    else { return arguments }
+    return Array(arguments[..<terminator])
+      + arguments[(terminator + 1)...].map { "--\(RunCommand.commandWordOption)=\($0)" }
+  }
+
+  private static func globalsMoved(_ arguments: [String]) -> [String] {
     var leading: [String] = []
     var index = 0
     while index < arguments.count {

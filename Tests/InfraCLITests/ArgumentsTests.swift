@@ -11,5 +11,13 @@ import Testing
     #expect(InfraCommand.normalize(["-C", "dir"]) == ["-C", "dir"])
     #expect(InfraCommand.normalize(["--help"]) == ["--help"])
     #expect(InfraCommand.normalize([]) == [])
+    // The command of `infra run` is set apart, so the hosts before it can have options
+    // around them.
+    #expect(
+      InfraCommand.normalize(["-v", "run", "web1", "--sudo", "--", "ls", "-la", "--", "x"]) == [
+        "run", "-v", "web1", "--sudo", "--command-word=ls", "--command-word=-la",
+        "--command-word=--", "--command-word=x",
+      ])
+    #expect(InfraCommand.normalize(["plan", "--", "x"]) == ["plan", "--", "x"])
   }
 }

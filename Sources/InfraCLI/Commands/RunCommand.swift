@@ -10,8 +10,9 @@ struct RunCommand: AsyncParsableCommand {
     usage: "infra run [OPTIONS] HOST|@GROUP... -- COMMAND...",
     discussion: """
       The words after `--` are joined into one command line for `sh -c` on every host, through \
-      the same transports plans use: the quickest check that hosts are reachable. Exit code 0 \
-      when the command exited 0 everywhere, 1 otherwise, 130 when interrupted.
+      the same transports plans use: the quickest check that hosts are reachable. Options may \
+      come before or after the hosts. Exit code 0 when the command exited 0 everywhere, 124 \
+      when --timeout stopped it on a host, 1 otherwise, 130 when interrupted.
       """)
 
   @OptionGroup var global: GlobalOptions
@@ -23,26 +24,31 @@ struct RunCommand: AsyncParsableCommand {
   @Option(help: "Run the command through sudo as this user.")
   var sudoUser: String?
 
-  @Option(help: "Stop the command after this many seconds.")
+  @Option(
+    help: ArgumentHelp(
+      "Stop the command after this many seconds on a host (exit 124 when it was stopped anywhere).",
+      valueName: "seconds"))
   var timeout: Int?
 
   @Argument(
-    parsing: .captureForPassthrough,
     help: ArgumentHelp(
-      "Host names and @groups, then `--` and the command.", valueName: "HOST|@GROUP... -- COMMAND"))
-  var words: [String] = []
+      "Host names and @groups, then `--` and the command.", valueName: "HOST|@GROUP"))
+  var targets: [String] = []
 
-  /// The hosts and groups: the words before `--`.
-  var targets: [String] { Array(words.prefix { $0 != "--" }) }
-  /// The command: the words after `--`.
-  var command: [String] { Array(words.drop { $0 != "--" }.dropFirst()) }
+  /// The words after `--`, which `InfraCommand.normalize` hands over as options: an array of
+  /// positional arguments cannot follow another.
+  static let commandWordOption = "command-word"
+
+  @Option(name: .customLong(commandWordOption), help: .hidden)
+  var command: [String] = []
 
   func validate() throws {
     if targets.isEmpty { throw ValidationError("name at least one host or @group") }
-    if !words.contains("--") {
-      throw ValidationError("put `--` between the hosts and the command: infra run web1 -- uptime")
+    if command.isEmpty {
+      throw ValidationError(
+        "give the command after `--`, which keeps its options from infra's: infra run web1 -- uptime"
+      )
     }
-    if command.isEmpty { throw ValidationError("give the command after `--`") }
     if let timeout, timeout < 1 { throw ValidationError("--timeout must be at least 1") }
   }
 
@@ -59,6 +65,10 @@ struct RunCommand: AsyncParsableCommand {
     let result = try await session.execute(
       job, in: workspace, options: options, interruptMessage: Interrupts.closing)
     session.console.out(renderer.summary(result.output))
+    // As timeout(1) has it: a command stopped by its timeout anywhere exits 124.
+    if result.status == .failed, result.output.contains(where: \.timedOut) {
+      throw ExitCode(124)
+    }
     try session.finish(result)
   }
 }

@@ -16,6 +16,8 @@ struct CommandRenderer: Sendable {
         style("\(outcome.host) | failed | exit \(code) | \(took)", .bold, .red) + "\n"
       case .unreachable(let reason): unreachable(outcome.host, reason)
       case .failed(let reason): style("\(outcome.host) | failed", .bold, .red) + " \(reason)\n"
+      case .timedOut(let reason):
+        style("\(outcome.host) | timed out | \(took)", .bold, .red) + " \(reason)\n"
       case .stopped: style("\(outcome.host) | canceled", .bold, .yellow) + "\n"
       }
     for (data, color) in [(outcome.stdout, nil), (outcome.stderr, Style.red)] where !data.isEmpty {

@@ -7,8 +7,10 @@ package struct CommandOutcome: Sendable {
   package enum Status: Sendable, Equatable {
     case exited(Int32)
     case unreachable(String)
-    /// It could not be run, or was stopped by its timeout.
+    /// It could not be run.
     case failed(String)
+    /// It was stopped by its timeout (`infra run --timeout`), with what happened.
+    case timedOut(String)
     /// The run was stopped before (or while) it ran there.
     case stopped
   }
@@ -20,6 +22,10 @@ package struct CommandOutcome: Sendable {
   package var duration: Duration
 
   package var succeeded: Bool { status == .exited(0) }
+  /// Whether its timeout stopped it.
+  package var timedOut: Bool {
+    if case .timedOut = status { true } else { false }
+  }
 }
 
 /// `infra run`: one shell command on many hosts through the same transports plans use, as
@@ -83,6 +89,7 @@ package struct CommandJob: OncePerHostJob {
     } catch TransportError.connectionLost(_, let reason, let partial) {
       return outcome(.unreachable(reason), partial)
     } catch let error as TransportError {
+      if case .timedOut = error { return outcome(.timedOut(error.reason)) }
       return outcome(.failed(error.reason))
     } catch {
       return outcome(.failed("\(error)"))
@@ -105,7 +112,7 @@ extension CommandOutcome: OncePerHost {
     var stats = HostStats(host: host)
     switch status {
     case .exited(0): (stats.ok, stats.changed) = (1, 1)
-    case .exited, .failed: stats.failed = 1
+    case .exited, .failed, .timedOut: stats.failed = 1
     case .unreachable: stats.unreachable = 1
     case .stopped: stats.skipped = 1
     }
@@ -124,7 +131,7 @@ extension CommandOutcome.Status {
     switch self {
     case .exited: nil
     case .unreachable(let reason): "unreachable: \(reason)"
-    case .failed(let reason): reason
+    case .failed(let reason), .timedOut(let reason): reason
     case .stopped: "the run was stopped"
     }
   }
