@@ -90,6 +90,8 @@ import Testing
     let second = try await Infra.run(["apply", "--yes"], in: root)
     #expect(second.code == 1, "\(second)")
     #expect(second.stdout.contains("Could not lock:"), "\(second)")
+    #expect(second.stdout.contains("Nothing was planned: the apply could not lock its host."))
+    #expect(!second.stdout.contains("Plan: 0 to create"), "\(second)")
     #expect(second.stdout.contains("local is locked by "))
     #expect(second.stdout.contains("pid \(pid), since "))
     #expect(second.stdout.contains("checkout \(root.path))"))

@@ -27,13 +27,21 @@ package struct PlanRenderer: Sendable {
       sink(style("No changes:", .bold, .green) + " the hosts match the repository.\n\n")
     }
     if let line = notReadLine(plan) { sink(line + "\n\n") }
+    let locked = plan.hasFailures && plan.failures.allSatisfy { $0.kind == .locked }
     if plan.hasFailures {
-      let locked = plan.failures.allSatisfy { $0.kind == .locked }
       sink(
         renderFailures(plan.failures, heading: locked ? "Could not lock:" : "Could not plan:")
           + "\n")
     }
-    sink(summaryLine(plan.summary) + "\n")
+    // Without its locks an apply plans nothing: counts of nothing would read as a plan.
+    if locked, !plan.hasChanges, plan.unchanged.isEmpty {
+      let hosts = Set(plan.failures.map(\.host)).count
+      sink(
+        "Nothing was planned: the apply could not lock \(hosts == 1 ? "its host" : "\(hosts) hosts").\n"
+      )
+    } else {
+      sink(summaryLine(plan.summary) + "\n")
+    }
   }
 
   package func render(_ change: Change) -> String {
