@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import InfraCore
 
 /// The `infra` command line: thin commands over the engine.
 package struct InfraCommand: AsyncParsableCommand {
@@ -19,6 +21,31 @@ package struct InfraCommand: AsyncParsableCommand {
     ])
 
   package init() {}
+
+  /// Runs the command line `arguments` (without the program's name): a first word that names
+  /// no command gets a did-you-mean and exit 64, as git has it.
+  package static func run(_ arguments: [String]) async {
+    let arguments = normalize(arguments)
+    if let word = arguments.first, !word.hasPrefix("-") {
+      var names: [String] = []
+      for command in configuration.subcommands {
+        if let name = command.configuration.commandName { names.append(name) }
+      }
+      names.append("help")
+      if !names.contains(word) {
+        var hint = "commands: " + names.dropLast().joined(separator: ", ")
+        if let match = closestMatch(to: word, in: names) {
+          hint = "did you mean '\(match)'? " + hint
+        }
+        let console = Console(color: nil)
+        console.error(
+          DiagnosticRenderer(style: console.errorStyler).render(
+            .error("there is no command '\(word.clipped(to: 80))' in infra", hint: hint)))
+        Foundation.exit(64)
+      }
+    }
+    await main(arguments)
+  }
 
   /// The arguments as the parser takes them: global options written before the subcommand
   /// (`infra -C dir plan`, as with git) moved after it, and the command of `infra run`, after

@@ -8,6 +8,6 @@ enum Main {
   static func main() async {
     Interrupts.install()
     LoggingSystem.bootstrap(Verbosity.handler(label:))
-    await InfraCommand.main(InfraCommand.normalize(Array(CommandLine.arguments.dropFirst())))
+    await InfraCommand.run(Array(CommandLine.arguments.dropFirst()))
   }
 }

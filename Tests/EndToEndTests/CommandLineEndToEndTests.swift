@@ -2,9 +2,10 @@ import Foundation
 import InfraTestSupport
 import Testing
 
-/// `infra run` as people type it: help, options on either side of the hosts, a `--` inside
-/// the command, and a command its timeout stops (exit 124, as timeout(1) has it).
-@Suite struct RunCommandEndToEndTests {
+/// The command line as people type it: a mistyped command; `infra run` with help, options on
+/// either side of the hosts, a `--` inside the command, and a command its timeout stops (exit
+/// 124, as timeout(1) has it).
+@Suite struct CommandLineEndToEndTests {
   let repo: TestRepository
 
   init() throws {
@@ -14,6 +15,14 @@ import Testing
 
   func infra(_ arguments: [String]) async throws -> InfraRun {
     try await Infra.run(arguments, in: repo.root.url)
+  }
+
+  @Test func aMistypedCommandGetsADidYouMean() async throws {
+    let typo = try await infra(["-C", repo.root.path, "aply", "--yes"])
+    #expect(typo.code == 64, "\(typo)")
+    #expect(typo.stderr.hasPrefix("error: there is no command 'aply' in infra\n"), "\(typo)")
+    #expect(typo.stderr.contains("hint: did you mean 'apply'? commands: plan, apply, validate"))
+    #expect(try await infra(["help", "plan"]).code == 0)
   }
 
   @Test func helpIsHelp() async throws {
