@@ -56,4 +56,18 @@ import Testing
     }
     #expect(caret == x)
   }
+
+  /// A program's error output in a message keeps its lines, each indented and escaped, rather
+  /// than showing a literal `\n`.
+  @Test func aMessageOfSeveralLinesShowsThemIndented() {
+    let shown = render(
+      .error(
+        "it failed; its standard error ends with:\nTraceback:\r\n  File \"x\u{1B}[2J.py\"\n",
+        at: SourceLocation(file: "infra.yaml")),
+      line: "")
+    #expect(
+      shown
+        == "infra.yaml: error: it failed; its standard error ends with:\n    Traceback:\n      File \"x\\u{1b}[2J.py\"\n",
+      "\(shown.debugDescription)")
+  }
 }

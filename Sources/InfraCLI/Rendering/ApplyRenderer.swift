@@ -23,7 +23,7 @@ package struct ApplyRenderer: Sendable {
         + " \(change.address.description.visible) on \(change.host): \(verb)\n"
     case .opFailed(let change, let message):
       return "  " + style("✗", .red)
-        + " \(change.address.description.visible) on \(change.host): \(style("failed:", .red)) \(message.visible)\n"
+        + " \(change.address.description.visible) on \(change.host): \(style("failed:", .red)) \(message.visibleLines(indent: "      "))\n"
     case .opSkipped(let change, let reason):
       return "  " + style("-", .dim)
         + " \(change.address.description.visible) on \(change.host): skipped, \(reason.visible)\n"

@@ -56,7 +56,7 @@ package struct DiagnosticRenderer: Sendable {
     if let location = diagnostic.location {
       text += style("\(location.description.visible):", .bold) + " "
     }
-    text += "\(label) \(style(diagnostic.message.visible, .bold))\n"
+    text += "\(label) \(style(diagnostic.message.visibleLines(indent: "    "), .bold))\n"
     if let location = diagnostic.location, let line = location.line,
       let whole = sourceLine(location.file, line)
     {
@@ -74,7 +74,7 @@ package struct DiagnosticRenderer: Sendable {
       }
     }
     if let hint = diagnostic.hint {
-      text += "  " + style("hint:", .cyan) + " \(hint.visible)\n"
+      text += "  " + style("hint:", .cyan) + " \(hint.visibleLines(indent: "    "))\n"
     }
     for note in diagnostic.notes {
       let place = note.location.map { "\($0): " } ?? ""

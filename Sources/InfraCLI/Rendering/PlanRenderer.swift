@@ -80,7 +80,7 @@ package struct PlanRenderer: Sendable {
   package func renderFailures(_ failures: [Failure], heading: String) -> String {
     var text = style(heading, .bold, .red) + "\n"
     for failure in failures {
-      text += "  " + style("✗", .red) + " \(failure.description.visible)\n"
+      text += "  " + style("✗", .red) + " \(failure.description.visibleLines(indent: "      "))\n"
     }
     return text
   }

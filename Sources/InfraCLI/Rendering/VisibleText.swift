@@ -23,6 +23,17 @@ extension String {
     return result
   }
 
+  /// Text of several lines (a program's error output) as several lines, each `visible`, the
+  /// ones after the first indented by `indent`: a message shows its line breaks, and still no
+  /// line can pass for one of infra's own.
+  func visibleLines(indent: String) -> String {
+    guard contains(where: \.isNewline) else { return visible }
+    var lines = split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }
+      .map { String($0).visible }
+    while lines.last?.isEmpty == true { lines.removeLast() }
+    return lines.joined(separator: "\n" + indent)
+  }
+
   /// Like `visible`, but keeps tabs: diff lines legitimately contain them.
   var visibleExceptTabs: String {
     if utf8.allSatisfy({ ($0 >= 0x20 && $0 < 0x7F) || $0 == 0x09 }) { return self }
