@@ -17,7 +17,7 @@ package struct InfraCommand: AsyncParsableCommand {
     subcommands: [
       PlanCommand.self, ApplyCommand.self, ValidateCommand.self, HostsCommand.self,
       ConnectorsCommand.self, RunCommand.self, ShowCommand.self, PullCommand.self,
-      ImportCommand.self, SecretsCommand.self, UnlockCommand.self,
+      ImportCommand.self, SecretsCommand.self, UnlockCommand.self, RunsCommand.self,
     ])
 
   package init() {}

@@ -6,7 +6,7 @@ import InfraEngine
 struct ShowCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "show",
-    abstract: "Show a plan saved by `infra plan --out FILE`.",
+    abstract: "Show a plan saved by `infra plan --out FILE`, or a past run.",
     discussion: """
       As text (the default), as the versioned JSON of `infra plan --json`, or as Markdown \
       ready to post as a pull-request comment. A run's own .infra/runs/<run-id>/plan.json is \
@@ -15,7 +15,7 @@ struct ShowCommand: AsyncParsableCommand {
 
   @OptionGroup var global: GlobalOptions
 
-  @Argument(help: "The saved plan.")
+  @Argument(help: "The saved plan, a run's plan.json, or the id of a past run (`infra runs`).")
   var file: String
 
   @Flag(help: "Print the plan as versioned JSON.")
@@ -39,6 +39,7 @@ struct ShowCommand: AsyncParsableCommand {
 
   func run() async throws {
     let console = Console(color: global.color)
+    if try showRun(console) { return }
     func fail(_ diagnostic: Diagnostic) -> ExitCode {
       console.error(DiagnosticRenderer(style: console.errorStyler).render(diagnostic))
       return ExitCode.failure
