@@ -37,7 +37,8 @@ import Testing
     let apply = try await Infra.run(["apply", "--yes"], in: root)
     #expect(apply.code == 0, "\(apply)")
     #expect(apply.stdout.contains("Apply complete: 5 changed, 0 failed, 0 unchanged."))
-    #expect(apply.stdout.contains("test/files  local        5       0        0          0"))
+    #expect(
+      apply.stdout.contains("test/files  local        5       0            0        0          0"))
     #expect(repo.target.files() == ["etc/motd", "etc/secret", "home/me/.profile", "opt/tool.bin"])
     #expect(try repo.target.read("opt/tool.bin") == binary)
     #expect(try repo.target.mode("etc/secret") == 0o600)

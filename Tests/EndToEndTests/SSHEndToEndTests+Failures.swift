@@ -35,7 +35,12 @@ extension SSHEndToEndTests {
       ))
     let apply = try await Infra.run(["apply", "--yes"], in: root)
     #expect(apply.code == 1, "\(apply)")
-    #expect(apply.stdout.contains("Apply failed: 1 changed, 1 failed, 0 unchanged."))
+    #expect(
+      apply.stdout.contains("Apply failed: 1 changed, 0 failed, 1 unreachable, 0 unchanged."),
+      "\(apply)")
+    let row = apply.stdout.split(separator: "\n").first { $0.hasPrefix("(all)") }
+    #expect(
+      row?.split(separator: " ") == ["(all)", "dead", "0", "0", "1", "0", "0"], "\(apply)")
     #expect(try target.readText("etc/motd") == "for everyone\n")
     try await closedLogins()
     withExtendedLifetime(refusing) {}

@@ -41,6 +41,7 @@ package struct ApplyRenderer: Sendable {
     }
     let unchanged = result.plan.unchanged.count
     var counts = "\(result.changedCount) changed, \(result.failedCount) failed"
+    if result.unreachableCount > 0 { counts += ", \(result.unreachableCount) unreachable" }
     if result.skippedCount > 0 { counts += ", \(result.skippedCount) skipped" }
     counts += ", \(unchanged) unchanged"
     switch status {
@@ -58,13 +59,13 @@ package struct ApplyRenderer: Sendable {
 
   func table(_ stats: [ApplyStats]) -> String {
     var table = TextTable(
-      header: ["CONNECTOR", "HOST", "CHANGED", "FAILED", "SKIPPED", "UNCHANGED"],
-      numeric: [2, 3, 4, 5])
+      header: ["CONNECTOR", "HOST", "CHANGED", "FAILED", "UNREACHABLE", "SKIPPED", "UNCHANGED"],
+      numeric: [2, 3, 4, 5, 6])
     for entry in stats {
       table.rows.append([
-        entry.connector?.description ?? "-", entry.host, String(entry.changed),
-        String(entry.failed),
-        String(entry.skipped), String(entry.unchanged),
+        entry.connector?.description ?? "(all)", entry.host, String(entry.changed),
+        String(entry.failed), String(entry.unreachable), String(entry.skipped),
+        String(entry.unchanged),
       ])
     }
     return table.render(style)

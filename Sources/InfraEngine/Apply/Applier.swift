@@ -32,6 +32,8 @@ public struct ApplyStats: Hashable, Sendable {
   public var skipped = 0
   /// Resource instances that already matched.
   public var unchanged = 0
+  /// Resource instances of a host that could not be reached.
+  public var unreachable = 0
 
   /// Zero counts for `connector` on `host`.
   public init(connector: ConnectorID?, host: String) {
@@ -67,10 +69,15 @@ public struct ApplyResult: Sendable {
 
   /// How many changes were applied.
   public var changedCount: Int { outcomes.count { $0.status == .applied } }
-  /// How many changes failed, plus the resource instances the plan could not plan.
+  /// How many changes failed, plus the resource instances the plan could not plan (on hosts
+  /// that could be reached).
   public var failedCount: Int {
     outcomes.count { if case .failed = $0.status { true } else { false } }
-      + plan.failures.reduce(0) { $0 + $1.resources }
+      + plan.failures.filter { $0.kind != .unreachable }.reduce(0) { $0 + $1.resources }
+  }
+  /// How many resource instances are on hosts that could not be reached.
+  public var unreachableCount: Int {
+    plan.failures.filter { $0.kind == .unreachable }.reduce(0) { $0 + $1.resources }
   }
   /// How many changes were not attempted.
   public var skippedCount: Int {
@@ -272,7 +279,13 @@ extension Applier {
     }
     // An unreachable host fails before any connector runs: one row for the host.
     for failure in plan.failures {
-      update(failure.connector, failure.host) { $0.failed += failure.resources }
+      update(failure.connector, failure.host) {
+        if failure.kind == .unreachable {
+          $0.unreachable += failure.resources
+        } else {
+          $0.failed += failure.resources
+        }
+      }
     }
     let connectorOrder = Dictionary(
       connectors.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
