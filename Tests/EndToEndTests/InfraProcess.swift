@@ -68,11 +68,13 @@ enum Infra {
   }
 
   /// Runs `infra` on a pseudo-terminal (through util-linux `script`), answering its prompt.
+  /// With `columns`, the terminal is that narrow.
   static func runOnTerminal(
     _ arguments: [String], in folder: URL, answer: String,
-    environment extra: [String: String] = [:]
+    environment extra: [String: String] = [:], columns: Int? = nil
   ) async throws -> InfraRun {
-    let command = ([binary.path] + arguments).map(quote).joined(separator: " ")
+    var command = ([binary.path] + arguments).map(quote).joined(separator: " ")
+    if let columns { command = "stty cols \(columns) && " + command }
     return try await execute(
       URL(fileURLWithPath: "/usr/bin/script"), ["-qec", command, "/dev/null"], in: folder,
       input: answer + "\n", environment: extra)

@@ -113,7 +113,12 @@ package final class Console: Sendable {
   /// Shows `line` as the progress line (on a terminal), or removes it when `nil`.
   package func progress(_ line: String?) {
     guard showsProgress else { return }
-    let line = line.map(mask.masked)
+    // One row only, however narrow the terminal: a line that wraps leaves its first rows
+    // behind when it is redrawn.
+    let width = Self.terminalWidth() ?? 80
+    let line = line.map(mask.masked).map {
+      $0.count < width ? $0 : String($0.prefix(max(1, width - 2))) + "…"
+    }
     state.withLock { state in
       state.progress = line
       let shown = line.map { "\r\u{1B}[2K" + $0 } ?? "\r\u{1B}[2K"
@@ -125,6 +130,13 @@ package final class Console: Sendable {
   package func ask(_ question: String) -> String? {
     out(question)
     return readLine(strippingNewline: true)
+  }
+
+  /// The columns of the terminal on standard error, as it is now (it may have been resized).
+  static func terminalWidth() -> Int? {
+    var size = winsize()
+    guard ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
+    return Int(size.ws_col)
   }
 
   private func withProgressCleared(_ state: State, _ write: () -> Void) {

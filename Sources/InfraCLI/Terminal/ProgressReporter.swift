@@ -66,6 +66,8 @@ final class ProgressReporter: Sendable {
   /// Starts redrawing the line a few times a second, for the elapsed time.
   func start() {
     guard console.showsProgress else { return }
+    // Drawn at once, however soon the run ends, then redrawn from a task.
+    draw()
     let task = Task { [weak self] in
       while !Task.isCancelled {
         self?.draw()
