@@ -10,6 +10,9 @@ struct ConnectorsCommand: AsyncParsableCommand {
 
   @OptionGroup var global: GlobalOptions
 
+  @Flag(help: "Print the connectors and the connector types as JSON.")
+  var json = false
+
   func run() async throws {
     let session = try Session(global)
     let style = session.console.styler
@@ -26,9 +29,7 @@ struct ConnectorsCommand: AsyncParsableCommand {
         String(instance.resources.count),
       ])
     }
-    var text = table.render(style)
     let used = Set(workspace.connectors.map(\.info.type))
-    text += "\n" + style("Connector types:", .bold) + "\n"
     let registry = ConnectorRegistry.builtin
     var types = registry.typeNames.compactMap { name in registry[name]?.info }
     // External connectors are types of their own, as their programs declared them.
@@ -36,6 +37,26 @@ struct ConnectorsCommand: AsyncParsableCommand {
     for instance in workspace.connectors where seen.insert(instance.info.type).inserted {
       types.append(instance.info)
     }
+    if json {
+      let connectors = workspace.connectors.map { instance -> JSONValue in
+        .object([
+          "prefix": .string(instance.prefix), "name": .string(instance.name),
+          "type": .string(instance.info.type),
+          "hosts": instance.config.hosts.map { .array($0.map { .string($0.value.description) }) }
+            ?? .null,
+          "folder": .string("resources/\(instance.prefix)/\(instance.name)/"),
+          "files": .int(instance.files.count), "resources": .int(instance.resources.count),
+        ])
+      }
+      let document = JSONValue.object([
+        "connectors": .array(connectors),
+        "types": .array(types.map { $0.json(enabled: used.contains($0.type)) }),
+      ])
+      session.console.out(document.pretty(indent: 0) + "\n")
+      return
+    }
+    var text = table.render(style)
+    text += "\n" + style("Connector types:", .bold) + "\n"
     for info in types {
       text +=
         "\n  " + style(info.type, .bold)

@@ -10,10 +10,17 @@ struct HostsCommand: AsyncParsableCommand {
   @Argument(help: "Only these hosts, or the hosts of these @groups (default: every host).")
   var targets: [String] = []
 
+  @Flag(help: "Print the hosts as JSON: name, connect, groups, sudo and data of each.")
+  var json = false
+
   func run() async throws {
     let session = try Session(global)
     let inventory = try await session.loadHosts(for: targets).inventory
     let hosts = targets.isEmpty ? inventory.hosts : try session.hosts(targets, in: inventory)
+    if json {
+      session.console.out(JSONValue.array(hosts.map(\.json)).pretty(indent: 0) + "\n")
+      return
+    }
     var table = TextTable(header: ["HOST", "CONNECT", "GROUPS", "SUDO"])
     for host in hosts {
       let sudo =

@@ -30,6 +30,9 @@ struct RunCommand: AsyncParsableCommand {
       valueName: "seconds"))
   var timeout: Int?
 
+  @Flag(help: "Print each host's outcome as JSON at the end, rather than as it comes.")
+  var json = false
+
   @Argument(
     help: ArgumentHelp(
       "Host names and @groups, then `--` and the command.", valueName: "HOST|@GROUP"))
@@ -43,6 +46,9 @@ struct RunCommand: AsyncParsableCommand {
   var command: [String] = []
 
   func validate() throws {
+    if json && options.events == "-" {
+      throw ValidationError("--json and --events - both want standard output; give --events a file")
+    }
     if targets.isEmpty { throw ValidationError("name at least one host or @group") }
     if command.isEmpty {
       throw ValidationError(
@@ -61,10 +67,14 @@ struct RunCommand: AsyncParsableCommand {
       command.joined(separator: " "), on: hosts,
       escalation: sudo || sudoUser != nil ? .sudo(user: sudoUser) : nil,
       timeout: timeout.map { .seconds($0) },
-      onOutcome: { session.console.out(renderer.render($0)) })
+      onOutcome: { [json] outcome in if !json { session.console.out(renderer.render(outcome)) } })
     let result = try await session.execute(
       job, in: workspace, options: options, interruptMessage: Interrupts.closing)
-    session.console.out(renderer.summary(result.output))
+    if json {
+      session.console.out(JSONValue.array(result.output.map(\.json)).pretty(indent: 0) + "\n")
+    } else {
+      session.console.out(renderer.summary(result.output))
+    }
     // As timeout(1) has it: a command stopped by its timeout anywhere exits 124.
     if result.status == .failed, result.output.contains(where: \.timedOut) {
       throw ExitCode(124)

@@ -122,12 +122,12 @@ extension CommandOutcome: OncePerHost {
 
 extension CommandOutcome.Status {
   /// The exit code, when the command ran to its end.
-  var exitCode: Int32? {
+  package var exitCode: Int32? {
     if case .exited(let code) = self { code } else { nil }
   }
 
   /// Why it did not run to its end, when it did not.
-  var error: String? {
+  package var error: String? {
     switch self {
     case .exited: nil
     case .unreachable(let reason): "unreachable: \(reason)"

@@ -1,0 +1,75 @@
+import InfraCore
+import InfraEngine
+
+// The `--json` output of the commands that list or check: for programs, as `infra plan --json`
+// is. Keys are snake_case; a field that does not apply is null.
+
+extension InventoryHost {
+  /// A host as `infra hosts --json` prints it.
+  var json: JSONValue {
+    let sudo: JSONValue =
+      switch escalation {
+      case .none: .null
+      case .sudo(let user): .string(user ?? "root")
+      }
+    return .object([
+      "name": .string(name), "connect": .string(connection.description),
+      "groups": .array(groups.map(JSONValue.string)), "sudo": sudo, "data": .object(data),
+    ])
+  }
+}
+
+extension Diagnostic {
+  /// A problem as `infra validate --json` prints it, located as in a plan's JSON.
+  var json: JSONValue {
+    .object([
+      "severity": .string(severity.rawValue), "message": .string(message),
+      "file": location.map { .string($0.file) } ?? .null,
+      "line": location?.line.map(JSONValue.int) ?? .null,
+      "column": location?.column.map(JSONValue.int) ?? .null,
+      "hint": hint.map(JSONValue.string) ?? .null,
+    ])
+  }
+}
+
+extension OptionSpec {
+  var json: JSONValue {
+    .object([
+      "name": .string(name), "type": .string(type.rawValue), "default": defaultValue ?? .null,
+      "description": .string(summary),
+    ])
+  }
+}
+
+extension ConnectorTypeInfo {
+  /// A connector type as `infra connectors --json` prints it.
+  func json(enabled: Bool) -> JSONValue {
+    .object([
+      "type": .string(type), "summary": .string(summary), "layout": .string(layout),
+      "enabled": .bool(enabled), "options": .array(options.map(\.json)),
+      "host_data": .array(hostData.map(\.json)),
+    ])
+  }
+}
+
+extension CommandOutcome {
+  /// One host's outcome as `infra run --json` prints it.
+  var json: JSONValue {
+    let status: String =
+      switch self.status {
+      case .exited: "exited"
+      case .unreachable: "unreachable"
+      case .failed: "failed"
+      case .timedOut: "timed_out"
+      case .stopped: "canceled"
+      }
+    return .object([
+      "host": .string(host), "status": .string(status),
+      "exit_code": self.status.exitCode.map { .int(Int($0)) } ?? .null,
+      "error": self.status.error.map(JSONValue.string) ?? .null,
+      "stdout": .string(String(decoding: stdout, as: UTF8.self)),
+      "stderr": .string(String(decoding: stderr, as: UTF8.self)),
+      "duration_ms": .int(Int(duration.milliseconds)),
+    ])
+  }
+}
