@@ -27,9 +27,7 @@ struct SecretsEncryptCommand: AsyncParsableCommand {
   var file: String
 
   func run() async throws {
-    let session = try Session(global)
-    let secrets = try session.secretFiles()
-    let url = URL(fileURLWithPath: file, relativeTo: session.directory).standardizedFileURL
+    let (session, secrets, url) = try Session.secretFile(file, global)
     do {
       let done = try await secrets.encrypt(url)
       let shown = session.repository.relativePath(of: done.file)
@@ -59,9 +57,7 @@ struct SecretsEditCommand: AsyncParsableCommand {
   var file: String
 
   func run() async throws {
-    let session = try Session(global)
-    let secrets = try session.secretFiles()
-    let url = URL(fileURLWithPath: file, relativeTo: session.directory).standardizedFileURL
+    let (session, secrets, url) = try Session.secretFile(file, global)
     let environment = ProcessInfo.processInfo.environment
     let editor =
       [environment["VISUAL"], environment["EDITOR"]].compactMap { $0 }
@@ -81,6 +77,16 @@ struct SecretsEditCommand: AsyncParsableCommand {
 }
 
 extension Session {
+  /// The session, the repository's secrets settings and `file` (from the current folder), for
+  /// `infra secrets`.
+  static func secretFile(_ file: String, _ global: GlobalOptions) throws
+    -> (Session, SecretFiles, URL)
+  {
+    let session = try Session(global)
+    let url = URL(fileURLWithPath: file, relativeTo: session.directory).standardizedFileURL
+    return (session, try session.secretFiles(), url)
+  }
+
   /// The repository's secrets settings, from infra.yaml alone (no connector is started);
   /// exits 1 on any error in infra.yaml.
   func secretFiles() throws -> SecretFiles {
