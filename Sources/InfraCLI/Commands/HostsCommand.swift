@@ -7,7 +7,9 @@ struct HostsCommand: AsyncParsableCommand {
 
   @OptionGroup var global: GlobalOptions
 
-  @Argument(help: "Only these hosts, or the hosts of these @groups (default: every host).")
+  @Argument(
+    help: "Only these hosts, or the hosts of these @groups (default: every host).",
+    completion: Completions.hosts)
   var targets: [String] = []
 
   @Flag(help: "Print the hosts as JSON: name, connect, groups, sudo and data of each.")

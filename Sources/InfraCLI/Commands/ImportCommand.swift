@@ -22,8 +22,9 @@ struct ImportCommand: AsyncParsableCommand {
   var connectors: [String] = []
 
   @Option(
-    name: .customLong("host"), help: ArgumentHelp("Only this host (repeatable).", valueName: "host")
-  )
+    name: .customLong("host"),
+    help: ArgumentHelp("Only this host (repeatable).", valueName: "host"),
+    completion: Completions.hosts)
   var hosts: [String] = []
 
   @Flag(help: "Show what would be written without writing it.")

@@ -15,7 +15,9 @@ struct PullCommand: AsyncParsableCommand {
 
   @OptionGroup var global: GlobalOptions
 
-  @Argument(help: "Resource files or folders, or addresses as plans print them.")
+  @Argument(
+    help: "Resource files or folders, or addresses as plans print them.",
+    completion: Completions.paths)
   var paths: [String]
 
   @Flag(help: "Show what would be written without writing it.")

@@ -35,7 +35,8 @@ struct RunCommand: AsyncParsableCommand {
 
   @Argument(
     help: ArgumentHelp(
-      "Host names and @groups, then `--` and the command.", valueName: "HOST|@GROUP"))
+      "Host names and @groups, then `--` and the command.", valueName: "HOST|@GROUP"),
+    completion: Completions.hosts)
   var targets: [String] = []
 
   /// The words after `--`, which `InfraCommand.normalize` hands over as options: an array of

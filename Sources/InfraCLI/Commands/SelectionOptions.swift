@@ -5,7 +5,8 @@ import InfraKit
 /// What plan and apply work on: paths, and what git says changed.
 struct SelectionOptions: ParsableArguments {
   @Argument(
-    help: "Resource files or folders to plan, or addresses as plans print them (default: all).")
+    help: "Resource files or folders to plan, or addresses as plans print them (default: all).",
+    completion: Completions.paths)
   var paths: [String] = []
 
   @Flag(
@@ -61,7 +62,7 @@ struct LimitOption: ParsableArguments {
     name: .customLong("limit"),
     help: ArgumentHelp(
       "Only these hosts: a host or @group, several separated by commas or given again.",
-      valueName: "host|@group"))
+      valueName: "host|@group"), completion: Completions.hosts)
   var hosts: [String] = []
 
   /// Every host and group named, commas split.

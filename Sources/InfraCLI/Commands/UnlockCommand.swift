@@ -15,7 +15,9 @@ struct UnlockCommand: AsyncParsableCommand {
 
   @OptionGroup var global: GlobalOptions
 
-  @Argument(help: "The hosts to unlock, as infra.yaml names them, or @groups.")
+  @Argument(
+    help: "The hosts to unlock, as infra.yaml names them, or @groups.",
+    completion: Completions.hosts)
   var hosts: [String]
 
   @OptionGroup var options: RunOptions
