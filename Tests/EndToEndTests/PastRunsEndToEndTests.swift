@@ -46,5 +46,10 @@ import Testing
     #expect(ambiguous.stderr.contains("'20' is the start or end of 3 run ids"), "\(ambiguous)")
     let missing = try await Infra.run(["show", "nosuch"], in: root)
     #expect(missing.code == 1, "\(missing)")
+    // Outside a repository, a missing file is just that.
+    let elsewhere = try TemporaryFolder("past-runs-elsewhere")
+    let outside = try await Infra.run(["show", "nosuch"], in: elsewhere.url)
+    #expect(outside.code == 1, "\(outside)")
+    #expect(!outside.stderr.contains("there is no infra.yaml"), "\(outside)")
   }
 }
