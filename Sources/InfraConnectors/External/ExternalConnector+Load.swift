@@ -11,23 +11,18 @@ extension ExternalConnector {
     // `.age` files are sent decrypted, marked sensitive; one that cannot be decrypted here is
     // not sent, and said so.
     var decrypted: [String: Data] = [:]
-    for file in request.files + request.removed where file.path.hasSuffix(".age") {
-      do throws(AgeCipher.Failure) {
-        guard let cipher else { throw AgeCipher.Failure(message: "no identity is configured") }
-        let data = try await cipher.decrypt(file.url)
-        SecretMask.shared.register(content: data)
-        decrypted[file.path] = data
-      } catch {
-        response.diagnostics.append(
-          .warning(
-            "cannot decrypt \(file.path): \(error.message); it cannot be planned or applied here",
-            at: file.location, hint: error.hint))
+    var undecrypted: Set<String> = []
+    let all = request.files + request.removed
+    let results = await cipher.decrypt(all)
+    for file in all {
+      switch results[file.path] {
+      case .success(let data)?: decrypted[file.path] = data
+      case .failure(let failure)?:
+        undecrypted.insert(file.path)
+        response.diagnostics.append(failure.warning(about: file))
+      case nil: break
       }
     }
-    let undecrypted = Set(
-      (request.files + request.removed).filter {
-        $0.path.hasSuffix(".age") && decrypted[$0.path] == nil
-      }.map(\.path))
     func texts(_ list: [ResourceFile]) -> [FileMessage] {
       list.compactMap { file in
         guard !undecrypted.contains(file.path) else { return nil }

@@ -38,9 +38,9 @@ final class ExternalConnector: Connector, Sendable {
   static let writingMethods: Set<String> = ["apply"]
 
   /// Decrypts the `.age` files of the connector's folder before they are sent.
-  let cipher: AgeCipher?
+  let cipher: AgeCipher
 
-  init(id: ConnectorID, hosts: Set<String>, timeout: Duration, cipher: AgeCipher? = nil) {
+  init(id: ConnectorID, hosts: Set<String>, timeout: Duration, cipher: AgeCipher) {
     self.cipher = cipher
     self.id = id
     self.served = hosts

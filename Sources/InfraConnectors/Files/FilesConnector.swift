@@ -90,7 +90,7 @@ struct FilesConnector: Connector {
   let settings: Settings
 
   func load(_ request: LoadRequest) async -> LoadResponse {
-    let decrypted = await FilesLoader.decrypt(request.files, with: settings.cipher)
+    let decrypted = await settings.cipher.decrypt(request.files)
     return FilesLoader(settings: settings, decrypted: decrypted).load(request)
   }
 

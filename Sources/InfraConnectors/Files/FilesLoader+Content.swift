@@ -21,46 +21,14 @@ extension FilesLoader {
     }
     switch decrypted[file.path] ?? .failure(.init(message: "it was not decrypted")) {
     case .success(let data):
-      SecretMask.shared.register(content: data)
       let content = ContentDigest.of(data)
       (desired.sha256, desired.size) = (content.sha256, content.size)
       (desired.isText, desired.lines) = (content.isText, content.lines)
     case .failure(let failure):
       desired.unavailable = "cannot decrypt \(file.path): \(failure.message)"
-      diagnostics.append(
-        .warning(
-          "cannot decrypt \(file.path): \(failure.message); it cannot be planned or applied here",
-          at: file.location, hint: failure.hint))
+      diagnostics.append(failure.warning(about: file))
     }
     return true
-  }
-
-  /// The content of every age file among `files`, decrypted a few at a time.
-  static func decrypt(_ files: [ResourceFile], with cipher: AgeCipher) async
-    -> [String: Result<Data, AgeCipher.Failure>]
-  {
-    let encrypted = files.filter { isEncrypted($0.path) }
-    guard !encrypted.isEmpty else { return [:] }
-    return await withTaskGroup(of: (String, Result<Data, AgeCipher.Failure>).self) { group in
-      var results: [String: Result<Data, AgeCipher.Failure>] = [:]
-      var next = encrypted.makeIterator()
-      func start() {
-        guard let file = next.next() else { return }
-        group.addTask {
-          do throws(AgeCipher.Failure) {
-            return (file.path, .success(try await cipher.decrypt(file.url)))
-          } catch {
-            return (file.path, .failure(error))
-          }
-        }
-      }
-      for _ in 0..<4 { start() }
-      while let (path, result) = await group.next() {
-        results[path] = result
-        start()
-      }
-      return results
-    }
   }
 
   func hash(_ file: ResourceFile, diagnostics: inout [Diagnostic]) -> ContentDigest? {
@@ -74,5 +42,4 @@ extension FilesLoader {
       return nil
     }
   }
-
 }

@@ -60,7 +60,7 @@ struct FilesLoader {
         }
       } else {
         // `app.key.age` is `app.key` on hosts, decrypted.
-        let path = Self.hostName(of: relative.joined(separator: "/"))
+        let path = AgeCipher.clearName(relative.joined(separator: "/"))
         if let other = trees[target]!.files[path] {
           response.diagnostics.append(
             .error(
@@ -109,9 +109,9 @@ struct FilesLoader {
         target.hasPrefix("@")
         ? settings.hosts.filter { $0.isMember(of: String(target.dropFirst())) }
         : settings.hosts.filter { $0.name == target }
-      let path = settings.hostPath(Self.hostName(of: segments[2...].joined(separator: "/")))
+      let path = settings.hostPath(AgeCipher.clearName(segments[2...].joined(separator: "/")))
       for host in hosts where taken.insert([host.name, path]).inserted {
-        let encrypted = Self.isEncrypted(file.path)
+        let encrypted = AgeCipher.isEncrypted(file.path)
         let desired = DesiredFile(
           path: path, state: .absent, deletedFile: file.path, sensitive: encrypted ? true : nil)
         removals.append(
@@ -121,16 +121,6 @@ struct FilesLoader {
       }
     }
     return removals
-  }
-
-  /// A repository file's name on hosts: an age file's without `.age`.
-  static func hostName(of name: String) -> String {
-    isEncrypted(name) ? String(name.dropLast(4)) : name
-  }
-
-  /// Whether a content file is age-encrypted (`*.age`).
-  static func isEncrypted(_ name: String) -> Bool {
-    name.hasSuffix(".age") && !name.hasSuffix("/.age") && name != ".age"
   }
 
   /// Editor leftovers are not resources: a warning says so instead of copying them to hosts.
@@ -215,7 +205,7 @@ struct FilesLoader {
             at: entry!.location, hint: "remove the file or the `state: absent`"))
         continue
       }
-      let encrypted = Self.isEncrypted(file.path)
+      let encrypted = AgeCipher.isEncrypted(file.path)
       var desired = DesiredFile(
         path: settings.hostPath(relative), state: .present, source: file.path,
         mode: attributes.mode, owner: attributes.owner, group: attributes.group,
@@ -238,7 +228,7 @@ struct FilesLoader {
               path: settings.hostPath(relative), state: .absent, declaredIn: attributesFile.path,
               sensitive: entry.attributes.sensitive ?? attributesFile.defaults.sensitive),
             sources: [attributesFile.path])
-        } else if tree.files[Self.hostName(of: relative)] == nil {
+        } else if tree.files[AgeCipher.clearName(relative)] == nil {
           diagnostics.append(
             .error(
               "'\(name)' has settings but no file in \(FilesLoader.folderPath(attributesFile.path))",

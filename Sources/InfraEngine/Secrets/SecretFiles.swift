@@ -28,7 +28,7 @@ package struct SecretFiles: Sendable {
   /// the clear file.
   package func encrypt(_ url: URL) async throws(AgeCipher.Failure) -> Encrypted {
     let shown = cipher.repository.relativePath(of: url)
-    guard !url.lastPathComponent.hasSuffix(".age") else {
+    guard !AgeCipher.isEncrypted(url.lastPathComponent) else {
       throw AgeCipher.Failure(
         message: "\(shown) is encrypted already", hint: "edit it with `infra secrets edit \(shown)`"
       )
@@ -67,7 +67,7 @@ package struct SecretFiles: Sendable {
   /// ended.
   package func edit(_ url: URL, editor: String) async throws(AgeCipher.Failure) -> Edited {
     let shown = cipher.repository.relativePath(of: url)
-    guard url.lastPathComponent.hasSuffix(".age") else {
+    guard AgeCipher.isEncrypted(url.lastPathComponent) else {
       throw AgeCipher.Failure(
         message: "\(shown) is not an age file", hint: "encrypt it with `infra secrets encrypt`")
     }
@@ -88,7 +88,7 @@ package struct SecretFiles: Sendable {
     SecretMask.shared.register(content: clear)
     let folder = try Self.privateFolder()
     defer { Self.shredFolder(folder) }
-    let file = folder.appending(path: String(url.lastPathComponent.dropLast(4)))
+    let file = folder.appending(path: AgeCipher.clearName(url.lastPathComponent))
     do {
       try PrivateFiles.replace(file, with: clear)
     } catch {
