@@ -226,7 +226,10 @@ struct FilesLoader {
             address: Address(prefix: settings.prefix, segments: segments),
             desired: DesiredFile(
               path: settings.hostPath(relative), state: .absent, declaredIn: attributesFile.path,
-              sensitive: entry.attributes.sensitive ?? attributesFile.defaults.sensitive),
+              // As inherited from the folders above, as for a file with content: a sensitive
+              // file to delete shows no diff of what the host has.
+              sensitive: resolveAttributes(tree, shared: shared, folder: folder, name: name).0
+                .sensitive),
             sources: [attributesFile.path])
         } else if tree.files[AgeCipher.clearName(relative)] == nil {
           diagnostics.append(
