@@ -20,7 +20,7 @@ struct RunsCommand: AsyncParsableCommand {
 
   func run() async throws {
     let session = try Session(global)
-    let runs = RunHistory.runs(in: session.repository.stateURL.appending(path: "runs"))
+    let runs = RunHistory.runs(in: session.repository.runsURL)
     let console = session.console
     if json {
       console.out(JSONValue.array(runs.map(\.json)).pretty(indent: 0) + "\n")
@@ -53,13 +53,7 @@ extension PastRun {
       "kind": kind.map(JSONValue.string) ?? .null, "rc": rc.map(JSONValue.int) ?? .null,
       "duration_ms": durationMilliseconds.map(JSONValue.int) ?? .null,
     ]
-    if let summary {
-      object["summary"] = .object([
-        "create": .int(summary.create), "update": .int(summary.update),
-        "delete": .int(summary.delete), "unchanged": .int(summary.unchanged),
-        "failed": .int(summary.failed),
-      ])
-    }
+    if let summary { object["summary"] = summary.json }
     return .object(object)
   }
 }

@@ -55,7 +55,7 @@ extension Session {
       throw ExitCode.failure
     }
     let progress = progress ?? ProgressReporter(console: console)
-    let runsFolder = repository.stateURL.appending(path: "runs")
+    let runsFolder = repository.runsURL
     let settings = RunSettings(
       parallelism: options.parallelism, timeout: timeout.map { .seconds($0) },
       artifacts: RunArtifacts.Settings(

@@ -13,7 +13,7 @@ extension ShowCommand {
     guard !FileManager.default.fileExists(atPath: file), !file.contains("/"),
       Repository.find(from: start) != nil, let session = try? Session(global)
     else { return false }
-    let matches = RunHistory.run(file, in: session.repository.stateURL.appending(path: "runs"))
+    let matches = RunHistory.run(file, in: session.repository.runsURL)
     guard let run = matches.first else { return false }
     guard matches.count == 1 else {
       session.report([

@@ -38,7 +38,7 @@ extension ValidateCommand {
       "connectors": workspace.map { .int($0.connectors.count) } ?? .null,
       "files": workspace.map { .int($0.fileCount) } ?? .null,
       "resources": workspace.map { .int($0.resourceCount) } ?? .null,
-      "diagnostics": .array(outcome.diagnostics.all.map(\.json)),
+      "diagnostics": .array(outcome.diagnostics.all.map { PlanDocument.DiagnosticEntry($0).json }),
     ])
     await workspace?.close()
     session.console.out(document.pretty(indent: 0) + "\n")

@@ -2,7 +2,8 @@ import InfraCore
 import InfraEngine
 
 // The `--json` output of the commands that list or check: for programs, as `infra plan --json`
-// is. Keys are snake_case; a field that does not apply is null.
+// is. Keys are snake_case; a field that does not apply is null (problems are written as plan
+// documents write their diagnostics, which leave such fields out).
 
 extension InventoryHost {
   /// A host as `infra hosts --json` prints it.
@@ -15,19 +16,6 @@ extension InventoryHost {
     return .object([
       "name": .string(name), "connect": .string(connection.description),
       "groups": .array(groups.map(JSONValue.string)), "sudo": sudo, "data": .object(data),
-    ])
-  }
-}
-
-extension Diagnostic {
-  /// A problem as `infra validate --json` prints it, located as in a plan's JSON.
-  var json: JSONValue {
-    .object([
-      "severity": .string(severity.rawValue), "message": .string(message),
-      "file": location.map { .string($0.file) } ?? .null,
-      "line": location?.line.map(JSONValue.int) ?? .null,
-      "column": location?.column.map(JSONValue.int) ?? .null,
-      "hint": hint.map(JSONValue.string) ?? .null,
     ])
   }
 }

@@ -21,6 +21,8 @@ public struct Repository: Sendable {
   public var resourcesURL: URL { root.appending(path: Self.resourcesFolderName) }
   /// Private working data (runs, locks); git-ignored.
   public var stateURL: URL { root.appending(path: ".infra") }
+  /// Where each run keeps its events, plan and output (`.infra/runs/`).
+  public var runsURL: URL { stateURL.appending(path: "runs") }
 
   /// Creates `.infra/` when missing, private to the user (0700, as an older infra's is made),
   /// with a `.gitignore` so its contents stay out of git.

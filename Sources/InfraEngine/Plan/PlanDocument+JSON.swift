@@ -51,7 +51,16 @@ extension PlanDocument.FailureEntry {
 }
 
 extension PlanDocument.DiagnosticEntry {
-  var json: JSONValue {
+  /// The entry of `diagnostic`, located as it is.
+  package init(_ diagnostic: Diagnostic) {
+    self.init(
+      severity: diagnostic.severity, message: diagnostic.message,
+      file: diagnostic.location?.file, line: diagnostic.location?.line,
+      column: diagnostic.location?.column, hint: diagnostic.hint)
+  }
+
+  /// The entry as plan documents and `infra validate --json` write it.
+  package var json: JSONValue {
     var object: [String: JSONValue] = [
       "severity": .string(severity.rawValue), "message": .string(message),
     ]
@@ -64,7 +73,8 @@ extension PlanDocument.DiagnosticEntry {
 }
 
 extension Plan.Summary {
-  var json: JSONValue {
+  /// The counts as plan documents and `infra runs --json` write them.
+  package var json: JSONValue {
     .object([
       "create": .int(create), "update": .int(update), "delete": .int(delete),
       "unchanged": .int(unchanged), "failed": .int(failed),

@@ -139,12 +139,7 @@ public struct PlanDocument: Codable, Hashable, Sendable {
         connector: failure.connector?.name, address: failure.address?.path,
         message: failure.message, resources: failure.resources)
     }
-    diagnostics = plan.diagnostics.map { diagnostic in
-      DiagnosticEntry(
-        severity: diagnostic.severity, message: diagnostic.message,
-        file: diagnostic.location?.file, line: diagnostic.location?.line,
-        column: diagnostic.location?.column, hint: diagnostic.hint)
-    }
+    diagnostics = plan.diagnostics.map(DiagnosticEntry.init)
   }
 
   /// Pretty, key-sorted JSON ending in a newline: stable enough to diff and to keep as a fixture.

@@ -52,7 +52,7 @@ public enum RunHistory {
     }
   }
 
-  /// The run whose id is `id`, or the only one whose id starts with it.
+  /// The run whose id is `id`, or else the runs whose id starts or ends with it.
   public static func run(_ id: String, in runsFolder: URL) -> [PastRun] {
     let all = runs(in: runsFolder)
     if let exact = all.first(where: { $0.id == id }) { return [exact] }
@@ -78,8 +78,16 @@ public enum RunHistory {
       run.durationMilliseconds = end["duration_ms"]?.intValue
       run.stats = end["stats"]?.objectValue ?? [:]
     }
-    run.summary = (try? run.plan())??.summary
+    run.summary = summary(of: folder.appending(path: "plan.json"))
     return run
+  }
+
+  /// The counts of a run's plan, read without building the plan itself.
+  static func summary(of url: URL) -> Plan.Summary? {
+    struct Counts: Decodable { var summary: Plan.Summary }
+    return (try? Data(contentsOf: url)).flatMap {
+      try? JSONDecoder().decode(Counts.self, from: $0).summary
+    }
   }
 
   /// The first and the last event of an events file, reading its first and last 64 KiB only.
