@@ -15,16 +15,15 @@ enum Completions {
 
   /// The repository the command line names with `-C`/`--repo`, or the one around here.
   static func repository(_ arguments: [String]) -> Repository? {
-    let here = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-    var folder = here
+    var repo: String?
     for (index, argument) in arguments.enumerated() {
       if ["-C", "--repo"].contains(argument), index + 1 < arguments.count {
-        folder = URL(fileURLWithPath: arguments[index + 1], relativeTo: here)
+        repo = arguments[index + 1]
       } else if argument.hasPrefix("--repo=") {
-        folder = URL(fileURLWithPath: String(argument.dropFirst(7)), relativeTo: here)
+        repo = String(argument.dropFirst(7))
       }
     }
-    return Repository.find(from: folder)
+    return Repository.find(from: GlobalOptions.start(repo))
   }
 
   static func targets(_ arguments: [String], _ prefix: String) -> [String] {

@@ -38,18 +38,8 @@ struct ConnectorsCommand: AsyncParsableCommand {
       types.append(instance.info)
     }
     if json {
-      let connectors = workspace.connectors.map { instance -> JSONValue in
-        .object([
-          "prefix": .string(instance.prefix), "name": .string(instance.name),
-          "type": .string(instance.info.type),
-          "hosts": instance.config.hosts.map { .array($0.map { .string($0.value.description) }) }
-            ?? .null,
-          "folder": .string("resources/\(instance.prefix)/\(instance.name)/"),
-          "files": .int(instance.files.count), "resources": .int(instance.resources.count),
-        ])
-      }
       let document = JSONValue.object([
-        "connectors": .array(connectors),
+        "connectors": .array(workspace.connectors.map(\.json)),
         "types": .array(types.map { $0.json(enabled: used.contains($0.type)) }),
       ])
       session.console.out(document.pretty(indent: 0) + "\n")

@@ -22,6 +22,12 @@ struct GlobalOptions: ParsableArguments {
     name: .shortAndLong,
     help: "Log every command run on a host and every connector call to standard error.")
   var verbose = false
+
+  /// Where the repository is looked for: `-C FOLDER`, or the current folder; upwards from there.
+  static func start(_ repo: String?) -> URL {
+    let here = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+    return repo.map { URL(fileURLWithPath: $0, relativeTo: here) } ?? here
+  }
 }
 
 /// What a command works with: the console, the repository, and the steps most commands share
@@ -35,7 +41,7 @@ struct Session {
     Verbosity.set(debug: options.verbose)
     let console = Console(color: options.color, resultsOnStandardError: resultsOnStandardError)
     let directory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-    let start = options.repo.map { URL(fileURLWithPath: $0, relativeTo: directory) } ?? directory
+    let start = GlobalOptions.start(options.repo)
     guard let found = RepositoryLoader.find(from: start) else {
       let place = options.repo.map { "in \($0)" } ?? "in \(directory.path) or any folder above it"
       let diagnostic = Diagnostic.error(

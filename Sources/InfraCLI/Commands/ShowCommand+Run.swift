@@ -8,10 +8,9 @@ extension ShowCommand {
   /// and how each host ended. False when `file` names no run of the repository here.
   func showRun(_ console: Console) throws -> Bool {
     // Outside a repository there is no run to show, and nothing to say about it here.
-    let here = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-    let start = global.repo.map { URL(fileURLWithPath: $0, relativeTo: here) } ?? here
     guard !FileManager.default.fileExists(atPath: file), !file.contains("/"),
-      Repository.find(from: start) != nil, let session = try? Session(global)
+      Repository.find(from: GlobalOptions.start(global.repo)) != nil,
+      let session = try? Session(global)
     else { return false }
     let matches = RunHistory.run(file, in: session.repository.runsURL)
     guard let run = matches.first else { return false }

@@ -20,6 +20,18 @@ extension InventoryHost {
   }
 }
 
+extension ConnectorInstance {
+  /// An enabled connector as `infra connectors --json` prints it.
+  var json: JSONValue {
+    .object([
+      "prefix": .string(prefix), "name": .string(name), "type": .string(info.type),
+      "hosts": config.hosts.map { .array($0.map { .string($0.value.description) }) } ?? .null,
+      "folder": .string("resources/\(prefix)/\(name)/"), "files": .int(files.count),
+      "resources": .int(resources.count),
+    ])
+  }
+}
+
 extension OptionSpec {
   var json: JSONValue {
     .object([

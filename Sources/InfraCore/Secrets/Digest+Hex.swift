@@ -1,12 +1,12 @@
 import Crypto
 import Foundation
 
-extension Digest {
-  /// Lower-case hex, as `sha256sum` prints it.
+extension Sequence<UInt8> {
+  /// Lower-case hex, as `sha256sum` prints a digest.
   public var hexString: String {
     let digits = Array("0123456789abcdef".utf8)
     var bytes: [UInt8] = []
-    bytes.reserveCapacity(Self.byteCount * 2)
+    bytes.reserveCapacity(underestimatedCount * 2)
     for byte in self {
       bytes.append(digits[Int(byte >> 4)])
       bytes.append(digits[Int(byte & 0x0F)])

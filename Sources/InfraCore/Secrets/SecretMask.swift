@@ -38,7 +38,7 @@ public final class SecretMask: Sendable {
     var new = [value]
     let bytes = Data(value.utf8)
     new.append(bytes.base64EncodedString())
-    let hex = bytes.map { String(format: "%02x", $0) }.joined()
+    let hex = bytes.hexString
     new.append(hex)
     new.append(hex.uppercased())
     new.append(SHA256Hex.of(bytes))

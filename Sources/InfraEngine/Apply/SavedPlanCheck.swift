@@ -89,6 +89,7 @@ public struct SavedPlanCheck: Sendable {
       }
       var result = ShareCheck()
       var sensitive: [PlanItem] = []
+      var savedChanges: [Change] = []
       for change in plan.changes where change.host == name && change.connector == instance.id {
         let ref = ResourceRef(address: change.address, host: change.host)
         guard let planned = fingerprints[ref] else { continue }
@@ -102,6 +103,7 @@ public struct SavedPlanCheck: Sendable {
         if change.op.sensitive {
           if let resource = share.resources.first(where: { ResourceRef($0) == ref }) {
             sensitive.append(PlanItem(resource: resource, live: live))
+            savedChanges.append(change)
           }
         } else if live.fingerprint != planned {
           result.failures.append(
@@ -115,13 +117,8 @@ public struct SavedPlanCheck: Sendable {
       let response = try await host.call(instance, "plan", resources: items.count) {
         try await instance.connector.plan(PlanRequest(host: host.host, transport: $0, items: items))
       }
-      for item in items {
+      for (item, saved) in zip(items, savedChanges) {
         let ref = ResourceRef(item.resource)
-        guard
-          let saved = plan.changes.first(where: {
-            ResourceRef(address: $0.address, host: $0.host) == ref
-          })
-        else { continue }
         let fresh = response.ops.first { $0.address == item.resource.address }
           .map { Change(planned: $0, of: item, on: name).op }
         if let problem = response.problems.first(where: { $0.address == item.resource.address }) {

@@ -150,7 +150,8 @@ extension ImportJob {
           Failure(
             kind: .resource, host: host, address: address,
             message:
-              "it is sensitive, and is imported only encrypted: \(error.message); \(error.hint ?? "")"
+              "it is sensitive, and is imported only encrypted: \(error.message)"
+              + (error.hint.map { "; \($0)" } ?? "")
           ))
       }
     }

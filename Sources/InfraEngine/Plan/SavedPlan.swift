@@ -92,7 +92,7 @@ public struct SavedPlan: Sendable {
     self.runID = runID
     self.createdAt = RunEventRecord.timestamp(createdAt)
     self.repository = repository
-    let salt = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+    let salt = (0..<32).map { _ in UInt8.random(in: 0...255) }.hexString
     self.salt = salt
     let paths = Set(plan.changes.flatMap(\.sources)).union([Repository.configFileName])
     files = paths.sorted().map { path in
@@ -224,7 +224,7 @@ public struct SavedPlan: Sendable {
     while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty {
       hasher.update(data: chunk)
     }
-    return Data(hasher.finalize()).map { String(format: "%02x", $0) }.joined()
+    return hasher.finalize().hexString
   }
 }
 

@@ -62,7 +62,9 @@ public final class RunArtifacts: Sendable {
     output = Mutex(try Self.appendHandle(folder.appending(path: "stdout")))
     try Self.replace(
       folder.appending(path: "command"),
-      with: Data((settings.command.map(shellQuote).joined(separator: " ") + "\n").utf8))
+      with: Data(
+        SecretMask.shared.masked(settings.command.map(shellQuote).joined(separator: " ") + "\n")
+          .utf8))
     foundKilled = RunFolders.sweep(settings.root, keep: max(1, settings.keep), current: id)
   }
 

@@ -11,6 +11,9 @@ import InfraTransport
 package struct SecretFiles: Sendable {
   package var cipher: AgeCipher
 
+  /// The largest file encrypted or edited: secrets are small, and each is held in memory.
+  static let maxBytes = 64 << 20
+
   package init(cipher: AgeCipher) {
     self.cipher = cipher
   }
@@ -38,8 +41,11 @@ package struct SecretFiles: Sendable {
       throw AgeCipher.Failure(
         message: "\(shown).age exists already", hint: "remove one of the two files first")
     }
-    guard let content = FileManager.default.contents(atPath: url.path) else {
-      throw AgeCipher.Failure(message: "cannot read \(shown)", hint: "check the path")
+    let content: Data
+    switch BoundedRead.contents(of: url, path: shown, limit: Self.maxBytes) {
+    case .success(let read): content = read
+    case .failure(let problem):
+      throw AgeCipher.Failure(message: problem.message, hint: problem.hint)
     }
     SecretMask.shared.register(content: content)
     let encrypted = try await cipher.encrypt(content)
