@@ -26,9 +26,18 @@ extension ExternalConnector {
     func texts(_ list: [ResourceFile]) -> [FileMessage] {
       list.compactMap { file in
         guard !undecrypted.contains(file.path) else { return nil }
-        guard let data = decrypted[file.path] ?? (try? Data(contentsOf: file.url)),
-          let text = String(data: data, encoding: .utf8)
-        else {
+        // A file that cannot be read says why (missing, a folder, permission denied).
+        let read =
+          decrypted[file.path].map { Result.success($0) }
+          ?? BoundedRead.contents(of: file.url, path: file.path, limit: Self.maxFileBytes)
+        let data: Data
+        switch read {
+        case .success(let bytes): data = bytes
+        case .failure(let problem):
+          response.diagnostics.append(problem)
+          return nil
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
           response.diagnostics.append(
             .error(
               "\(file.path) is not UTF-8 text", at: file.location,
@@ -128,6 +137,10 @@ extension ExternalConnector {
       register(inner, at: Array(path.dropFirst()))
     }
   }
+
+  /// The largest resource file sent to a connector: far more than any file people write, well
+  /// within the largest message a program takes.
+  static let maxFileBytes = 16 << 20
 
   /// A call the program may leave out: `nil` when it answers that it has no such method.
   private func optional<Answer: Decodable>(
