@@ -3,6 +3,7 @@ import InfraEngine
 extension ConnectorRegistry {
   /// Every connector type built into `infra`, and external connector programs.
   package static var builtin: ConnectorRegistry {
-    ConnectorRegistry([FilesConnectorType()], external: ExternalConnectors())
+    ConnectorRegistry(
+      [FilesConnectorType(), PostgresConnectorType()], external: ExternalConnectors())
   }
 }

@@ -74,7 +74,7 @@ struct FilesLoader {
 
     var declared: [String: [String: Declared]] = [:]
     for (target, tree) in trees.sorted(by: { $0.key < $1.key }) {
-      guard checkTarget(tree, diagnostics: &response.diagnostics) else { continue }
+      guard targets.check(tree.target, diagnostics: &response.diagnostics) else { continue }
       declared[target] = declare(tree, shared: shared, diagnostics: &response.diagnostics)
     }
     response.resources = assign(declared, diagnostics: &response.diagnostics)
@@ -142,50 +142,6 @@ struct FilesLoader {
     let (attributes, diagnostics) = AttributesFile.load(file)
     response.diagnostics += diagnostics
     return attributes
-  }
-
-  /// The tree's folder must name a known host or group that this connector serves.
-  private func checkTarget(_ tree: Tree, diagnostics: inout [Diagnostic]) -> Bool {
-    let folder = "resources/\(settings.prefix)/\(settings.name)/\(tree.target)"
-    let location = SourceLocation(file: folder)
-    let inventory = settings.inventory
-    if tree.target.hasPrefix("@") {
-      let group = String(tree.target.dropFirst())
-      guard inventory.groupNames.contains(group) else {
-        var hint = "groups: " + inventory.groupNames.map { "@\($0)" }.joined(separator: ", ")
-        if let match = closestMatch(to: group, in: inventory.groupNames) {
-          hint = "did you mean '@\(match)'? " + hint
-        }
-        diagnostics.append(
-          .error("\(folder)/ names the unknown group '\(tree.target)'", at: location, hint: hint))
-        return false
-      }
-      if !settings.hosts.contains(where: { $0.isMember(of: group) }) {
-        diagnostics.append(
-          .warning(
-            "\(folder)/ applies to no host: no host of '\(tree.target)' is served by connector '\(settings.name)'",
-            at: location, hint: "add the group's hosts to the connector's `hosts:` in infra.yaml"))
-      }
-      return true
-    }
-    guard inventory.host(named: tree.target) != nil else {
-      let names = inventory.hosts.map(\.name)
-      var hint = "hosts: \(names.joined(separator: ", ")); a group folder starts with '@'"
-      if let match = closestMatch(to: tree.target, in: names) {
-        hint = "did you mean '\(match)'? " + hint
-      }
-      diagnostics.append(
-        .error("\(folder)/ names the unknown host '\(tree.target)'", at: location, hint: hint))
-      return false
-    }
-    guard settings.hosts.contains(where: { $0.name == tree.target }) else {
-      diagnostics.append(
-        .error(
-          "\(folder)/ is for host '\(tree.target)', which connector '\(settings.name)' does not serve",
-          at: location, hint: "add '\(tree.target)' to the connector's `hosts:` in infra.yaml"))
-      return false
-    }
-    return true
   }
 
   /// Every path the tree declares, present or absent, with its attributes resolved.
