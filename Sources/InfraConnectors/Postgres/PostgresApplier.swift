@@ -23,10 +23,7 @@ struct PostgresApplier {
       }
       pending.append((planned, op))
     }
-    let ordered = pending.enumerated().sorted {
-      ($0.element.1.rank(deleting: $0.element.0.action == .delete), $0.offset)
-        < ($1.element.1.rank(deleting: $1.element.0.action == .delete), $1.offset)
-    }.map(\.element)
+    let ordered = PostgresOp.ordered(pending, op: \.1, deleting: { $0.0.action == .delete })
     guard !ordered.isEmpty, !request.shouldStop() else { return ApplyResponse(outcomes: []) }
 
     for (planned, _) in ordered { request.onStart(planned.address) }

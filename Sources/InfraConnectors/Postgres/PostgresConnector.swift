@@ -88,10 +88,11 @@ struct PostgresConnector: Connector {
     if !databases.isEmpty { databases.insert(PostgresState.template) }
     let catalog = try await Self.catalog(
       settings.psql(request.transport), inside: databases.sorted())
+    let owners = PostgresState.Owners(desired.filter { !$0.absent })
     var states: [Address: LiveState] = [:]
     for (resource, object) in zip(request.resources, desired) {
       states[resource.address] = PostgresState.live(
-        of: object, in: catalog, passwords: settings.passwords)
+        of: object, in: catalog, passwords: settings.passwords, owners: owners)
     }
     return ReadResponse(states: states)
   }

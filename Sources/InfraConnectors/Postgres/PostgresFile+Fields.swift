@@ -42,7 +42,8 @@ extension PostgresFile {
           node(key).map { reader.location(of: $0) } ?? SourceLocation(file: reader.file.path)
         reader.diagnostics.error(
           "\(problem)", at: location,
-          hint: node(key) == nil ? "name it with `\(key):` in the file" : nil)
+          hint: node(key) == nil
+            ? "the file's name is the name: rename the file, or give the name with `\(key):`" : nil)
       }
       return name
     }
@@ -87,6 +88,9 @@ extension PostgresFile {
       guard let node = node("password") else { return nil }
       let hint =
         "write `password: {file: secrets/NAME.age}` (encrypted with `infra secrets encrypt`) or `password: {env: VARIABLE}`; a password is never written in the file itself"
+      // A password written in the file itself is refused, and hidden wherever the error shows
+      // the line it is on.
+      if case .scalar(let scalar) = node { SecretMask.shared.register(scalar.string) }
       guard case .mapping = node,
         let source = reader.mapping(node, for: "'password'", keys: ["file", "env"]),
         source.entries.count == 1

@@ -60,7 +60,10 @@ struct PostgresLoader {
   {
     let segments = file.address.segments
     let name = segments[segments.count - 1]
-    if let reason = FilesLoader.unclaimedReason(name) ?? Self.unclaimedReason(name) {
+    if let reason = FilesLoader.unclaimedReason(name)
+      ?? (Self.notes.contains(name) || name.hasSuffix(".md")
+        ? "it keeps a folder in git or explains it, and is not a postgres object" : nil)
+    {
       response.unclaimed.append((file, reason))
       return nil
     }
@@ -78,7 +81,9 @@ struct PostgresLoader {
       response.diagnostics.append(
         .error(
           "\(file.path) is not a YAML file", at: file.location,
-          hint: "name it \(name).yaml; a password belongs in `password: {file: …}`"))
+          hint:
+            "postgres resource files are YAML: name it \(name.split(separator: ".").first ?? "NAME").yaml (a password belongs in `password: {file: …}`)"
+        ))
       return nil
     }
     switch YAMLFile.load(from: file.url, path: file.path) {
@@ -100,10 +105,7 @@ struct PostgresLoader {
     return nil
   }
 
-  static func unclaimedReason(_ name: String) -> String? {
-    [".gitkeep", ".keep", "README.md", "README"].contains(name)
-      ? "it is a note, not a postgres object" : nil
-  }
+  static let notes: Set<String> = [".gitkeep", ".keep", "README"]
 
   /// The objects that files deleted in git declared, to be dropped or revoked, except where a
   /// file still declares the same object for the host.

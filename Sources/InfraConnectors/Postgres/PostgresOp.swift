@@ -22,6 +22,9 @@ struct PostgresOp: Codable, Hashable {
   var statements: [Statement]
   /// `CREATE DATABASE` and `DROP DATABASE` cannot run in a transaction block.
   var transaction = true
+  /// For a role's op: the role, and the roles it is made a member of, which must exist first.
+  var role: String?
+  var memberOf: [String]?
 
   var json: JSONValue { (try? JSONValue(encoding: self)) ?? .null }
 
@@ -35,6 +38,27 @@ struct PostgresOp: Codable, Hashable {
     self.database = database
     self.statements = statements
     self.transaction = transaction
+  }
+
+  /// `ops` in the order they can run: by `rank`, and a role after the roles it joins when
+  /// those are created in the same apply (a membership cycle keeps the given order).
+  static func ordered<Item>(_ ops: [Item], op: (Item) -> PostgresOp, deleting: (Item) -> Bool)
+    -> [Item]
+  {
+    var pending = ops.enumerated().sorted {
+      (op($0.element).rank(deleting: deleting($0.element)), $0.offset)
+        < (op($1.element).rank(deleting: deleting($1.element)), $1.offset)
+    }.map(\.element)
+    var ordered: [Item] = []
+    while !pending.isEmpty {
+      let waiting = Set(pending.compactMap { op($0).role })
+      let next =
+        pending.firstIndex { item in
+          !(op(item).memberOf ?? []).contains { $0 != op(item).role && waiting.contains($0) }
+        } ?? 0
+      ordered.append(pending.remove(at: next))
+    }
+    return ordered
   }
 
   /// Where the op runs among a host's ops: what others depend on first (roles, then

@@ -12,7 +12,10 @@ struct PostgresPlanner {
       do {
         let desired = try PostgresDesired(json: item.resource.desired)
         let live = item.live.exists ? try PostgresState(json: item.live.state) : nil
-        if let op = try planned(desired, live: live, address: item.resource.address) {
+        if var op = try planned(desired, live: live, address: item.resource.address) {
+          if item.resource.removed, let file = item.resource.sources.first {
+            op.message += " (\(file) was deleted in git)"
+          }
           response.ops.append(op)
         }
       } catch let problem as Problem {

@@ -61,7 +61,8 @@ struct PostgresState: Codable, Hashable {
 
   /// The live state of `desired` in `catalog`, `.null` where the object does not exist.
   static func live(
-    of desired: PostgresDesired, in catalog: PostgresCatalog, passwords: PasswordBox
+    of desired: PostgresDesired, in catalog: PostgresCatalog, passwords: PasswordBox,
+    owners: Owners = Owners([])
   ) -> LiveState {
     let state: PostgresState?
     switch desired.kind {
@@ -99,7 +100,8 @@ struct PostgresState: Codable, Hashable {
             privileges: ["CONNECT", "TEMPORARY"].map {
               PostgresCatalog.Privilege(grantee: PostgresNames.everyone, privilege: $0)
             })
-        return PostgresState(grant: grantState(grant, database, inside(grant.database, catalog)))
+        return PostgresState(
+          grant: grantState(grant, database, inside(grant.database, catalog), owners: owners))
       }
     }
     guard let state else { return LiveState(state: .null, fingerprint: "absent") }
@@ -127,17 +129,36 @@ struct PostgresState: Codable, Hashable {
       ? "matches" : "differs"
   }
 
+  /// The owners the host's files give databases and schemas: a role that is to own an object
+  /// has an owner's privileges on it, and the plan revokes none of them.
+  struct Owners {
+    var databases: [String: String] = [:]
+    var schemas: [[String]: String] = [:]
+
+    init(_ objects: [PostgresDesired]) {
+      for object in objects {
+        if let database = object.database, let owner = database.owner {
+          databases[database.name] = owner
+        }
+        if let schema = object.schema, let owner = schema.owner {
+          schemas[[schema.database, schema.name]] = owner
+        }
+      }
+    }
+  }
+
   private static func grantState(
-    _ grant: GrantSpec, _ database: PostgresCatalog.Database, _ inside: PostgresCatalog.Inside?
+    _ grant: GrantSpec, _ database: PostgresCatalog.Database, _ inside: PostgresCatalog.Inside?,
+    owners: Owners
   ) -> GrantState {
     let grantee = grant.role
     var state = GrantState()
-    state.ownsDatabase = database.owner == grantee
+    state.ownsDatabase = (owners.databases[grant.database] ?? database.owner) == grantee
     if !state.ownsDatabase {
       state.onDatabase = privileges(of: grantee, in: database.privileges)
     }
     for schema in inside?.schemas ?? [] {
-      if schema.owner == grantee {
+      if (owners.schemas[[grant.database, schema.name]] ?? schema.owner) == grantee {
         state.ownedSchemas.append(schema.name)
         continue
       }

@@ -33,7 +33,9 @@ struct RolePlan {
       let memberships = role.memberOf.map {
         PostgresOp.Statement("GRANT \(SQL.identifier($0)) TO \(name)")
       }
-      return (.create, PostgresOp(kind: .role, statements: [statement] + memberships), [])
+      var op = PostgresOp(kind: .role, statements: [statement] + memberships)
+      (op.role, op.memberOf) = (role.name, role.memberOf)
+      return (.create, op, [])
     }
 
     var changes: [String] = []
@@ -81,7 +83,9 @@ struct RolePlan {
       statements.append(.init("REVOKE \(SQL.identifier(group)) FROM \(name)"))
       changes.append("no longer member of \(group)")
     }
-    return (.update, PostgresOp(kind: .role, statements: statements), changes)
+    var op = PostgresOp(kind: .role, statements: statements)
+    (op.role, op.memberOf) = (role.name, role.memberOf)
+    return (.update, op, changes)
   }
 
   /// A new verifier of the password `source` names; it is registered with the secret mask, as

@@ -27,13 +27,15 @@ enum SQL {
 
   /// The `\connect` line that switches a script to `database`, keeping the host, port and user
   /// of the connection before. The name goes in a connection string, so that a database called
-  /// `host=elsewhere` is a name and not a setting.
+  /// `host=elsewhere` is a name and not a setting; psql reads `\connect`'s argument as an
+  /// identifier too, so the whole is double-quoted inside the single quotes.
   static func connect(to database: String) -> String {
     let value =
       "'"
       + database.replacingOccurrences(of: "\\", with: "\\\\")
       .replacingOccurrences(of: "'", with: "\\'") + "'"
-    return "\\connect -reuse-previous=on " + metaArgument("dbname=" + value)
+    let identifier = "\"" + ("dbname=" + value).replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    return "\\connect -reuse-previous=on " + metaArgument(identifier)
   }
 }
 
