@@ -112,17 +112,9 @@ struct PostgresFixture {
   /// No form of any password, nor any verifier the server keeps, in anything infra printed or
   /// wrote: its output, saved plans, event files and every file of `.infra/`.
   func expectNoPasswordInAnyOutput(atLeast: Int) throws {
-    var outputs = printed.enumerated().map { ("printed #\($0.offset)", $0.element) }
-    for folder in [self.outputs.url, repo.url.appending(path: ".infra")] {
-      let enumerator = FileManager.default.enumerator(
-        at: folder, includingPropertiesForKeys: [.isRegularFileKey])
-      while let url = enumerator?.nextObject() as? URL {
-        guard (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true
-        else { continue }
-        outputs.append((url.path, String(decoding: try Data(contentsOf: url), as: UTF8.self)))
-      }
-    }
-    #expect(outputs.count >= atLeast, "too few outputs searched: \(outputs.map(\.0))")
+    let outputs = try SecretsFixture.everyOutput(
+      printed: printed, folders: [self.outputs.url, repo.url.appending(path: ".infra")])
+    #expect(outputs.count >= atLeast, "too few outputs searched: \(outputs.map(\.name))")
     let verifiers = try server.sql(
       "SELECT rolpassword FROM pg_authid WHERE rolpassword IS NOT NULL"
     ).split(separator: "\n").map(String.init)

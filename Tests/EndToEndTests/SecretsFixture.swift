@@ -134,8 +134,16 @@ struct SecretsFixture {
   /// Every output of the runs: what they printed, the saved plans and event files, and every
   /// file of `.infra/`.
   func everyOutput() throws -> [(name: String, text: String)] {
+    try Self.everyOutput(
+      printed: printed, folders: [outputs.url, repo.url.appending(path: ".infra")])
+  }
+
+  /// What runs printed, and the text of every file below `folders`, each with its name.
+  static func everyOutput(printed: [String], folders: [URL]) throws -> [(
+    name: String, text: String
+  )] {
     var outputs = printed.enumerated().map { ("printed #\($0.offset)", $0.element) }
-    for folder in [self.outputs.url, repo.url.appending(path: ".infra")] {
+    for folder in folders {
       let enumerator = FileManager.default.enumerator(
         at: folder, includingPropertiesForKeys: [.isRegularFileKey])
       while let url = enumerator?.nextObject() as? URL {
