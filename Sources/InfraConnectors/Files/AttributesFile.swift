@@ -45,8 +45,48 @@ package struct AttributesFile: Sendable {
   /// Per-file entries by file name in the same folder.
   var files: [String: Entry]
 
-  static let topKeys = ["mode", "owner", "group", "sensitive", "files"]
-  static let entryKeys = ["mode", "owner", "group", "sensitive", "state"]
+  static let topKeys = schema.keyNames
+  static let entryKeys = entrySchema.keyNames
+
+  private static let attributeKeys: [SchemaKey] = [
+    SchemaKey(
+      "mode",
+      .oneOf(
+        [
+          .string("octal permission bits", pattern: "^0?[0-7]{3,4}$"),
+          .integer("octal permission bits, as YAML reads 0644", minimum: 0),
+        ], "permission bits in octal, e.g. \"0640\"")),
+    SchemaKey(
+      "owner",
+      .oneOf([.string("a user name"), .integer("a user id", minimum: 0)], "the files' owner")),
+    SchemaKey(
+      "group",
+      .oneOf([.string("a group name"), .integer("a group id", minimum: 0)], "the files' group")),
+    SchemaKey(
+      "sensitive", .boolean("keep the content out of every plan, log and artifact")),
+  ]
+
+  static let entrySchema = SchemaMapping(
+    "the settings of one file of this folder",
+    keys: attributeKeys + [
+      SchemaKey(
+        "state",
+        .string(
+          "`absent` removes the file from the host",
+          values: DesiredFile.State.allCases.map(\.rawValue)))
+    ])
+
+  /// What the file may hold, declared once for the loader and for `infra schema`.
+  package static let schema = SchemaMapping(
+    ".infra-attrs.yaml: mode, owner and group for the files of its folder and every folder below",
+    keys: attributeKeys + [
+      SchemaKey(
+        "files",
+        .mapping(
+          SchemaMapping(
+            "file names of this folder mapped to their settings", keys: [],
+            others: .mapping(entrySchema), otherNames: "^[^/]+$")))
+    ])
 
   /// Parses the file, reporting every problem with its line and column.
   static func load(_ file: ResourceFile) -> (AttributesFile?, [Diagnostic]) {

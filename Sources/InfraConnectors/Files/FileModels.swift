@@ -3,7 +3,7 @@ import InfraCore
 
 /// What a resource file of the `files` connector asks for on one host.
 struct DesiredFile: Hashable, Sendable {
-  enum State: String, Sendable {
+  enum State: String, Sendable, CaseIterable {
     case present
     case absent
   }

@@ -1,7 +1,7 @@
 import Yams
 
 extension ConfigLoader {
-  static let secretsKeys = ["identities", "recipients"]
+  static let secretsKeys = ConfigSchema.secretsKeys
 
   /// `secrets:`: identities from files outside the repository or from environment variables,
   /// and recipients.

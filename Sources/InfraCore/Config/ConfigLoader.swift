@@ -3,15 +3,11 @@ import Yams
 
 /// Loads and checks `infra.yaml`, reporting every problem with its `file:line:column`.
 package enum ConfigLoader {
-  static let topLevelKeys = [
-    "version", "hosts", "inventory", "transports", "prefixes", "runs", "locks", "secrets",
-  ]
-  static let hostKeys = ["connect", "groups", "data", "sudo", "sudo_user"]
-  static let prefixKeys = ["connectors"]
-  static let connectorKeys = [
-    "name", "type", "hosts", "options", "sudo", "sudo_user", "run", "env", "timeout",
-    "max_message_bytes",
-  ]
+  static let topLevelKeys = ConfigSchema.topLevelKeys
+  static let hostKeys = ConfigSchema.hostKeys
+  static let prefixKeys = ConfigSchema.prefix.mapping!.keyNames
+  static let connectorKeys = ConfigSchema.connector.mapping!.keyNames
+  static let programKeys = ConfigSchema.programKeys.map(\.name)
 
   /// Reads `infra.yaml` at `url`. The model is `nil` only when the file cannot be read or parsed.
   package static func load(from url: URL, path: String = "infra.yaml") -> (
@@ -68,7 +64,7 @@ package enum ConfigLoader {
         guard checkName(entry.name, kind: "transport", at: entry.key, reader: &reader),
           let program = reader.mapping(
             entry.value, for: "transport '\(entry.name)'",
-            keys: ["run", "env", "timeout", "max_message_bytes"])
+            keys: programKeys)
         else { continue }
         program.reportUnknownKeys(into: &reader)
         if entry.name == "ssh" || entry.name == "local" {
@@ -97,7 +93,9 @@ package enum ConfigLoader {
     }
 
     var keepRuns = InfraConfig.defaultKeepRuns
-    if let node = top["runs"], let runs = reader.mapping(node, for: "'runs'", keys: ["keep"]) {
+    if let node = top["runs"],
+      let runs = reader.mapping(node, for: "'runs'", keys: ConfigSchema.keys(of: "runs"))
+    {
       runs.reportUnknownKeys(into: &reader)
       if let keepNode = runs["keep"], let keep = reader.int(keepNode, for: "'keep'") {
         if keep >= 1 {
@@ -110,7 +108,7 @@ package enum ConfigLoader {
     var lockFolder = InfraConfig.defaultLockFolder
     var lockLease = InfraConfig.defaultLockLease
     if let node = top["locks"],
-      let locks = reader.mapping(node, for: "'locks'", keys: ["folder", "lease"])
+      let locks = reader.mapping(node, for: "'locks'", keys: ConfigSchema.keys(of: "locks"))
     {
       locks.reportUnknownKeys(into: &reader)
       if let folderNode = locks["folder"], let folder = reader.string(folderNode, for: "'folder'") {
@@ -158,7 +156,7 @@ package enum ConfigLoader {
     for item in items {
       guard
         let entry = reader.mapping(
-          item, for: "an inventory program", keys: ["run", "env", "timeout", "max_message_bytes"])
+          item, for: "an inventory program", keys: programKeys)
       else { continue }
       entry.reportUnknownKeys(into: &reader)
       guard entry["run"] != nil else {

@@ -39,6 +39,11 @@ package struct SSHSettings: Hashable, Sendable {
     ("ssh_connect_timeout", "seconds to wait for a connection (default 10)"),
     ("ssh_options", "further OpenSSH options, e.g. { ProxyJump: bastion }"),
   ]
+
+  /// What the `data:` key `name` takes.
+  static func summary(_ name: String) -> String {
+    keys.first { $0.name == name }?.summary ?? ""
+  }
 }
 
 /// Running commands as another user: `sudo: true` and `sudo_user:` on a host or a connector.
