@@ -202,6 +202,8 @@ import Testing
       #"DROP DATABASE "db ""x""; it's \ DROP TABLE x;--";"#, #"DROP SCHEMA "reports";"#,
       #"DROP SCHEMA "odd ""schema""; DROP TABLE x;--";"#,
       #"REVOKE CONNECT, TEMPORARY ON DATABASE "app" FROM "reader";"#,
+      #"ALTER DEFAULT PRIVILEGES FOR ROLE "app" IN SCHEMA "reports" REVOKE INSERT, SELECT ON TABLES FROM "reader";"#,
+      #"ALTER DEFAULT PRIVILEGES FOR ROLE "app" IN SCHEMA "reports" REVOKE USAGE ON SEQUENCES FROM "reader";"#,
       "0 to create, 0 to update, 6 to delete",
     ] {
       #expect(plan.stdout.contains(shown), "\(shown)\n\(plan)")
@@ -218,6 +220,7 @@ import Testing
     #expect(
       try server.sql("SELECT count(*) FROM pg_namespace WHERE nspname = 'reports'", database: "app")
         == "0")
+    #expect(try server.sql("SELECT count(*) FROM pg_default_acl", database: "app") == "0")
     #expect(try server.sql("SELECT count(*) FROM x") == "0")
     let again = try await fixture.infra(["plan", "--detailed-exitcode"])
     #expect(again.code == 0, "a second apply would change something:\n\(again)")
