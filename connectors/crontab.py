@@ -113,6 +113,9 @@ class Crontab(Connector):
                                          "/dev/null" if live is None else f"{host.name}:crontab {name}",
                                          f"crontab {name}"))
 
+    def render(self, host: Host, name: str, desired: Any, live: Any) -> Optional[str]:
+        return live  # the file is the crontab as `crontab -l` prints it
+
     def apply(self, host: Host, name: str, action: str, payload: Any) -> None:
         command = self._command(host, name)
         if action == "delete":

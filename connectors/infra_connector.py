@@ -37,7 +37,13 @@ payload out of every file. `register_secret` adds any other value to mask. A res
 ending in `.age` reaches `parse` decrypted (infra holds the keys) and what it declares is
 sensitive; the SDK hands `filter`, `parse`, `read`, `plan` and `apply` its name without the
 `.age`. `list_all` names resources the same way: `Listed(content, sensitive=True)` has infra
-write `<name>.age`, encrypted.
+write `<name>.age`, encrypted. `render` turns a live state back into a file's content for
+`infra pull`.
+
+Packaged (connectors/PROTOCOL.md, "Connector packages"): `pip install` this SDK (its
+pyproject.toml is beside it) and a package that declares its class as an entry point of the
+group `infra.connectors`; `package: NAME` in infra.yaml then runs `python -m infra_connector
+NAME`, which serves that class.
 """
 
 from __future__ import annotations
@@ -54,6 +60,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Union
 
 PROTOCOL_VERSION = 1
+# The entry point group connector packages declare their connectors in (`package: NAME`).
+ENTRY_POINTS = "infra.connectors"
 
 
 class ConnectorError(Exception):
@@ -250,6 +258,12 @@ class Connector:
     def apply(self, host: Host, name: str, action: str, payload: Any) -> None:
         """Executes one op planned by `plan`; raise ConnectorError when it fails."""
         raise ConnectorError(f"{type(self).__name__} does not implement apply")
+
+    def render(self, host: Host, name: str, desired: Any, live: Any) -> Optional[str]:
+        """The content of the resource file that would declare `live`, for `infra pull` (which
+        writes it where the file is, when it differs); None when the resource is gone from the
+        host, to have its file removed. Raise ConnectorError for one that cannot be written back."""
+        raise ConnectorError(f"{type(self).__name__} cannot write live state back")
 
     def list_all(self, host: Host) -> dict:
         """What the host has, as `{resource name: file content}`, for `infra import`; a
@@ -496,6 +510,8 @@ class _Server:
             return _plan(connector, self.hosts[params["host"]], params["items"])
         if method == "apply":
             return _apply(connector, self.hosts[params["host"]], params["ops"])
+        if method == "pull":
+            return _pull(connector, self.hosts[params["host"]], params["items"])
         if method == "list":
             host = self.hosts[params["host"]]
             return {"resources": [_listed(f"{connector.name}/{host.name}/{name}", content)
@@ -698,6 +714,19 @@ def _plan(connector: Connector, host: Host, items: list) -> dict:
     return {"ops": ops, "problems": problems}
 
 
+def _pull(connector: Connector, host: Host, items: list) -> dict:
+    files, problems = [], []
+    for item in items:
+        try:
+            content = connector.render(host, _name(item["address"]), item["desired"],
+                                       item["live"]["state"])
+        except ConnectorError as error:
+            problems.append({"address": item["address"], "message": str(error)})
+            continue
+        files.append({"address": item["address"], "content": content})
+    return {"files": files, "problems": problems}
+
+
 def _apply(connector: Connector, host: Host, ops: list) -> dict:
     outcomes = []
     for op in ops:
@@ -708,3 +737,34 @@ def _apply(connector: Connector, host: Host, ops: list) -> dict:
             outcomes.append({"address": op["address"], "status": "failed", "error": str(error)})
             break
     return {"outcomes": outcomes}
+
+
+def serve_installed(name: str) -> None:
+    """Serves the connector (or inventory, or transport) that an installed package offers as
+    `name` in its `infra.connectors` entry points: what `package: NAME` in infra.yaml runs,
+    as `python -m infra_connector NAME`."""
+    from importlib.metadata import entry_points
+
+    offered = list(entry_points(group=ENTRY_POINTS))
+    found = [entry for entry in offered if entry.name == name]
+    if not found:
+        names = ", ".join(sorted(entry.name for entry in offered)) or "none"
+        sys.stderr.write(
+            f"no installed package offers the connector '{name}' to {sys.executable} "
+            f"(entry points '{ENTRY_POINTS}': {names}); install its package into that Python "
+            f"(pip install …), or name the Python that has it with `python:`\n")
+        sys.exit(2)
+    target = found[0].load()
+    if isinstance(target, type) and issubclass(target, Transport):
+        main(transport=target)
+    elif isinstance(target, type) and issubclass(target, Inventory):
+        main(inventory=target())
+    else:
+        main(target() if isinstance(target, type) else target)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.stderr.write("usage: python -m infra_connector NAME (a connector package's entry point)\n")
+        sys.exit(64)
+    serve_installed(sys.argv[1])

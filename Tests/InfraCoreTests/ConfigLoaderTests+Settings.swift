@@ -37,6 +37,27 @@ extension ConfigLoaderTests {
       problems(head + "locks: { leese: 5 }\n").first?.contains("unknown key 'leese'") == true)
   }
 
+  @Test func aPackagedConnectorRunsThroughTheSDKOfItsPython() throws {
+    let head =
+      "version: 1\nhosts: { local: { connect: local } }\nprefixes:\n  p:\n    connectors:\n"
+    let (config, diagnostics) = ConfigLoader.parse(
+      head + "      - { name: notes, package: notes, python: .venv/bin/python, timeout: 9 }\n")
+    #expect(diagnostics.all.isEmpty, "\(diagnostics.all)")
+    let program = try #require(config?.prefixes.first?.connectors.first?.program)
+    #expect(program.arguments == [".venv/bin/python", "-m", "infra_connector", "notes"])
+    #expect(program.timeout == 9)
+    #expect(
+      problems(
+        head
+          + "      - { name: a, package: a, run: [x] }\n      - { name: b, package: b, type: files }\n      - { name: c, python: python3 }\n"
+      )
+        == [
+          "6:32: error: connector 'a' has both 'package' and 'run'",
+          "7:32: error: connector 'b' has both 'package' and 'type'",
+          "8:20: error: 'python' is for external connectors, and connector 'c' has no 'run' or 'package'",
+        ])
+  }
+
   @Test func sshSettingsAndSudoAreTypedWhereTheyAreWritten() throws {
     let yaml = """
       version: 1

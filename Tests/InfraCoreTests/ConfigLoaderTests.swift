@@ -260,7 +260,7 @@ import Testing
           "7:14: error: 'run' of connector 'cron' is empty",
           "10:18: error: 'timeout' must be at least 1 second",
           "11:19: error: 'A' of 'env' must be a value or `{ from: VARIABLE }`",
-          "13:9: error: 'env' is for external connectors, and connector 'files' has no 'run'",
+          "13:9: error: 'env' is for external connectors, and connector 'files' has no 'run' or 'package'",
           "14:12: error: prefix 'staging' has no 'connectors'",
         ])
   }

@@ -89,12 +89,14 @@ extension ConfigLoader {
   static func readProgram(
     _ entry: MappingReader, owner: String, name: String, reader: inout YAMLReader
   ) -> ExternalProgram? {
+    if entry["package"] != nil { return readPackage(entry, owner: owner, reader: &reader) }
     guard let runNode = entry["run"] else {
-      for key in ["env", "timeout", "max_message_bytes"] {
+      for key in ["env", "timeout", "max_message_bytes", "python"] {
         if let keyNode = entry.keyNode(key) {
           reader.error(
-            "'\(key)' is for external connectors, and \(owner) has no 'run'",
-            at: keyNode, hint: "add `run: [program, arguments...]`, or remove '\(key)'")
+            "'\(key)' is for external connectors, and \(owner) has no 'run' or 'package'",
+            at: keyNode,
+            hint: "add `run: [program, arguments...]` or `package: NAME`, or remove '\(key)'")
         }
       }
       return nil
@@ -108,6 +110,42 @@ extension ConfigLoader {
       let arguments = reader.stringList(
         runNode, for: "'run'", items: "the program and its arguments")
     else { return nil }
+    return readProgramSettings(
+      entry, arguments: arguments, at: runNode, owner: owner, name: name, reader: &reader)
+  }
+
+  /// `package: NAME`: the connector an installed Python package offers under that name (its
+  /// `infra.connectors` entry point), run by `python:` (default `python3`) through the SDK.
+  static func readPackage(_ entry: MappingReader, owner: String, reader: inout YAMLReader)
+    -> ExternalProgram?
+  {
+    for key in ["run", "type"] {
+      if let keyNode = entry.keyNode(key) {
+        reader.error(
+          "\(owner) has both 'package' and '\(key)'", at: keyNode,
+          hint: "a packaged connector is run by the SDK from its package; remove `\(key):`")
+      }
+    }
+    guard let packageNode = entry["package"],
+      let package = reader.string(packageNode, for: "'package'", acceptingScalars: true)
+    else { return nil }
+    var python = Located("python3", at: reader.location(of: packageNode))
+    if let node = entry["python"], let text = reader.string(node, for: "'python'") {
+      python = Located(text, at: reader.location(of: node))
+    }
+    let arguments = [
+      python, Located("-m", at: python.location), Located("infra_connector", at: python.location),
+      Located(package, at: reader.location(of: packageNode)),
+    ]
+    return readProgramSettings(
+      entry, arguments: arguments, at: packageNode, owner: owner, name: package, reader: &reader)
+  }
+
+  /// The `env:`, `timeout:` and `max_message_bytes:` of a program run as `arguments`.
+  static func readProgramSettings(
+    _ entry: MappingReader, arguments: [Located<String>], at runNode: Node, owner: String,
+    name: String, reader: inout YAMLReader
+  ) -> ExternalProgram? {
     guard !arguments.isEmpty else {
       reader.error(
         "'run' of \(owner) is empty", at: runNode,

@@ -103,7 +103,14 @@ package enum ConfigSchema {
           "options",
           .mapping(SchemaMapping("the connector's options", keys: [], others: .anything("")))),
         sudo, sudoUser,
-      ] + programKeys, required: ["name"]))
+      ] + programKeys + [
+        SchemaKey(
+          "package",
+          .string(
+            "the connector an installed Python package offers under this name (its `infra.connectors` entry point)"
+          )),
+        SchemaKey("python", .string("the Python that has the package installed (default python3)")),
+      ], required: ["name"]))
 
   package static let prefix = SchemaNode.mapping(
     SchemaMapping(

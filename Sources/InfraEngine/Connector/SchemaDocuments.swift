@@ -26,6 +26,7 @@ package enum SchemaDocuments {
           "anyOf": .array([
             .object(["required": .array([.string("type")])]),
             .object(["required": .array([.string("run")])]),
+            .object(["required": .array([.string("package")])]),
           ])
         ]),
       ])
@@ -38,8 +39,12 @@ package enum SchemaDocuments {
     conditions += external.map { name, info in
       condition(
         .object([
-          "required": .array([.string("name"), .string("run")]),
+          "required": .array([.string("name")]),
           "properties": .object(["name": .object(["const": .string(name)])]),
+          "anyOf": .array([
+            .object(["required": .array([.string("run")])]),
+            .object(["required": .array([.string("package")])]),
+          ]),
         ]), options: info)
     }
     // The connector entry: a known type, and the options of its type.
