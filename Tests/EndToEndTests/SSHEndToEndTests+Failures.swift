@@ -16,6 +16,25 @@ extension SSHEndToEndTests {
       ))
   }
 
+  /// A file behind a folder the login user may not enter is not "missing": the plan says
+  /// what stops it, and plans nothing for it (a create would fail, or overwrite blindly).
+  @Test func aPathBehindAFolderTheUserMayNotEnterIsNamedAsSuch() async throws {
+    try writeConfig()
+    try resource("remote/locked/app.conf", "wanted\n")
+    try resource("remote/open/app.conf", "wanted\n")
+    try target.write("locked/app.conf", "there already\n")
+    try target.setMode("locked", 0)
+    defer { try? target.setMode("locked", 0o755) }
+    let plan = try await Infra.run(["plan"], in: root)
+    #expect(plan.code == 1, "\(plan)")
+    #expect(
+      plan.stdout.contains(
+        "cannot reach \(target.path)/locked/app.conf on remote: permission denied on \(target.path)/locked, which the connecting user may not enter"
+      ), "\(plan)")
+    #expect(plan.stdout.contains("+ test/files/remote/open/app.conf on remote"), "\(plan)")
+    #expect(!plan.stdout.contains("create \(target.path)/locked"), "\(plan)")
+  }
+
   @Test func aRefusedHostDoesNotStopTheOthers() async throws {
     let refusing = try ClosedPort()
     let closed = refusing.port

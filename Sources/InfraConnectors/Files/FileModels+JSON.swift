@@ -100,6 +100,7 @@ extension LiveFile {
       "gid": .string(gid), "owner": .string(owner), "group": .string(group), "size": .int(size),
     ]
     object.set("sha256", sha256)
+    object.set("blocked_by", blockedBy)
     return .object(object)
   }
 
@@ -112,7 +113,7 @@ extension LiveFile {
       kind: kind, mode: UInt32(try fields.int("mode")), uid: try fields.string("uid"),
       gid: try fields.string("gid"), owner: try fields.string("owner"),
       group: try fields.string("group"), size: try fields.int("size"),
-      sha256: fields.optionalString("sha256"))
+      sha256: fields.optionalString("sha256"), blockedBy: fields.optionalString("blocked_by"))
   }
 }
 

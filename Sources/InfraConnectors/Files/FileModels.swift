@@ -45,6 +45,9 @@ struct LiveFile: Hashable, Sendable {
     case other
     /// A regular file the connecting user cannot read.
     case unreadable
+    /// A path the connecting user cannot reach: a folder above it may not be entered
+    /// (`blockedBy`), so whether anything is there is unknown.
+    case blocked
   }
 
   var kind: Kind
@@ -55,6 +58,8 @@ struct LiveFile: Hashable, Sendable {
   var group: String
   var size: Int
   var sha256: String?
+  /// For a `blocked` path, the folder the connecting user may not enter.
+  var blockedBy: String?
 
   /// A digest of everything planning compares, for saved-plan staleness checks.
   var fingerprint: String {

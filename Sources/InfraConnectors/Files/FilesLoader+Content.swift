@@ -38,7 +38,7 @@ extension FilesLoader {
       }
     } catch {
       diagnostics.append(
-        .error("cannot read \(file.path): \(error.localizedDescription)", at: file.location))
+        .error("cannot read \(file.path): \(BoundedRead.reason(error))", at: file.location))
       return nil
     }
   }

@@ -85,6 +85,11 @@ struct FilesPlanner {
     let path = desired.path
     if let unavailable = desired.unavailable { throw Problem(message: unavailable) }
     switch (desired.state, live?.kind) {
+    case (_, .blocked):
+      throw Problem(
+        message:
+          "cannot reach \(path) on \(host.name): permission denied on \(live?.blockedBy ?? "a folder above it"), which the connecting user may not enter (connect as a user who may, or set `sudo: true` on the host)"
+      )
     case (.absent, nil):
       return nil
     case (.absent, .directory):
@@ -234,7 +239,7 @@ struct FilesPlanner {
     do {
       return textContent(try Data(contentsOf: url))
     } catch {
-      throw Problem(message: "cannot read \(source): \(error.localizedDescription)")
+      throw Problem(message: "cannot read \(source): \(BoundedRead.reason(error))")
     }
   }
 

@@ -20,6 +20,13 @@ enum LiveFileReader {
       raw:
         #"for p in "$@"; do if [ -f "$p" ] && [ ! -L "$p" ] && [ -r "$p" ]; then printf '%s\0' "$p"; fi; done | xargs -0 -r sha256sum -z -- 2>/dev/null; h=$?"#
     )
+    // A path that is not there, or that a folder above it keeps the connecting user from
+    // seeing (stat says "no such file" either way): the nearest folder that exists, if the
+    // user may not enter it.
+    script.append(
+      raw:
+        #"for p in "$@"; do if [ ! -e "$p" ] && [ ! -L "$p" ]; then d=${p%/*}; while [ -n "$d" ] && [ ! -d "$d" ]; do d=${d%/*}; done; [ -z "$d" ] || [ -x "$d" ] || printf 'B\t%s\t%s\0' "$d" "$p"; fi; done"#
+    )
     // infra's own temporary files that killed writers left beside the paths, for the plan.
     let folders = Set(paths.map(FilesPlanner.folder(of:)))
     script.append(raw: FileInstaller.strayFunctions)
@@ -79,6 +86,12 @@ enum LiveFileReader {
         files[String(fields[8])] = LiveFile(
           kind: kind, mode: mode, uid: String(fields[3]), gid: String(fields[4]),
           owner: String(fields[6]), group: String(fields[7]), size: size)
+      } else if text.hasPrefix("B\t") {
+        let fields = text.split(separator: "\t", maxSplits: 2, omittingEmptySubsequences: false)
+        guard fields.count == 3 else { throw ReadError.malformed(String(text.prefix(120))) }
+        files[String(fields[2])] = LiveFile(
+          kind: .blocked, mode: 0, uid: "", gid: "", owner: "", group: "", size: 0,
+          blockedBy: String(fields[1]))
       } else if text.hasPrefix("T\t") {
         strays.append(String(text.dropFirst(2)))
       } else if text.hasPrefix("R\t") {

@@ -50,6 +50,30 @@ package enum BoundedRead {
 
   /// A missing file, with the closest name in its folder when there is one: a typo of a
   /// plan's name gets a did-you-mean.
+  /// Why a file could not be read, in the words a person needs: Foundation's error for a
+  /// permission problem says neither "permission" nor what to check.
+  package static func reason(_ error: any Error) -> String {
+    let error = error as NSError
+    if error.domain == NSCocoaErrorDomain {
+      switch error.code {
+      case CocoaError.fileReadNoPermission.rawValue, CocoaError.fileWriteNoPermission.rawValue:
+        return "permission denied (check its permissions and owner)"
+      case CocoaError.fileReadNoSuchFile.rawValue, CocoaError.fileNoSuchFile.rawValue:
+        return "there is no such file"
+      default: break
+      }
+    }
+    let posix =
+      error.domain == NSPOSIXErrorDomain
+      ? error : error.userInfo[NSUnderlyingErrorKey] as? NSError
+    guard let posix, posix.domain == NSPOSIXErrorDomain else { return error.localizedDescription }
+    switch Int32(posix.code) {
+    case EACCES, EPERM: return "permission denied (check its permissions and owner)"
+    case ENOENT: return "there is no such file"
+    default: return String(cString: strerror(Int32(posix.code)))
+    }
+  }
+
   private static func missing(_ url: URL, path: String) -> Diagnostic {
     let name = url.lastPathComponent
     let names = DirectoryListing(url.deletingLastPathComponent()).names
