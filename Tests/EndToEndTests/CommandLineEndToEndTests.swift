@@ -50,6 +50,10 @@ import Testing
     let run = try await infra(["run", "local", "--timeout", "1", "--", "sleep", "30"])
     #expect(run.code == 124, "\(run)")
     #expect(run.stdout.contains("local | timed out"), "\(run)")
+    // The run's record says so too.
+    let runs = try await infra(["runs", "--json"])
+    let records = try JSONSerialization.jsonObject(with: Data(runs.stdout.utf8)) as? [[String: Any]]
+    #expect(records?.first?["rc"] as? Int == 124, "\(runs)")
     let fine = try await infra(["run", "--timeout", "30", "local", "--", "true"])
     #expect(fine.code == 0, "\(fine)")
   }

@@ -58,7 +58,7 @@ package struct CommandJob: OncePerHostJob {
   package func perform(_ hosts: [InventoryHost], in context: RunContext) async
     -> JobResult<[CommandOutcome]>
   {
-    await context.oncePerHost(
+    var result = await context.oncePerHost(
       hosts,
       report: { outcome in
         context.emit(
@@ -68,6 +68,9 @@ package struct CommandJob: OncePerHostJob {
         onOutcome?(outcome)
       },
       work: { host in await run(on: host) })
+    // As timeout(1) has it: a command stopped by its timeout anywhere makes the run exit 124.
+    if result.output.contains(where: \.timedOut) { result.failureCode = 124 }
+    return result
   }
 
   private func run(on host: HostWork) async -> CommandOutcome {

@@ -177,7 +177,9 @@ public final class Run<Job: RunJob>: Sendable {
       case nil where ended.declined: .canceled
       case nil: ended.failed ? .failed : .successful
       }
-    let rc = ended.declined && stop.stopReason == nil ? 1 : status.rc
+    let rc =
+      ended.declined && stop.stopReason == nil
+      ? 1 : status == .failed ? ended.failureCode ?? status.rc : status.rc
     let stats = context.hostStats
     let duration = clock.now - started
     emit(.runEnd(status: status, rc: rc, stats: stats, duration: duration))

@@ -45,12 +45,16 @@ public struct JobResult<Output: Sendable>: Sendable {
   public var failed: Bool
   /// Whether it ended at a confirmation that said no (the run ends `canceled`, with exit 1).
   public var declined: Bool
+  /// The exit code of a failed run, when the job has its own (124 when a command of
+  /// `infra run` was stopped by its timeout, as timeout(1) exits); 1 when `nil`.
+  public var failureCode: Int32?
 
   /// A job's result; `declined` only when a confirmation said no.
-  public init(output: Output, failed: Bool, declined: Bool = false) {
+  public init(output: Output, failed: Bool, declined: Bool = false, failureCode: Int32? = nil) {
     self.output = output
     self.failed = failed
     self.declined = declined
+    self.failureCode = failureCode
   }
 }
 
