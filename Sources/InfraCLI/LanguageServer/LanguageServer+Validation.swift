@@ -71,8 +71,8 @@ enum ShadowRepository {
   static func make(of root: URL, overlay: [String: String]) throws -> URL {
     let manager = FileManager.default
     let base = root.appending(path: ".infra/lsp")
-    try manager.createDirectory(at: base, withIntermediateDirectories: true)
-    chmod(base.deletingLastPathComponent().path, 0o700)
+    try PrivateFiles.makeFolder(base)
+    removeLeftovers(in: base)
     let shadow = base.appending(path: "\(getpid())-\(UUID().uuidString.prefix(8))")
     try manager.createDirectory(at: shadow, withIntermediateDirectories: false)
     let rootPath = root.standardizedFileURL.path
@@ -97,7 +97,7 @@ enum ShadowRepository {
       default: continue
       }
     }
-    for (relative, text) in overlay {
+    for (relative, text) in overlay where !relative.split(separator: "/").contains("..") {
       let target = shadow.appending(path: relative)
       try? manager.removeItem(at: target)  // a link to the repository's own file: never written
       try manager.createDirectory(
@@ -105,5 +105,15 @@ enum ShadowRepository {
       try Data(text.utf8).write(to: target)
     }
     return shadow
+  }
+
+  /// The copies of servers that were killed before they could remove theirs (named by pid).
+  private static func removeLeftovers(in base: URL) {
+    for name in (try? FileManager.default.contentsOfDirectory(atPath: base.path)) ?? [] {
+      guard let pid = name.split(separator: "-").first.flatMap({ Int32($0) }), pid != getpid(),
+        kill(pid, 0) != 0, errno == ESRCH
+      else { continue }
+      try? FileManager.default.removeItem(at: base.appending(path: name))
+    }
   }
 }

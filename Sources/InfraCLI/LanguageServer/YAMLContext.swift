@@ -3,7 +3,7 @@ import Foundation
 /// Where a position in a block-style YAML file is: the keys of the mappings around it, and
 /// whether it is on a key or in a value. Read from indentation alone, so a file being typed
 /// (not valid YAML yet) still has one.
-struct YAMLContext: Equatable {
+struct YAMLContext {
   /// The keys from the top down to the mapping the position is in; `-` stands for a list item.
   var path: [String]
   /// The key of the line, when the position is in its value (or on the key itself).
@@ -17,16 +17,11 @@ struct YAMLContext: Equatable {
 
   /// The part of `word` before the position: what is being typed.
   var typed: String {
-    let wordCharacters = { (c: Character) in c.isLetter || c.isNumber || "._-@/".contains(c) }
-    return String(before.reversed().prefix(while: wordCharacters).reversed())
+    String(before.reversed().prefix(while: Self.isWordCharacter).reversed())
   }
 
-  init(path: [String], key: String?, onKey: Bool, word: String, before: String) {
-    self.path = path
-    self.key = key
-    self.onKey = onKey
-    self.word = word
-    self.before = before
+  static func isWordCharacter(_ character: Character) -> Bool {
+    character.isLetter || character.isNumber || "._-@/".contains(character)
   }
 
   /// The context at `line` and `character` (both from 0, characters as UTF-16 units).
@@ -37,10 +32,9 @@ struct YAMLContext: Equatable {
     let cut = min(max(character, 0), utf16.count)
     before = String(decoding: utf16[..<cut], as: UTF16.self)
     let after = String(decoding: utf16[cut...], as: UTF16.self)
-    let wordCharacters = { (c: Character) in c.isLetter || c.isNumber || "._-@/".contains(c) }
     word =
-      String(before.reversed().prefix(while: wordCharacters).reversed())
-      + String(after.prefix(while: wordCharacters))
+      String(before.reversed().prefix(while: Self.isWordCharacter).reversed())
+      + String(after.prefix(while: Self.isWordCharacter))
 
     var parsed = Self.parse(current)
     if parsed.blank { parsed.keyColumn = before.count }  // a key about to be typed
