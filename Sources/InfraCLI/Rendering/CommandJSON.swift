@@ -16,7 +16,13 @@ extension InventoryHost {
     return .object([
       "name": .string(name), "connect": .string(connection.description),
       "groups": .array(groups.map(JSONValue.string)), "sudo": sudo, "data": .object(data),
+      "data_sources": .object(data.keys.reduce(into: [:]) { $0[$1] = .string(source(of: $1)) }),
     ])
+  }
+
+  /// Where the value of data key `key` came from: `host`, `group NAME` or `defaults`.
+  func source(of key: String) -> String {
+    dataSources[key] ?? "host"
   }
 }
 

@@ -71,6 +71,7 @@ extension ConfigLoader {
     let known = SSHSettings.keys.map(\.name)
     for (keyNode, value) in mapping {
       guard let key = keyNode.scalar?.string, key.hasPrefix("ssh_") else { continue }
+      if known.contains(key) { settings.written.insert(key) }
       switch key {
       case "ssh_identity_file":
         settings.identityFile = reader.string(value, for: "'\(key)'", acceptingScalars: true)

@@ -33,9 +33,12 @@ extension ConfigLoader {
           hint: "each host name must be unique across hosts: and every inventory program")
         continue
       }
-      config.hosts.append(host)
+      config.hosts.append(layered(host, under: config))
     }
-    if checkingReferences { checkReferences(&config, diagnostics: &diagnostics) }
+    if checkingReferences {
+      checkReferences(&config, diagnostics: &diagnostics)
+      checkGroups(config, diagnostics: &diagnostics)
+    }
     return (config, diagnostics)
   }
 

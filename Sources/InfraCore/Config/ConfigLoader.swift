@@ -81,6 +81,8 @@ package enum ConfigLoader {
         }
       }
     }
+    let defaults = top["defaults"].map { readDefaults($0, reader: &reader) }
+    let groups = top["groups"].map { readGroups($0, reader: &reader) } ?? [:]
     let hosts =
       top["hosts"].map { readHosts($0, transports: Set(transports.keys), reader: &reader) } ?? []
     var prefixes: [PrefixConfig] = []
@@ -137,9 +139,13 @@ package enum ConfigLoader {
     if let node = top["secrets"] { config.secrets = readSecrets(node, reader: &reader) }
     config.inventory = inventory
     config.transports = transports
+    if let defaults { config.defaults = defaults }
+    config.groups = groups
+    config.hosts = config.hosts.map { layered($0, under: config) }
     // With inventory programs, hosts are known only once they have run (`adding(hosts:)`).
     if inventory.isEmpty {
       checkReferences(&config, diagnostics: &reader.diagnostics)
+      checkGroups(config, diagnostics: &reader.diagnostics)
     }
     return (config, reader.diagnostics)
   }

@@ -25,6 +25,10 @@ package struct InfraConfig: Sendable {
   package var transports: [String: ExternalProgram] = [:]
   /// Where age identities come from, and whom to encrypt to (`secrets:`).
   package var secrets = SecretsSettings()
+  /// The data every host has unless its groups or itself say otherwise (`defaults: {data:}`).
+  package var defaults = DataLayer(label: "defaults")
+  /// The data of each group's hosts (`groups: {NAME: {data:}}`), by group name.
+  package var groups: [String: DataLayer] = [:]
 
   /// Runs kept when infra.yaml does not say.
   package static let defaultKeepRuns = 20
@@ -60,6 +64,9 @@ package struct HostConfig: Sendable, Hashable {
   package var escalation: Escalation
   /// SSH settings from the `ssh_*` keys of `data:`.
   package var ssh: SSHSettings
+  /// Where each key of `data` came from (`host`, `group web`, `defaults`), once the data of
+  /// the defaults and the host's groups are laid under the host's own.
+  package var dataSources: [String: String] = [:]
 
   package init(
     name: String, location: SourceLocation, connection: Connection,
@@ -201,5 +208,20 @@ package enum HostSelector: Hashable, Sendable, CustomStringConvertible {
     case .host(let name): name
     case .group(let name): "@\(name)"
     }
+  }
+}
+
+/// Data that hosts inherit: the defaults, or a group's.
+package struct DataLayer: Sendable, Hashable {
+  /// How `infra hosts --data` names where a value came from: `defaults`, `group web`.
+  package var label: String
+  package var data: [String: JSONValue] = [:]
+  package var ssh = SSHSettings()
+  package var location: SourceLocation?
+
+  package init(label: String, data: [String: JSONValue] = [:], ssh: SSHSettings = SSHSettings()) {
+    self.label = label
+    self.data = data
+    self.ssh = ssh
   }
 }

@@ -9,6 +9,8 @@ public struct InventoryHost: Hashable, Sendable, Identifiable, CustomStringConve
   public var data: [String: JSONValue]
   package var escalation: Escalation
   package var ssh: SSHSettings
+  /// Where each key of `data` came from: `host`, `group NAME` or `defaults`.
+  package var dataSources: [String: String] = [:]
 
   public var id: String { name }
   public var description: String { name }
@@ -16,7 +18,7 @@ public struct InventoryHost: Hashable, Sendable, Identifiable, CustomStringConve
   package init(
     name: String, connection: Connection, groups: [String] = [Inventory.allGroup],
     data: [String: JSONValue] = [:], escalation: Escalation = .none,
-    ssh: SSHSettings = SSHSettings()
+    ssh: SSHSettings = SSHSettings(), dataSources: [String: String] = [:]
   ) {
     self.name = name
     self.connection = connection
@@ -24,6 +26,7 @@ public struct InventoryHost: Hashable, Sendable, Identifiable, CustomStringConve
     self.data = data
     self.escalation = escalation
     self.ssh = ssh
+    self.dataSources = dataSources
   }
 
   package func isMember(of group: String) -> Bool {
@@ -53,7 +56,8 @@ package struct Inventory: Sendable {
           groups: host.groups.map(\.value).filter { $0 != Inventory.allGroup } + [
             Inventory.allGroup
           ],
-          data: host.data, escalation: host.escalation, ssh: host.ssh)
+          data: host.data, escalation: host.escalation, ssh: host.ssh,
+          dataSources: host.dataSources)
       })
   }
 

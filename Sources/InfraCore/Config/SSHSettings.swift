@@ -18,6 +18,9 @@ package struct SSHSettings: Hashable, Sendable {
   package var connectTimeout: Int
   /// Further `-o Name=value` options, e.g. `ProxyJump`.
   package var options: [String: String]
+  /// The `data:` keys these settings were read from, for laying settings of a host over those
+  /// of its groups and the defaults.
+  package var written: Set<String> = []
 
   package init(
     identityFile: String? = nil, knownHostsFile: String? = nil,
@@ -39,6 +42,39 @@ package struct SSHSettings: Hashable, Sendable {
     ("ssh_connect_timeout", "seconds to wait for a connection (default 10)"),
     ("ssh_options", "further OpenSSH options, e.g. { ProxyJump: bastion }"),
   ]
+
+  /// Settings are equal when they reach a host the same way, whichever keys they came from.
+  package static func == (lhs: SSHSettings, rhs: SSHSettings) -> Bool {
+    (lhs.identityFile, lhs.knownHostsFile, lhs.hostKeyChecking, lhs.connectTimeout, lhs.options)
+      == (
+        rhs.identityFile, rhs.knownHostsFile, rhs.hostKeyChecking, rhs.connectTimeout, rhs.options
+      )
+  }
+
+  package func hash(into hasher: inout Hasher) {
+    hasher.combine(identityFile)
+    hasher.combine(knownHostsFile)
+    hasher.combine(hostKeyChecking)
+    hasher.combine(connectTimeout)
+    hasher.combine(options)
+  }
+
+  /// These settings with what `other` wrote laid over them: a key `other` wrote wins.
+  package func overlaid(by other: SSHSettings) -> SSHSettings {
+    var merged = self
+    for key in other.written {
+      switch key {
+      case "ssh_identity_file": merged.identityFile = other.identityFile
+      case "ssh_known_hosts_file": merged.knownHostsFile = other.knownHostsFile
+      case "ssh_host_key_checking": merged.hostKeyChecking = other.hostKeyChecking
+      case "ssh_connect_timeout": merged.connectTimeout = other.connectTimeout
+      case "ssh_options": merged.options = other.options
+      default: break
+      }
+    }
+    merged.written.formUnion(other.written)
+    return merged
+  }
 
   /// What the `data:` key `name` takes.
   static func summary(_ name: String) -> String {

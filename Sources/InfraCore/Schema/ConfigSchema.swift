@@ -158,6 +158,20 @@ package enum ConfigSchema {
           .integer(
             "the schema version of this file", minimum: 1, maximum: InfraConfig.supportedVersion)),
         SchemaKey("hosts", names(host(connectorKeys), "host names mapped to their settings")),
+        SchemaKey(
+          "defaults",
+          .mapping(
+            SchemaMapping(
+              "what every host has unless its groups or itself say otherwise",
+              keys: [SchemaKey("data", hostData(connectorKeys))]))),
+        SchemaKey(
+          "groups",
+          names(
+            .mapping(
+              SchemaMapping(
+                "what the hosts of the group have unless they say otherwise",
+                keys: [SchemaKey("data", hostData(connectorKeys))])),
+            "group names mapped to the data their hosts get")),
         SchemaKey("inventory", .list(program, "programs that yield hosts")),
         SchemaKey(
           "transports", names(program, "transport programs by the scheme hosts connect with")),
