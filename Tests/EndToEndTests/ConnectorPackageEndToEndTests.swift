@@ -18,12 +18,12 @@ import Testing
     try work.write("notes/pyproject.toml", Self.pyproject)
     try work.write("notes/infra_notes.py", Self.module)
     let venv = work.appending("venv").path
-    let made = try ChildProcess.run(
+    let made = try await ChildProcess.runToEnd(
       "/usr/bin/python3", ["-m", "venv", "--system-site-packages", venv],
       stdout: work.appending("venv.log").path, stderr: work.appending("venv.log").path)
     let venvLog = try work.readText("venv.log")
     #expect(made == 0, "\(venvLog)")
-    let pip = try ChildProcess.run(
+    let pip = try await ChildProcess.runToEnd(
       "\(venv)/bin/pip",
       [
         "install", "--no-index", "--no-build-isolation", "--quiet", work.appending("sdk").path,

@@ -8,7 +8,7 @@ extension PostgresEndToEndTests {
   /// A role file deleted in git plans `DROP ROLE`, and its privileges file a `REVOKE`, in the
   /// order PostgreSQL needs; nothing else is touched.
   @Test func aFileDeletedInGitDropsItsObject() async throws {
-    let server = try PostgresServer()
+    let server = try await PostgresServer.start()
     var fixture = try PostgresFixture(server: server)
     try fixture.write("roles/keeper.yaml", "login: true\n")
     try fixture.write("roles/leaver.yaml", "login: true\n")
@@ -19,13 +19,14 @@ extension PostgresEndToEndTests {
       ["init", "-q"], ["add", "-A"],
       ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "objects"],
     ] {
-      #expect(try ChildProcess.run("/usr/bin/git", ["-C", repo] + arguments) == 0)
+      #expect(try await ChildProcess.runToEnd("/usr/bin/git", ["-C", repo] + arguments) == 0)
     }
     #expect(try await fixture.infra(["apply", "--yes"]).code == 0)
-    #expect(try server.sql("SELECT has_database_privilege('leaver', 'shop', 'CREATE')") == "t")
+    #expect(
+      try await server.sql("SELECT has_database_privilege('leaver', 'shop', 'CREATE')") == "t")
 
     #expect(
-      try ChildProcess.run(
+      try await ChildProcess.runToEnd(
         "/usr/bin/git",
         [
           "-C", repo, "rm", "-q", "resources/main/postgres/db/roles/leaver.yaml",
@@ -42,15 +43,15 @@ extension PostgresEndToEndTests {
     }
     let apply = try await fixture.infra(["apply", "--yes", "--changed"])
     #expect(apply.code == 0, "\(apply)")
-    #expect(try server.sql("SELECT count(*) FROM pg_roles WHERE rolname = 'leaver'") == "0")
-    #expect(try server.sql("SELECT count(*) FROM pg_roles WHERE rolname = 'keeper'") == "1")
+    #expect(try await server.sql("SELECT count(*) FROM pg_roles WHERE rolname = 'leaver'") == "0")
+    #expect(try await server.sql("SELECT count(*) FROM pg_roles WHERE rolname = 'keeper'") == "1")
     #expect(try await fixture.infra(["plan", "--detailed-exitcode"]).code == 0)
   }
 
   /// A role whose second statement fails is not created at all: each op is one transaction,
   /// and the ops before it stay applied.
   @Test func anOpThatFailsHalfWayLeavesNothingBehind() async throws {
-    let server = try PostgresServer()
+    let server = try await PostgresServer.start()
     var fixture = try PostgresFixture(server: server)
     try fixture.write("roles/aaa.yaml", "login: true\n")
     try fixture.write("roles/half.yaml", "login: true\nmember_of: [no_such_group]\n")
@@ -58,7 +59,7 @@ extension PostgresEndToEndTests {
     #expect(apply.code == 1, "\(apply)")
     #expect(
       apply.stdout.contains(#"failed: ERROR:  role "no_such_group" does not exist"#), "\(apply)")
-    #expect(try server.sql("SELECT count(*) FROM pg_roles WHERE rolname = 'half'") == "0")
-    #expect(try server.sql("SELECT count(*) FROM pg_roles WHERE rolname = 'aaa'") == "1")
+    #expect(try await server.sql("SELECT count(*) FROM pg_roles WHERE rolname = 'half'") == "0")
+    #expect(try await server.sql("SELECT count(*) FROM pg_roles WHERE rolname = 'aaa'") == "1")
   }
 }

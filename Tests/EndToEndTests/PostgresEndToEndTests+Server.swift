@@ -7,7 +7,7 @@ extension PostgresEndToEndTests {
   /// A server set up by hand is imported into an empty repository: the files plan no change,
   /// and a role with a password says it was not imported.
   @Test func importedFilesPlanNoChange() async throws {
-    let server = try PostgresServer()
+    let server = try await PostgresServer.start()
     var fixture = try PostgresFixture(server: server)
     let role = SQL.identifier(Self.weirdRole)
     let database = SQL.identifier(Self.weirdDatabase)
@@ -18,7 +18,7 @@ extension PostgresEndToEndTests {
       "REVOKE TEMPORARY ON DATABASE \(database) FROM PUBLIC",
       "GRANT CREATE ON DATABASE \(database) TO \(role)",
     ] {
-      try server.sql(statement)
+      try await server.sql(statement)
     }
     for statement in [
       "CREATE SCHEMA \"odd/schema\" AUTHORIZATION owner_role",
@@ -26,7 +26,7 @@ extension PostgresEndToEndTests {
       "ALTER DEFAULT PRIVILEGES FOR ROLE owner_role IN SCHEMA \"odd/schema\" GRANT SELECT, UPDATE ON TABLES TO \(role)",
       "ALTER DEFAULT PRIVILEGES FOR ROLE owner_role IN SCHEMA \"odd/schema\" GRANT EXECUTE ON FUNCTIONS TO PUBLIC",
     ] {
-      try server.sql(statement, database: Self.weirdDatabase)
+      try await server.sql(statement, database: Self.weirdDatabase)
     }
     let imported = try await fixture.infra(["import", "--events", fixture.events("import")])
     #expect(imported.code == 0, "\(imported)")
@@ -54,7 +54,7 @@ extension PostgresEndToEndTests {
 
   /// Reading the whole server is one psql call, whether a host has one object or sixty.
   @Test func oneReadPerServerWhateverTheNumberOfObjects() async throws {
-    let server = try PostgresServer()
+    let server = try await PostgresServer.start()
     var fixture = try PostgresFixture(server: server)
     try fixture.write("roles/solo.yaml", "login: true\n")
     let one = try await fixture.infra(["plan", "--events", fixture.events("one")])
@@ -85,29 +85,29 @@ extension PostgresEndToEndTests {
   /// A connecting role that may not do what the plan asks: the apply fails with PostgreSQL's
   /// own words, and a password it cannot compare is a plan-time problem.
   @Test func aRoleWithoutRightsFailsWithPostgresOwnMessage() async throws {
-    let server = try PostgresServer()
-    try server.sql("CREATE ROLE limited LOGIN")
+    let server = try await PostgresServer.start()
+    try await server.sql("CREATE ROLE limited LOGIN")
     var fixture = try PostgresFixture(
       server: server, options: "{ host: 127.0.0.1, port: \(server.port), user: limited }")
     try fixture.write("roles/newcomer.yaml", "login: true\n")
     let apply = try await fixture.infra(["apply", "--yes"])
     #expect(apply.code == 1, "\(apply)")
     #expect(apply.stdout.contains("failed: ERROR:  permission denied to create role"), "\(apply)")
-    #expect(try server.sql("SELECT count(*) FROM pg_roles WHERE rolname = 'newcomer'") == "0")
+    #expect(try await server.sql("SELECT count(*) FROM pg_roles WHERE rolname = 'newcomer'") == "0")
 
     fixture.environment["APP_PASSWORD"] = fixture.newPassword("env")
     try fixture.write("roles/newcomer.yaml", "login: true\npassword: { env: APP_PASSWORD }\n")
-    try server.sql("CREATE ROLE newcomer LOGIN")
+    try await server.sql("CREATE ROLE newcomer LOGIN")
     let plan = try await fixture.infra(["plan"])
     #expect(plan.code == 1, "\(plan)")
     #expect(plan.stdout.contains("its password cannot be compared"), "\(plan)")
-    try fixture.expectNoPasswordInAnyOutput(atLeast: 4)
+    try await fixture.expectNoPasswordInAnyOutput(atLeast: 4)
   }
 
   /// Over SSH, psql runs on the host as its `postgres` user through sudo and reaches the
   /// server by its socket with peer authentication, as a host's administrator would.
   @Test func overSSHAsThePostgresUser() async throws {
-    let server = try PostgresServer()
+    let server = try await PostgresServer.start()
     let ssh = try SSHServer()
     let asPostgres = geteuid() == 0
     let options =
@@ -121,12 +121,13 @@ extension PostgresEndToEndTests {
     let apply = try await fixture.infra(["-v", "apply", "--yes", "--events", fixture.events("ssh")])
     #expect(apply.code == 0, "\(apply)")
     #expect(
-      try server.sql("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'remote'")
+      try await server.sql(
+        "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'remote'")
         == "remote")
     #expect(try fixture.roundTrips(fixture.events("ssh"))[PostgresFixture.connector] == 2)
     let again = try await fixture.infra(["plan", "--detailed-exitcode"])
     #expect(again.code == 0, "\(again)")
-    try fixture.expectNoPasswordInAnyOutput(atLeast: 6)
+    try await fixture.expectNoPasswordInAnyOutput(atLeast: 6)
     withExtendedLifetime(ssh) {}
   }
 }

@@ -5,16 +5,19 @@ import Testing
 /// The postgres connector against a real PostgreSQL server that the test starts: every object
 /// kind created, altered and dropped, names that need quoting, privileges granted and revoked,
 /// default privileges, a second apply with nothing to do, and no password in any output.
-@Suite struct PostgresEndToEndTests {
+///
+/// One at a time: each test starts a server of its own, and eight starting at once on two cores
+/// slowed every other test of the suite.
+@Suite(.serialized) struct PostgresEndToEndTests {
   static let weirdRole = #""weird name"; DROP TABLE x;--"#
   static let weirdDatabase = #"db "x"; it's \ DROP TABLE x;--"#
   static let weirdSchema = #"odd "schema"; DROP TABLE x;--"#
 
   @Test func everyObjectKindIsCreatedAlteredAndDropped() async throws {
-    let server = try PostgresServer(passwordLogins: ["app"])
+    let server = try await PostgresServer.start(passwordLogins: ["app"])
     var fixture = try PostgresFixture(server: server)
     // A table the hostile names would drop, if they were ever read as SQL.
-    try server.sql("CREATE TABLE x (id int)")
+    try await server.sql("CREATE TABLE x (id int)")
     let first = fixture.newPassword("first")
     try fixture.sealPassword(first, as: "app")
     try writeFirstFiles(fixture)
@@ -42,47 +45,50 @@ import Testing
     ])
     #expect(apply.code == 0, "\(apply)")
     #expect(
-      try server.sql("SELECT rolcanlogin, rolconnlimit FROM pg_roles WHERE rolname = 'app'")
+      try await server.sql("SELECT rolcanlogin, rolconnlimit FROM pg_roles WHERE rolname = 'app'")
         == "t|5")
     #expect(
-      try server.sql("SELECT current_user", user: "app", database: "app", password: first) == "app")
+      try await server.sql("SELECT current_user", user: "app", database: "app", password: first)
+        == "app")
     #expect(
-      try server.sql(
+      try await server.sql(
         "SELECT pg_has_role('reader', 'app', 'MEMBER'), has_database_privilege('reader', 'app', 'CONNECT')"
       )
         == "t|t")
     #expect(
-      try server.sql("SELECT datacl::text FROM pg_database WHERE datname = 'app'").contains(
+      try await server.sql("SELECT datacl::text FROM pg_database WHERE datname = 'app'").contains(
         "reader=c/"))
     #expect(
-      !(try server.sql("SELECT datacl::text FROM pg_database WHERE datname = 'app'")).contains(
-        "=Tc/"))
+      !(try await server.sql("SELECT datacl::text FROM pg_database WHERE datname = 'app'"))
+        .contains(
+          "=Tc/"))
     #expect(
-      try server.sql(
+      try await server.sql(
         "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = \(literal(Self.weirdDatabase))"
       )
         == Self.weirdRole)
     #expect(
-      try server.sql(
+      try await server.sql(
         "SELECT nspname, pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = 'reports'",
         database: "app")
         == "reports|app")
     #expect(
-      try server.sql(
+      try await server.sql(
         "SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = \(literal(Self.weirdSchema))",
         database: Self.weirdDatabase) == Self.weirdRole)
     #expect(
-      try server.sql("SELECT defaclacl::text FROM pg_default_acl", database: "app").contains(
+      try await server.sql("SELECT defaclacl::text FROM pg_default_acl", database: "app").contains(
         "reader=r/app"))
     #expect(
-      try server.sql("SELECT count(*) FROM x") == "0", "the table the names would drop is there")
+      try await server.sql("SELECT count(*) FROM x") == "0",
+      "the table the names would drop is there")
 
     let again = try await fixture.infra(["plan", "--detailed-exitcode"])
     #expect(again.code == 0, "a second apply would change something:\n\(again)")
 
     try await alterEverything(&fixture)
     try await dropEverything(&fixture)
-    try fixture.expectNoPasswordInAnyOutput(atLeast: 15)
+    try await fixture.expectNoPasswordInAnyOutput(atLeast: 15)
   }
 
   private func writeFirstFiles(_ fixture: PostgresFixture) throws {
@@ -157,30 +163,35 @@ import Testing
     let apply = try await fixture.infra(["-v", "apply", saved, "--events", fixture.events("alter")])
     #expect(apply.code == 0, "\(apply)")
     #expect(
-      try server.sql(
+      try await server.sql(
         "SELECT rolcreatedb, rolconnlimit, rolvaliduntil AT TIME ZONE 'UTC' FROM pg_roles WHERE rolname = 'app'"
       )
         == "t|10|2030-01-31 00:00:00")
     #expect(
-      try server.sql("SELECT current_user", user: "app", database: "app", password: second) == "app"
+      try await server.sql("SELECT current_user", user: "app", database: "app", password: second)
+        == "app"
     )
-    #expect(throws: PostgresServerError.self) {
-      try server.sql("SELECT 1", user: "app", database: "app", password: fixture.passwords[0])
+    await #expect(throws: PostgresServerError.self) {
+      try await server.sql("SELECT 1", user: "app", database: "app", password: fixture.passwords[0])
     }
-    #expect(try server.sql("SELECT pg_has_role('reader', 'app', 'MEMBER')") == "f")
-    #expect(try server.sql("SELECT has_database_privilege('reader', 'app', 'TEMPORARY')") == "t")
+    #expect(try await server.sql("SELECT pg_has_role('reader', 'app', 'MEMBER')") == "f")
     #expect(
-      try server.sql("SELECT datacl::text FROM pg_database WHERE datname = 'app'").contains("=c/"))
-    #expect(try server.sql("SELECT datconnlimit FROM pg_database WHERE datname = 'app'") == "20")
+      try await server.sql("SELECT has_database_privilege('reader', 'app', 'TEMPORARY')") == "t")
     #expect(
-      try server.sql(
+      try await server.sql("SELECT datacl::text FROM pg_database WHERE datname = 'app'").contains(
+        "=c/"))
+    #expect(
+      try await server.sql("SELECT datconnlimit FROM pg_database WHERE datname = 'app'") == "20")
+    #expect(
+      try await server.sql(
         "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = \(literal(Self.weirdDatabase))"
       )
         == "app")
     // Reader owns the schema now: its privileges on it are an owner's, never revoked although
     // its grants file lists none.
     #expect(
-      try server.sql("SELECT has_schema_privilege('reader', 'reports', 'USAGE')", database: "app")
+      try await server.sql(
+        "SELECT has_schema_privilege('reader', 'reports', 'USAGE')", database: "app")
         == "t")
     let again = try await fixture.infra(["plan", "--detailed-exitcode"])
     #expect(again.code == 0, "a second apply would change something:\n\(again)")
@@ -211,17 +222,18 @@ import Testing
     let apply = try await fixture.infra(["apply", "--yes", "--events", fixture.events("drop")])
     #expect(apply.code == 0, "\(apply)")
     #expect(
-      try server.sql(
+      try await server.sql(
         "SELECT count(*) FROM pg_roles WHERE rolname IN ('reader', \(literal(Self.weirdRole)))")
         == "0")
     #expect(
-      try server.sql(
+      try await server.sql(
         "SELECT count(*) FROM pg_database WHERE datname = \(literal(Self.weirdDatabase))") == "0")
     #expect(
-      try server.sql("SELECT count(*) FROM pg_namespace WHERE nspname = 'reports'", database: "app")
+      try await server.sql(
+        "SELECT count(*) FROM pg_namespace WHERE nspname = 'reports'", database: "app")
         == "0")
-    #expect(try server.sql("SELECT count(*) FROM pg_default_acl", database: "app") == "0")
-    #expect(try server.sql("SELECT count(*) FROM x") == "0")
+    #expect(try await server.sql("SELECT count(*) FROM pg_default_acl", database: "app") == "0")
+    #expect(try await server.sql("SELECT count(*) FROM x") == "0")
     let again = try await fixture.infra(["plan", "--detailed-exitcode"])
     #expect(again.code == 0, "a second apply would change something:\n\(again)")
   }

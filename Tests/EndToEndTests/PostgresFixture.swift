@@ -111,11 +111,11 @@ struct PostgresFixture {
 
   /// No form of any password, nor any verifier the server keeps, in anything infra printed or
   /// wrote: its output, saved plans, event files and every file of `.infra/`.
-  func expectNoPasswordInAnyOutput(atLeast: Int) throws {
+  func expectNoPasswordInAnyOutput(atLeast: Int) async throws {
     let outputs = try SecretsFixture.everyOutput(
       printed: printed, folders: [self.outputs.url, repo.url.appending(path: ".infra")])
     #expect(outputs.count >= atLeast, "too few outputs searched: \(outputs.map(\.name))")
-    let verifiers = try server.sql(
+    let verifiers = try await server.sql(
       "SELECT rolpassword FROM pg_authid WHERE rolpassword IS NOT NULL"
     ).split(separator: "\n").map(String.init)
     let forms =

@@ -261,15 +261,22 @@ import Testing
       stderr: scratch.appending("stderr").path)
     // Wait until the command is running on the host (the loop ends as soon as it is, however
     // long a busy machine takes to get there).
+    // It ended already if it failed: then what it said is the failure.
     for _ in 0..<1200 {
-      if try String(contentsOfFile: server.log, encoding: .utf8).contains("Starting session") {
+      if try String(contentsOfFile: server.log, encoding: .utf8).contains("Starting session")
+        || !isRunning(pid)
+      {
         break
       }
       try await Task.sleep(for: .milliseconds(50))
     }
     kill(pid, SIGINT)
-    #expect(await ChildProcess.exit(of: pid) == 130)
-    #expect(try scratch.readText("stderr").contains("infra: interrupted; closing connections"))
+    let code = await ChildProcess.exit(of: pid)
+    let stderr = try scratch.readText("stderr")
+    let said =
+      "exit \(code)\n\(stderr)\n\(try scratch.readText("stdout"))\nsshd:\n\(try String(contentsOfFile: server.log, encoding: .utf8).suffix(2000))"
+    #expect(code == 130, "\(said)")
+    #expect(stderr.contains("infra: interrupted; closing connections"), "\(said)")
     #expect(try await closedLogins() == 1)
   }
 

@@ -22,7 +22,7 @@ import Testing
       "docs/schemas/\(file) is stale: run `infra schema \(flag) > docs/schemas/\(file)`")
   }
 
-  @Test func theDemoTheFixturesAndTheReadmeValidate() throws {
+  @Test func theDemoTheFixturesAndTheReadmeValidate() async throws {
     let root = Infra.projectRoot
     let fixtures = try FileManager.default.contentsOfDirectory(
       atPath: root.appending(path: "Tests/InfraCLITests/Fixtures").path
@@ -42,11 +42,11 @@ import Testing
     for (schema, files) in [
       ("infra.schema.json", ["infra.yaml"] + fixtures), ("infra-attrs.schema.json", attributes),
     ] {
-      let results = try check(["docs/schemas/\(schema)"] + files, in: root)
+      let results = try await check(["docs/schemas/\(schema)"] + files, in: root)
       #expect(results.code == 0, "\(results.lines)")
       #expect(results.lines.count == files.count)
     }
-    let readme = try check(["--readme", "README.md"], in: root)
+    let readme = try await check(["--readme", "README.md"], in: root)
     #expect(readme.code == 0, "\(readme.lines)")
     #expect(readme.lines.filter { $0["errors"] != nil }.count >= 5, "\(readme.lines)")
   }
@@ -74,7 +74,7 @@ import Testing
       """)
     try folder.write(
       "attrs.yaml", "mode: rw-r--r--\nfiles:\n  a.conf: { state: gone, ownr: root }\n")
-    let config = try check(
+    let config = try await check(
       [Self.schemas.appending(path: "infra.schema.json").path, "infra.yaml"], in: folder.url)
     #expect(config.code == 1)
     #expect(
@@ -82,7 +82,7 @@ import Testing
         "", "hosts/web1", "hosts/web2/data", "hosts/web2/sudo", "prefixes/p/connectors/0/options",
         "prefixes/p/connectors/1/options/port", "prefixes/p/connectors/2/type",
       ], "\(config.lines)")
-    let attributes = try check(
+    let attributes = try await check(
       [Self.schemas.appending(path: "infra-attrs.schema.json").path, "attrs.yaml"], in: folder.url)
     #expect(
       attributes.paths == ["files/a.conf", "files/a.conf/state", "mode"], "\(attributes.lines)")
@@ -129,17 +129,17 @@ import Testing
     #expect(run.code == 0, "\(run)")
     try repo.write("schema.json", run.stdout)
     #expect(run.stdout.contains("\"crontab_command\""))
-    let good = try check(["schema.json", "infra.yaml"], in: repo.url)
+    let good = try await check(["schema.json", "infra.yaml"], in: repo.url)
     #expect(good.code == 0, "\(good.lines)")
-    let bad = try check(["schema.json", "bad.yaml"], in: repo.url)
+    let bad = try await check(["schema.json", "bad.yaml"], in: repo.url)
     #expect(bad.paths == ["prefixes/p/connectors/0/options"], "\(bad.lines)")
   }
 
   /// scripts/check-schemas with `arguments`: its exit code and one JSON object per file.
-  private func check(_ arguments: [String], in folder: URL) throws -> Checked {
+  private func check(_ arguments: [String], in folder: URL) async throws -> Checked {
     let scratch = try TemporaryFolder("check-schemas")
     let output = scratch.appending("out").path
-    let code = try ChildProcess.run(
+    let code = try await ChildProcess.runToEnd(
       "/usr/bin/env",
       ["python3", Infra.projectRoot.appending(path: "scripts/check-schemas").path] + arguments,
       directory: folder.path, stdout: output, stderr: scratch.appending("err").path)

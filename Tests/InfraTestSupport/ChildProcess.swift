@@ -111,6 +111,20 @@ extension ChildProcess {
     }
   }
 
+  /// Runs a program to its end as `run` does, waiting on a thread of its own: for async tests,
+  /// which must not hold one of the task pool's few threads while a program runs.
+  @discardableResult
+  package static func runToEnd(
+    _ path: String, _ arguments: [String], directory: String? = nil,
+    environment: [String: String]? = nil, stdin: String? = nil, stdout: String? = nil,
+    stderr: String? = nil
+  ) async throws -> Int32 {
+    await exit(
+      of: try spawn(
+        path, arguments, directory: directory, environment: environment, stdin: stdin,
+        stdout: stdout, stderr: stderr))
+  }
+
   /// Runs a program to its end and returns its exit code.
   @discardableResult
   package static func run(

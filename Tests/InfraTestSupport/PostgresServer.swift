@@ -74,6 +74,16 @@ package final class PostgresServer: Sendable {
 
   deinit { stop() }
 
+  /// Starts a server as `init` does, on a thread of its own: initdb and the wait for the
+  /// server take seconds, which an async test must not hold one of the task pool's threads for.
+  package static func start(passwordLogins: [String] = []) async throws -> PostgresServer {
+    try await withCheckedThrowingContinuation { continuation in
+      Thread.detachNewThread {
+        continuation.resume(with: Result { try PostgresServer(passwordLogins: passwordLogins) })
+      }
+    }
+  }
+
   /// Stops the server (a fast shutdown) and waits for it to end.
   package func stop() {
     pid.withLock { pid in
@@ -90,9 +100,9 @@ package final class PostgresServer: Sendable {
   package func sql(
     _ sql: String, user: String = "postgres", database: String = "postgres",
     password: String? = nil
-  ) throws -> String {
+  ) async throws -> String {
     let output = folder.appending("psql-\(UUID().uuidString.prefix(8)).out").path
-    let code = try ChildProcess.run(
+    let code = try await ChildProcess.runToEnd(
       Self.binaries! + "/psql",
       [
         "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", String(port),

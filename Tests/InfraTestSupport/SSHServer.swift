@@ -139,7 +139,9 @@ package final class SSHServer: Sendable {
     return counts
   }
 
-  /// A host entry for infra.yaml that reaches this server as `user`.
+  /// A host entry for infra.yaml that reaches this server as `user`. Its connect timeout is
+  /// long: a machine busy with the rest of the suite may take seconds to answer a handshake,
+  /// and no test here is about a slow host.
   package func hostYAML(_ name: String, user: String = SSHServer.loginUser, extraData: String = "")
     -> String
   {
@@ -149,6 +151,7 @@ package final class SSHServer: Sendable {
         data:
           ssh_identity_file: \(clientKey)
           ssh_known_hosts_file: \(knownHosts)
+          ssh_connect_timeout: 120
     \(extraData.isEmpty ? "" : "      " + extraData)
     """
   }
