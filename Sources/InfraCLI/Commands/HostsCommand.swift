@@ -17,7 +17,7 @@ struct HostsCommand: AsyncParsableCommand {
 
   @Flag(
     help:
-      "Show each host's data as connectors and templates get it (the defaults', then its groups', then its own) and where each value comes from."
+      "Show each host's data as connectors get it (the defaults', then its groups', then its own) and where each value comes from."
   )
   var data = false
 
