@@ -128,6 +128,15 @@ struct ResourceMessage: Encodable {
   var live: LiveMessage?
 }
 
+extension ResourceMessage {
+  /// A resource and its live state, as `plan` and `pull` send them.
+  init(item: PlanItem) {
+    self.init(
+      address: item.resource.address.path, desired: item.resource.desired,
+      live: LiveMessage(state: item.live.state, fingerprint: item.live.fingerprint))
+  }
+}
+
 /// A resource's live state: `{state, fingerprint}`; `state` is `null` when it does not exist.
 struct LiveMessage: Codable {
   var state: JSONValue

@@ -20,11 +20,7 @@ extension ExternalConnector {
   /// the host has; files whose content would not change are left out, and an `.age` file is
   /// written back encrypted. A program without `pull` cannot, and says so for each resource.
   func pull(_ request: PullRequest) async throws -> PullResponse {
-    let items = request.items.map { item in
-      ResourceMessage(
-        address: item.resource.address.path, desired: item.resource.desired,
-        live: LiveMessage(state: item.live.state, fingerprint: item.live.fingerprint))
-    }
+    let items = request.items.map(ResourceMessage.init(item:))
     let answer: PullAnswer
     do {
       answer = try await call(

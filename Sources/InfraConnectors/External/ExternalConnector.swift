@@ -182,11 +182,7 @@ final class ExternalConnector: Connector, Sendable {
   }
 
   func plan(_ request: PlanRequest) async throws -> PlanResponse {
-    let items = request.items.map { item in
-      ResourceMessage(
-        address: item.resource.address.path, desired: item.resource.desired,
-        live: LiveMessage(state: item.live.state, fingerprint: item.live.fingerprint))
-    }
+    let items = request.items.map(ResourceMessage.init(item:))
     let answer = try await call(
       "plan", PlanParams(host: request.host.name, items: items), as: PlanAnswer.self,
       host: (request.host.name, request.transport),

@@ -105,10 +105,7 @@ struct FilesLoader {
         FilesLoader.unclaimedReason(name) == nil
       else { continue }
       let target = segments[1]
-      let hosts =
-        target.hasPrefix("@")
-        ? settings.hosts.filter { $0.isMember(of: String(target.dropFirst())) }
-        : settings.hosts.filter { $0.name == target }
+      let hosts = targets.hosts(of: target)
       let path = settings.hostPath(AgeCipher.clearName(segments[2...].joined(separator: "/")))
       for host in hosts where taken.insert([host.name, path]).inserted {
         let encrypted = AgeCipher.isEncrypted(file.path)

@@ -20,19 +20,19 @@ enum LiveFileReader {
       raw:
         #"for p in "$@"; do if [ -f "$p" ] && [ ! -L "$p" ] && [ -r "$p" ]; then printf '%s\0' "$p"; fi; done | xargs -0 -r sha256sum -z -- 2>/dev/null; h=$?"#
     )
-    // A path that is not there, or that a folder above it keeps the connecting user from
-    // seeing (stat says "no such file" either way): the nearest folder that exists, if the
-    // user may not enter it.
-    script.append(
-      raw:
-        #"for p in "$@"; do if [ ! -e "$p" ] && [ ! -L "$p" ]; then d=${p%/*}; while [ -n "$d" ] && [ ! -d "$d" ]; do d=${d%/*}; done; [ -z "$d" ] || [ -x "$d" ] || printf 'B\t%s\t%s\0' "$d" "$p"; fi; done"#
-    )
     // infra's own temporary files that killed writers left beside the paths, for the plan.
     let folders = Set(paths.map(FilesPlanner.folder(of:)))
     script.append(raw: FileInstaller.strayFunctions)
     script.append(ShellCommand.raw("set --").appending(words: folders.sorted()))
     script.append(
       raw: #"for d in "$@"; do strays "$d" printf 'T\t%s\0'; done 2>/dev/null"#)
+    // A folder the connecting user may not enter hides what is in it (stat says "no such
+    // file" for a path below it): for each folder of the paths, the nearest one that exists,
+    // when the user may not enter it. Once per folder, not per path.
+    script.append(
+      raw:
+        #"for d in "$@"; do e=$d; while [ -n "$e" ] && [ ! -d "$e" ]; do e=${e%/*}; done; [ -z "$e" ] || [ -x "$e" ] || printf 'B\t%s\t%s\0' "$e" "$d"; done"#
+    )
     script.append(raw: #"printf 'R\t%s\t%s\0' "$s" "$h""#)
     return script
   }
@@ -42,6 +42,8 @@ enum LiveFileReader {
   struct Reading {
     var files: [String: LiveFile] = [:]
     var strays: [String] = []
+    /// Folders of the paths that a folder the user may not enter hides, with that folder.
+    var hidden: [String: String] = [:]
   }
 
   enum ReadError: Error, CustomStringConvertible {
@@ -62,12 +64,21 @@ enum LiveFileReader {
   static func read(_ paths: [String], through transport: any Transport) async throws -> Reading {
     guard !paths.isEmpty else { return Reading() }
     let result = try await transport.run(script(for: paths))
-    return try parse(result.stdout, stderr: result.stderrText)
+    var reading = try parse(result.stdout, stderr: result.stderrText)
+    for path in paths where reading.files[path] == nil {
+      if let blocking = reading.hidden[FilesPlanner.folder(of: path)] {
+        reading.files[path] = LiveFile(
+          kind: .blocked, mode: 0, uid: "", gid: "", owner: "", group: "", size: 0,
+          blockedBy: blocking)
+      }
+    }
+    return reading
   }
 
   static func parse(_ output: Data, stderr: String = "") throws -> Reading {
     var files: [String: LiveFile] = [:]
     var strays: [String] = []
+    var hidden: [String: String] = [:]
     var hashes: [String: String] = [:]
     var finished = false
     for record in output.split(separator: 0, omittingEmptySubsequences: true) {
@@ -89,9 +100,7 @@ enum LiveFileReader {
       } else if text.hasPrefix("B\t") {
         let fields = text.split(separator: "\t", maxSplits: 2, omittingEmptySubsequences: false)
         guard fields.count == 3 else { throw ReadError.malformed(String(text.prefix(120))) }
-        files[String(fields[2])] = LiveFile(
-          kind: .blocked, mode: 0, uid: "", gid: "", owner: "", group: "", size: 0,
-          blockedBy: String(fields[1]))
+        hidden[String(fields[2])] = String(fields[1])
       } else if text.hasPrefix("T\t") {
         strays.append(String(text.dropFirst(2)))
       } else if text.hasPrefix("R\t") {
@@ -121,7 +130,7 @@ enum LiveFileReader {
         files[path]?.kind = .unreadable
       }
     }
-    return Reading(files: files, strays: strays)
+    return Reading(files: files, strays: strays, hidden: hidden)
   }
 
   private static func isHexDigit(_ byte: UInt8) -> Bool {

@@ -23,9 +23,9 @@ enum CatalogScript {
   private static func roles(from table: String, password: String) -> String {
     """
     SELECT 'roles' || chr(9) || coalesce(json_agg(json_build_object(\
-    'name', r.rolname, 'superuser', r.rolsuper, 'inherit', r.rolinherit, \
-    'createrole', r.rolcreaterole, 'createdb', r.rolcreatedb, 'login', r.rolcanlogin, \
-    'replication', r.rolreplication, 'bypassrls', r.rolbypassrls, \
+    'name', r.rolname, 'flags', json_build_object('superuser', r.rolsuper, \
+    'inherit', r.rolinherit, 'createrole', r.rolcreaterole, 'createdb', r.rolcreatedb, \
+    'login', r.rolcanlogin, 'replication', r.rolreplication, 'bypassrls', r.rolbypassrls), \
     'connectionLimit', r.rolconnlimit, \
     'validUntil', CASE WHEN r.rolvaliduntil IS NULL THEN NULL \
     WHEN r.rolvaliduntil = 'infinity' THEN 'infinity' \

@@ -59,12 +59,14 @@ final class PasswordBox: Sendable {
           AgeCipher.Failure(message: "cannot decrypt \(path): \(error.message)", hint: error.hint))
       }
     } else {
-      guard let read = try? Data(contentsOf: url) else {
+      switch BoundedRead.contents(of: url, path: path, limit: 64 << 10) {
+      case .success(let read): data = read
+      case .failure(let problem):
         return .failure(
           AgeCipher.Failure(
-            message: "\(path) cannot be read", hint: "the path is relative to infra.yaml's folder"))
+            message: "cannot read \(path): \(problem.message)",
+            hint: problem.hint ?? "the path is relative to infra.yaml's folder"))
       }
-      data = read
     }
     var text = String(decoding: data, as: UTF8.self)
     // "\r\n" is one Character: both endings go.

@@ -6,18 +6,12 @@ import Foundation
 struct PostgresCatalog: Hashable {
   struct Role: Codable, Hashable {
     var name: String
-    var superuser, createdb, createrole, inherit, login, replication, bypassrls: Bool
+    var flags: RoleFlags
     var connectionLimit: Int
     var validUntil: String?
     /// The stored verifier; `nil` when there is none or it could not be read.
     var password: String?
     var memberOf: [String]
-
-    var flags: RoleFlags {
-      RoleFlags(
-        superuser: superuser, createdb: createdb, createrole: createrole, inherit: inherit,
-        login: login, replication: replication, bypassrls: bypassrls)
-    }
   }
 
   /// One entry of an access control list (`aclexplode`); `public` is everyone.

@@ -49,10 +49,16 @@ extension PostgresFile {
     }
 
     mutating func optionalName(_ key: String) -> String? {
-      guard let name = string(key) else { return nil }
-      if let problem = PostgresNames.problem(with: name), let node = node(key) {
-        reader.error(problem, at: node)
+      node(key).flatMap { checkedName($0, key: key) }
+    }
+
+    /// The name `node` holds, reported where it is written when PostgreSQL would refuse or
+    /// cut it.
+    private mutating func checkedName(_ node: Node, key: String) -> String? {
+      guard let name = reader.string(node, for: "'\(key)'", acceptingScalars: true) else {
+        return nil
       }
+      if let problem = PostgresNames.problem(with: name) { reader.error(problem, at: node) }
       return name
     }
 
@@ -173,15 +179,9 @@ extension PostgresFile {
             keys: ["for_role", "schema"] + objects.map(\.rawValue))
         else { continue }
         entry.reportUnknownKeys(into: &reader)
-        let entryFields = Fields(map: entry, reader: reader)
-        var inner = entryFields
-        guard let creator = required("for_role", in: entry, fields: &inner),
-          let schema = required("schema", in: entry, fields: &inner)
-        else {
-          reader = inner.reader
-          continue
-        }
-        reader = inner.reader
+        let creator = requiredName("for_role", in: entry)
+        let schema = requiredName("schema", in: entry)
+        guard let creator, let schema else { continue }
         for target in objects {
           guard let list = entry[target.rawValue] else { continue }
           let privileges = privileges(list, what: "'\(target.rawValue)'", on: target)
@@ -195,16 +195,16 @@ extension PostgresFile {
       return result.sorted()
     }
 
-    private func required(_ key: String, in entry: MappingReader, fields: inout Fields) -> String? {
-      guard entry[key] != nil else {
-        fields.reader.error(
+    private mutating func requiredName(_ key: String, in entry: MappingReader) -> String? {
+      guard let node = entry[key] else {
+        reader.error(
           "an entry of 'default_privileges' needs '\(key)'", at: entry.node,
           hint:
             "`for_role` is the role whose new objects get the privileges; `schema` where they are made"
         )
         return nil
       }
-      return fields.optionalName(key)
+      return checkedName(node, key: key)
     }
   }
 }

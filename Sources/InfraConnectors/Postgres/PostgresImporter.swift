@@ -81,7 +81,7 @@ struct PostgresImporter {
       lines.append(
         "member_of: [" + role.memberOf.sorted().map(Self.quoted).joined(separator: ", ") + "]")
     }
-    if role.password != nil || !catalog.readsPasswords && role.login {
+    if role.password != nil || !catalog.readsPasswords && role.flags.login {
       lines.append(
         "# password: not imported (PostgreSQL keeps only a verifier); to manage it, add `password: {file: secrets/NAME.age}`"
       )

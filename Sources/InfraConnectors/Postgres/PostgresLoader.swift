@@ -124,11 +124,8 @@ struct PostgresLoader {
       var desired = parsed.desired
       desired.absent = true
       desired.role?.password = nil
-      let hosts =
-        target.hasPrefix("@")
-        ? settings.hosts.filter { $0.isMember(of: String(target.dropFirst())) }
-        : settings.hosts.filter { $0.name == target }
-      for host in hosts where taken.insert([host.name, desired.key]).inserted {
+      for host in settings.targets.hosts(of: target)
+      where taken.insert([host.name, desired.key]).inserted {
         removals.append(
           Resource(
             address: file.address, host: host.name, sources: [file.path], desired: desired.json,

@@ -28,10 +28,15 @@ struct PsqlRunner: Sendable {
     try await transport.run(command, input: Data(script.utf8), timeout: nil)
   }
 
-  /// Runs `script` and returns what it printed, or throws what psql said.
+  /// Runs `script` and returns what it printed, or throws what psql said, and what to check.
   func read(_ script: String) async throws -> String {
     let result = try await run(script)
-    guard result.succeeded else { throw PsqlFailure(message: said(result)) }
+    guard result.succeeded else {
+      throw PsqlFailure(
+        message:
+          "psql could not read the server's catalogs: \(said(result)) (check the connector's `host`, `port`, `user`, `database` and `sudo_user` options in infra.yaml)"
+      )
+    }
     return result.stdoutText
   }
 

@@ -67,6 +67,13 @@ struct HostTargets {
     return true
   }
 
+  /// The served hosts a host or `@group` folder applies to.
+  func hosts(of target: String) -> [InventoryHost] {
+    target.hasPrefix("@")
+      ? hosts.filter { $0.isMember(of: String(target.dropFirst())) }
+      : hosts.filter { $0.name == target }
+  }
+
   /// One resource per served host and key, from the declarations of each folder by key.
   func assign(
     _ declared: [String: [String: Declared]], describe: Describe, diagnostics: inout [Diagnostic]
