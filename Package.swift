@@ -24,6 +24,8 @@ let package = Package(
     .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     // Property-based tests: generated names and contents through plan and apply.
     .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+    // Templates of the files connector (`.mustache` resource files).
+    .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
   ],
   targets: [
     .target(
@@ -50,6 +52,7 @@ let package = Package(
         "InfraCore", "InfraTransport", "InfraEngine",
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "Yams", package: "Yams"),
+        .product(name: "Mustache", package: "swift-mustache"),
       ],
       swiftSettings: strict),
     .target(

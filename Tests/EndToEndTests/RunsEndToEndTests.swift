@@ -72,9 +72,9 @@ import Testing
       })
     #expect(
       names == [
-        "run_start", "diagnostic", "host_connect", "host_unreachable", "resource_read",
-        "change_planned", "plan_failed", "plan_complete", "op_start", "op_ok", "op_failed",
-        "op_skipped", "host_done", "run_end",
+        "run_start", "diagnostic", "host_connect", "host_facts", "host_unreachable",
+        "resource_read", "change_planned", "plan_failed", "plan_complete", "op_start", "op_ok",
+        "op_failed", "op_skipped", "host_done", "run_end",
       ])
   }
 

@@ -129,7 +129,19 @@ import Testing
       let folder = state + "/runs/" + run
       #expect(try mode(folder) == 0o700, "\(folder)")
       for file in try FileManager.default.contentsOfDirectory(atPath: folder) {
-        #expect(try mode(folder + "/" + file) == 0o600, "\(folder)/\(file)")
+        let path = folder + "/" + file
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder),
+          isFolder.boolValue
+        else {
+          #expect(try mode(path) == 0o600, "\(path)")
+          continue
+        }
+        // The hosts' facts.
+        #expect(try mode(path) == 0o700, "\(path)")
+        for kept in try FileManager.default.contentsOfDirectory(atPath: path) {
+          #expect(try mode(path + "/" + kept) == 0o600, "\(path)/\(kept)")
+        }
       }
     }
   }

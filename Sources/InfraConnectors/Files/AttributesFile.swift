@@ -6,7 +6,7 @@ import Yams
 /// folder below it, and per-file settings under `files:`, including `state: absent`.
 ///
 /// ```yaml
-/// mode: "0640"          # default for this folder and below
+/// mode: "0640"          # default for this folder and below (as are owner, group, template)
 /// owner: root
 /// group: www-data
 /// files:
@@ -25,12 +25,14 @@ package struct AttributesFile: Sendable {
     var owner: String?
     var group: String?
     var sensitive: Bool?
+    /// Render the file as a template; files named `*.mustache` are templates unless `false`.
+    var template: Bool?
 
     /// `other`'s set fields win over ours.
     func overridden(by other: Attributes) -> Attributes {
       Attributes(
         mode: other.mode ?? mode, owner: other.owner ?? owner, group: other.group ?? group,
-        sensitive: other.sensitive ?? sensitive)
+        sensitive: other.sensitive ?? sensitive, template: other.template ?? template)
     }
   }
 
@@ -64,6 +66,11 @@ package struct AttributesFile: Sendable {
       .oneOf([.string("a group name"), .integer("a group id", minimum: 0)], "the files' group")),
     SchemaKey(
       "sensitive", .boolean("keep the content out of every plan, log and artifact")),
+    SchemaKey(
+      "template",
+      .boolean(
+        "render the content as a Mustache template with the host's name, groups, data and facts (files named *.mustache are templates unless this is false)"
+      )),
   ]
 
   static let entrySchema = SchemaMapping(
@@ -166,15 +173,24 @@ package struct AttributesFile: Sendable {
     if let node = map["group"] {
       attributes.group = reader.string(node, for: "'group'", acceptingScalars: true)
     }
-    if let node = map["sensitive"] {
-      if let value = node.bool, YAMLReader.kind(of: node) == .bool {
-        attributes.sensitive = value
-      } else {
-        reader.error(
-          "'sensitive' must be true or false", at: node,
-          hint: "`sensitive: true` keeps the file's content out of plans, logs and artifacts")
-      }
-    }
+    attributes.sensitive = flag(
+      "sensitive", of: map, reader: &reader,
+      hint: "`sensitive: true` keeps the file's content out of plans, logs and artifacts")
+    attributes.template = flag(
+      "template", of: map, reader: &reader,
+      hint: "`template: true` renders the file with the host's data and facts")
     return attributes
+  }
+
+  /// The boolean `key` of `map`, if written; anything but true or false is an error.
+  private static func flag(
+    _ key: String, of map: MappingReader, reader: inout YAMLReader, hint: String
+  ) -> Bool? {
+    guard let node = map[key] else { return nil }
+    guard let value = node.bool, YAMLReader.kind(of: node) == .bool else {
+      reader.error("'\(key)' must be true or false", at: node, hint: hint)
+      return nil
+    }
+    return value
   }
 }

@@ -70,6 +70,7 @@ extension DesiredFile {
     object.set("deletedFile", deletedFile)
     object.set("sensitive", sensitive)
     object.set("encrypted", encrypted)
+    object.set("template", template)
     object.set("unavailable", unavailable)
     return .object(object)
   }
@@ -88,8 +89,8 @@ extension DesiredFile {
       declaredIn: fields.optionalString("declaredIn"),
       deletedFile: fields.optionalString("deletedFile"),
       sensitive: fields.optionalBool("sensitive"),
-      encrypted: fields.optionalBool("encrypted"), unavailable: fields.optionalString("unavailable")
-    )
+      encrypted: fields.optionalBool("encrypted"), template: fields.optionalBool("template"),
+      unavailable: fields.optionalString("unavailable"))
   }
 }
 
@@ -127,6 +128,7 @@ extension FileOp {
     object.set("group", group)
     object.set("keepsOwnership", keepsOwnership)
     object.set("encrypted", encrypted)
+    object.set("template", template)
     return .object(object)
   }
 
@@ -141,6 +143,6 @@ extension FileOp {
       mode: fields.optionalString("mode").flatMap(FileMode.parse),
       owner: fields.optionalString("owner"), group: fields.optionalString("group"),
       keepsOwnership: fields.optionalBool("keepsOwnership"),
-      encrypted: fields.optionalBool("encrypted"))
+      encrypted: fields.optionalBool("encrypted"), template: fields.optionalBool("template"))
   }
 }

@@ -31,6 +31,9 @@ struct DesiredFile: Hashable, Sendable {
   var sensitive: Bool?
   /// The source is an age file, decrypted when planned and applied.
   var encrypted: Bool?
+  /// The source is a template, rendered for each host when it is read: digest, size and
+  /// lines are then the rendered content's.
+  var template: Bool?
   /// Why the content cannot be known here (an `.age` file without its identity): the file
   /// cannot be planned.
   var unavailable: String?
@@ -92,13 +95,16 @@ struct FileOp: Hashable, Sendable {
   var keepsOwnership: Bool?
   /// The source is an age file, decrypted as it is written.
   var encrypted: Bool?
+  /// The source is a template, rendered again as it is written.
+  var template: Bool?
 
   init(
     kind: Kind, path: String, source: String? = nil, sha256: String? = nil, mode: UInt32? = nil,
     owner: String? = nil, group: String? = nil, keepsOwnership: Bool? = nil,
-    encrypted: Bool? = nil
+    encrypted: Bool? = nil, template: Bool? = nil
   ) {
     self.encrypted = encrypted
+    self.template = template
     self.kind = kind
     self.path = path
     self.source = source

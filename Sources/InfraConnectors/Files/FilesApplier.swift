@@ -24,8 +24,8 @@ struct FilesApplier {
         return ApplyResponse(outcomes: [outcome])
       }
     }
-    // Age files are decrypted again and checked against the planned digest before anything is
-    // sent: the ops before one that cannot be go ahead, and it fails.
+    // Age files are decrypted and templates rendered again, and checked against the planned
+    // digest, before anything is sent: the ops before one that cannot be go ahead, and it fails.
     let (contents, decryptionFailure) = await decrypt(&pending)
     var start = 0
     var unreachable: String?
@@ -46,15 +46,31 @@ struct FilesApplier {
     return ApplyResponse(outcomes: outcomes, unreachable: unreachable)
   }
 
-  /// The decrypted content of each age file to write, by path; `pending` is cut before the
-  /// first that cannot be decrypted or changed since the plan, and that op's failure returned.
+  /// The content of each age file and template to write, decrypted or rendered again, by path;
+  /// `pending` is cut before the first that cannot be, or changed since the plan, and that
+  /// op's failure returned.
   private func decrypt(_ pending: inout [(PlannedOp, FileOp)]) async
     -> ([String: Data], OpOutcome?)
   {
     var contents: [String: Data] = [:]
-    for (index, (planned, op)) in pending.enumerated() where op.encrypted == true {
+    for (index, (planned, op)) in pending.enumerated()
+    where op.kind == .write && (op.encrypted == true || op.template == true) {
       let source = op.source ?? op.path
       let reason: String
+      if op.template == true {
+        switch await renderAgain(op) {
+        case .success(let data) where SHA256Hex.of(data) == op.sha256:
+          contents[op.path] = data
+          continue
+        case .success:
+          reason =
+            "\(source) renders differently for \(host.name) than when it was planned; run the plan again"
+        case .failure(let failure):
+          reason = failure.message
+        }
+        pending = Array(pending.prefix(index))
+        return (contents, OpOutcome(address: planned.address, status: .failed(reason)))
+      }
       do {
         let data = try await settings.cipher.decrypt(
           settings.repository.root.appending(path: source))
@@ -70,6 +86,17 @@ struct FilesApplier {
       return (contents, OpOutcome(address: planned.address, status: .failed(reason)))
     }
     return (contents, nil)
+  }
+
+  /// A template, rendered again from the repository as it is now, with what it was rendered
+  /// with when the host was read.
+  private func renderAgain(_ op: FileOp) async -> Result<Data, RenderedTemplates.Failure> {
+    guard let values = settings.rendered.values(of: host.name) else {
+      return .failure(.init(message: "the templates of \(host.name) were not rendered; plan again"))
+    }
+    let file = DesiredFile(
+      path: op.path, state: .present, source: op.source, encrypted: op.encrypted, template: true)
+    return await settings.render(file, with: values)
   }
 
   /// One batch, one command; returns the outcomes of the ops the host reached, and why the

@@ -13,7 +13,7 @@ package struct FilesConnectorType: ConnectorType {
       summary:
         "Whole files on hosts: exact content, mode, owner and group; files declared absent are removed.",
       layout:
-        "<host or @group>/<path on the host>, `.age` for encrypted content; .infra-attrs.yaml in any folder sets mode, owner, group, sensitive and state",
+        "<host or @group>/<path on the host>, `.age` for encrypted content, `.mustache` for a template rendered per host; .infra-attrs.yaml in any folder sets mode, owner, group, sensitive, template and state",
       options: [
         OptionSpec(
           "root", .string, default: .string("/"),
@@ -77,6 +77,8 @@ struct FilesConnector: Connector {
     var cache = ContentCache()
     /// Temporary files killed writers left, for planning.
     var strays = StrayFiles()
+    /// Templates rendered for each host as it was read.
+    var rendered = RenderedTemplates()
 
     /// `relative` (below a host or group folder) as an absolute path on the host.
     func hostPath(_ relative: String) -> String {
@@ -99,13 +101,18 @@ struct FilesConnector: Connector {
     let reading = try await LiveFileReader.read(desired.map(\.path), through: request.transport)
     let live = reading.files
     settings.strays.add(reading.strays, on: request.host.name)
+    // Rendered once the read is back: the host's facts came with it. What a template renders
+    // to is part of what a saved plan was made against.
+    let rendered = await settings.renderTemplates(
+      desired, host: request.host, facts: request.facts)
     var states: [Address: LiveState] = [:]
     for (resource, file) in zip(request.resources, desired) {
+      let suffix = rendered[file.path].map { "|" + $0 } ?? ""
       if let found = live[file.path] {
         states[resource.address] = LiveState(
-          state: found.json, fingerprint: found.fingerprint)
+          state: found.json, fingerprint: found.fingerprint + suffix)
       } else {
-        states[resource.address] = LiveState(state: .null, fingerprint: "absent")
+        states[resource.address] = LiveState(state: .null, fingerprint: "absent" + suffix)
       }
     }
     return ReadResponse(states: states)

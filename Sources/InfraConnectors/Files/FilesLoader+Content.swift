@@ -31,6 +31,56 @@ extension FilesLoader {
     return true
   }
 
+  /// Whether a file of this name is a template unless its settings say otherwise.
+  static func isTemplateName(_ name: String) -> Bool {
+    name.hasSuffix(".mustache") && name.count > ".mustache".count && !name.hasSuffix("/.mustache")
+  }
+
+  /// Checks that `file` is a template that parses, reporting where it does not: its content is
+  /// known per host only, once rendered when the host is read. False when it cannot be used.
+  func describeTemplate(
+    _ file: ResourceFile, in desired: inout DesiredFile, diagnostics: inout [Diagnostic]
+  ) -> Bool {
+    let data: Data
+    if desired.encrypted == true {
+      switch decrypted[file.path] ?? .failure(.init(message: "it was not decrypted")) {
+      case .success(let clear): data = clear
+      case .failure(let failure):
+        desired.unavailable = "cannot decrypt \(file.path): \(failure.message)"
+        diagnostics.append(failure.warning(about: file))
+        return true
+      }
+    } else {
+      guard hash(file, diagnostics: &diagnostics) != nil else { return false }
+      guard let cached = settings.cache.content(of: file.path) else {
+        diagnostics.append(
+          .error(
+            "\(file.path) is a template larger than \(ByteCount.describe(ContentCache.fileLimit))",
+            at: file.location, hint: "templates are configuration files; split this one"))
+        return false
+      }
+      data = cached
+    }
+    guard let text = textContent(data) else {
+      diagnostics.append(
+        .error(
+          "\(file.path) is a template but not text (it is not UTF-8, or holds NUL bytes)",
+          at: file.location,
+          hint:
+            "rename it without `.mustache`, or set `template: false` for it in .infra-attrs.yaml"
+        ))
+      return false
+    }
+    if case .failure(let problem) = TemplateRenderer.parse(text) {
+      diagnostics.append(
+        .error(
+          problem.message,
+          at: SourceLocation(file: file.path, line: problem.line, column: problem.column)))
+      return false
+    }
+    return true
+  }
+
   func hash(_ file: ResourceFile, diagnostics: inout [Diagnostic]) -> ContentDigest? {
     do {
       return try ContentDigest.read(file.url, keepingUpTo: ContentCache.fileLimit) {

@@ -106,7 +106,9 @@ struct FilesLoader {
       else { continue }
       let target = segments[1]
       let hosts = targets.hosts(of: target)
-      let path = settings.hostPath(AgeCipher.clearName(segments[2...].joined(separator: "/")))
+      var relative = AgeCipher.clearName(segments[2...].joined(separator: "/"))
+      if Self.isTemplateName(relative) { relative.removeLast(9) }
+      let path = settings.hostPath(relative)
       for host in hosts where taken.insert([host.name, path]).inserted {
         let encrypted = AgeCipher.isEncrypted(file.path)
         let desired = DesiredFile(
@@ -146,7 +148,7 @@ struct FilesLoader {
     -> [String: Declared]
   {
     var declared: [String: Declared] = [:]
-    for (relative, file) in tree.files {
+    for (relative, file) in tree.files.sorted(by: { $0.key < $1.key }) {
       let folder = relative.split(separator: "/").dropLast().joined(separator: "/")
       let name = String(relative.split(separator: "/").last!)
       let (attributes, sources, entry) = resolveAttributes(
@@ -158,21 +160,37 @@ struct FilesLoader {
             at: entry!.location, hint: "remove the file or the `state: absent`"))
         continue
       }
+      let template = attributes.template ?? Self.isTemplateName(name)
+      // `motd.mustache` renders into `motd`.
+      let onHost = template && Self.isTemplateName(name) ? String(relative.dropLast(9)) : relative
+      if let other = declared[onHost] {
+        diagnostics.append(
+          .error(
+            "\(file.path) and \(other.sources[0]) both declare \(settings.hostPath(onHost))",
+            at: file.location, hint: "keep one of them: the template, if the file differs per host")
+        )
+        continue
+      }
       let encrypted = AgeCipher.isEncrypted(file.path)
       var desired = DesiredFile(
-        path: settings.hostPath(relative), state: .present, source: file.path,
+        path: settings.hostPath(onHost), state: .present, source: file.path,
         mode: attributes.mode, owner: attributes.owner, group: attributes.group,
         sensitive: encrypted || attributes.sensitive == true ? true : nil,
-        encrypted: encrypted ? true : nil)
-      guard describeContent(of: file, in: &desired, diagnostics: &diagnostics) else { continue }
-      declared[relative] = Declared(
+        encrypted: encrypted ? true : nil, template: template ? true : nil)
+      guard
+        template
+          ? describeTemplate(file, in: &desired, diagnostics: &diagnostics)
+          : describeContent(of: file, in: &desired, diagnostics: &diagnostics)
+      else { continue }
+      declared[onHost] = Declared(
         address: file.address, desired: desired, sources: [file.path] + sources)
     }
     for (folder, attributesFile) in tree.attributes {
       for (name, entry) in attributesFile.files.sorted(by: { $0.key < $1.key }) {
         let relative = folder.isEmpty ? name : "\(folder)/\(name)"
         if entry.state == .absent {
-          if tree.files[relative] != nil { continue }  // reported above
+          // Reported above.
+          if tree.files[relative] != nil || tree.files[relative + ".mustache"] != nil { continue }
           let segments =
             [settings.name, tree.target] + relative.split(separator: "/").map(String.init)
           declared[relative] = Declared(
@@ -184,7 +202,9 @@ struct FilesLoader {
               sensitive: resolveAttributes(tree, shared: shared, folder: folder, name: name).0
                 .sensitive),
             sources: [attributesFile.path])
-        } else if tree.files[AgeCipher.clearName(relative)] == nil {
+        } else if tree.files[AgeCipher.clearName(relative)] == nil,
+          tree.files[AgeCipher.clearName(relative) + ".mustache"] == nil
+        {
           diagnostics.append(
             .error(
               "'\(name)' has settings but no file in \(FilesLoader.folderPath(attributesFile.path))",
@@ -218,7 +238,9 @@ struct FilesLoader {
       }
     }
     let files = tree.attributes[folder]?.files
-    let entry = files?[name] ?? files?[name + ".age"]
+    // A template's settings may name it as the repository does or as the host will.
+    let onHost = Self.isTemplateName(name) ? String(name.dropLast(9)) : nil
+    let entry = files?[name] ?? files?[name + ".age"] ?? onHost.flatMap { files?[$0] }
     if let entry { attributes = attributes.overridden(by: entry.attributes) }
     return (attributes, sources, entry)
   }

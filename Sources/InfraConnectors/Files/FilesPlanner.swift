@@ -13,7 +13,7 @@ struct FilesPlanner {
     let decoded = try items.map { item in
       (
         address: item.resource.address,
-        desired: try DesiredFile(json: item.resource.desired),
+        desired: rendered(try DesiredFile(json: item.resource.desired)),
         live: item.live.exists ? try LiveFile(json: item.live.state) : nil
       )
     }
@@ -137,12 +137,13 @@ struct FilesPlanner {
         details.append("sha256 \(sha256.prefix(16))")
       }
       diff = try diffableText(desired).flatMap {
-        UnifiedDiff.make(from: "", to: $0, oldName: "/dev/null", newName: desired.source ?? "")
+        UnifiedDiff.make(from: "", to: $0, oldName: "/dev/null", newName: shownSource(desired))
       }
     }
     let op = FileOp(
       kind: .write, path: desired.path, source: desired.source, sha256: desired.sha256, mode: mode,
-      owner: desired.owner, group: desired.group, encrypted: desired.encrypted)
+      owner: desired.owner, group: desired.group, encrypted: desired.encrypted,
+      template: desired.template)
     return PlannedOp(
       address: address, action: replacingLink ? .update : .create,
       message: "\(verb): \(summary.joined(separator: ", "))", details: details, diff: diff,
@@ -163,7 +164,7 @@ struct FilesPlanner {
       if let old = liveContent.flatMap(textContent), let new = try diffableText(desired) {
         diff = UnifiedDiff.make(
           from: old, to: new, oldName: "\(host.name):\(desired.path)",
-          newName: desired.source ?? "")
+          newName: shownSource(desired))
         parts.append("content " + lineCounts(diff ?? ""))
       } else {
         parts.append(
@@ -190,7 +191,7 @@ struct FilesPlanner {
         mode: desired.mode ?? live.mode, owner: desired.owner ?? live.uid,
         group: desired.group ?? live.gid,
         keepsOwnership: desired.owner == nil || desired.group == nil ? true : nil,
-        encrypted: desired.encrypted)
+        encrypted: desired.encrypted, template: desired.template)
     } else {
       op = FileOp(
         kind: .attributes, path: desired.path, mode: modeChanged ? desired.mode : nil,
@@ -234,6 +235,10 @@ struct FilesPlanner {
     guard let source = desired.source, desired.isText == true,
       (desired.size ?? 0) <= FilesConnector.diffLimit
     else { return nil }
+    if desired.template == true {
+      return (try? settings.rendered.result(host: host.name, path: desired.path)?.get())
+        .flatMap(textContent)
+    }
     if let cached = settings.cache.content(of: source) { return textContent(cached) }
     let url = settings.repository.root.appending(path: source)
     do {

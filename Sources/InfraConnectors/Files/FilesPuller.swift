@@ -26,6 +26,25 @@ struct FilesPuller {
           ))
         continue
       }
+      if desired.template == true {
+        // The host has the template's output; writing it over the template would lose what
+        // makes it differ per host.
+        let rendered = settings.rendered.result(host: host.name, path: desired.path)
+        let digest = (try? rendered?.get()).map(SHA256Hex.of)
+        if item.live.exists, let live = try? LiveFile(json: item.live.state),
+          live.kind == .file, live.sha256 != nil, live.sha256 == digest
+        {
+          response.problems += attributeDifferences(desired, live, address: address, source: source)
+          continue
+        }
+        response.problems.append(
+          ResourceProblem(
+            address: address,
+            message:
+              "\(desired.path) on \(host.name) differs from what \(source) renders, and a template is not pulled: edit the template (or the host's data) by hand"
+          ))
+        continue
+      }
       guard item.live.exists else {
         response.files.append(
           PulledFile(

@@ -85,7 +85,8 @@ public struct SavedPlanCheck: Sendable {
     do {
       let read = try await host.call(instance, "read", resources: share.resources.count) {
         try await instance.connector.read(
-          ReadRequest(host: host.host, transport: $0, resources: share.resources))
+          ReadRequest(
+            host: host.host, transport: $0, resources: share.resources, facts: host.facts))
       }
       var result = ShareCheck()
       var sensitive: [PlanItem] = []

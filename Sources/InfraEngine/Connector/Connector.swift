@@ -71,11 +71,17 @@ package struct ReadRequest: Sendable {
   package var host: InventoryHost
   package var transport: any Transport
   package var resources: [Resource]
+  /// The host's facts, for what the resources' desired state depends on (templates).
+  package var facts: HostFactsSource
 
-  package init(host: InventoryHost, transport: any Transport, resources: [Resource]) {
+  package init(
+    host: InventoryHost, transport: any Transport, resources: [Resource],
+    facts: HostFactsSource = .unavailable
+  ) {
     self.host = host
     self.transport = transport
     self.resources = resources
+    self.facts = facts
   }
 }
 

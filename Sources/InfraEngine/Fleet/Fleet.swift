@@ -37,7 +37,9 @@ package final class Fleet: Sendable {
     transports: any TransportProvider, parallelism: Int, stop: StopSignal = StopSignal(),
     events: @escaping RunEventHandler
   ) {
-    connections = HostConnections(provider: transports)
+    connections = HostConnections(provider: transports) { host, facts in
+      events(.hostFacts(host: host, facts: facts))
+    }
     self.parallelism = max(1, parallelism)
     self.stop = stop
     self.events = events
@@ -103,8 +105,9 @@ package final class Fleet: Sendable {
     // A transport program learns where its host's log lines go when the host connects.
     return await ProgramLog.$destination.withValue(destination(host: host.name)) {
       let connection: any Transport
+      let gatherer: FactGatherer
       do {
-        connection = try await connections.transport(for: host)
+        (connection, gatherer) = try await connections.transport(for: host)
         if report(host.name) { events(.hostConnect(host: host.name)) }
       } catch {
         // A connection the stop cut short is no news about the host.
@@ -113,7 +116,11 @@ package final class Fleet: Sendable {
         if report(host.name) { events(.hostUnreachable(host: host.name, reason: reason)) }
         return .unreachable(reason)
       }
-      let value = await work(HostWork(host: host, connection: connection, fleet: self))
+      let facts = HostFactsSource { [roundTrips] in
+        try await gatherer.facts(through: roundTrips.counting(connection, for: .facts))
+      }
+      let value = await work(
+        HostWork(host: host, connection: connection, facts: facts, fleet: self))
       return stoppable && Task.isCancelled ? .stopped : .done(value)
     }
   }

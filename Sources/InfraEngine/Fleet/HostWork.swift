@@ -6,6 +6,8 @@ package struct HostWork: Sendable {
   package let host: InventoryHost
   /// The host's connection, without escalation.
   let connection: any Transport
+  /// The host's facts, gathered with the first command of the run there.
+  package let facts: HostFactsSource
   let fleet: Fleet
 
   /// A call of `instance` on this host: `body` gets the host's connection escalated as the

@@ -10,6 +10,8 @@ package enum RoundTripCaller: Hashable, Sendable, CustomStringConvertible {
   case lock
   /// A command of `infra run`.
   case command
+  /// Gathering the host's facts, when no other command carried them.
+  case facts
 
   /// `prod/files`, `lock`, `command`: the keys of `round_trips` in a run's stats.
   package var description: String {
@@ -17,6 +19,7 @@ package enum RoundTripCaller: Hashable, Sendable, CustomStringConvertible {
     case .connector(let id): id.description
     case .lock: "lock"
     case .command: "command"
+    case .facts: "facts"
     }
   }
 }

@@ -112,7 +112,8 @@ package struct PullJob: RunJob {
     do {
       let read = try await host.call(instance, "read", resources: share.resources.count) {
         try await instance.connector.read(
-          ReadRequest(host: host.host, transport: $0, resources: share.resources))
+          ReadRequest(
+            host: host.host, transport: $0, resources: share.resources, facts: host.facts))
       }
       let items = share.resources.compactMap { resource in
         read.states[resource.address].map { PlanItem(resource: resource, live: $0) }

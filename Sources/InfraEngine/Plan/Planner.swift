@@ -63,7 +63,8 @@ struct Planner: Sendable {
     do {
       let read = try await host.call(instance, "read", resources: share.resources.count) {
         try await instance.connector.read(
-          ReadRequest(host: host.host, transport: $0, resources: share.resources))
+          ReadRequest(
+            host: host.host, transport: $0, resources: share.resources, facts: host.facts))
       }
       var items: [PlanItem] = []
       for resource in share.resources {

@@ -52,6 +52,9 @@ public struct RunResult<Output: Sendable>: Sendable {
   public func events(host: String) -> [RunEventRecord] {
     events.filter { $0.event.host == host }
   }
+
+  /// The facts of each host the run gathered them from, by host name.
+  public var facts: [String: HostFacts] { factsByHost(in: events) }
 }
 
 /// One run you can watch and embed, as ansible-runner's: an id, a status that moves
@@ -124,6 +127,12 @@ public final class Run<Job: RunJob>: Sendable {
 
   /// Where the run is now; safe to read from any task, the event and status handlers included.
   public var status: RunStatus { state.withLock { $0.status } }
+
+  /// The facts of `host`, once the run has gathered them (with its first command there):
+  /// ansible-runner's `get_fact_cache`. `nil` before that, or when the run never reached it.
+  public func facts(of host: String) -> HostFacts? {
+    state.withLock { factsByHost(in: $0.records)[host] }
+  }
 
   /// Stops the run gracefully: what may be cut short stops; running ops finish.
   public func cancel() {
@@ -213,4 +222,13 @@ public final class Run<Job: RunJob>: Sendable {
       onStatus?(status)
     }
   }
+}
+
+/// The facts that `host_facts` events among `records` gave, by host.
+private func factsByHost(in records: [RunEventRecord]) -> [String: HostFacts] {
+  var facts: [String: HostFacts] = [:]
+  for record in records {
+    if case .hostFacts(let host, let gathered) = record.event { facts[host] = gathered }
+  }
+  return facts
 }

@@ -18,6 +18,7 @@ import Synchronization
 ///   kernel however the process ends
 /// - `events.jsonl`: every event, one JSON object per line, written as it happens
 /// - `plan.json`: the plan, in the `infra plan --json` format
+/// - `facts/<host>.json`: each host's facts, as gathered in the run (ansible-runner's fact cache)
 /// - `stdout`: what the person saw, without colour codes (written by the command line)
 /// - `rc`: the exit code, once the run has ended
 ///
@@ -77,6 +78,31 @@ public final class RunArtifacts: Sendable {
   func append(_ record: RunEventRecord) {
     let line = SecretMask.shared.masked(record.jsonLine())
     events.withLock { handle in try? handle?.write(contentsOf: line) }
+    if case .hostFacts(let host, let facts) = record.event {
+      let folder = folder.appending(path: Self.factsFolder)
+      try? PrivateFiles.makeFolder(folder)
+      try? Self.replace(
+        folder.appending(path: host + ".json"),
+        with: Data(SecretMask.shared.masked(facts.json.serialized + "\n").utf8))
+    }
+  }
+
+  /// Where a run's folder keeps its hosts' facts.
+  static let factsFolder = "facts"
+
+  /// The facts a run kept in its artifacts `folder`, by host name: what a later program reads
+  /// of a run it did not watch.
+  public static func facts(in folder: URL) -> [String: HostFacts] {
+    let factsFolder = folder.appending(path: Self.factsFolder)
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: factsFolder.path)) ?? []
+    var facts: [String: HostFacts] = [:]
+    for name in names where name.hasSuffix(".json") {
+      guard let data = try? Data(contentsOf: factsFolder.appending(path: name)),
+        let json = try? JSONDecoder().decode(JSONValue.self, from: data)
+      else { continue }
+      facts[String(name.dropLast(5))] = HostFacts(json: json)
+    }
+    return facts
   }
 
   /// Appends what the person saw, with terminal escape codes removed.

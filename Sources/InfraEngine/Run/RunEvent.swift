@@ -8,6 +8,8 @@ public enum RunEvent: Sendable {
   /// A warning found while loading the repository.
   case diagnostic(Diagnostic)
   case hostConnect(host: String)
+  /// The host's facts were gathered (with the first command of the run there).
+  case hostFacts(host: String, facts: HostFacts)
   case hostUnreachable(host: String, reason: String)
   /// One resource's live state was read.
   case resourceRead(host: String, address: Address, exists: Bool)
@@ -43,6 +45,7 @@ public enum RunEvent: Sendable {
     case .runStart: "run_start"
     case .diagnostic: "diagnostic"
     case .hostConnect: "host_connect"
+    case .hostFacts: "host_facts"
     case .hostUnreachable: "host_unreachable"
     case .resourceRead: "resource_read"
     case .changePlanned: "change_planned"
@@ -65,7 +68,8 @@ public enum RunEvent: Sendable {
   /// The host the event is about, if it is about one.
   public var host: String? {
     switch self {
-    case .hostConnect(let host), .hostUnreachable(let host, _), .resourceRead(let host, _, _),
+    case .hostConnect(let host), .hostFacts(let host, _), .hostUnreachable(let host, _),
+      .resourceRead(let host, _, _),
       .filePulled(let host, _, _, _, _), .fileImported(let host, _, _, _, _),
       .commandDone(let host, _, _, _), .lockRemoved(let host, _):
       host
@@ -119,6 +123,7 @@ public enum RunEvent: Sendable {
         "column": diagnostic.location?.column.map(JSONValue.int) ?? .null,
       ]
     case .hostConnect: [:]
+    case .hostFacts(_, let facts): ["facts": facts.json]
     case .hostUnreachable(_, let reason): ["reason": .string(reason)]
     case .resourceRead(_, _, let exists): ["exists": .bool(exists)]
     case .changePlanned(let change), .opStart(let change), .opOK(let change):

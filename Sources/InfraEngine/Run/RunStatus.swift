@@ -14,6 +14,8 @@ public enum RunKind: String, Sendable, Codable, CaseIterable {
   case command
   /// Remove hosts' apply locks (`infra unlock`).
   case unlock
+  /// Gather hosts' facts (`infra hosts --facts`).
+  case facts
 }
 
 /// Where a run is in its life, as ansible-runner reports it:

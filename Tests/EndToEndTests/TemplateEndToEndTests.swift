@@ -1,0 +1,190 @@
+import Foundation
+import InfraTestSupport
+import InfraTransport
+import Testing
+
+/// `.mustache` resource files rendered per host with its name, groups, data and facts, as
+/// `infra plan` and `infra apply` see them, locally and over SSH.
+@Suite struct TemplateEndToEndTests {
+  let repo: TemporaryFolder
+  let web: TemporaryFolder
+  let db: TemporaryFolder
+  /// The hosts' apply locks: a folder of this test's own, so parallel tests never meet.
+  let locks: TemporaryFolder
+
+  init() throws {
+    repo = try TemporaryFolder("templates")
+    web = try TemporaryFolder("templates-web")
+    db = try TemporaryFolder("templates-db")
+    locks = try TemporaryFolder("templates-locks")
+  }
+
+  /// Two hosts, each with a files connector of its own root (`hosts:`), both holding the same
+  /// template.
+  func writeRepository(template: String, hostData: String = "") throws {
+    try repo.write(
+      "infra.yaml",
+      """
+      version: 1
+      defaults:
+        data: { tier: basic, ports: [80] }
+      groups:
+        web: { data: { tier: frontend, ports: [80, 443] } }
+      hosts:
+        web1: { connect: local, groups: [web]\(hostData) }
+        db1: { connect: local }
+      locks: { folder: \(locks.path) }
+      prefixes:
+        w:
+          connectors:
+            - { name: files, hosts: [web1], options: { root: \(web.path) } }
+        d:
+          connectors:
+            - { name: files, hosts: [db1], options: { root: \(db.path) } }
+      """)
+    for prefix in ["w", "d"] {
+      try repo.write("resources/\(prefix)/files/@all/etc/motd.mustache", template)
+    }
+  }
+
+  static let motd = """
+    {{host}} ({{#groups}}@{{.}} {{/groups}}) is {{tier}} on {{facts.os.id}}, {{facts.cpus}} CPUs
+    {{#ports}}
+    listen {{.}}
+    {{/ports}}
+    {{#admin}}admin {{admin}}{{/admin}}{{^admin}}no admin{{/admin}}
+
+    """
+
+  @Test func aTemplateRendersPerHostAndReplansClean() async throws {
+    try writeRepository(template: Self.motd, hostData: ", data: { admin: \"ann & bob\" }")
+    let osID = try osRelease("ID")
+    let cpus = ProcessInfo.processInfo.activeProcessorCount
+    let plan = try await Infra.run(["plan"], in: repo.url)
+    #expect(plan.code == 0, "\(plan)")
+    #expect(plan.stdout.contains("create \(web.path)/etc/motd: 4 lines"), "\(plan)")
+    #expect(plan.stdout.contains("motd.mustache (rendered for web1)"), "\(plan)")
+    let apply = try await Infra.run(["apply", "--yes"], in: repo.url)
+    #expect(apply.code == 0, "\(apply)")
+    #expect(
+      try web.readText("etc/motd") == """
+        web1 (@web @all ) is frontend on \(osID), \(cpus) CPUs
+        listen 80
+        listen 443
+        admin ann & bob
+
+        """)
+    #expect(
+      try db.readText("etc/motd") == """
+        db1 (@all ) is basic on \(osID), \(cpus) CPUs
+        listen 80
+        no admin
+
+        """)
+    let again = try await Infra.run(["plan", "--detailed-exitcode"], in: repo.url)
+    #expect(again.code == 0 && again.stdout.contains("2 unchanged"), "\(again)")
+
+    // A change of data changes what renders, and the plan shows it as a diff of the output.
+    try repo.write(
+      "infra.yaml",
+      try repo.readText("infra.yaml").replacingOccurrences(of: "tier: basic", with: "tier: gold"))
+    let changed = try await Infra.run(["plan"], in: repo.url)
+    #expect(changed.stdout.contains("-db1 (@all ) is basic"), "\(changed)")
+    #expect(changed.stdout.contains("+db1 (@all ) is gold"), "\(changed)")
+    #expect(changed.stdout.contains("1 to update") && changed.stdout.contains("1 unchanged"))
+
+    // Saved, the plan applies in a process of its own: the template is rendered again there.
+    let saved = try await Infra.run(["plan", "--out", "gold.plan"], in: repo.url)
+    #expect(saved.code == 0, "\(saved)")
+    let applied = try await Infra.run(["apply", "gold.plan"], in: repo.url)
+    #expect(applied.code == 0, "\(applied)")
+    #expect(try db.readText("etc/motd").hasPrefix("db1 (@all ) is gold"))
+  }
+
+  @Test func aMissingValueIsAnErrorInTheTemplateNamingTheHost() async throws {
+    try writeRepository(template: "motd\n  owner {{owner}}\n")
+    let validate = try await Infra.run(["validate"], in: repo.url)
+    #expect(validate.code == 0, "the data is known per host at plan time only: \(validate)")
+    let plan = try await Infra.run(["plan"], in: repo.url)
+    #expect(plan.code == 1, "\(plan)")
+    for (prefix, host) in [("w", "web1"), ("d", "db1")] {
+      #expect(
+        plan.stdout.contains(
+          "resources/\(prefix)/files/@all/etc/motd.mustache:2:9: {{owner}} is not set for host \(host)"
+        ), "\(plan)")
+    }
+    #expect(!FileManager.default.fileExists(atPath: db.url.appending(path: "etc/motd").path))
+
+    // Its syntax is checked without any host.
+    try writeRepository(template: "ok\n{{#ports}}listen {{.}}\n")
+    let broken = try await Infra.run(["validate"], in: repo.url)
+    #expect(broken.code == 1, "\(broken)")
+    #expect(
+      broken.stderr.contains(
+        "resources/w/files/@all/etc/motd.mustache:2:1: error: {{#ports}} is never closed"),
+      "\(broken)")
+  }
+
+  /// `template:` in `.infra-attrs.yaml` makes any file a template, or a `.mustache` file not.
+  @Test func settingsChooseWhatIsATemplate() async throws {
+    try writeRepository(template: "{{host}}\n")
+    try repo.write("resources/w/files/@all/etc/app.conf", "for {{host}}\n")
+    try repo.write("resources/w/files/@all/etc/raw.mustache", "kept {{host}}\n")
+    try repo.write(
+      "resources/w/files/@all/etc/.infra-attrs.yaml",
+      "files:\n  app.conf: { template: true }\n  raw.mustache: { template: false }\n")
+    let apply = try await Infra.run(["apply", "--yes"], in: repo.url)
+    #expect(apply.code == 0, "\(apply)")
+    #expect(try web.readText("etc/app.conf") == "for web1\n")
+    #expect(try web.readText("etc/raw.mustache") == "kept {{host}}\n")
+    #expect(try web.readText("etc/motd") == "web1\n")
+    try repo.write("resources/w/files/@all/etc/motd", "plain\n")
+    let twice = try await Infra.run(["validate"], in: repo.url)
+    #expect(twice.code == 1, "\(twice)")
+    #expect(twice.stderr.contains("both declare \(web.path)/etc/motd"), "\(twice)")
+  }
+
+  /// A template whose file is an age file renders a file whose content is sensitive: the plan
+  /// says that it changes, never how, and nothing the run writes holds the rendered secret.
+  @Test func anEncryptedTemplateRendersASensitiveFile() async throws {
+    let keys = try TemporaryFolder("templates-keys")
+    let identityFile = keys.appending("identity.txt").path
+    #expect(try ChildProcess.run("/usr/bin/age-keygen", ["-o", identityFile]) == 0)
+    let recipient = try SecretsFixture.output("/usr/bin/age-keygen", ["-y", identityFile])
+      .trimmingCharacters(in: .whitespacesAndNewlines)
+    try writeRepository(template: "plain {{host}}\n")
+    try repo.write(
+      "infra.yaml",
+      try repo.readText("infra.yaml")
+        + "\nsecrets: { identities: [{ file: \(identityFile) }], recipients: [\(recipient)] }\n")
+    let secret = "s3cr3t-" + String(Int.random(in: 100_000...999_999))
+    let clear = try keys.write("clear", "key=\(secret)-{{host}}\nhost={{host}}\n")
+    let encrypted = repo.appending("resources/w/files/@all/etc/app.key.mustache.age").path
+    #expect(
+      try ChildProcess.run("/usr/bin/age", ["-r", recipient, "-o", encrypted, clear.path]) == 0)
+    let plan = try await Infra.run(["plan", "--json"], in: repo.url)
+    #expect(plan.code == 0, "\(plan)")
+    let shown = try await Infra.run(["plan"], in: repo.url)
+    #expect(
+      shown.stdout.contains("create \(web.path)/etc/app.key: content (sensitive), mode 0600"),
+      "\(shown)")
+    let apply = try await Infra.run(["apply", "--yes"], in: repo.url)
+    #expect(apply.code == 0, "\(apply)")
+    #expect(try web.readText("etc/app.key") == "key=\(secret)-web1\nhost=web1\n")
+    var outputs = [plan, shown, apply].flatMap { [$0.stdout, $0.stderr] }
+    let runs = repo.appending(".infra/runs")
+    for file in FileManager.default.enumerator(atPath: runs.path)?.compactMap({ $0 as? String })
+      ?? []
+    {
+      outputs.append((try? String(contentsOf: runs.appending(path: file), encoding: .utf8)) ?? "")
+    }
+    #expect(outputs.count > 6)
+    for output in outputs { #expect(!output.contains(secret), "\(output)") }
+  }
+
+  private func osRelease(_ key: String) throws -> String {
+    let text = try String(contentsOfFile: "/etc/os-release", encoding: .utf8)
+    let line = try #require(text.split(separator: "\n").first { $0.hasPrefix("\(key)=") })
+    return line.dropFirst(key.count + 1).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+  }
+}
