@@ -209,7 +209,7 @@ package final class SSHServer: Sendable {
     try ClosedPort().port
   }
 
-  private static func waitForListener(port: Int, pid: pid_t) -> Bool {
+  package static func waitForListener(port: Int, pid: pid_t) -> Bool {
     // A busy machine may take a while to start it: up to 30 s, the loop ending once it listens.
     for _ in 0..<1500 {
       var status: Int32 = 0

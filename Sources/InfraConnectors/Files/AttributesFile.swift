@@ -27,12 +27,20 @@ package struct AttributesFile: Sendable {
     var sensitive: Bool?
     /// Render the file as a template; files named `*.mustache` are templates unless `false`.
     var template: Bool?
+    /// A command that checks the staged file before it replaces the target, `%s` its path.
+    var validate: String?
+    /// Commands run once per host after the changes that name them were applied.
+    var onChange: [String]?
+    /// Keep the file a write replaces beside it, timestamped.
+    var backup: Bool?
 
     /// `other`'s set fields win over ours.
     func overridden(by other: Attributes) -> Attributes {
       Attributes(
         mode: other.mode ?? mode, owner: other.owner ?? owner, group: other.group ?? group,
-        sensitive: other.sensitive ?? sensitive, template: other.template ?? template)
+        sensitive: other.sensitive ?? sensitive, template: other.template ?? template,
+        validate: other.validate ?? validate, onChange: other.onChange ?? onChange,
+        backup: other.backup ?? backup)
     }
   }
 
@@ -70,6 +78,25 @@ package struct AttributesFile: Sendable {
       "template",
       .boolean(
         "render the content as a Mustache template with the host's name, groups, data and facts (files named *.mustache are templates unless this is false)"
+      )),
+    SchemaKey(
+      "validate",
+      .string(
+        "a command run on the host against the staged file before it replaces the target, %s standing for its path (`nginx -t -c %s`, `visudo -cf %s`); if it fails, the target keeps its content",
+        pattern: "%s")),
+    SchemaKey(
+      "on_change",
+      .oneOf(
+        [
+          .string("a shell command"),
+          .list(.string("a shell command"), "shell commands, run in this order"),
+        ],
+        "commands run once per host after every change that names them was applied (`systemctl reload nginx`)"
+      )),
+    SchemaKey(
+      "backup",
+      .boolean(
+        "keep the file a new content replaces beside it, as <name>.<UTC time>~ with its old mode and owner"
       )),
   ]
 
@@ -179,6 +206,33 @@ package struct AttributesFile: Sendable {
     attributes.template = flag(
       "template", of: map, reader: &reader,
       hint: "`template: true` renders the file with the host's data and facts")
+    attributes.backup = flag(
+      "backup", of: map, reader: &reader,
+      hint: "`backup: true` keeps the replaced file beside it, timestamped")
+    if let node = map["validate"], let command = reader.string(node, for: "'validate'") {
+      if command.contains("%s") {
+        attributes.validate = command
+      } else {
+        reader.error(
+          "'validate' must name the staged file as %s, or it would check nothing", at: node,
+          hint: "e.g. `validate: nginx -t -c %s` or `validate: visudo -cf %s`")
+      }
+    }
+    if let node = map["on_change"] {
+      var commands: [Located<String>]?
+      if case .sequence = node {
+        commands = reader.stringList(node, for: "'on_change'", items: "commands")
+      } else if let command = reader.string(node, for: "'on_change'") {
+        commands = [Located(command, at: reader.location(of: node))]
+      }
+      if let empty = commands?.first(where: { $0.value.allSatisfy(\.isWhitespace) }) {
+        reader.diagnostics.error(
+          "'on_change' has an empty command", at: empty.location,
+          hint: "e.g. `on_change: systemctl reload nginx`")
+        commands = nil
+      }
+      attributes.onChange = commands?.map(\.value)
+    }
     return attributes
   }
 

@@ -11,6 +11,8 @@ extension FileInstaller {
   struct Op: Sendable {
     enum Kind: String, Sendable {
       case write = "W"
+      /// A write that keeps the file it replaces beside it, as `<path>.<UTC time>~`.
+      case writeKeepingBackup = "B"
       case attributes = "A"
       case remove = "R"
     }
@@ -29,6 +31,9 @@ extension FileInstaller {
     var mode: UInt32?
     var owner: String?
     var group: String?
+    /// A shell script that checks the staged file (its path is `$1`) before it replaces the
+    /// target: the write fails, and the target keeps its content, when the script fails.
+    var check: String?
 
     init(
       kind: Kind, path: String, content: Data = Data(), mode: UInt32? = nil,
@@ -51,15 +56,25 @@ extension FileInstaller {
       return value
     }
 
-    /// The op's header line and path, for content of `size` bytes.
+    /// The op's header line, path and check, for content of `size` bytes.
     func header(size: Int) -> Data {
       let path = Data(self.path.utf8)
+      let check = Data((self.check ?? "").utf8)
       let mode = self.mode.map(FileMode.format) ?? "-"
+      let checkLength = check.isEmpty ? "" : " \(check.count)"
       var data = Data(
-        "\(kind.rawValue) \(size) \(mode) \(Self.field(owner)) \(Self.field(group)) \(path.count)\n"
+        "\(kind.rawValue) \(size) \(mode) \(Self.field(owner)) \(Self.field(group)) \(path.count)\(checkLength)\n"
           .utf8)
       data.append(path)
+      data.append(check)
       return data
+    }
+
+    /// The script that runs a `validate:` command on the staged file: `%s` is its path,
+    /// passed as `$1` so that no path needs quoting; the command reads nothing, and what it
+    /// prints (on either stream) is the failure's reason.
+    static func check(running command: String) -> String {
+      "exec </dev/null 2>&1\n" + command.replacingOccurrences(of: "%s", with: #""$1""#) + "\n"
     }
   }
 

@@ -7,11 +7,16 @@ import InfraTransport
 ///
 /// The stream is a sequence of ops, each a header line, raw bytes, then one byte:
 ///
-///     <kind> <size> <mode> <owner> <group> <path length>\n<path bytes><size content bytes><end>
+///     <kind> <size> <mode> <owner> <group> <path length>[ <check length>]\n<path bytes>
+///     [<check bytes>]<size content bytes><end>
 ///
-/// `kind` is `W` (write the content), `A` (set mode and owner only) or `R` (remove); `mode`,
+/// `kind` is `W` (write the content), `B` (write it, keeping the file it replaces, by a hard
+/// link, as `<path>.<UTC time>~` with its content, mode and owner), `A` (set mode and owner
+/// only) or `R` (remove); `mode`,
 /// `owner` and `group` are `-` when not set. Paths travel as raw bytes, so any name arrives
-/// unchanged. `end` is `.` to go ahead or `!` when infra withdraws the op (its source changed
+/// unchanged. A write's check is a shell script run with the staged file as `$1` before the
+/// rename (`validate:`); when it fails, the staged file is removed and the op fails with what it
+/// printed. `end` is `.` to go ahead or `!` when infra withdraws the op (its source changed
 /// while it was being sent), so content is streamed as it is read and checked, and a file
 /// replaced only once all of it arrived intact. The host answers each op with `ok` or
 /// `fail <reason>`, NUL-terminated, and stops at the first failure.
@@ -114,8 +119,27 @@ enum FileInstaller {
     }
     # The byte after an op: `.` goes ahead, `!` is infra withdrawing it.
     sub go_ahead { die "infra withdrew it\n" unless take(1) eq '.' }
+    # Runs a write's check on the staged file; dies with what it printed when it fails.
+    sub check_staged {
+      my ($path, $tmp, $check) = @_;
+      open(my $ph, '-|', '/bin/sh', '-c', $check, 'sh', $tmp) or fail($path, "cannot run its check");
+      my $out = do { local $/; <$ph> } // ''; close($ph);
+      return if $? == 0;
+      my $code = $? & 127 ? "signal " . ($? & 127) : "exit " . ($? >> 8);
+      $out =~ tr/\0//d; $out =~ s/\s+\z//; $out = substr($out, -4000) if length($out) > 4000;
+      die "$path: its check failed ($code), so it was not replaced" . ($out eq '' ? '' : ":\n$out") . "\n";
+    }
+    # The file at $path, kept under a name of its own: the same inode, so its content, mode and
+    # owner are the old ones whatever replaces $path.
+    sub keep_backup {
+      my $path = shift; return unless -f $path && !-l $path;
+      my @t = gmtime(); my $stamp = sprintf('%04d%02d%02dT%02d%02d%02dZ', $t[5] + 1900, $t[4] + 1, @t[3, 2, 1, 0]);
+      my ($backup, $n) = ("$path.$stamp~", 1);
+      $backup = "$path.$stamp." . $n++ . "~" while -e $backup || -l $backup;
+      link($path, $backup) or fail($path, "cannot keep a backup of it as $backup");
+    }
     sub write_file {
-      my ($path, $size, $mode, $owner, $group) = @_;
+      my ($path, $size, $mode, $owner, $group, $check, $backup) = @_;
       my ($dir) = $path =~ m{^(.*)/[^/]+\z}s; $dir = '/' if !defined $dir || $dir eq '';
       make_folder($dir); clean_folder($dir);
       my ($tmp, $fh);
@@ -135,6 +159,8 @@ enum FileInstaller {
         attributes($tmp, $mode eq '-' ? '0644' : $mode, $owner, $group);
         $fh->flush && $fh->sync or fail($path, "cannot sync it to disk");
         close($fh) or fail($path, "cannot write it");
+        check_staged($path, $tmp, $check) if $check ne '';
+        keep_backup($path) if $backup;
         rename($tmp, $path) or fail($path, "cannot replace it");
         $renamed{$dir} = 1; 1;
       };
@@ -142,10 +168,13 @@ enum FileInstaller {
     }
     while (defined(my $header = <STDIN>)) {
       chomp $header;
-      my ($kind, $size, $mode, $owner, $group, $length) = split / /, $header;
+      my ($kind, $size, $mode, $owner, $group, $length, $checks) = split / /, $header;
       my $ok = eval {
         my $path = take($length);
-        if ($kind eq 'W') { write_file($path, $size, $mode, $owner, $group) }
+        my $check = $checks ? take($checks) : '';
+        if ($kind eq 'W' || $kind eq 'B') {
+          write_file($path, $size, $mode, $owner, $group, $check, $kind eq 'B')
+        }
         elsif ($kind eq 'A') { go_ahead(); attributes($path, $mode, $owner, $group) }
         elsif ($kind eq 'R') {
           go_ahead();
@@ -184,76 +213,5 @@ enum FileInstaller {
       fi
       ! kill -0 "$1" 2>/dev/null
     }
-    """#
-
-  /// The same protocol in POSIX shell, for hosts without perl.
-  static let shellLoop = #"""
-    umask 022
-    n=0
-    fail() { printf 'fail %s\0' "$1"; exit 0; }
-    # Sets owner and group (when given) and mode $2 (when not empty) on $1; on failure
-    # returns 1 with the reason in $e.
-    attributes() {
-      o=${owner#-}; g=${group#-}
-      if [ -n "$o$g" ]; then
-        e=$(chown -- "$o${g:+:$g}" "$1" 2>&1) || { e="$p: cannot set its owner to $owner:$group: $e"; return 1; }
-      fi
-      if [ -n "$2" ]; then
-        e=$(chmod -- "$2" "$1" 2>&1) || { e="$p: cannot set its mode: $e"; return 1; }
-      fi
-    }
-    \#(strayFunctions)
-    clean() { strays "$1" rm -f --; }
-    # The byte after an op: `.` goes ahead, `!` is infra withdrawing it (the reason in $e).
-    go_ahead() {
-      c=$(head -c 1)
-      case $c in
-        .) return 0 ;;
-        '') e="the stream ended early" ;;
-        *) e="infra withdrew it" ;;
-      esac
-      return 1
-    }
-    while IFS=' ' read -r kind size mode owner group length; do
-      p=$(head -c "$length"; printf x); p=${p%x}
-      case $kind in
-        W)
-          d=${p%/*}; [ -n "$d" ] || d=/
-          if [ ! -d "$d" ]; then
-            for f in "$d" "${d%/*}"; do
-              if [ -e "$f" ] && [ ! -d "$f" ]; then fail "$f: it is a file where a folder should be"; fi
-            done
-            e=$(mkdir -p -- "$d" 2>&1) || fail "$d: cannot create the folder: $e"
-          fi
-          # Once per folder as the writes go (they come folder by folder).
-          [ "$d" = "${cleaned-}" ] || { clean "$d"; cleaned=$d; }
-          n=$((n + 1)); t="${d%/}/.infra-tmp-$$-$n"
-          if ! e=$( (umask 077; set -C; head -c "$size" > "$t") 2>&1); then
-            rm -f -- "$t"; fail "$d: cannot create a temporary file in it: $e"
-          fi
-          [ "$(wc -c < "$t")" -eq "$size" ] || { rm -f -- "$t"; fail "the stream ended early"; }
-          go_ahead || { rm -f -- "$t"; fail "$e"; }
-          m=$mode; [ "$m" != - ] || m=0644
-          attributes "$t" "$m" || { rm -f -- "$t"; fail "$e"; }
-          # Synced before the rename, and the folder after it (`sync FILE` is GNU's; other
-          # systems' sync everything).
-          sync -- "$t" 2>/dev/null || sync
-          e=$(mv -f -- "$t" "$p" 2>&1) || { rm -f -- "$t"; fail "$p: cannot replace it: $e"; }
-          sync -- "$d" 2>/dev/null || :
-          ;;
-        A)
-          go_ahead || fail "$e"
-          m=$mode; [ "$m" != - ] || m=
-          attributes "$p" "$m" || fail "$e"
-          ;;
-        R)
-          go_ahead || fail "$e"
-          if [ -d "$p" ] && [ ! -L "$p" ]; then fail "$p: it is a folder, not a file"; fi
-          e=$(rm -f -- "$p" 2>&1) || fail "$p: cannot remove it: $e"
-          ;;
-        *) fail "unknown op '$kind'" ;;
-      esac
-      printf 'ok\0'
-    done
     """#
 }

@@ -38,6 +38,10 @@ struct JSONFields {
   func optionalInt(_ key: String) -> Int? { object[key]?.intValue }
 
   func optionalBool(_ key: String) -> Bool? { object[key]?.boolValue }
+
+  func optionalStrings(_ key: String) -> [String]? {
+    object[key]?.arrayValue?.compactMap(\.stringValue)
+  }
 }
 
 extension Dictionary where Key == String, Value == JSONValue {
@@ -52,6 +56,10 @@ extension Dictionary where Key == String, Value == JSONValue {
 
   fileprivate mutating func set(_ key: String, _ value: Bool?) {
     if let value { self[key] = .bool(value) }
+  }
+
+  fileprivate mutating func set(_ key: String, _ value: [String]?) {
+    if let value { self[key] = .array(value.map(JSONValue.string)) }
   }
 }
 
@@ -71,6 +79,9 @@ extension DesiredFile {
     object.set("sensitive", sensitive)
     object.set("encrypted", encrypted)
     object.set("template", template)
+    object.set("validate", validate)
+    object.set("on_change", onChange)
+    object.set("backup", backup)
     object.set("unavailable", unavailable)
     return .object(object)
   }
@@ -90,7 +101,8 @@ extension DesiredFile {
       deletedFile: fields.optionalString("deletedFile"),
       sensitive: fields.optionalBool("sensitive"),
       encrypted: fields.optionalBool("encrypted"), template: fields.optionalBool("template"),
-      unavailable: fields.optionalString("unavailable"))
+      validate: fields.optionalString("validate"), onChange: fields.optionalStrings("on_change"),
+      backup: fields.optionalBool("backup"), unavailable: fields.optionalString("unavailable"))
   }
 }
 
@@ -129,6 +141,9 @@ extension FileOp {
     object.set("keepsOwnership", keepsOwnership)
     object.set("encrypted", encrypted)
     object.set("template", template)
+    object.set("validate", validate)
+    object.set("then", then)
+    object.set("backup", backup)
     return .object(object)
   }
 
@@ -144,5 +159,8 @@ extension FileOp {
       owner: fields.optionalString("owner"), group: fields.optionalString("group"),
       keepsOwnership: fields.optionalBool("keepsOwnership"),
       encrypted: fields.optionalBool("encrypted"), template: fields.optionalBool("template"))
+    validate = fields.optionalString("validate")
+    then = fields.optionalStrings("then")
+    backup = fields.optionalBool("backup")
   }
 }

@@ -34,6 +34,12 @@ struct DesiredFile: Hashable, Sendable {
   /// The source is a template, rendered for each host when it is read: digest, size and
   /// lines are then the rendered content's.
   var template: Bool?
+  /// Checks the staged content before it replaces the file (`%s` is the staged file).
+  var validate: String?
+  /// Commands run once per host after the file changed.
+  var onChange: [String]?
+  /// Keep the file a write replaces beside it, timestamped.
+  var backup: Bool?
   /// Why the content cannot be known here (an `.age` file without its identity): the file
   /// cannot be planned.
   var unavailable: String?
@@ -97,6 +103,12 @@ struct FileOp: Hashable, Sendable {
   var encrypted: Bool?
   /// The source is a template, rendered again as it is written.
   var template: Bool?
+  /// Checks the staged content before it replaces the file (`%s` is the staged file).
+  var validate: String?
+  /// Commands run once the host's ops were all applied, in order (on the host's last op).
+  var then: [String]?
+  /// Keep the file it replaces beside it, timestamped.
+  var backup: Bool?
 
   init(
     kind: Kind, path: String, source: String? = nil, sha256: String? = nil, mode: UInt32? = nil,

@@ -27,15 +27,26 @@ struct FilesApplier {
     // Age files are decrypted and templates rendered again, and checked against the planned
     // digest, before anything is sent: the ops before one that cannot be go ahead, and it fails.
     let (contents, decryptionFailure) = await decrypt(&pending)
+    // The host's last op carries its `on_change:` commands: its outcome waits for them.
+    let hooks = pending.last.flatMap { last in last.1.then.map { (last.0.address, $0) } }
     var start = 0
     var unreachable: String?
     while start < pending.count, !request.shouldStop(), unreachable == nil {
       let batch = Array(pending[start..<min(start + settings.batchSize, pending.count)])
       start += batch.count
       let results: [OpOutcome]
-      (results, unreachable) = await install(batch, contents: contents, request: request)
+      (results, unreachable) = await install(
+        batch, contents: contents, request: request, holding: hooks?.0)
       outcomes += results
       if results.count < batch.count || results.contains(where: \.failed) { break }
+    }
+    if let (address, commands) = hooks,
+      let index = outcomes.firstIndex(where: { $0.address == address })
+    {
+      if !outcomes[index].failed, let failure = await HookRunner.run(commands, through: transport) {
+        outcomes[index].status = .failed(failure)
+      }
+      request.onOutcome(outcomes[index])
     }
     if let decryptionFailure, unreachable == nil, !request.shouldStop(),
       outcomes.count == pending.count, !outcomes.contains(where: \.failed)
@@ -102,7 +113,8 @@ struct FilesApplier {
   /// One batch, one command; returns the outcomes of the ops the host reached, and why the
   /// host became unreachable if its connection was lost meanwhile.
   private func install(
-    _ batch: [(PlannedOp, FileOp)], contents: [String: Data], request: ApplyRequest
+    _ batch: [(PlannedOp, FileOp)], contents: [String: Data], request: ApplyRequest,
+    holding held: Address?
   ) async -> ([OpOutcome], unreachable: String?) {
     let feed = FileInstaller.Feed(batch.map { installerOp($0.1, decrypted: contents[$0.1.path]) })
     for (planned, _) in batch { request.onStart(planned.address) }
@@ -140,7 +152,7 @@ struct FilesApplier {
     } catch {
       outcomes = [OpOutcome(address: batch[0].0.address, status: .failed("\(error)"))]
     }
-    for outcome in outcomes { request.onOutcome(outcome) }
+    for outcome in outcomes where outcome.address != held { request.onOutcome(outcome) }
     return (outcomes, unreachable)
   }
 
@@ -173,18 +185,18 @@ struct FilesApplier {
   private func installerOp(_ op: FileOp, decrypted: Data?) -> FileInstaller.Op {
     switch op.kind {
     case .write:
-      if let decrypted {
-        return FileInstaller.Op(
-          kind: .write, path: op.path, source: .bytes(decrypted), mode: op.modeBits,
-          owner: op.owner, group: op.group)
-      }
-      let content = op.source.map { source in
-        FileInstaller.Op.Content.file(
-          settings.repository.root.appending(path: source), name: source, sha256: op.sha256)
-      }
-      return FileInstaller.Op(
-        kind: .write, path: op.path, source: content ?? .bytes(Data()), mode: op.modeBits,
+      let content =
+        decrypted.map(FileInstaller.Op.Content.bytes)
+        ?? op.source.map { source in
+          .file(
+            settings.repository.root.appending(path: source), name: source, sha256: op.sha256)
+        }
+      var write = FileInstaller.Op(
+        kind: op.backup == true ? .writeKeepingBackup : .write, path: op.path,
+        source: content ?? .bytes(Data()), mode: op.modeBits,
         owner: op.owner, group: op.group)
+      write.check = op.validate.map(FileInstaller.Op.check(running:))
+      return write
     case .attributes:
       return FileInstaller.Op(
         kind: .attributes, path: op.path, mode: op.modeBits, owner: op.owner, group: op.group)

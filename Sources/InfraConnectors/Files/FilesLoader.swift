@@ -176,7 +176,9 @@ struct FilesLoader {
         path: settings.hostPath(onHost), state: .present, source: file.path,
         mode: attributes.mode, owner: attributes.owner, group: attributes.group,
         sensitive: encrypted || attributes.sensitive == true ? true : nil,
-        encrypted: encrypted ? true : nil, template: template ? true : nil)
+        encrypted: encrypted ? true : nil, template: template ? true : nil,
+        validate: attributes.validate, onChange: attributes.onChange?.nilIfEmpty,
+        backup: attributes.backup == true ? true : nil)
       guard
         template
           ? describeTemplate(file, in: &desired, diagnostics: &diagnostics)
@@ -249,4 +251,9 @@ struct FilesLoader {
     let parts = file.split(separator: "/")
     return parts.dropLast().joined(separator: "/") + "/"
   }
+}
+
+extension Array {
+  /// `nil` for an empty array: `on_change: []` asks for nothing.
+  var nilIfEmpty: Self? { isEmpty ? nil : self }
 }

@@ -25,11 +25,14 @@ struct FilesPlanner {
       needed, through: transport, writer: settings.writer)
     var response = PlanResponse()
     var strays = settings.strays.found(on: host.name)
+    var hooks = Hooks()
     for (address, desired, live) in decoded {
       do {
         if var op = try plan(
           desired, live: live, liveContent: fetched[desired.path], address: address)
         {
+          op = Self.checked(op, desired, live: live)
+          hooks.note(desired)
           // The installer removes them as it writes into their folder: the first write there
           // says so.
           let folder = Self.folder(of: desired.path)
@@ -43,6 +46,7 @@ struct FilesPlanner {
         response.problems.append(ResourceProblem(address: address, message: problem.message))
       }
     }
+    hooks.attach(to: &response.ops)
     return response
   }
 

@@ -1,0 +1,55 @@
+import Foundation
+import InfraEngine
+
+/// What the plan adds to a host's ops for `validate:` and `on_change:`: the check each write
+/// goes through, and the commands run once the host's changes were applied (Ansible's
+/// handlers), carried by the host's last op so that they run after every change.
+extension FilesPlanner {
+  /// The commands changes asked for, in the order changes first named them, with the paths
+  /// that asked.
+  struct Hooks {
+    private(set) var commands: [(command: String, paths: [String])] = []
+
+    mutating func note(_ desired: DesiredFile) {
+      for command in desired.onChange ?? [] {
+        if let index = commands.firstIndex(where: { $0.command == command }) {
+          commands[index].paths.append(desired.path)
+        } else {
+          commands.append((command, [desired.path]))
+        }
+      }
+    }
+
+    /// `ops` with the commands on the last one, which the applier runs after it.
+    func attach(to ops: inout [PlannedOp]) {
+      guard !commands.isEmpty, var last = ops.last, var op = try? FileOp(json: last.payload)
+      else { return }
+      op.then = commands.map(\.command)
+      last.payload = op.json
+      for (command, paths) in commands {
+        let more = paths.count > 1 ? " and \(paths.count - 1) more" : ""
+        last.details.append("then: \(command) (after changes to \(paths[0])\(more))")
+      }
+      ops[ops.count - 1] = last
+    }
+  }
+
+  /// `planned` with `desired`'s check and backup on it, when it writes content (a backup only
+  /// when there is a file to keep).
+  static func checked(_ planned: PlannedOp, _ desired: DesiredFile, live: LiveFile?) -> PlannedOp {
+    guard desired.validate != nil || desired.backup == true,
+      var op = try? FileOp(json: planned.payload), op.kind == .write
+    else { return planned }
+    var planned = planned
+    if let validate = desired.validate {
+      op.validate = validate
+      planned.details.append("checked with `\(validate)` before it replaces the file")
+    }
+    if desired.backup == true, live?.kind == .file {
+      op.backup = true
+      planned.details.append("keeps the file it replaces as \(desired.path).<UTC time>~")
+    }
+    planned.payload = op.json
+    return planned
+  }
+}

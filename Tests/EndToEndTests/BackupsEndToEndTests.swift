@@ -1,0 +1,83 @@
+import Foundation
+import InfraTestSupport
+import Testing
+
+/// `backup: true` keeps the file a write replaces beside it with its old content, mode and
+/// owner; a change of mode alone changes the file in place. With either writer.
+@Suite struct BackupsEndToEndTests {
+  @Test(arguments: ["auto", "shell"])
+  func aBackupKeepsTheOldContentAndModeAndAModeChangeKeepsTheInode(_ writer: String)
+    async throws
+  {
+    let repo = try TemporaryFolder("backups")
+    let target = try TemporaryFolder("backups-target")
+    let locks = try TemporaryFolder("backups-locks")
+    try repo.write(
+      "infra.yaml",
+      """
+      version: 1
+      hosts:
+        box: { connect: local }
+      locks: { folder: \(locks.path) }
+      prefixes:
+        p:
+          connectors:
+            - { name: files, options: { root: \(target.path), writer: \(writer) } }
+      """)
+    func attributes(_ mode: String) throws {
+      try repo.write(
+        "resources/p/files/box/etc/.infra-attrs.yaml",
+        "files:\n  app.conf: { mode: \"\(mode)\", backup: true }\n")
+    }
+    try attributes("0640")
+    try repo.write("resources/p/files/box/etc/app.conf", "version 1\n")
+    let first = try await Infra.run(["apply", "--yes"], in: repo.url)
+    #expect(first.code == 0, "\(first)")
+    #expect(try backups(in: target) == [], "a new file replaces nothing")
+
+    try attributes("0600")
+    try repo.write("resources/p/files/box/etc/app.conf", "version 2\n")
+    let plan = try await Infra.run(["plan"], in: repo.url)
+    #expect(
+      plan.stdout.contains("keeps the file it replaces as \(target.path)/etc/app.conf.<UTC time>~"),
+      "\(plan)")
+    let second = try await Infra.run(["apply", "--yes"], in: repo.url)
+    #expect(second.code == 0, "\(second)")
+    #expect(try target.readText("etc/app.conf") == "version 2\n")
+    #expect(try mode(target.appending("etc/app.conf")) == 0o600)
+    let kept = try backups(in: target)
+    #expect(kept.count == 1, "\(kept)")
+    let backup = try #require(kept.first)
+    #expect(
+      backup.range(of: #"^app\.conf\.[0-9]{8}T[0-9]{6}Z~$"#, options: .regularExpression) != nil)
+    #expect(try target.readText("etc/\(backup)") == "version 1\n")
+    #expect(try mode(target.appending("etc/\(backup)")) == 0o640, "with its old mode")
+    let again = try await Infra.run(["plan", "--detailed-exitcode"], in: repo.url)
+    #expect(again.code == 0, "a backup is no resource: \(again)")
+
+    // A mode alone: changed in place, nothing written, no backup.
+    let inode = try self.inode(target.appending("etc/app.conf"))
+    try attributes("0644")
+    let modeOnly = try await Infra.run(["apply", "--yes"], in: repo.url)
+    #expect(modeOnly.code == 0, "\(modeOnly)")
+    #expect(modeOnly.stdout.contains("mode 0600 → 0644"), "\(modeOnly)")
+    #expect(try mode(target.appending("etc/app.conf")) == 0o644)
+    #expect(try self.inode(target.appending("etc/app.conf")) == inode)
+    #expect(try backups(in: target).count == 1)
+  }
+
+  private func backups(in target: TemporaryFolder) throws -> [String] {
+    try FileManager.default.contentsOfDirectory(atPath: target.appending("etc").path)
+      .filter { $0.hasPrefix("app.conf.") }
+  }
+
+  private func mode(_ url: URL) throws -> Int {
+    let attributes = try FileManager.default.attributesOfItem(atPath: url.path)
+    return (attributes[.posixPermissions] as? Int ?? -1) & 0o7777
+  }
+
+  private func inode(_ url: URL) throws -> UInt64 {
+    let attributes = try FileManager.default.attributesOfItem(atPath: url.path)
+    return try #require(attributes[.systemFileNumber] as? UInt64)
+  }
+}
