@@ -66,6 +66,62 @@ import Testing
     #expect(try backups(in: target).count == 1)
   }
 
+  /// Over SSH: symbolic modes with setuid, setgid and sticky bits land as written; an owner the
+  /// host does not have and a file where a folder should be fail the plan, in its one read.
+  @Test func modesAndOwnersOverSSH() async throws {
+    let server = try SSHServer()
+    let repo = try TemporaryFolder("modes-ssh")
+    let target = try SSHServer.ownedFolder("modes-ssh-target")
+    let locks = try SSHServer.ownedFolder("modes-ssh-locks")
+    try repo.write(
+      "infra.yaml",
+      """
+      version: 1
+      hosts:
+      \(server.hostYAML("remote"))
+      locks: { folder: \(locks.path) }
+      prefixes:
+        p:
+          connectors:
+            - { name: files, options: { root: \(target.path) } }
+      """)
+    for name in ["tool", "shared", "drop"] {
+      try repo.write("resources/p/files/remote/bin/\(name)", "\(name)\n")
+    }
+    try repo.write(
+      "resources/p/files/remote/bin/.infra-attrs.yaml",
+      """
+      files:
+        tool: { mode: "u=rwxs,go=rx" }
+        shared: { mode: "u=rwx,g=rwxs,o=" }
+        drop: { mode: "a=rwx,+t" }
+
+      """)
+    let apply = try await Infra.run(["apply", "--yes"], in: repo.url)
+    #expect(apply.code == 0, "\(apply)")
+    #expect(try mode(target.appending("bin/tool")) == 0o4755)
+    #expect(try mode(target.appending("bin/shared")) == 0o2770)
+    #expect(try mode(target.appending("bin/drop")) == 0o1777)
+    let again = try await Infra.run(["plan", "--detailed-exitcode"], in: repo.url)
+    #expect(again.code == 0, "\(again)")
+
+    try repo.write("resources/p/files/remote/etc/owned", "x\n")
+    try repo.write(
+      "resources/p/files/remote/etc/.infra-attrs.yaml", "files:\n  owned: { owner: nobody-here }\n")
+    try repo.write("resources/p/files/remote/bin/tool.d/inside", "y\n")
+    _ = try target.write("bin/tool.d", "a file where a folder should be\n")
+    let plan = try await Infra.run(["plan"], in: repo.url)
+    #expect(plan.code == 1, "\(plan)")
+    #expect(
+      plan.stdout.contains(
+        "there is no user 'nobody-here' on remote to own \(target.path)/etc/owned"),
+      "\(plan)")
+    #expect(
+      plan.stdout.contains("\(target.path)/bin/tool.d is a file where a folder should be"),
+      "\(plan)")
+    withExtendedLifetime(server) {}
+  }
+
   private func backups(in target: TemporaryFolder) throws -> [String] {
     try FileManager.default.contentsOfDirectory(atPath: target.appending("etc").path)
       .filter { $0.hasPrefix("app.conf.") }

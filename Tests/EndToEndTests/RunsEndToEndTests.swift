@@ -41,7 +41,9 @@ import Testing
     try repo.resource("spare/held", "waits for the folder\n")
     try repo.resource("local/notes.txt~", "an editor's backup\n")
     try repo.resource("@all/everywhere", "x\n")
-    try repo.target.write("blocker", "a file where a folder should be\n")
+    // A check that fails: an op that fails as it is applied.
+    try repo.resource(
+      "local/blocker/.infra-attrs.yaml", "files:\n  inner: { validate: 'false %s' }\n")
     try FileManager.default.createDirectory(
       at: repo.target.appending("folder"), withIntermediateDirectories: true)
     let scratch = try TemporaryFolder("events")

@@ -192,16 +192,18 @@ import Testing
     #expect(try repo.target.readText("elsewhere") == "untouched\n")
   }
 
-  /// A parent path that is a file fails the op below it, with its own path; ops before it are
-  /// applied, the host's later ops are not started.
+  /// A parent path that became a file after the plan fails the op below it, with its own
+  /// path; ops before it are applied, the host's later ops are not started.
   @Test(arguments: writers)
   func aParentThatIsAFileFailsOnlyTheOpsBelowIt(writer: String) async throws {
     try use(writer)
     try repo.resource("local/a/first", "1\n")
     try repo.resource("local/blocker/inner", "2\n")
     try repo.resource("local/c/last", "3\n")
-    try repo.target.write("blocker", "a file, not a folder\n")
-    let result = try await harness.apply()
+    let folder = repo.target
+    let result = try await harness.apply(beforeApplying: {
+      _ = try folder.write("blocker", "a file, not a folder\n")
+    })
     let statuses = result.outcomes.map { outcome -> String in
       switch outcome.status {
       case .applied: "\(outcome.change.address.path) applied"
@@ -221,6 +223,27 @@ import Testing
     )
     #expect(try repo.target.readText("a/first") == "1\n")
     #expect(!repo.target.exists("c/last"))
+  }
+
+  /// A file where a folder of a path should be, or an owner or group the host does not have,
+  /// is found by the plan's read: those files cannot be planned, and nothing is touched.
+  @Test func aParentThatIsAFileOrAMissingOwnerFailsThePlan() async throws {
+    try repo.resource("local/blocker/deep/inner", "2\n")
+    try repo.resource("local/owned", "3\n")
+    try repo.resource("local/grouped", "4\n")
+    try repo.resource(
+      "local/.infra-attrs.yaml",
+      "files:\n  owned: { owner: no-such-user-x }\n  grouped: { group: no-such-group-x }\n")
+    try repo.target.write("blocker", "a file, not a folder\n")
+    let plan = try await harness.plan()
+    let messages = plan.failures.map(\.message).sorted()
+    #expect(
+      messages == [
+        "cannot create \(target)/blocker/deep/inner on local: \(target)/blocker is a file where a folder should be; remove or rename it first",
+        "there is no group 'no-such-group-x' on local for \(target)/grouped; create the group first, or change `group:`",
+        "there is no user 'no-such-user-x' on local to own \(target)/owned; create the user first, or change `owner:`",
+      ], "\(messages)")
+    #expect(try repo.target.readText("blocker") == "a file, not a folder\n")
   }
 
   @Test func aResourceFileEditedAfterPlanningIsNotApplied() async throws {

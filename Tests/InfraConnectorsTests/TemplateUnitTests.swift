@@ -99,3 +99,21 @@ extension Result {
     if case .failure(let failure) = self { failure } else { nil }
   }
 }
+
+/// Modes written as chmod writes them symbolically name a whole mode.
+@Suite struct SymbolicModeTests {
+  @Test(arguments: [
+    ("u=rw,g=r,o=", 0o640), ("a=r,u+w", 0o644), ("u=rwx,go=rx", 0o755),
+    ("u=rwxs,g=rx,o=rx", 0o4755),
+    ("u=rwx,g=rwxs,o=", 0o2770), ("a=rwx,+t", 0o1777), ("a=rwx,o-wx", 0o774), ("u=rw,u+X", 0o600),
+    ("u=rwx,g=X", 0o710), ("=r", 0o444), ("u=", 0o000),
+  ])
+  func symbolicModesAreWholeModes(_ text: String, _ mode: Int) {
+    #expect(FileMode.parseSymbolic(text) == UInt32(mode), "\(text)")
+  }
+
+  @Test(arguments: ["", "u", "u=q", "rw", "u=rw,", "z=r", "u=rw g=r"])
+  func otherTextIsNoMode(_ text: String) {
+    #expect(FileMode.parseSymbolic(text) == nil, "\(text)")
+  }
+}

@@ -9,7 +9,8 @@ struct ImportCommand: AsyncParsableCommand {
     abstract: "Write resource files for what hosts already have, to adopt existing systems.",
     discussion: """
       Each connector that can list what a host has writes a resource file per resource. A \
-      file the repository already has is never overwritten. Review the new files with \
+      file the repository already has is never overwritten. The files connector imports the \
+      paths named: `infra import --connector prod/files --host web1 /etc/nginx`. Review the new files with \
       `git status` and `infra plan` (which then shows no change for them), and commit them.
       """)
 
@@ -29,6 +30,12 @@ struct ImportCommand: AsyncParsableCommand {
 
   @Flag(help: "Show what would be written without writing it.")
   var dryRun = false
+
+  @Argument(
+    help: ArgumentHelp(
+      "What to import, for connectors that import what they are told: for files, absolute paths on the host (files under them, with their modes and owners).",
+      valueName: "path"))
+  var paths: [String] = []
 
   @OptionGroup var limit: LimitOption
   @OptionGroup var options: RunOptions
@@ -71,7 +78,7 @@ struct ImportCommand: AsyncParsableCommand {
       }
     }
     let result = try await session.execute(
-      ImportJob(connectors: selected, hosts: asked, write: !dryRun), in: workspace,
+      ImportJob(connectors: selected, hosts: asked, write: !dryRun, paths: paths), in: workspace,
       options: options, timeout: timeout.timeout, interruptMessage: Interrupts.closing)
     await workspace.close()
     let console = session.console
@@ -84,6 +91,9 @@ struct ImportCommand: AsyncParsableCommand {
     }
     for path in imported.existing {
       console.out("kept \(path.visible): the repository has it already\n")
+    }
+    for (host, reason) in imported.skipped {
+      console.out("skipped on \(host): \(reason.visible)\n")
     }
     if imported.files.isEmpty && imported.existing.isEmpty && imported.failures.isEmpty
       && result.status == .successful

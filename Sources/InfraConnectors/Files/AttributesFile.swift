@@ -65,7 +65,10 @@ package struct AttributesFile: Sendable {
         [
           .string("octal permission bits", pattern: "^0?[0-7]{3,4}$"),
           .integer("octal permission bits, as YAML reads 0644", minimum: 0),
-        ], "permission bits in octal, e.g. \"0640\"")),
+          .string(
+            "a whole mode as chmod writes it symbolically, from no permissions: u=rw,g=r,o=",
+            pattern: "^[ugoa]*([=+-][rwxXst]*)+(,[ugoa]*([=+-][rwxXst]*)+)*$"),
+        ], "permission bits in octal (\"0640\", \"4755\") or symbolic (u=rw,g=r,o=)")),
     SchemaKey(
       "owner",
       .oneOf([.string("a user name"), .integer("a user id", minimum: 0)], "the files' owner")),
@@ -186,12 +189,14 @@ package struct AttributesFile: Sendable {
     var attributes = Attributes()
     if let node = map["mode"], let text = reader.string(node, for: "'mode'", acceptingScalars: true)
     {
-      if let mode = FileMode.parse(text) {
+      if let mode = FileMode.parse(text) ?? FileMode.parseSymbolic(text) {
         attributes.mode = mode
       } else {
         reader.error(
           "'\(text)' is not a file mode", at: node,
-          hint: "write the permission bits in octal, e.g. \"0644\" or \"0600\"")
+          hint:
+            "write the permission bits in octal, e.g. \"0644\" or \"4755\", or as chmod does, e.g. u=rw,g=r,o="
+        )
       }
     }
     if let node = map["owner"] {

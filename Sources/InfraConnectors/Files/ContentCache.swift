@@ -42,3 +42,39 @@ final class StrayFiles: Sendable {
     return Dictionary(grouping: paths.sorted(), by: FilesPlanner.folder(of:))
   }
 }
+
+/// What the read found about each host beyond the files' state: the folders a file stands in
+/// the way of, and the owners and groups it does not have, for the plan to fail those files
+/// rather than the apply.
+final class HostFindings: Sendable {
+  struct Findings: Sendable {
+    var blockedByFile: [String: String] = [:]
+    var missingUsers: Set<String> = []
+    var missingGroups: Set<String> = []
+  }
+
+  private let state = Mutex<[String: Findings]>([:])
+
+  func set(_ findings: Findings, on host: String) {
+    state.withLock { $0[host] = findings }
+  }
+
+  func found(on host: String) -> Findings {
+    state.withLock { $0[host] ?? Findings() }
+  }
+}
+
+/// The paths the repository declares for each host, as loaded, and whether by a file of the
+/// host's own folder: import leaves out what a group declares for the host.
+final class DeclaredFiles: Sendable {
+  private let state = Mutex<[String: [String: Bool]]>([:])
+
+  func add(_ path: String, on host: String, byHostFile: Bool) {
+    state.withLock { $0[host, default: [:]][path] = byHostFile }
+  }
+
+  /// Whether each declared path is declared by the host's own file.
+  func paths(of host: String) -> [String: Bool] {
+    state.withLock { $0[host] ?? [:] }
+  }
+}

@@ -156,8 +156,11 @@ enum FileInstaller {
           print {$fh} $chunk or fail($path, "cannot write it"); $left -= $got;
         }
         go_ahead();
+        # Every byte written before the mode is set: a write by a user without CAP_FSETID
+        # clears setuid and setgid.
+        $fh->flush or fail($path, "cannot write it");
         attributes($tmp, $mode eq '-' ? '0644' : $mode, $owner, $group);
-        $fh->flush && $fh->sync or fail($path, "cannot sync it to disk");
+        $fh->sync or fail($path, "cannot sync it to disk");
         close($fh) or fail($path, "cannot write it");
         check_staged($path, $tmp, $check) if $check ne '';
         keep_backup($path) if $backup;

@@ -79,6 +79,10 @@ struct FilesConnector: Connector {
     var strays = StrayFiles()
     /// Templates rendered for each host as it was read.
     var rendered = RenderedTemplates()
+    /// Files in the way of folders, and missing owners and groups, found by each host's read.
+    var findings = HostFindings()
+    /// The paths the repository declares for each host.
+    var declared = DeclaredFiles()
 
     /// `relative` (below a host or group folder) as an absolute path on the host.
     func hostPath(_ relative: String) -> String {
@@ -93,14 +97,29 @@ struct FilesConnector: Connector {
 
   func load(_ request: LoadRequest) async -> LoadResponse {
     let decrypted = await settings.cipher.decrypt(request.files)
-    return FilesLoader(settings: settings, decrypted: decrypted).load(request)
+    let response = FilesLoader(settings: settings, decrypted: decrypted).load(request)
+    for resource in response.resources {
+      if let path = resource.desired["path"]?.stringValue {
+        settings.declared.add(
+          path, on: resource.host, byHostFile: resource.address.segments[1] == resource.host)
+      }
+    }
+    return response
   }
 
   func read(_ request: ReadRequest) async throws -> ReadResponse {
     let desired = try request.resources.map { try DesiredFile(json: $0.desired) }
-    let reading = try await LiveFileReader.read(desired.map(\.path), through: request.transport)
+    let present = desired.filter { $0.state == .present }
+    let named = { (name: String?) in name.flatMap { $0.allSatisfy(\.isNumber) ? nil : $0 } }
+    let reading = try await LiveFileReader.read(
+      desired.map(\.path), users: Set(present.compactMap { named($0.owner) }),
+      groups: Set(present.compactMap { named($0.group) }), through: request.transport)
     let live = reading.files
     settings.strays.add(reading.strays, on: request.host.name)
+    settings.findings.set(
+      HostFindings.Findings(
+        blockedByFile: reading.blockedByFile, missingUsers: reading.missingUsers,
+        missingGroups: reading.missingGroups), on: request.host.name)
     // Rendered once the read is back: the host's facts came with it. What a template renders
     // to is part of what a saved plan was made against.
     let rendered = await settings.renderTemplates(
@@ -126,6 +145,11 @@ struct FilesConnector: Connector {
   func apply(_ request: ApplyRequest) async -> ApplyResponse {
     await FilesApplier(settings: settings, host: request.host, transport: request.transport)
       .apply(request)
+  }
+
+  func list(_ request: ListRequest) async throws -> ListResponse {
+    try await FilesImporter(settings: settings, host: request.host, transport: request.transport)
+      .list(request.paths)
   }
 
   func pull(_ request: PullRequest) async throws -> PullResponse {

@@ -53,3 +53,29 @@ extension FilesPlanner {
     return planned
   }
 }
+
+extension FilesPlanner {
+  /// Fails a file the apply could not put in place: a file stands where one of its folders
+  /// should be, or its owner or group is not on the host.
+  func checkPlace(_ desired: DesiredFile) throws {
+    let found = settings.findings.found(on: host.name)
+    if let file = found.blockedByFile[Self.folder(of: desired.path)] {
+      throw Problem(
+        message:
+          "cannot create \(desired.path) on \(host.name): \(file) is a file where a folder should be; remove or rename it first"
+      )
+    }
+    if let owner = desired.owner, found.missingUsers.contains(owner) {
+      throw Problem(
+        message:
+          "there is no user '\(owner)' on \(host.name) to own \(desired.path); create the user first, or change `owner:`"
+      )
+    }
+    if let group = desired.group, found.missingGroups.contains(group) {
+      throw Problem(
+        message:
+          "there is no group '\(group)' on \(host.name) for \(desired.path); create the group first, or change `group:`"
+      )
+    }
+  }
+}

@@ -88,6 +88,7 @@ struct FilesPlanner {
   ) throws -> PlannedOp? {
     let path = desired.path
     if let unavailable = desired.unavailable { throw Problem(message: unavailable) }
+    if desired.state == .present { try checkPlace(desired) }
     switch (desired.state, live?.kind) {
     case (_, .blocked):
       throw Problem(

@@ -8,7 +8,9 @@ import InfraTransport
 /// their characters matter. `stat` and `sha256sum` each run once per batch through `xargs -0`,
 /// and print NUL-terminated records: a name with a newline cannot break the parsing.
 enum LiveFileReader {
-  static func script(for paths: [String]) -> ShellScript {
+  static func script(
+    for paths: [String], users: Set<String> = [], groups: Set<String> = []
+  ) -> ShellScript {
     var script = ShellScript()
     script.append(raw: "LC_ALL=C; export LC_ALL")
     script.append(ShellCommand.raw("set --").appending(words: paths))
@@ -29,10 +31,21 @@ enum LiveFileReader {
     // A folder the connecting user may not enter hides what is in it (stat says "no such
     // file" for a path below it): for each folder of the paths, the nearest one that exists,
     // when the user may not enter it. Once per folder, not per path.
+    // Likewise a file where a folder of a path should be (`P`): nothing can be written there.
     script.append(
       raw:
-        #"for d in "$@"; do e=$d; while [ -n "$e" ] && [ ! -d "$e" ]; do e=${e%/*}; done; [ -z "$e" ] || [ -x "$e" ] || printf 'B\t%s\t%s\0' "$e" "$d"; done"#
+        #"for d in "$@"; do e=$d; f=; while [ -n "$e" ] && [ ! -d "$e" ]; do if [ -z "$f" ] && { [ -e "$e" ] || [ -L "$e" ]; }; then f=$e; fi; e=${e%/*}; done; if [ -n "$f" ]; then printf 'P\t%s\t%s\0' "$f" "$d"; elif [ -n "$e" ] && [ ! -x "$e" ]; then printf 'B\t%s\t%s\0' "$e" "$d"; fi; done"#
     )
+    // The owners and groups the files are to have that the host does not know (`U`, `G`),
+    // where getent can tell.
+    let names = [("U", "passwd", users), ("G", "group", groups)].filter { !$0.2.isEmpty }
+    for (letter, database, wanted) in names {
+      script.append(ShellCommand.raw("set --").appending(words: wanted.sorted()))
+      script.append(
+        raw:
+          #"if command -v getent >/dev/null 2>&1; then for n in "$@"; do getent \#(database) "$n" >/dev/null 2>&1 || printf '\#(letter)\t%s\0' "$n"; done; fi"#
+      )
+    }
     script.append(raw: #"printf 'R\t%s\t%s\0' "$s" "$h""#)
     return script
   }
@@ -44,6 +57,11 @@ enum LiveFileReader {
     var strays: [String] = []
     /// Folders of the paths that a folder the user may not enter hides, with that folder.
     var hidden: [String: String] = [:]
+    /// Folders of the paths that cannot be made, with the file in the way.
+    var blockedByFile: [String: String] = [:]
+    /// Owners and groups asked about that the host does not have.
+    var missingUsers: Set<String> = []
+    var missingGroups: Set<String> = []
   }
 
   enum ReadError: Error, CustomStringConvertible {
@@ -61,9 +79,12 @@ enum LiveFileReader {
   }
 
   /// Live state by path; a path missing from the result does not exist (or cannot be reached).
-  static func read(_ paths: [String], through transport: any Transport) async throws -> Reading {
+  static func read(
+    _ paths: [String], users: Set<String> = [], groups: Set<String> = [],
+    through transport: any Transport
+  ) async throws -> Reading {
     guard !paths.isEmpty else { return Reading() }
-    let result = try await transport.run(script(for: paths))
+    let result = try await transport.run(script(for: paths, users: users, groups: groups))
     var reading = try parse(result.stdout, stderr: result.stderrText)
     for path in paths where reading.files[path] == nil {
       if let blocking = reading.hidden[FilesPlanner.folder(of: path)] {
@@ -79,6 +100,8 @@ enum LiveFileReader {
     var files: [String: LiveFile] = [:]
     var strays: [String] = []
     var hidden: [String: String] = [:]
+    var blockedByFile: [String: String] = [:]
+    var missing: (users: Set<String>, groups: Set<String>) = ([], [])
     var hashes: [String: String] = [:]
     var finished = false
     for record in output.split(separator: 0, omittingEmptySubsequences: true) {
@@ -97,10 +120,18 @@ enum LiveFileReader {
         files[String(fields[8])] = LiveFile(
           kind: kind, mode: mode, uid: String(fields[3]), gid: String(fields[4]),
           owner: String(fields[6]), group: String(fields[7]), size: size)
-      } else if text.hasPrefix("B\t") {
+      } else if text.hasPrefix("B\t") || text.hasPrefix("P\t") {
         let fields = text.split(separator: "\t", maxSplits: 2, omittingEmptySubsequences: false)
         guard fields.count == 3 else { throw ReadError.malformed(String(text.prefix(120))) }
-        hidden[String(fields[2])] = String(fields[1])
+        if text.hasPrefix("B") {
+          hidden[String(fields[2])] = String(fields[1])
+        } else {
+          blockedByFile[String(fields[2])] = String(fields[1])
+        }
+      } else if text.hasPrefix("U\t") {
+        missing.users.insert(String(text.dropFirst(2)))
+      } else if text.hasPrefix("G\t") {
+        missing.groups.insert(String(text.dropFirst(2)))
       } else if text.hasPrefix("T\t") {
         strays.append(String(text.dropFirst(2)))
       } else if text.hasPrefix("R\t") {
@@ -130,7 +161,9 @@ enum LiveFileReader {
         files[path]?.kind = .unreadable
       }
     }
-    return Reading(files: files, strays: strays, hidden: hidden)
+    return Reading(
+      files: files, strays: strays, hidden: hidden, blockedByFile: blockedByFile,
+      missingUsers: missing.users, missingGroups: missing.groups)
   }
 
   private static func isHexDigit(_ byte: UInt8) -> Bool {

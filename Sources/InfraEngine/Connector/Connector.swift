@@ -239,10 +239,14 @@ extension Connector {
 package struct ListRequest: Sendable {
   package var host: InventoryHost
   package var transport: any Transport
+  /// What to list, for connectors that list what they are told (`files`: paths on the host);
+  /// empty for everything.
+  package var paths: [String]
 
-  package init(host: InventoryHost, transport: any Transport) {
+  package init(host: InventoryHost, transport: any Transport, paths: [String] = []) {
     self.host = host
     self.transport = transport
+    self.paths = paths
   }
 }
 
@@ -252,6 +256,8 @@ package struct ListResponse: Sendable {
   package var files: [(address: Address, content: Data)]
   /// The files whose content is secret: import writes them encrypted, or not at all.
   package var sensitive: Set<Address>
+  /// What was found but not listed, each with why, for people.
+  package var skipped: [String] = []
 
   package init(files: [(address: Address, content: Data)] = [], sensitive: Set<Address> = []) {
     self.files = files

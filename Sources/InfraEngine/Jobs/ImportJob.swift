@@ -8,6 +8,8 @@ package struct ImportResult: Sendable {
   package var files: [(path: String, content: Data)] = []
   /// Files the repository has already, left as they are.
   package var existing: [String] = []
+  /// What connectors found but left out, with why, by host.
+  package var skipped: [(host: String, reason: String)] = []
   /// What could not be listed, with the reason.
   package var failures: [Failure] = []
   /// Why the files could not be written, when they could not.
@@ -23,11 +25,18 @@ package struct ImportJob: RunJob {
   package var hosts: Set<String>
   /// Whether to write the files; `false` only says what would be written.
   package var write: Bool
+  /// What to list, for connectors that list what they are told (paths on the host for
+  /// `files`).
+  package var paths: [String]
 
-  package init(connectors: Set<ConnectorID> = [], hosts: Set<String> = [], write: Bool = true) {
+  package init(
+    connectors: Set<ConnectorID> = [], hosts: Set<String> = [], write: Bool = true,
+    paths: [String] = []
+  ) {
     self.connectors = connectors
     self.hosts = hosts
     self.write = write
+    self.paths = paths
   }
 
   package var kind: RunKind { .import }
@@ -58,14 +67,19 @@ package struct ImportJob: RunJob {
         let instance = share.instance
         do {
           let listed = try await host.call(instance, "list", resources: 0) {
-            try await instance.connector.list(ListRequest(host: host.host, transport: $0))
+            try await instance.connector.list(
+              ListRequest(host: host.host, transport: $0, paths: paths))
           }
-          return await Self.sealed(listed, with: cipher, host: host.host.name)
+          return (
+            await Self.sealed(listed, with: cipher, host: host.host.name), listed.skipped
+          )
         } catch {
-          return Listing.failed(
-            Failure(
-              kind: .connector, host: host.host.name, connector: instance.id, message: "\(error)",
-              resources: 1))
+          return (
+            Listing.failed(
+              Failure(
+                kind: .connector, host: host.host.name, connector: instance.id,
+                message: "\(error)", resources: 1)), [String]()
+          )
         }
       }
     }
@@ -79,7 +93,8 @@ package struct ImportJob: RunJob {
       var counts = HostStats(host: host)
       switch outcome {
       case .done(let listings):
-        for listing in listings {
+        result.skipped += listings.flatMap { $0.1 }.map { (host, $0) }
+        for (listing, _) in listings {
           switch listing {
           case .failed(let failure):
             result.failures.append(failure)
