@@ -153,43 +153,43 @@ import Testing
     #expect(change.op.message == "update \(target)/big.txt: content (1.1 MiB → 1.1 MiB)")
   }
 
+  /// A symbolic link or a folder where the repository has a file is left as it is, and the
+  /// plan says why; with `replace: true`, it is moved aside, whole, and the file takes its place.
   @Test(arguments: writers)
-  func symbolicLinksAreReplacedAndFoldersAreRefused(writer: String) async throws {
+  func linksAndFoldersInTheWayAreLeftAloneOrMovedAside(writer: String) async throws {
     try use(writer)
     try repo.resource("local/link", "now a file\n")
     try repo.resource("local/folder", "wants to be a file\n")
     try repo.target.write("elsewhere", "untouched\n")
+    try repo.target.write("folder/inside", "kept\n")
     try FileManager.default.createSymbolicLink(
       atPath: repo.target.appending("link").path,
       withDestinationPath: repo.target.appending("elsewhere").path)
-    try FileManager.default.createDirectory(
-      at: repo.target.appending("folder"), withIntermediateDirectories: true)
     let plan = try await harness.plan()
-    #expect(
-      plan.changes.map(\.op.message) == [
-        "replace the symbolic link \(target)/link with a file: 1 line, mode 0644"
-      ])
+    #expect(plan.changes.isEmpty)
     #expect(
       plan.failures.map(\.message) == [
-        "\(target)/folder is a folder on local, where the repository has a file; remove or rename the folder first"
+        "\(target)/folder is a folder on local, where the repository has a file; remove or rename the folder first, or set `replace: true` to move it aside",
+        "\(target)/link is a symbolic link on local (to \(target)/elsewhere), where the repository has a file; manage it as a link (`link:`), remove it, or set `replace: true` to move it aside",
       ])
-    // A host with anything that cannot be planned gets none of its changes.
     let held = try await harness.apply()
-    #expect(!held.succeeded)
-    #expect(held.changedCount == 0 && held.skippedCount == 1)
-    #expect(
-      held.outcomes.map(\.status) == [
-        .skipped("local has resources that could not be planned, so none of its changes is applied")
-      ])
+    #expect(!held.succeeded && held.changedCount == 0)
     #expect(try repo.target.readText("link") == "untouched\n", "still the link")
+    #expect(try repo.target.readText("folder/inside") == "kept\n")
 
-    try FileManager.default.removeItem(at: repo.target.appending("folder"))
-    let result = try await harness.apply()
-    #expect(result.succeeded)
-    #expect(result.changedCount == 2)
+    try repo.resource("local/.infra-attrs.yaml", "replace: true\n")
+    let replaced = try await harness.apply()
+    #expect(replaced.succeeded && replaced.changedCount == 2, "\(replaced.outcomes)")
     #expect(try repo.target.readText("link") == "now a file\n")
     #expect(try repo.target.readText("folder") == "wants to be a file\n")
     #expect(try repo.target.readText("elsewhere") == "untouched\n")
+    let aside = repo.target.files().filter { $0.contains(".20") && $0.contains("Z~") }.sorted()
+    #expect(aside.count == 2, "\(repo.target.files())")
+    #expect(aside.contains { $0.hasPrefix("folder.") && $0.hasSuffix("~/inside") }, "\(aside)")
+    let link = try #require(aside.first { $0.hasPrefix("link.") })
+    #expect(
+      try FileManager.default.destinationOfSymbolicLink(atPath: repo.target.appending(link).path)
+        == repo.target.appending("elsewhere").path)
   }
 
   /// A parent path that became a file after the plan fails the op below it, with its own

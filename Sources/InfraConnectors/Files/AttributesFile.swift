@@ -33,6 +33,9 @@ package struct AttributesFile: Sendable {
     var onChange: [String]?
     /// Keep the file a write replaces beside it, timestamped.
     var backup: Bool?
+    /// Move aside what is at the path when it is of the wrong kind (a link where a file is
+    /// wanted), rather than failing.
+    var replace: Bool?
 
     /// `other`'s set fields win over ours.
     func overridden(by other: Attributes) -> Attributes {
@@ -40,90 +43,25 @@ package struct AttributesFile: Sendable {
         mode: other.mode ?? mode, owner: other.owner ?? owner, group: other.group ?? group,
         sensitive: other.sensitive ?? sensitive, template: other.template ?? template,
         validate: other.validate ?? validate, onChange: other.onChange ?? onChange,
-        backup: other.backup ?? backup)
+        backup: other.backup ?? backup, replace: other.replace ?? replace)
     }
   }
 
   struct Entry: Sendable {
     var attributes: Attributes
     var state: DesiredFile.State?
+    /// The target of the symbolic link the entry declares, as the link holds it.
+    var link: String?
     var location: SourceLocation
   }
 
   var path: String
+  /// The mode, owner and group of the folder the file is in (`folder:`): it is then a
+  /// resource of its own.
+  var folder: Attributes?
   var defaults: Attributes
   /// Per-file entries by file name in the same folder.
   var files: [String: Entry]
-
-  static let topKeys = schema.keyNames
-  static let entryKeys = entrySchema.keyNames
-
-  private static let attributeKeys: [SchemaKey] = [
-    SchemaKey(
-      "mode",
-      .oneOf(
-        [
-          .string("octal permission bits", pattern: "^0?[0-7]{3,4}$"),
-          .integer("octal permission bits, as YAML reads 0644", minimum: 0),
-          .string(
-            "a whole mode as chmod writes it symbolically, from no permissions: u=rw,g=r,o=",
-            pattern: "^[ugoa]*([=+-][rwxXst]*)+(,[ugoa]*([=+-][rwxXst]*)+)*$"),
-        ], "permission bits in octal (\"0640\", \"4755\") or symbolic (u=rw,g=r,o=)")),
-    SchemaKey(
-      "owner",
-      .oneOf([.string("a user name"), .integer("a user id", minimum: 0)], "the files' owner")),
-    SchemaKey(
-      "group",
-      .oneOf([.string("a group name"), .integer("a group id", minimum: 0)], "the files' group")),
-    SchemaKey(
-      "sensitive", .boolean("keep the content out of every plan, log and artifact")),
-    SchemaKey(
-      "template",
-      .boolean(
-        "render the content as a Mustache template with the host's name, groups, data and facts (files named *.mustache are templates unless this is false)"
-      )),
-    SchemaKey(
-      "validate",
-      .string(
-        "a command run on the host against the staged file before it replaces the target, %s standing for its path (`nginx -t -c %s`, `visudo -cf %s`); if it fails, the target keeps its content",
-        pattern: "%s")),
-    SchemaKey(
-      "on_change",
-      .oneOf(
-        [
-          .string("a shell command"),
-          .list(.string("a shell command"), "shell commands, run in this order"),
-        ],
-        "commands run once per host after every change that names them was applied (`systemctl reload nginx`)"
-      )),
-    SchemaKey(
-      "backup",
-      .boolean(
-        "keep the file a new content replaces beside it, as <name>.<UTC time>~ with its old mode and owner"
-      )),
-  ]
-
-  static let entrySchema = SchemaMapping(
-    "the settings of one file of this folder",
-    keys: attributeKeys + [
-      SchemaKey(
-        "state",
-        .string(
-          "`absent` removes the file from the host",
-          values: DesiredFile.State.allCases.map(\.rawValue)))
-    ])
-
-  /// What the file may hold, declared once for the loader and for `infra schema`.
-  package static let schema = SchemaMapping(
-    ".infra-attrs.yaml: mode, owner and group for the files of its folder and every folder below",
-    keys: attributeKeys + [
-      SchemaKey(
-        "files",
-        .mapping(
-          SchemaMapping(
-            "file names of this folder mapped to their settings", keys: [],
-            others: .mapping(entrySchema), otherNames: "^[^/]+$")))
-    ])
 
   /// Parses the file, reporting every problem with its line and column.
   static func load(_ file: ResourceFile) -> (AttributesFile?, [Diagnostic]) {
@@ -144,13 +82,21 @@ package struct AttributesFile: Sendable {
 
   private static func read(_ yaml: YAMLFile) -> (AttributesFile?, [Diagnostic]) {
     var reader = YAMLReader(file: yaml)
-    var result = AttributesFile(path: yaml.path, defaults: Attributes(), files: [:])
+    var result = AttributesFile(path: yaml.path, folder: nil, defaults: Attributes(), files: [:])
     guard let root = yaml.root else { return (result, []) }
     guard let top = reader.mapping(root, for: AttributesFile.fileName, keys: topKeys) else {
       return (nil, reader.diagnostics.all)
     }
     top.reportUnknownKeys(into: &reader)
     result.defaults = attributes(of: top, reader: &reader)
+    if let node = top["folder"],
+      let folder = reader.mapping(
+        node, for: "'folder' (this folder's mode, owner and group)",
+        keys: folderSchema.keyNames)
+    {
+      folder.reportUnknownKeys(into: &reader)
+      result.folder = attributes(of: folder, reader: &reader)
+    }
     if let filesNode = top["files"],
       let files = reader.mapping(
         filesNode, for: "'files' (file names mapped to settings)", keys: [])
@@ -177,8 +123,19 @@ package struct AttributesFile: Sendable {
               hint: "`state: absent` removes the file from the host")
           }
         }
+        var link: String?
+        if let node = settings["link"], let target = reader.string(node, for: "'link'") {
+          if target.isEmpty || target.contains("\0") {
+            reader.error("'link' must name the link's target", at: node)
+          } else if state == .absent {
+            reader.error(
+              "'\(entry.name)' is declared absent and a link", at: node, hint: "keep one of them")
+          } else {
+            link = target
+          }
+        }
         result.files[entry.name] = Entry(
-          attributes: attributes(of: settings, reader: &reader), state: state,
+          attributes: attributes(of: settings, reader: &reader), state: state, link: link,
           location: reader.location(of: entry.key))
       }
     }
@@ -214,6 +171,9 @@ package struct AttributesFile: Sendable {
     attributes.backup = flag(
       "backup", of: map, reader: &reader,
       hint: "`backup: true` keeps the replaced file beside it, timestamped")
+    attributes.replace = flag(
+      "replace", of: map, reader: &reader,
+      hint: "`replace: true` moves aside what is of the wrong kind at the path")
     if let node = map["validate"], let command = reader.string(node, for: "'validate'") {
       if command.contains("%s") {
         attributes.validate = command

@@ -11,10 +11,12 @@ extension FileInstaller {
   struct Op: Sendable {
     enum Kind: String, Sendable {
       case write = "W"
-      /// A write that keeps the file it replaces beside it, as `<path>.<UTC time>~`.
-      case writeKeepingBackup = "B"
       case attributes = "A"
       case remove = "R"
+      /// A symbolic link to the op's content, as its target.
+      case link = "L"
+      /// A folder, with mode and owner.
+      case folder = "D"
     }
 
     /// What a write puts in the file.
@@ -34,6 +36,10 @@ extension FileInstaller {
     /// A shell script that checks the staged file (its path is `$1`) before it replaces the
     /// target: the write fails, and the target keeps its content, when the script fails.
     var check: String?
+    /// Keep the file a write replaces beside it, by a hard link, as `<path>.<UTC time>~`.
+    var backup = false
+    /// Move what is at the path (a link, a folder) aside, as `<path>.<UTC time>~`, first.
+    var aside = false
 
     init(
       kind: Kind, path: String, content: Data = Data(), mode: UInt32? = nil,
@@ -62,8 +68,9 @@ extension FileInstaller {
       let check = Data((self.check ?? "").utf8)
       let mode = self.mode.map(FileMode.format) ?? "-"
       let checkLength = check.isEmpty ? "" : " \(check.count)"
+      let kind = self.kind.rawValue + (backup ? "B" : "") + (aside ? "M" : "")
       var data = Data(
-        "\(kind.rawValue) \(size) \(mode) \(Self.field(owner)) \(Self.field(group)) \(path.count)\(checkLength)\n"
+        "\(kind) \(size) \(mode) \(Self.field(owner)) \(Self.field(group)) \(path.count)\(checkLength)\n"
           .utf8)
       data.append(path)
       data.append(check)

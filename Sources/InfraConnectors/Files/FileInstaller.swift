@@ -10,9 +10,10 @@ import InfraTransport
 ///     <kind> <size> <mode> <owner> <group> <path length>[ <check length>]\n<path bytes>
 ///     [<check bytes>]<size content bytes><end>
 ///
-/// `kind` is `W` (write the content), `B` (write it, keeping the file it replaces, by a hard
-/// link, as `<path>.<UTC time>~` with its content, mode and owner), `A` (set mode and owner
-/// only) or `R` (remove); `mode`,
+/// `kind` is `W` (write the content), `L` (make a symbolic link to the content), `D` (make a
+/// folder), `A` (set mode and owner only) or `R` (remove), then flags: `B` keeps the file a write replaces, by a hard
+/// link, as `<path>.<UTC time>~` with its content, mode and owner; `M` moves what is at the
+/// path aside (renamed to such a name) first. `mode`,
 /// `owner` and `group` are `-` when not set. Paths travel as raw bytes, so any name arrives
 /// unchanged. A write's check is a shell script run with the staged file as `$1` before the
 /// rename (`validate:`); when it fails, the staged file is removed and the op fails with what it
@@ -129,17 +130,61 @@ enum FileInstaller {
       $out =~ tr/\0//d; $out =~ s/\s+\z//; $out = substr($out, -4000) if length($out) > 4000;
       die "$path: its check failed ($code), so it was not replaced" . ($out eq '' ? '' : ":\n$out") . "\n";
     }
+    # A name beside $path for what it holds now: `<path>.<UTC time>~`, numbered if taken.
+    sub aside_name {
+      my $path = shift;
+      my @t = gmtime(); my $stamp = sprintf('%04d%02d%02dT%02d%02d%02dZ', $t[5] + 1900, $t[4] + 1, @t[3, 2, 1, 0]);
+      my ($name, $n) = ("$path.$stamp~", 1);
+      $name = "$path.$stamp." . $n++ . "~" while -e $name || -l $name;
+      $name;
+    }
     # The file at $path, kept under a name of its own: the same inode, so its content, mode and
     # owner are the old ones whatever replaces $path.
     sub keep_backup {
       my $path = shift; return unless -f $path && !-l $path;
-      my @t = gmtime(); my $stamp = sprintf('%04d%02d%02dT%02d%02d%02dZ', $t[5] + 1900, $t[4] + 1, @t[3, 2, 1, 0]);
-      my ($backup, $n) = ("$path.$stamp~", 1);
-      $backup = "$path.$stamp." . $n++ . "~" while -e $backup || -l $backup;
+      my $backup = aside_name($path);
       link($path, $backup) or fail($path, "cannot keep a backup of it as $backup");
     }
+    # What is at $path (a link, a folder, a file of the wrong kind), moved aside whole.
+    sub move_aside {
+      my $path = shift; return unless -e $path || -l $path;
+      my $to = aside_name($path);
+      rename($path, $to) or fail($path, "cannot move it aside as $to");
+    }
+    # A symbolic link to the op's content, made beside the path and renamed over it.
+    sub make_link {
+      my ($path, $size, $flags) = @_;
+      my $target = take($size); go_ahead();
+      my ($dir) = $path =~ m{^(.*)/[^/]+\z}s; $dir = '/' if !defined $dir || $dir eq '';
+      make_folder($dir); clean_folder($dir);
+      my $tmp;
+      for (1 .. 100) {
+        $tmp = ($dir eq '/' ? '' : $dir) . sprintf('/.infra-tmp-%d-%06d', $$, int(rand(1000000)));
+        last if symlink($target, $tmp);
+        fail($dir, "cannot create a link in it") unless $!{EEXIST};
+      }
+      my $ok = eval {
+        move_aside($path) if $flags =~ /M/;
+        rename($tmp, $path) or fail($path, "cannot replace it with a link");
+        $renamed{$dir} = 1; 1;
+      };
+      if (!$ok) { my $error = $@; unlink $tmp; die $error }
+    }
+    # A folder with its mode and owner: made if missing (what is in the way moved aside when
+    # the op says so), then given them.
+    sub make_dir {
+      my ($path, $mode, $owner, $group, $flags) = @_;
+      go_ahead();
+      my ($dir) = $path =~ m{^(.*)/[^/]+\z}s; $dir = '/' if !defined $dir || $dir eq '';
+      make_folder($dir);
+      move_aside($path) if $flags =~ /M/ && !(-d $path && !-l $path);
+      unless (-d $path && !-l $path) {
+        mkdir($path, 0700) or fail($path, "cannot create the folder"); $renamed{$dir} = 1;
+      }
+      attributes($path, $mode eq '-' ? '0755' : $mode, $owner, $group);
+    }
     sub write_file {
-      my ($path, $size, $mode, $owner, $group, $check, $backup) = @_;
+      my ($path, $size, $mode, $owner, $group, $check, $flags) = @_;
       my ($dir) = $path =~ m{^(.*)/[^/]+\z}s; $dir = '/' if !defined $dir || $dir eq '';
       make_folder($dir); clean_folder($dir);
       my ($tmp, $fh);
@@ -163,7 +208,8 @@ enum FileInstaller {
         $fh->sync or fail($path, "cannot sync it to disk");
         close($fh) or fail($path, "cannot write it");
         check_staged($path, $tmp, $check) if $check ne '';
-        keep_backup($path) if $backup;
+        move_aside($path) if $flags =~ /M/;
+        keep_backup($path) if $flags =~ /B/;
         rename($tmp, $path) or fail($path, "cannot replace it");
         $renamed{$dir} = 1; 1;
       };
@@ -172,12 +218,13 @@ enum FileInstaller {
     while (defined(my $header = <STDIN>)) {
       chomp $header;
       my ($kind, $size, $mode, $owner, $group, $length, $checks) = split / /, $header;
+      my ($op, $flags) = $kind =~ /^(.)(.*)\z/s;
       my $ok = eval {
         my $path = take($length);
         my $check = $checks ? take($checks) : '';
-        if ($kind eq 'W' || $kind eq 'B') {
-          write_file($path, $size, $mode, $owner, $group, $check, $kind eq 'B')
-        }
+        if ($op eq 'W') { write_file($path, $size, $mode, $owner, $group, $check, $flags) }
+        elsif ($op eq 'L') { make_link($path, $size, $flags) }
+        elsif ($op eq 'D') { make_dir($path, $mode, $owner, $group, $flags) }
         elsif ($kind eq 'A') { go_ahead(); attributes($path, $mode, $owner, $group) }
         elsif ($kind eq 'R') {
           go_ahead();

@@ -82,6 +82,9 @@ extension DesiredFile {
     object.set("validate", validate)
     object.set("on_change", onChange)
     object.set("backup", backup)
+    object.set("link", link)
+    object.set("replace", replace)
+    object.set("folder", folder)
     object.set("unavailable", unavailable)
     return .object(object)
   }
@@ -102,7 +105,9 @@ extension DesiredFile {
       sensitive: fields.optionalBool("sensitive"),
       encrypted: fields.optionalBool("encrypted"), template: fields.optionalBool("template"),
       validate: fields.optionalString("validate"), onChange: fields.optionalStrings("on_change"),
-      backup: fields.optionalBool("backup"), unavailable: fields.optionalString("unavailable"))
+      backup: fields.optionalBool("backup"), link: fields.optionalString("link"),
+      replace: fields.optionalBool("replace"), folder: fields.optionalBool("folder"),
+      unavailable: fields.optionalString("unavailable"))
   }
 }
 
@@ -114,6 +119,7 @@ extension LiveFile {
     ]
     object.set("sha256", sha256)
     object.set("blocked_by", blockedBy)
+    object.set("link_target", linkTarget)
     return .object(object)
   }
 
@@ -126,7 +132,8 @@ extension LiveFile {
       kind: kind, mode: UInt32(try fields.int("mode")), uid: try fields.string("uid"),
       gid: try fields.string("gid"), owner: try fields.string("owner"),
       group: try fields.string("group"), size: try fields.int("size"),
-      sha256: fields.optionalString("sha256"), blockedBy: fields.optionalString("blocked_by"))
+      sha256: fields.optionalString("sha256"), blockedBy: fields.optionalString("blocked_by"),
+      linkTarget: fields.optionalString("link_target"))
   }
 }
 
@@ -144,6 +151,8 @@ extension FileOp {
     object.set("validate", validate)
     object.set("then", then)
     object.set("backup", backup)
+    object.set("target", target)
+    object.set("aside", aside)
     return .object(object)
   }
 
@@ -162,5 +171,7 @@ extension FileOp {
     validate = fields.optionalString("validate")
     then = fields.optionalStrings("then")
     backup = fields.optionalBool("backup")
+    target = fields.optionalString("target")
+    aside = fields.optionalBool("aside")
   }
 }

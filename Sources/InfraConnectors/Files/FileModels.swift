@@ -40,6 +40,12 @@ struct DesiredFile: Hashable, Sendable {
   var onChange: [String]?
   /// Keep the file a write replaces beside it, timestamped.
   var backup: Bool?
+  /// A symbolic link to this target, rather than a file of content.
+  var link: String?
+  /// Move aside what is of the wrong kind at the path.
+  var replace: Bool?
+  /// A folder, with its own mode and owner, rather than a file of content.
+  var folder: Bool?
   /// Why the content cannot be known here (an `.age` file without its identity): the file
   /// cannot be planned.
   var unavailable: String?
@@ -69,11 +75,13 @@ struct LiveFile: Hashable, Sendable {
   var sha256: String?
   /// For a `blocked` path, the folder the connecting user may not enter.
   var blockedBy: String?
+  /// For a symbolic link, its target as it holds it.
+  var linkTarget: String?
 
   /// A digest of everything planning compares, for saved-plan staleness checks.
   var fingerprint: String {
     [kind.rawValue, FileMode.format(mode), uid, gid, String(size), sha256 ?? "-"]
-      .joined(separator: ":")
+      .joined(separator: ":") + (linkTarget.map { ":" + SHA256Hex.of(Data($0.utf8)) } ?? "")
   }
 }
 
@@ -86,6 +94,10 @@ struct FileOp: Hashable, Sendable {
     case attributes
     /// Remove the file (or symbolic link).
     case remove
+    /// Make the path a symbolic link to `target`.
+    case link
+    /// Make the path a folder, with mode and owner.
+    case folder
   }
 
   var kind: Kind
@@ -109,6 +121,10 @@ struct FileOp: Hashable, Sendable {
   var then: [String]?
   /// Keep the file it replaces beside it, timestamped.
   var backup: Bool?
+  /// A link's target.
+  var target: String?
+  /// Move what is at the path aside, timestamped, before putting the new one there.
+  var aside: Bool?
 
   init(
     kind: Kind, path: String, source: String? = nil, sha256: String? = nil, mode: UInt32? = nil,

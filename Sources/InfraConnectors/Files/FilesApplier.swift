@@ -192,11 +192,23 @@ struct FilesApplier {
             settings.repository.root.appending(path: source), name: source, sha256: op.sha256)
         }
       var write = FileInstaller.Op(
-        kind: op.backup == true ? .writeKeepingBackup : .write, path: op.path,
+        kind: .write, path: op.path,
         source: content ?? .bytes(Data()), mode: op.modeBits,
         owner: op.owner, group: op.group)
       write.check = op.validate.map(FileInstaller.Op.check(running:))
+      (write.backup, write.aside) = (op.backup == true, op.aside == true)
       return write
+    case .link:
+      var link = FileInstaller.Op(
+        kind: .link, path: op.path, source: .bytes(Data((op.target ?? "").utf8)), mode: nil,
+        owner: nil, group: nil)
+      link.aside = op.aside == true
+      return link
+    case .folder:
+      var folder = FileInstaller.Op(
+        kind: .folder, path: op.path, mode: op.modeBits, owner: op.owner, group: op.group)
+      folder.aside = op.aside == true
+      return folder
     case .attributes:
       return FileInstaller.Op(
         kind: .attributes, path: op.path, mode: op.modeBits, owner: op.owner, group: op.group)

@@ -18,6 +18,9 @@ struct FilesLoader {
     var files: [String: ResourceFile] = [:]
     /// Attribute files by the folder they sit in, relative to the tree ("" for its top).
     var attributes: [String: AttributesFile] = [:]
+    /// Folders declared by a `.gitkeep` or `.keep` in them, or by being empty, with the
+    /// repository path that declares each.
+    var folders: [String: String] = [:]
     /// The first file seen, to point diagnostics at.
     var firstFile: ResourceFile
   }
@@ -39,6 +42,16 @@ struct FilesLoader {
       let name = segments[segments.count - 1]
       if let reason = FilesLoader.unclaimedReason(name) {
         response.unclaimed.append((file, reason))
+        continue
+      }
+      if Self.folderMarkers.contains(name) {
+        // Never installed: it declares its folder (the host's own folder is the root).
+        if segments.count > 3 {
+          let target = segments[1]
+          if trees[target] == nil { trees[target] = Tree(target: target, firstFile: file) }
+          trees[target]!.folders[segments[2..<(segments.count - 1)].joined(separator: "/")] =
+            file.path
+        }
         continue
       }
       if segments.count == 2 {
@@ -72,10 +85,13 @@ struct FilesLoader {
       }
     }
 
+    addEmptyFolders(request.emptyFolders, to: &trees)
     var declared: [String: [String: Declared]] = [:]
     for (target, tree) in trees.sorted(by: { $0.key < $1.key }) {
       guard targets.check(tree.target, diagnostics: &response.diagnostics) else { continue }
       declared[target] = declare(tree, shared: shared, diagnostics: &response.diagnostics)
+      declareFolders(
+        tree, shared: shared, into: &declared[target]!, diagnostics: &response.diagnostics)
     }
     response.resources = assign(declared, diagnostics: &response.diagnostics)
     response.resources += removals(request.removed, besides: response.resources)
@@ -101,7 +117,7 @@ struct FilesLoader {
     }) {
       let segments = file.address.segments
       let name = segments[segments.count - 1]
-      guard name != AttributesFile.fileName,
+      guard name != AttributesFile.fileName, !Self.folderMarkers.contains(name),
         FilesLoader.unclaimedReason(name) == nil
       else { continue }
       let target = segments[1]
@@ -178,7 +194,8 @@ struct FilesLoader {
         sensitive: encrypted || attributes.sensitive == true ? true : nil,
         encrypted: encrypted ? true : nil, template: template ? true : nil,
         validate: attributes.validate, onChange: attributes.onChange?.nilIfEmpty,
-        backup: attributes.backup == true ? true : nil)
+        backup: attributes.backup == true ? true : nil,
+        replace: attributes.replace == true ? true : nil)
       guard
         template
           ? describeTemplate(file, in: &desired, diagnostics: &diagnostics)
@@ -190,11 +207,27 @@ struct FilesLoader {
     for (folder, attributesFile) in tree.attributes {
       for (name, entry) in attributesFile.files.sorted(by: { $0.key < $1.key }) {
         let relative = folder.isEmpty ? name : "\(folder)/\(name)"
-        if entry.state == .absent {
+        let segments =
+          [settings.name, tree.target] + relative.split(separator: "/").map(String.init)
+        if let target = entry.link {
+          guard tree.files[relative] == nil, tree.files[relative + ".mustache"] == nil else {
+            diagnostics.append(
+              .error(
+                "'\(name)' is declared a symbolic link, and \(FilesLoader.folderPath(attributesFile.path)) has a file of that name",
+                at: entry.location, hint: "keep one of them: the file, or the `link:`"))
+            continue
+          }
+          let replace = resolveAttributes(tree, shared: shared, folder: folder, name: name).0
+            .replace
+          declared[relative] = Declared(
+            address: Address(prefix: settings.prefix, segments: segments),
+            desired: DesiredFile(
+              path: settings.hostPath(relative), state: .present, declaredIn: attributesFile.path,
+              link: target, replace: replace == true ? true : nil),
+            sources: [attributesFile.path])
+        } else if entry.state == .absent {
           // Reported above.
           if tree.files[relative] != nil || tree.files[relative + ".mustache"] != nil { continue }
-          let segments =
-            [settings.name, tree.target] + relative.split(separator: "/").map(String.init)
           declared[relative] = Declared(
             address: Address(prefix: settings.prefix, segments: segments),
             desired: DesiredFile(
@@ -222,7 +255,7 @@ struct FilesLoader {
 
   /// Attributes for `name` in `folder`: shared defaults, then each folder from the tree's top
   /// down, then the file's own entry. Also returns the attribute files that contributed.
-  private func resolveAttributes(
+  func resolveAttributes(
     _ tree: Tree, shared: AttributesFile?, folder: String, name: String
   ) -> (AttributesFile.Attributes, [String], AttributesFile.Entry?) {
     var attributes = shared?.defaults ?? AttributesFile.Attributes()

@@ -89,6 +89,12 @@ struct FilesPlanner {
     let path = desired.path
     if let unavailable = desired.unavailable { throw Problem(message: unavailable) }
     if desired.state == .present { try checkPlace(desired) }
+    if let target = desired.link, desired.state == .present, live?.kind != .blocked {
+      return try planLink(desired, to: target, live: live, address: address)
+    }
+    if desired.folder == true, live?.kind != .blocked {
+      return try planFolder(desired, live: live, address: address)
+    }
     switch (desired.state, live?.kind) {
     case (_, .blocked):
       throw Problem(
@@ -102,10 +108,15 @@ struct FilesPlanner {
         message: "\(path) is a folder on \(host.name); `state: absent` removes files only")
     case (.absent, .some(let kind)):
       return planDelete(desired, live: live!, kind: kind, content: liveContent, address: address)
-    case (.present, .directory):
+    case (.present, .directory) where desired.replace != true:
       throw Problem(
         message:
-          "\(path) is a folder on \(host.name), where the repository has a file; remove or rename the folder first"
+          "\(path) is a folder on \(host.name), where the repository has a file; remove or rename the folder first, or set `replace: true` to move it aside"
+      )
+    case (.present, .symlink) where desired.replace != true:
+      throw Problem(
+        message:
+          "\(path) is a symbolic link on \(host.name) (to \(live?.linkTarget ?? "?")), where the repository has a file; manage it as a link (`link:`), remove it, or set `replace: true` to move it aside"
       )
     case (.present, .other):
       throw Problem(
@@ -115,15 +126,16 @@ struct FilesPlanner {
         message:
           "cannot read \(path) on \(host.name): permission denied (connect as its owner or set `sudo: true` on the host)"
       )
-    case (.present, nil), (.present, .symlink):
-      return try planCreate(desired, replacingLink: live?.kind == .symlink, address: address)
+    case (.present, nil), (.present, .symlink), (.present, .directory):
+      return try planCreate(desired, replacing: live?.kind, address: address)
     case (.present, .file):
       return try planUpdate(desired, live: live!, liveContent: liveContent, address: address)
     }
   }
 
-  private func planCreate(_ desired: DesiredFile, replacingLink: Bool, address: Address) throws
-    -> PlannedOp
+  /// A new file; `replacing` what of another kind is at the path, which is moved aside.
+  private func planCreate(_ desired: DesiredFile, replacing: LiveFile.Kind?, address: Address)
+    throws -> PlannedOp
   {
     // A secret is created readable by its owner alone unless the repository says otherwise.
     let mode = desired.mode ?? (desired.sensitive == true ? 0o600 : 0o644)
@@ -133,8 +145,9 @@ struct FilesPlanner {
     ]
     if let ownership = ownership(desired) { summary.append(ownership) }
     let verb =
-      replacingLink
-      ? "replace the symbolic link \(desired.path) with a file" : "create \(desired.path)"
+      replacing.map {
+        "replace the \($0 == .symlink ? "symbolic link" : "folder") \(desired.path) with a file (moved aside as \(desired.path).<UTC time>~)"
+      } ?? "create \(desired.path)"
     var details: [String] = []
     var diff: String?
     if desired.sensitive != true {
@@ -145,12 +158,13 @@ struct FilesPlanner {
         UnifiedDiff.make(from: "", to: $0, oldName: "/dev/null", newName: shownSource(desired))
       }
     }
-    let op = FileOp(
+    var op = FileOp(
       kind: .write, path: desired.path, source: desired.source, sha256: desired.sha256, mode: mode,
       owner: desired.owner, group: desired.group, encrypted: desired.encrypted,
       template: desired.template)
+    op.aside = replacing == nil ? nil : true
     return PlannedOp(
-      address: address, action: replacingLink ? .update : .create,
+      address: address, action: replacing == nil ? .create : .update,
       message: "\(verb): \(summary.joined(separator: ", "))", details: details, diff: diff,
       payload: op.json)
   }

@@ -17,6 +17,22 @@ struct FilesPuller {
     for item in items {
       let address = item.resource.address
       let desired = try DesiredFile(json: item.resource.desired)
+      if desired.folder == true {
+        // A folder's mode and owner are the repository's to say; pull writes contents only.
+        continue
+      }
+      if let target = desired.link {
+        let live = item.live.exists ? try? LiveFile(json: item.live.state) : nil
+        if live?.kind != .symlink || live?.linkTarget != target {
+          response.problems.append(
+            ResourceProblem(
+              address: address,
+              message:
+                "it is a symbolic link, which `infra pull` does not write back: edit its `link:` in \(desired.declaredIn ?? "the repository")"
+            ))
+        }
+        continue
+      }
       guard desired.state == .present, let source = desired.source else {
         response.problems.append(
           ResourceProblem(

@@ -22,6 +22,11 @@ enum LiveFileReader {
       raw:
         #"for p in "$@"; do if [ -f "$p" ] && [ ! -L "$p" ] && [ -r "$p" ]; then printf '%s\0' "$p"; fi; done | xargs -0 -r sha256sum -z -- 2>/dev/null; h=$?"#
     )
+    // Each symbolic link's target, as it holds it: an `L` record, then the target alone.
+    script.append(
+      raw:
+        #"for p in "$@"; do if [ -L "$p" ]; then printf 'L\t%s\0' "$p"; readlink -n -- "$p"; printf '\0'; fi; done"#
+    )
     // infra's own temporary files that killed writers left beside the paths, for the plan.
     let folders = Set(paths.map(FilesPlanner.folder(of:)))
     script.append(raw: FileInstaller.strayFunctions)
@@ -103,10 +108,21 @@ enum LiveFileReader {
     var blockedByFile: [String: String] = [:]
     var missing: (users: Set<String>, groups: Set<String>) = ([], [])
     var hashes: [String: String] = [:]
+    var targets: [String: String] = [:]
+    var linkOf: String?
     var finished = false
-    for record in output.split(separator: 0, omittingEmptySubsequences: true) {
+    // Not omitting empty records: a link's target record follows its `L` record.
+    for record in output.split(separator: 0, omittingEmptySubsequences: false) {
       let text = String(decoding: record, as: UTF8.self)
-      if text.hasPrefix("S\t") {
+      if let link = linkOf {
+        targets[link] = text
+        linkOf = nil
+        continue
+      }
+      if text.isEmpty { continue }
+      if text.hasPrefix("L\t") {
+        linkOf = String(text.dropFirst(2))
+      } else if text.hasPrefix("S\t") {
         let fields = text.split(separator: "\t", maxSplits: 8, omittingEmptySubsequences: false)
         guard fields.count == 9, let mode = UInt32(fields[2], radix: 8), let size = Int(fields[5])
         else { throw ReadError.malformed(String(text.prefix(120))) }
@@ -153,6 +169,9 @@ enum LiveFileReader {
     guard finished else {
       throw ReadError.toolMissing(
         "the read script did not finish" + (stderr.isEmpty ? "" : ": \(stderr.prefix(200))"))
+    }
+    for (path, target) in targets where files[path]?.kind == .symlink {
+      files[path]?.linkTarget = target
     }
     for (path, file) in files where file.kind == .file {
       if let hash = hashes[path] {

@@ -16,6 +16,9 @@ package struct Discovery {
   /// What discovery found: the files of every connector folder, in address order.
   package struct Result: Sendable {
     package var files: [ResourceFile] = []
+    /// Folders below a connector's folder that hold nothing: a connector may read one as a
+    /// resource (the files connector: a folder on hosts).
+    package var emptyFolders: [Address] = []
     package var diagnostics = Diagnostics()
   }
 
@@ -52,6 +55,7 @@ package struct Discovery {
       discover(prefix: prefix, at: url, into: &result)
     }
     result.files.sort()
+    result.emptyFolders.sort()
     return result
   }
 
@@ -84,7 +88,11 @@ package struct Discovery {
     into result: inout Result
   ) {
     let folderDisplay = "resources/\(prefix)/" + segments.joined(separator: "/")
-    for entry in entries(of: folder, display: folderDisplay, into: &result) {
+    let names = entries(of: folder, display: folderDisplay, into: &result)
+    if names.isEmpty, segments.count > 1 {
+      result.emptyFolders.append(Address(prefix: prefix, segments: segments))
+    }
+    for entry in names {
       let url = folder.appending(path: entry)
       let childSegments = segments + [entry]
       let display = "\(folderDisplay)/\(entry)"

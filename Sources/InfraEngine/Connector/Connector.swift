@@ -41,10 +41,13 @@ package struct LoadRequest: Sendable {
   /// that no file in `files` still declares, the connector returns a resource whose desired
   /// state is its absence, marked `removed`: that is how a deletion reviewed in git is planned.
   package var removed: [ResourceFile]
+  /// The connector's folders that hold nothing (which git cannot keep: a `.gitkeep` does).
+  package var emptyFolders: [Address]
 
-  package init(files: [ResourceFile], removed: [ResourceFile] = []) {
+  package init(files: [ResourceFile], removed: [ResourceFile] = [], emptyFolders: [Address] = []) {
     self.files = files
     self.removed = removed
+    self.emptyFolders = emptyFolders
   }
 }
 

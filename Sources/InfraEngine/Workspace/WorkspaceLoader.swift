@@ -50,12 +50,14 @@ package struct WorkspaceLoader: Sendable {
     let base = await baseFiles(changes, repository: repository, diagnostics: &diagnostics)
     defer { base.map { try? FileManager.default.removeItem(at: $0.folder) } }
     let removedByConnector = Dictionary(grouping: base?.files ?? [], by: \.address.connectorID)
+    let emptyByConnector = Dictionary(grouping: discovery.emptyFolders, by: \.connectorID)
 
     instances = await withTaskGroup(of: (Int, ConnectorInstance, LoadResponse).self) { group in
       for (index, var instance) in instances.enumerated() {
         instance.files = filesByConnector[instance.id] ?? []
         let request = LoadRequest(
-          files: instance.files, removed: removedByConnector[instance.id] ?? [])
+          files: instance.files, removed: removedByConnector[instance.id] ?? [],
+          emptyFolders: emptyByConnector[instance.id] ?? [])
         group.addTask { (index, instance, await instance.connector.load(request)) }
       }
       var loaded: [(Int, ConnectorInstance)] = []
