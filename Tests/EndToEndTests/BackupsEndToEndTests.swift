@@ -5,25 +5,13 @@ import Testing
 /// `backup: true` keeps the file a write replaces beside it with its old content, mode and
 /// owner; a change of mode alone changes the file in place. With either writer.
 @Suite struct BackupsEndToEndTests {
-  @Test(arguments: ["auto", "shell"])
+  @Test(arguments: ["auto", "shell", "ssh"])
   func aBackupKeepsTheOldContentAndModeAndAModeChangeKeepsTheInode(_ writer: String)
     async throws
   {
-    let repo = try TemporaryFolder("backups")
-    let target = try TemporaryFolder("backups-target")
-    let locks = try TemporaryFolder("backups-locks")
-    try repo.write(
-      "infra.yaml",
-      """
-      version: 1
-      hosts:
-        box: { connect: local }
-      locks: { folder: \(locks.path) }
-      prefixes:
-        p:
-          connectors:
-            - { name: files, options: { root: \(target.path), writer: \(writer) } }
-      """)
+    let host = try FilesHost(
+      "backups", overSSH: writer == "ssh", options: writer == "shell" ? ", writer: shell" : "")
+    let (repo, target) = (host.repo, host.target)
     func attributes(_ mode: String) throws {
       try repo.write(
         "resources/p/files/box/etc/.infra-attrs.yaml",
@@ -64,32 +52,19 @@ import Testing
     #expect(try mode(target.appending("etc/app.conf")) == 0o644)
     #expect(try self.inode(target.appending("etc/app.conf")) == inode)
     #expect(try backups(in: target).count == 1)
+    withExtendedLifetime(host) {}
   }
 
   /// Over SSH: symbolic modes with setuid, setgid and sticky bits land as written; an owner the
   /// host does not have and a file where a folder should be fail the plan, in its one read.
   @Test func modesAndOwnersOverSSH() async throws {
-    let server = try SSHServer()
-    let repo = try TemporaryFolder("modes-ssh")
-    let target = try SSHServer.ownedFolder("modes-ssh-target")
-    let locks = try SSHServer.ownedFolder("modes-ssh-locks")
-    try repo.write(
-      "infra.yaml",
-      """
-      version: 1
-      hosts:
-      \(server.hostYAML("remote"))
-      locks: { folder: \(locks.path) }
-      prefixes:
-        p:
-          connectors:
-            - { name: files, options: { root: \(target.path) } }
-      """)
+    let host = try FilesHost("modes-ssh", overSSH: true)
+    let (repo, target) = (host.repo, host.target)
     for name in ["tool", "shared", "drop"] {
-      try repo.write("resources/p/files/remote/bin/\(name)", "\(name)\n")
+      try repo.write("resources/p/files/box/bin/\(name)", "\(name)\n")
     }
     try repo.write(
-      "resources/p/files/remote/bin/.infra-attrs.yaml",
+      "resources/p/files/box/bin/.infra-attrs.yaml",
       """
       files:
         tool: { mode: "u=rwxs,go=rx" }
@@ -105,21 +80,21 @@ import Testing
     let again = try await Infra.run(["plan", "--detailed-exitcode"], in: repo.url)
     #expect(again.code == 0, "\(again)")
 
-    try repo.write("resources/p/files/remote/etc/owned", "x\n")
+    try repo.write("resources/p/files/box/etc/owned", "x\n")
     try repo.write(
-      "resources/p/files/remote/etc/.infra-attrs.yaml", "files:\n  owned: { owner: nobody-here }\n")
-    try repo.write("resources/p/files/remote/bin/tool.d/inside", "y\n")
+      "resources/p/files/box/etc/.infra-attrs.yaml", "files:\n  owned: { owner: nobody-here }\n")
+    try repo.write("resources/p/files/box/bin/tool.d/inside", "y\n")
     _ = try target.write("bin/tool.d", "a file where a folder should be\n")
     let plan = try await Infra.run(["plan"], in: repo.url)
     #expect(plan.code == 1, "\(plan)")
     #expect(
       plan.stdout.contains(
-        "there is no user 'nobody-here' on remote to own \(target.path)/etc/owned"),
+        "there is no user 'nobody-here' on box to own \(target.path)/etc/owned"),
       "\(plan)")
     #expect(
       plan.stdout.contains("\(target.path)/bin/tool.d is a file where a folder should be"),
       "\(plan)")
-    withExtendedLifetime(server) {}
+    withExtendedLifetime(host) {}
   }
 
   private func backups(in target: TemporaryFolder) throws -> [String] {

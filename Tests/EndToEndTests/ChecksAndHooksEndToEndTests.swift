@@ -17,27 +17,9 @@ import Testing
 
   @Test(arguments: Reach.allCases)
   func aFailingCheckKeepsTheOldFileAndAHookRunsOnce(_ reach: Reach) async throws {
-    let server = reach == .ssh ? try SSHServer() : nil
-    let target =
-      reach == .ssh
-      ? try SSHServer.ownedFolder("hooks-target") : try TemporaryFolder("hooks-target")
-    let locks =
-      reach == .ssh ? try SSHServer.ownedFolder("hooks-locks") : try TemporaryFolder("hooks-locks")
-    let repo = try TemporaryFolder("hooks")
-    let host = server?.hostYAML("box") ?? "  box: { connect: local }"
-    let writer = reach == .localShellWriter ? ", writer: shell" : ""
-    try repo.write(
-      "infra.yaml",
-      """
-      version: 1
-      hosts:
-      \(host)
-      locks: { folder: \(locks.path) }
-      prefixes:
-        p:
-          connectors:
-            - { name: files, options: { root: \(target.path)\(writer) } }
-      """)
+    let host = try FilesHost(
+      "hooks", overSSH: reach == .ssh, options: reach == .localShellWriter ? ", writer: shell" : "")
+    let (repo, target) = (host.repo, host.target)
     let log = target.appending("hook.log").path
     func attributes(_ onChange: String) throws {
       try repo.write(
@@ -94,22 +76,11 @@ import Testing
       broken.stdout.contains("then `echo broken out; exit 7` failed (exit 7): broken out"),
       "\(broken)")
     #expect(try target.readText("app/c.conf") == "good c2\n", "its change was applied")
-    withExtendedLifetime(server) {}
+    withExtendedLifetime(host) {}
   }
 
   @Test func aCheckThatNamesNoFileIsAnError() async throws {
-    let repo = try TemporaryFolder("checks-invalid")
-    try repo.write(
-      "infra.yaml",
-      """
-      version: 1
-      hosts:
-        box: { connect: local }
-      prefixes:
-        p:
-          connectors:
-            - { name: files, options: { root: /tmp/never-written } }
-      """)
+    let repo = try FilesHost("checks-invalid").repo
     try repo.write("resources/p/files/box/etc/app.conf", "x\n")
     try repo.write(
       "resources/p/files/box/etc/.infra-attrs.yaml",

@@ -8,24 +8,14 @@ import Testing
 @Suite struct FilesImportEndToEndTests {
   @Test(arguments: [false, true])
   func aRealTreeWithOddModesIsImportedAndPlansClean(overSSH: Bool) async throws {
-    let server = overSSH ? try SSHServer() : nil
-    let target = try TemporaryFolder("import-target")
-    let repo = try TemporaryFolder("import-repo")
-    let locks =
-      overSSH ? try SSHServer.ownedFolder("import-locks") : try TemporaryFolder("import-locks")
-    let host = server?.hostYAML("box") ?? "  box: { connect: local }"
+    let host = try FilesHost("import", overSSH: overSSH)
+    let repo = host.repo
+    // The files are the test's own until it gives them away: not the login user's folder.
+    let target = try TemporaryFolder("import-tree")
     try repo.write(
       "infra.yaml",
-      """
-      version: 1
-      hosts:
-      \(host)
-      locks: { folder: \(locks.path) }
-      prefixes:
-        p:
-          connectors:
-            - { name: files, options: { root: \(target.path) } }
-      """)
+      try repo.readText("infra.yaml").replacingOccurrences(
+        of: host.target.path, with: target.path))
     let tree: [(path: String, content: String, mode: Int)] = [
       ("etc/app/main.conf", "main\n", 0o644), ("etc/app/secret.key", "key\n", 0o600),
       ("etc/app/bin/run", "#!/bin/sh\n", 0o4755), ("etc/app/with space/x y", "spaced\n", 0o640),
@@ -82,6 +72,6 @@ import Testing
     let plan = try await Infra.run(["plan", "--detailed-exitcode"], in: repo.url)
     #expect(plan.code == 0, "\(plan)")
     #expect(plan.stdout.contains("7 unchanged"), "\(plan)")
-    withExtendedLifetime(server) {}
+    withExtendedLifetime(host) {}
   }
 }

@@ -9,24 +9,8 @@ import Testing
 @Suite struct FoldersEndToEndTests {
   @Test(arguments: [false, true])
   func foldersHaveTheirOwnModesAndOwners(overSSH: Bool) async throws {
-    let server = overSSH ? try SSHServer() : nil
-    let target =
-      overSSH ? try SSHServer.ownedFolder("folders-target") : try TemporaryFolder("folders-target")
-    let locks =
-      overSSH ? try SSHServer.ownedFolder("folders-locks") : try TemporaryFolder("folders-locks")
-    let repo = try TemporaryFolder("folders")
-    try repo.write(
-      "infra.yaml",
-      """
-      version: 1
-      hosts:
-      \(server?.hostYAML("box") ?? "  box: { connect: local }")
-      locks: { folder: \(locks.path) }
-      prefixes:
-        p:
-          connectors:
-            - { name: files, options: { root: \(target.path) } }
-      """)
+    let host = try FilesHost("folders", overSSH: overSSH)
+    let (repo, target) = (host.repo, host.target)
     let files = "resources/p/files"
     try repo.write("\(files)/box/srv/uploads/.gitkeep", "")
     try repo.write("\(files)/@all/var/cache/app/.keep", "")
@@ -74,25 +58,12 @@ import Testing
     #expect(try mode(target, "srv/uploads") == 0o777)
     #expect(try attributes(target, "srv/private")[.systemFileNumber] as? UInt64 == inode)
     #expect(try target.readText("srv/private/left by the app") == "x\n")
-    withExtendedLifetime(server) {}
+    withExtendedLifetime(host) {}
   }
 
   @Test func aFileWhereAFolderIsWantedIsLeftOrMovedAside() async throws {
-    let target = try TemporaryFolder("folders-kind-target")
-    let locks = try TemporaryFolder("folders-kind-locks")
-    let repo = try TemporaryFolder("folders-kind")
-    try repo.write(
-      "infra.yaml",
-      """
-      version: 1
-      hosts:
-        box: { connect: local }
-      locks: { folder: \(locks.path) }
-      prefixes:
-        p:
-          connectors:
-            - { name: files, options: { root: \(target.path) } }
-      """)
+    let host = try FilesHost("folders-kind")
+    let (repo, target) = (host.repo, host.target)
     try repo.write("resources/p/files/box/srv/data/.gitkeep", "")
     _ = try target.write("srv/data", "a file in the way\n")
     let refused = try await Infra.run(["apply", "--yes"], in: repo.url)

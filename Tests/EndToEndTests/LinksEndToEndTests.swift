@@ -8,24 +8,8 @@ import Testing
 @Suite struct LinksEndToEndTests {
   @Test(arguments: [false, true])
   func linksAreCreatedRetargetedAndLeftAloneWhenRight(overSSH: Bool) async throws {
-    let server = overSSH ? try SSHServer() : nil
-    let target =
-      overSSH ? try SSHServer.ownedFolder("links-target") : try TemporaryFolder("links-target")
-    let locks =
-      overSSH ? try SSHServer.ownedFolder("links-locks") : try TemporaryFolder("links-locks")
-    let repo = try TemporaryFolder("links")
-    try repo.write(
-      "infra.yaml",
-      """
-      version: 1
-      hosts:
-      \(server?.hostYAML("box") ?? "  box: { connect: local }")
-      locks: { folder: \(locks.path) }
-      prefixes:
-        p:
-          connectors:
-            - { name: files, options: { root: \(target.path) } }
-      """)
+    let host = try FilesHost("links", overSSH: overSSH)
+    let (repo, target) = (host.repo, host.target)
     func links(_ entries: String, replace: Bool = false) throws {
       try repo.write(
         "resources/p/files/box/etc/.infra-attrs.yaml",
@@ -72,26 +56,13 @@ import Testing
         "retarget the symbolic link \(target.path)/etc/current: releases/1 → releases/2"),
       "\(retarget)")
     #expect(try link(target, "etc/current") == "releases/2")
-    withExtendedLifetime(server) {}
+    withExtendedLifetime(host) {}
   }
 
   /// A folder where the repository has a file is left intact, with what it holds.
   @Test func aFolderWhereAFileIsWantedIsLeftIntact() async throws {
-    let target = try TemporaryFolder("links-folder-target")
-    let repo = try TemporaryFolder("links-folder")
-    let locks = try TemporaryFolder("links-folder-locks")
-    try repo.write(
-      "infra.yaml",
-      """
-      version: 1
-      hosts:
-        box: { connect: local }
-      locks: { folder: \(locks.path) }
-      prefixes:
-        p:
-          connectors:
-            - { name: files, options: { root: \(target.path) } }
-      """)
+    let host = try FilesHost("links-folder")
+    let (repo, target) = (host.repo, host.target)
     _ = try target.write("etc/app.conf/inside", "a folder's file\n")
     try repo.write("resources/p/files/box/etc/app.conf", "a file\n")
     let apply = try await Infra.run(["apply", "--yes"], in: repo.url)
