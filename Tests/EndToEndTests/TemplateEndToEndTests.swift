@@ -182,6 +182,68 @@ import Testing
     for output in outputs { #expect(!output.contains(secret), "\(output)") }
   }
 
+  /// A template that reads a secret of the host's data (`{ secret: { env: … } }` or
+  /// `{ secret: { file: ….age } }`) renders a sensitive file; one that reads none does not.
+  /// Neither secret is in anything infra prints or keeps, saved plans included.
+  @Test func aTemplateReadingASecretOfTheDataIsSensitive() async throws {
+    let keys = try TemporaryFolder("templates-secret-keys")
+    let identityFile = keys.appending("identity.txt").path
+    #expect(try ChildProcess.run("/usr/bin/age-keygen", ["-o", identityFile]) == 0)
+    let recipient = try SecretsFixture.output("/usr/bin/age-keygen", ["-y", identityFile])
+      .trimmingCharacters(in: .whitespacesAndNewlines)
+    let password = "pw-" + String(Int.random(in: 100_000...999_999))
+    let apiKey = "key-" + String(Int.random(in: 100_000...999_999))
+    try writeRepository(
+      template: "db {{db_password}}\napi {{data.api_key}}\n",
+      hostData:
+        ", data: { db_password: { secret: { env: TEST_DB_PASSWORD } }, api_key: { secret: { file: secrets/api.age } } }"
+    )
+    try repo.write(
+      "infra.yaml",
+      try repo.readText("infra.yaml")
+        + "\nsecrets: { identities: [{ file: \(identityFile) }], recipients: [\(recipient)] }\n")
+    let clear = try keys.write("api", apiKey + "\n")
+    try FileManager.default.createDirectory(
+      at: repo.appending("secrets"), withIntermediateDirectories: true)
+    #expect(
+      try ChildProcess.run(
+        "/usr/bin/age", ["-r", recipient, "-o", repo.appending("secrets/api.age").path, clear.path])
+        == 0)
+    // db1 has no secrets: its file is missing them, and says which and why.
+    let environment = ["TEST_DB_PASSWORD": password]
+    let outputs = try TemporaryFolder("templates-secret-outputs")
+    let plan = try await Infra.run(["plan"], in: repo.url, environment: environment)
+    #expect(plan.code == 1, "\(plan)")
+    #expect(plan.stdout.contains("create \(web.path)/etc/motd: content (sensitive), mode 0600"))
+    #expect(plan.stdout.contains("{{db_password}} is not set for host db1"), "\(plan)")
+    let unset = try await Infra.run(["plan"], in: repo.url)
+    #expect(
+      unset.stdout.contains(
+        "{{db_password}} is a secret of web1's data that cannot be had: the environment variable TEST_DB_PASSWORD is not set"
+      ), "\(unset)")
+    // Saved and applied in a process of its own: the sensitive change is planned again there.
+    let saved = outputs.appending("saved.plan").path
+    let save = try await Infra.run(
+      ["plan", "--limit", "web1", "--out", saved], in: repo.url, environment: environment)
+    #expect(save.code == 0, "\(save)")
+    let apply = try await Infra.run(["apply", saved], in: repo.url, environment: environment)
+    #expect(apply.code == 0, "\(apply)")
+    #expect(try web.readText("etc/motd") == "db \(password)\napi \(apiKey)\n")
+    let json = try await Infra.run(["plan", "--json"], in: repo.url, environment: environment)
+    var everything = [plan, unset, save, apply, json].flatMap { [$0.stdout, $0.stderr] }
+    everything.append(try outputs.readText("saved.plan"))
+    let runs = repo.appending(".infra/runs")
+    for file in FileManager.default.enumerator(atPath: runs.path)?.compactMap({ $0 as? String })
+      ?? []
+    {
+      everything.append(
+        (try? String(contentsOf: runs.appending(path: file), encoding: .utf8)) ?? "")
+    }
+    for output in everything {
+      #expect(!output.contains(password) && !output.contains(apiKey), "\(output)")
+    }
+  }
+
   private func osRelease(_ key: String) throws -> String {
     let text = try String(contentsOfFile: "/etc/os-release", encoding: .utf8)
     let line = try #require(text.split(separator: "\n").first { $0.hasPrefix("\(key)=") })

@@ -20,7 +20,7 @@ import Testing
 
   func render(_ text: String) throws -> Result<String, TemplateRenderer.Problem> {
     let template = try TemplateRenderer.parse(text).get()
-    return TemplateRenderer.render(template, text: text, values: values)
+    return TemplateRenderer.render(template, text: text, values: values).map(\.text)
   }
 
   @Test func valuesAreWrittenAsTextWithoutEscaping() throws {

@@ -37,15 +37,17 @@ import Testing
   }
 
   /// ansible-runner's `get_fact_cache`: the facts of a host, from the run while it goes, from
-  /// its result, and from its artifacts folder afterwards.
-  @Test func aRunGivesTheFactsOfItsHosts() async throws {
+  /// its result, and from its artifacts folder afterwards; of this machine and of an SSH host.
+  @Test(arguments: [false, true])
+  func aRunGivesTheFactsOfItsHosts(overSSH: Bool) async throws {
+    let server = overSSH ? try SSHServer() : nil
     let folder = try TemporaryFolder("facts-run")
     try folder.write(
       "infra.yaml",
       """
       version: 1
       hosts:
-        here: { connect: local }
+      \(server?.hostYAML("here") ?? "  here: { connect: local }")
       prefixes: {}
       """)
     let outcome = await WorkspaceLoader(registry: ConnectorRegistry([]))
@@ -63,12 +65,14 @@ import Testing
     let hostname = try String(contentsOfFile: "/proc/sys/kernel/hostname", encoding: .utf8)
     #expect(facts.hostname == hostname.trimmingCharacters(in: .whitespacesAndNewlines))
     #expect(facts.cpus == ProcessInfo.processInfo.activeProcessorCount)
-    #expect(facts.os["id"] != nil && facts.user != nil && (facts.memoryMiB ?? 0) > 0)
+    #expect(facts.os["id"] != nil && (facts.memoryMiB ?? 0) > 0)
+    #expect(facts.user == (overSSH ? SSHServer.loginUser : NSUserName()))
     #expect(result.facts == ["here": facts])
     let kept = RunArtifacts.facts(in: try #require(result.artifacts))
     #expect(kept == ["here": facts])
     // Gathered in one command of its own: nothing else ran on the host.
     let stats = try #require(result.stats.first)
     #expect(stats.roundTrips == ["facts": 1], "\(stats)")
+    withExtendedLifetime(server) {}
   }
 }

@@ -107,7 +107,7 @@ struct FilesApplier {
     }
     let file = DesiredFile(
       path: op.path, state: .present, source: op.source, encrypted: op.encrypted, template: true)
-    return await settings.render(file, with: values)
+    return await settings.render(file, with: values).map(\.content)
   }
 
   /// One batch, one command; returns the outcomes of the ops the host reached, and why the

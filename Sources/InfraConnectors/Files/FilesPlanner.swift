@@ -32,6 +32,8 @@ struct FilesPlanner {
           desired, live: live, liveContent: fetched[desired.path], address: address)
         {
           op = Self.checked(op, desired, live: live)
+          // A template that read a secret is known sensitive once rendered, not when loaded.
+          if desired.sensitive == true { op.sensitive = true }
           hooks.note(desired)
           // The installer removes them as it writes into their folder: the first write there
           // says so.
@@ -256,7 +258,7 @@ struct FilesPlanner {
     else { return nil }
     if desired.template == true {
       return (try? settings.rendered.result(host: host.name, path: desired.path)?.get())
-        .flatMap(textContent)
+        .flatMap { textContent($0.content) }
     }
     if let cached = settings.cache.content(of: source) { return textContent(cached) }
     let url = settings.repository.root.appending(path: source)

@@ -46,7 +46,7 @@ struct FilesPuller {
         // The host has the template's output; writing it over the template would lose what
         // makes it differ per host.
         let rendered = settings.rendered.result(host: host.name, path: desired.path)
-        let digest = (try? rendered?.get()).map(SHA256Hex.of)
+        let digest = (try? rendered?.get()).map { SHA256Hex.of($0.content) }
         if item.live.exists, let live = try? LiveFile(json: item.live.state),
           live.kind == .file, live.sha256 != nil, live.sha256 == digest
         {

@@ -49,34 +49,11 @@ final class PasswordBox: Sendable {
   private func read(_ path: String, cipher: AgeCipher, repository: Repository) async -> Result<
     String, AgeCipher.Failure
   > {
-    let url = repository.root.appendingPathComponent(path)
-    let data: Data
-    if AgeCipher.isEncrypted(path) {
-      do throws(AgeCipher.Failure) {
-        data = try await cipher.decrypt(url)
-      } catch {
-        return .failure(
-          AgeCipher.Failure(message: "cannot decrypt \(path): \(error.message)", hint: error.hint))
-      }
-    } else {
-      switch BoundedRead.contents(of: url, path: path, limit: 64 << 10) {
-      case .success(let read): data = read
-      case .failure(let problem):
-        return .failure(
-          AgeCipher.Failure(
-            message: "cannot read \(path): \(problem.message)",
-            hint: problem.hint ?? "the path is relative to infra.yaml's folder"))
-      }
-    }
-    var text = String(decoding: data, as: UTF8.self)
-    // "\r\n" is one Character: both endings go.
-    while let last = text.last, last.isNewline { text.removeLast() }
-    guard !text.isEmpty, !text.contains("\n") else {
-      return .failure(
-        AgeCipher.Failure(
-          message: "\(path) must hold the password alone, on one line",
-          hint: "write the password and nothing else"))
-    }
-    return .success(text)
+    let read = await SecretText.fromFile(path, cipher: cipher, repository: repository)
+    guard case .success(let text) = read, text.isEmpty || text.contains("\n") else { return read }
+    return .failure(
+      AgeCipher.Failure(
+        message: "\(path) must hold the password alone, on one line",
+        hint: "write the password and nothing else"))
   }
 }

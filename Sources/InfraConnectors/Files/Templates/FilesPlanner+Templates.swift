@@ -10,8 +10,9 @@ extension FilesPlanner {
     }
     var desired = desired
     switch settings.rendered.result(host: host.name, path: desired.path) {
-    case .success(let content):
-      let digest = ContentDigest.of(content)
+    case .success(let output):
+      let digest = ContentDigest.of(output.content)
+      if output.sensitive { desired.sensitive = true }
       (desired.sha256, desired.size) = (digest.sha256, digest.size)
       (desired.isText, desired.lines) = (digest.isText, digest.lines)
     case .failure(let failure):

@@ -15,6 +15,11 @@ struct TemplateValues: Sendable, Hashable {
   var facts: JSONValue?
   /// Why the facts could not be gathered.
   var factsProblem: String?
+  /// The paths of `data` whose values are secrets (`{ secret: { file: … } }`): a template that
+  /// reads one renders a sensitive file.
+  var secrets: Set<String> = []
+  /// Secrets that could not be had, by path, with why.
+  var unavailableSecrets: [String: String] = [:]
 
   static let reserved: Set<String> = ["host", "groups", "facts", "data"]
 
@@ -82,11 +87,18 @@ enum TemplateRenderer {
     }
   }
 
+  /// A template's output, and whether it read a secret of the host's data.
+  struct Rendered: Equatable {
+    var text: String
+    var readSecret: Bool
+  }
+
   /// `template` (parsed from `text`) rendered with `values`.
   static func render(_ template: MustacheTemplate, text: String, values: TemplateValues)
-    -> Result<String, Problem>
+    -> Result<Rendered, Problem>
   {
     let misses = Misses()
+    misses.secrets = values.secrets.union(values.secrets.map { "data.\($0)" })
     let rendered = template.render(ValueBox(path: "", members: values.root, misses: misses))
     let tags = TemplateTags(text)
     // A name missing everywhere renders as its marker where it is put into the text (and is
@@ -116,11 +128,15 @@ enum TemplateRenderer {
       return .failure(
         Problem(message: explain(tag.name, values: values), line: tag.line, column: tag.column))
     }
-    return .success(rendered)
+    return .success(Rendered(text: rendered, readSecret: misses.readSecret))
   }
 
   private static func explain(_ name: String, values: TemplateValues) -> String {
     let first = name.split(separator: ".").first.map(String.init) ?? name
+    let key = first == "data" ? String(name.dropFirst(5)) : name
+    if let reason = values.unavailableSecrets[key] {
+      return "{{\(name)}} is a secret of \(values.host)'s data that cannot be had: \(reason)"
+    }
     if first == "facts", let problem = values.factsProblem {
       return
         "{{\(name)}} needs the facts of \(values.host), which could not be gathered: \(problem)"
@@ -129,7 +145,6 @@ enum TemplateRenderer {
       let known = (values.facts?.objectValue?.keys.sorted() ?? []).joined(separator: ", ")
       return "{{\(name)}} is not a fact of \(values.host) (facts: \(known))"
     }
-    let key = first == "data" ? String(name.dropFirst(5)) : name
     return
       "{{\(name)}} is not set for host \(values.host): no data of the host, its groups or the defaults has '\(key)' (set it under `data:` in infra.yaml, or test it with {{#\(name)}}…{{/\(name)}})"
   }
@@ -161,6 +176,9 @@ private final class Misses {
   var top: [String] = []
   /// Paths missing inside values: `user.name`.
   var nested: [String] = []
+  /// The paths whose values are secrets, and whether the render read one.
+  var secrets: Set<String> = []
+  var readSecret = false
   private let token = UUID().uuidString
 
   /// What a name missing from the top renders as, where it is put into the text.
@@ -184,6 +202,7 @@ private struct ValueBox: MustacheParent {
       misses.top.append(name)
       return Missing(text: misses.marker(name))
     }
+    if misses.secrets.contains(childPath) { misses.readSecret = true }
     return convert(value, path: childPath)
   }
 
