@@ -20,7 +20,8 @@ bench/results/. Workloads:
   W4  an external connector in Python (connectors/json_settings.py) on 1 and 20 hosts: its
       no-change plan as infra runs it (up to 8 calls in flight, the connector's
       `concurrency`), and one call at a time, as before protocol calls could overlap; then
-      the same with 100 ms added to each host's read (a remote API's latency).
+      the same with 100 ms added to each host's read (a remote API's latency); and its round
+      trips to one host with 1, 10 and 100 resources.
 
 Every tool checks content by checksum (infra: SHA-256, pyinfra: SHA-1 facts, Ansible's copy:
 checksums, rsync: --checksum), so all of them do the same work.
@@ -550,6 +551,31 @@ def run_w4(args, sshd: SSHD, work: Path, results: dict) -> None:
             log(f"W4 {tool}: no-change plan ×{args.runs}")
             steps.setdefault("no-change plan", {})[tool] = series(
                 args.runs, lambda: None, [binary, "-C", str(repo), "plan"])
+    # Round trips of one host as its resources grow (the target: constant from 1 to 100).
+    trips = results["round_trips"]
+    host = "host00"
+    inventory = (f"  {host}:\n    connect: ssh://{USER}@127.0.0.1:{sshd.port}\n    data:\n"
+                 f"      ssh_identity_file: {sshd.key}\n      ssh_known_hosts_file: {sshd.known_hosts}")
+    (repo / "infra.yaml").write_text(
+        f"version: 1\nhosts:\n{inventory}\nlocks: {{ folder: {targets}/locks }}\n"
+        "prefixes:\n  bench:\n    connectors:\n"
+        "      - name: settings\n        run: [python3, connectors/json_settings.py]\n")
+    events = work / "w4-events.jsonl"
+    for count in (1, 10, 100):
+        resources = repo / "resources/bench/settings"
+        if resources.exists():
+            shutil.rmtree(resources)
+        (resources / host).mkdir(parents=True)
+        for index in range(count):
+            (resources / host / f"app{index}.json").write_text(json.dumps(
+                {"file": str(targets / f"scale-{count}-{index}.json"),
+                 "keys": {"server.port": 8000 + index, "log.level": "info"}}))
+        for step, command in (("first apply", ["apply", "--yes"]), ("no-change plan", ["plan"])):
+            measure([binary, "-C", str(repo), *command, "--events", str(events)])
+            last = json.loads(events.read_text().splitlines()[-1])
+            calls = last["data"]["stats"][host]["round_trips"].get("bench/settings", 0)
+            trips[f"W4 {count} resources on one host: {step}"] = {host: calls}
+            log(f"W4 {count} resources on one host, {step}: {calls} round trips")
     results["workloads"]["W4: an external connector across hosts"] = steps
 
 

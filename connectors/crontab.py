@@ -73,14 +73,21 @@ class Crontab(Connector):
             self.login[host.name] = host.run("id -un").check("id -un").text.strip()
         return "" if self.login[host.name] == user else f" -u {shlex.quote(user)}"
 
-    def read(self, host: Host, name: str, desired: Any) -> Optional[str]:
-        command = self._command(host, name)
-        result = host.run(f"{command} -l")
+    # Every user's crontab of a host is read in one round trip (`read_command`, through the
+    # SDK's `read_all`), and every change applied in another (`apply_command`).
+    def read_command(self, host: Host, name: str, desired: Any) -> str:
+        return f"{self._command(host, name)} -l"
+
+    def read_result(self, host: Host, name: str, desired: Any, result: Any) -> Optional[str]:
         if result.exit_code != 0:
             if b"no crontab for" in result.stderr:
                 return None
-            result.check(f"{command} -l")
+            result.check(self.read_command(host, name, desired))
         return result.text
+
+    def read(self, host: Host, name: str, desired: Any) -> Optional[str]:
+        return self.read_result(host, name, desired,
+                                host.run(self.read_command(host, name, desired)))
 
     def list_all(self, host: Host) -> dict:
         login = self.login.get(host.name) or host.run("id -un").check("id -un").text.strip()
@@ -89,12 +96,8 @@ class Crontab(Connector):
         if login == "root":  # root may read everyone's crontab
             listing = host.run("ls /var/spool/cron/crontabs 2>/dev/null")
             users += [user for user in listing.text.split() if user != "root"]
-        found = {}
-        for user in users:
-            content = self.read(host, user, None)
-            if content is not None:
-                found[user] = content
-        return found
+        live = self.read_all(host, [(user, None) for user in users])
+        return {user: content for user, content in live.items() if content is not None}
 
     def plan(self, host: Host, name: str, desired: Any, live: Any) -> Optional[Op]:
         if desired is None:
@@ -116,12 +119,11 @@ class Crontab(Connector):
     def render(self, host: Host, name: str, desired: Any, live: Any) -> Optional[str]:
         return live  # the file is the crontab as `crontab -l` prints it
 
-    def apply(self, host: Host, name: str, action: str, payload: Any) -> None:
+    def apply_command(self, host: Host, name: str, action: str, payload: Any) -> Any:
         command = self._command(host, name)
         if action == "delete":
-            host.run(f"{command} -r").check(f"{command} -r")
-        else:
-            host.run(f"{command} -", input=payload.encode()).check(f"{command} -")
+            return f"{command} -r"
+        return (f"{command} -", payload.encode())
 
 
 if __name__ == "__main__":

@@ -158,6 +158,28 @@ class Host:
         return RunResult(result["exit_code"], base64.b64decode(result["stdout"]),
                          base64.b64decode(result["stderr"]))
 
+    def run_many(self, commands: list, stop_on_failure: bool = False,
+                 timeout: Optional[int] = None) -> list:
+        """Runs many shell commands in order, in one round trip: `commands` are command
+        strings or `(command, input bytes)` pairs; one RunResult each, in order. With
+        `stop_on_failure`, the first that exits non-zero is the last one run (and listed)."""
+        wire_commands = []
+        for item in commands:
+            command, input = (item, None) if isinstance(item, str) else item
+            entry: dict = {"command": command}
+            if input is not None:
+                entry["input"] = base64.b64encode(input).decode("ascii")
+            wire_commands.append(entry)
+        if not wire_commands:
+            return []
+        params: dict = {"host": self.name, "commands": wire_commands,
+                        "stop_on_failure": stop_on_failure}
+        if timeout is not None:
+            params["timeout"] = timeout
+        answer = self._wire.call("host/run_many", params)
+        return [RunResult(result["exit_code"], base64.b64decode(result["stdout"]),
+                          base64.b64decode(result["stderr"])) for result in answer["results"]]
+
     def put(self, path: str, content: bytes, mode: Optional[str] = None,
             owner: Optional[str] = None, group: Optional[str] = None) -> None:
         """Writes a file on the host atomically, with an octal `mode` such as "0644"."""
@@ -167,6 +189,27 @@ class Host:
             if value is not None:
                 params[key] = value
         self._wire.call("host/put", params)
+
+    def put_many(self, files: list) -> None:
+        """Writes many files in one round trip, in order, each atomically and durably: `files`
+        are dicts with `path`, `content` (bytes) and optionally `mode` ("0644"), `owner`,
+        `group`. Raises ConnectorError for the first that cannot be written (the ones before it
+        are written), with `written` telling how many were."""
+        wire_files = []
+        for file in files:
+            entry = {"path": file["path"],
+                     "content": base64.b64encode(file["content"]).decode("ascii")}
+            for key in ("mode", "owner", "group"):
+                if file.get(key) is not None:
+                    entry[key] = file[key]
+            wire_files.append(entry)
+        if not wire_files:
+            return
+        answer = self._wire.call("host/put_many", {"host": self.name, "files": wire_files})
+        if answer.get("error"):
+            error = ConnectorError(answer["error"])
+            error.written = answer.get("written", 0)  # type: ignore[attr-defined]
+            raise error
 
     def get(self, path: str) -> bytes:
         """Reads a file of the host."""
@@ -248,8 +291,59 @@ class Connector:
         raise ConnectorError(f"{type(self).__name__} does not implement read")
 
     def read_all(self, host: Host, items: list) -> dict:
-        """The live state of many resources of a host: override to read them in one command."""
-        return {name: self.read(host, name, desired) for name, desired in items}
+        """The live state of many resources of a host. When the connector says how to read one
+        with a command (`read_command` and `read_result`), every command goes in one round trip
+        (`host.run_many`); otherwise `read` is called for each."""
+        if type(self).read_command is Connector.read_command:
+            return {name: self.read(host, name, desired) for name, desired in items}
+        commands = [self.read_command(host, name, desired) for name, desired in items]
+        results = host.run_many(commands)
+        return {name: self.read_result(host, name, desired, result)
+                for (name, desired), result in zip(items, results)}
+
+    def read_command(self, host: Host, name: str, desired: Any) -> Any:
+        """The shell command (or `(command, input bytes)`) that reads one resource: with
+        `read_result`, what lets the default `read_all` read a host's resources in one round
+        trip."""
+        raise NotImplementedError
+
+    def read_result(self, host: Host, name: str, desired: Any, result: "RunResult") -> Any:
+        """The live state `read_command`'s result shows, or None when it does not exist."""
+        raise ConnectorError(f"{type(self).__name__} does not implement read_result")
+
+    def apply_all(self, host: Host, ops: list) -> list:
+        """Executes a host's ops in order, stopping at the first failure: `ops` are `(name,
+        action, payload)`; returns one error (None when it was applied) per op attempted. When
+        the connector says how to apply one with a command (`apply_command`), every command
+        goes in one round trip (`host.run_many`, stopping at the first that fails); otherwise
+        `apply` is called for each."""
+        if type(self).apply_command is Connector.apply_command:
+            errors: list = []
+            for name, action, payload in ops:
+                try:
+                    self.apply(host, name, action, payload)
+                    errors.append(None)
+                except ConnectorError as error:
+                    errors.append(str(error))
+                    break
+            return errors
+        commands = [self.apply_command(host, name, action, payload) for name, action, payload in ops]
+        results = host.run_many(commands, stop_on_failure=True)
+        errors = []
+        for (command, result) in zip(commands, results):
+            if result.exit_code == 0:
+                errors.append(None)
+            else:
+                shown = command if isinstance(command, str) else command[0]
+                detail = result.stderr.decode(errors="replace").strip()
+                errors.append(f"{shown} failed with exit code {result.exit_code}"
+                              + (f": {detail}" if detail else ""))
+        return errors
+
+    def apply_command(self, host: Host, name: str, action: str, payload: Any) -> Any:
+        """The shell command (or `(command, input bytes)`) that applies one op: what lets the
+        default `apply_all` apply a host's ops in one round trip."""
+        raise NotImplementedError
 
     def plan(self, host: Host, name: str, desired: Any, live: Any) -> Optional[Op]:
         """The op that makes `live` match `desired` (None: delete), or None when they match."""
@@ -728,13 +822,17 @@ def _pull(connector: Connector, host: Host, items: list) -> dict:
 
 
 def _apply(connector: Connector, host: Host, ops: list) -> dict:
+    try:
+        errors = connector.apply_all(
+            host, [(_name(op["address"]), op["action"], op["payload"]) for op in ops])
+    except ConnectorError as error:  # a batch that failed as a whole fails its first op
+        errors = [str(error)]
     outcomes = []
-    for op in ops:
-        try:
-            connector.apply(host, _name(op["address"]), op["action"], op["payload"])
+    for op, error in zip(ops, errors):
+        if error is None:
             outcomes.append({"address": op["address"], "status": "applied"})
-        except ConnectorError as error:
-            outcomes.append({"address": op["address"], "status": "failed", "error": str(error)})
+        else:
+            outcomes.append({"address": op["address"], "status": "failed", "error": error})
             break
     return {"outcomes": outcomes}
 

@@ -54,8 +54,14 @@ class JSONSettings(Connector):
                              column=1)
         return {"file": document["file"], "keys": document["keys"]}
 
-    def read(self, host: Host, name: str, desired: Any) -> Optional[dict]:
-        current = self._load(host, desired["file"])
+    # A host's files are read in one round trip (`read_command`, through the SDK's
+    # `read_all`); `apply_all` reads the files it changes in one more and writes them all in
+    # a third (`host.put_many`), whatever the number of resources.
+    def read_command(self, host: Host, name: str, desired: Any) -> str:
+        return f"cat -- {shlex.quote(desired['file'])}"
+
+    def read_result(self, host: Host, name: str, desired: Any, result: Any) -> Optional[dict]:
+        current = self._parse(host, desired["file"], result)
         if current is None:
             return None
         return {key: _get(current, key) for key in sorted(desired["keys"])}
@@ -78,16 +84,41 @@ class JSONSettings(Connector):
                   diff=self.unified_diff(old, new, f"{host.name}:{desired['file']}",
                                          desired["file"]))
 
-    def apply(self, host: Host, name: str, action: str, payload: Any) -> None:
-        current = self._load(host, payload["file"]) or {}
-        for key, value in payload["keys"].items():
-            _set(current, key, value)
-        host.put(payload["file"], (json.dumps(current, indent=2, sort_keys=True) + "\n").encode(),
-                 mode="0644")
-        self.log(f"wrote {len(payload['keys'])} keys to {payload['file']} on {host.name}")
+    def apply_all(self, host: Host, ops: list) -> list:
+        files = sorted({payload["file"] for _, _, payload in ops})
+        results = host.run_many([f"cat -- {shlex.quote(path)}" for path in files])
+        documents = {}
+        for path, result in zip(files, results):
+            try:
+                documents[path] = self._parse(host, path, result) or {}
+            except ConnectorError as error:
+                documents[path] = error
+        # One write per op, of its file as it is once the ops before it were applied, all in
+        # one round trip: the first that fails stops the rest, as an apply must.
+        writes = []
+        for name, action, payload in ops:
+            document = documents[payload["file"]]
+            if isinstance(document, ConnectorError):
+                break
+            for key, value in payload["keys"].items():
+                _set(document, key, value)
+            writes.append({"path": payload["file"], "mode": "0644",
+                           "content": (json.dumps(document, indent=2, sort_keys=True) + "\n").encode()})
+        try:
+            host.put_many(writes)
+            written = len(writes)
+        except ConnectorError as error:
+            written = getattr(error, "written", 0)
+            errors = [None] * written + [f"cannot write {writes[written]['path']} on {host.name}: {error}"]
+        else:
+            errors = [None] * written
+        for name, action, payload in ops[:written]:
+            self.log(f"wrote {len(payload['keys'])} keys to {payload['file']} on {host.name}")
+        if written == len(writes) < len(ops):  # stopped at a file that could not be read
+            errors.append(str(documents[ops[written][2]["file"]]))
+        return errors
 
-    def _load(self, host: Host, path: str) -> Optional[dict]:
-        result = host.run(f"cat -- {shlex.quote(path)}")
+    def _parse(self, host: Host, path: str, result: Any) -> Optional[dict]:
         if result.exit_code != 0:
             if b"No such file" in result.stderr:
                 return None

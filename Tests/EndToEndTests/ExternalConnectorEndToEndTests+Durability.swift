@@ -46,13 +46,27 @@ extension ExternalConnectorEndToEndTests {
     case .localPut, .sshPut:
       _ = try host.write("app/app.conf", "{}")
       if server != nil { try SSHServer.giveAway(host) }
+      // A connector whose apply is one `host.put`.
+      _ = try repo.write(
+        "connectors/putter.py",
+        """
+        import sys
+        from pathlib import Path
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from infra_connector import Connector, Op, main
+        class Putter(Connector):
+            def read(self, host, name, desired): return None
+            def plan(self, host, name, desired, live):
+                return Op("create", "put " + desired.strip(), payload=desired.strip())
+            def apply(self, host, name, action, payload):
+                host.put(payload, b"port = 8080\\n", mode="0644")
+        main(Putter())
+
+        """)
       // The lock folder is the SSH login user's, as the folder of the files it writes.
       try config(
-        host: hostYAML, connector: "json_settings",
-        locks: server == nil ? nil : host.path + "/locks")
-      _ = try repo.write(
-        "resources/ops/json_settings/box/app.json",
-        #"{"file": "\#(target)", "keys": {"port": 8080}}"#)
+        host: hostYAML, connector: "putter", locks: server == nil ? nil : host.path + "/locks")
+      _ = try repo.write("resources/ops/putter/box/app", target + "\n")
     }
     let scratch = try TemporaryFolder("durable-trace")
     let trace = scratch.appending("trace").path

@@ -27,12 +27,19 @@ import Testing
         "stderr": .string(Data(stderr.utf8).base64EncodedString()),
       ])
     }
-    switch params["command"]?.stringValue {
-    case "id -un": return result(0, "deploy\n")
-    case "crontab -u app -l": return result(1, "", "no crontab for app\n")
-    case "crontab -u app -": return result(0)
-    default: throw RPC.RemoteError(.failed, "unexpected \(params)")
+    func run(_ command: String?) throws -> JSONValue {
+      switch command {
+      case "id -un": return result(0, "deploy\n")
+      case "crontab -u app -l": return result(1, "", "no crontab for app\n")
+      case "crontab -u app -": return result(0)
+      default: throw RPC.RemoteError(.failed, "unexpected \(params)")
+      }
     }
+    if request.method == "host/run_many" {
+      let commands = params["commands"]?.arrayValue ?? []
+      return .object(["results": .array(try commands.map { try run($0["command"]?.stringValue) })])
+    }
+    return try run(params["command"]?.stringValue)
   }
 
   @Test func aFullSessionMatchesTheRecordedTranscript() async throws {

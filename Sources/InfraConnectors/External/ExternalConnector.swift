@@ -19,7 +19,7 @@ final class ExternalConnector: Connector, Sendable {
   /// what those calls logged or were refused.
   let calls = Mutex<[String: HostCall]>([:])
   /// Hosts whose connection was lost under one of the program's `host/...` requests, and why.
-  private let lost = Mutex<[String: String]>([:])
+  let lost = Mutex<[String: String]>([:])
 
   struct HostCall {
     var transport: any Transport
@@ -123,7 +123,7 @@ final class ExternalConnector: Connector, Sendable {
   /// A request of the program: `host/run`, `host/put` or `host/get`, on the host of a call in
   /// flight.
   func answer(_ request: IncomingRequest) async throws -> any Encodable & Sendable {
-    guard HostCalls.methods.contains(request.method) else {
+    guard HostCalls.methods.contains(request.method) || request.method == "host/put_many" else {
       throw RPC.RemoteError(.methodNotFound, "infra has no method '\(request.method)'")
     }
     let host = try request.params(HostParams.self).host
@@ -133,11 +133,13 @@ final class ExternalConnector: Connector, Sendable {
         "host '\(host)' is the host of no call in flight, so it cannot be used: "
           + "name the host of the call (its `host` param)")
     }
-    if request.method == "host/put", Self.writingMethods.isDisjoint(with: call.methods) {
-      let path = (try? request.params(PutParams.self).path) ?? "a file"
+    if request.method.hasPrefix("host/put"), Self.writingMethods.isDisjoint(with: call.methods) {
+      let path =
+        (try? request.params(PutParams.self).path)
+        ?? (try? request.params(PutManyParams.self).files.first?.path) ?? "a file"
       let during = call.methods.first ?? "a call"
       let refusal =
-        "it called 'host/put' to write \(JSONValue.string(path.clipped(to: 200)).serialized) on \(host) during '\(during)', and infra refused: only 'apply' may change a host; a read, plan or list must not (connectors/PROTOCOL.md)"
+        "it called '\(request.method)' to write \(JSONValue.string(path.clipped(to: 200)).serialized) on \(host) during '\(during)', and infra refused: only 'apply' may change a host; a read, plan or list must not (connectors/PROTOCOL.md)"
       calls.withLock { calls in
         if calls[host]?.refusal == nil { calls[host]?.refusal = refusal }
       }
@@ -145,6 +147,9 @@ final class ExternalConnector: Connector, Sendable {
     }
     let transport = call.transport
     do {
+      if request.method == "host/put_many" {
+        return try await PutMany.answer(try request.params(PutManyParams.self), through: transport)
+      }
       return try await HostCalls(transport: transport).answer(request)
     } catch let error as TransportError {
       switch error {
@@ -207,40 +212,6 @@ final class ExternalConnector: Connector, Sendable {
   }
 
   /// One op per call, to report progress and stop between ops.
-  func apply(_ request: ApplyRequest) async -> ApplyResponse {
-    var outcomes: [OpOutcome] = []
-    let host = request.host.name
-    lost.withLock { $0[host] = nil }
-    for op in request.ops {
-      if request.shouldStop() { break }
-      request.onStart(op.address)
-      let outcome: OpOutcome
-      do {
-        let message = OpMessage(
-          address: op.address.path,
-          action: OpMessage.ActionName(rawValue: op.action.rawValue) ?? .update,
-          payload: op.payload, sensitive: op.sensitive ? true : nil)
-        let answer = try await call(
-          "apply", ApplyParams(host: request.host.name, ops: [message]), as: ApplyAnswer.self,
-          host: (request.host.name, request.transport), sensitive: op.sensitive)
-        guard let first = answer.outcomes.first else {
-          throw failure("apply", "'outcomes' is empty: the op was neither applied nor failed")
-        }
-        outcome = OpOutcome(
-          address: op.address,
-          status: first.status == .applied
-            ? .applied : .failed(first.error ?? "the connector did not apply it"))
-      } catch {
-        outcome = OpOutcome(address: op.address, status: .failed("\(error)"))
-      }
-      outcomes.append(outcome)
-      request.onOutcome(outcome)
-      if case .failed = outcome.status { break }
-    }
-    // An op that failed because the host went away makes the host unreachable.
-    return ApplyResponse(outcomes: outcomes, unreachable: lost.withLock { $0[host] })
-  }
-
   func list(_ request: ListRequest) async throws -> ListResponse {
     let answer: ListAnswer
     do {

@@ -127,8 +127,8 @@ package struct GetAnswer: Codable, Sendable {
   package var content: Base64
 }
 
-/// Answers a connector program's `host/run`, `host/put` and `host/get` through a host's
-/// transport.
+/// Answers a connector program's `host/run`, `host/run_many`, `host/put` and `host/get`
+/// through a host's transport.
 package struct HostCalls: Sendable {
   package let transport: any Transport
 
@@ -137,7 +137,7 @@ package struct HostCalls: Sendable {
   }
 
   /// The methods it answers.
-  package static let methods: Set<String> = ["host/run", "host/put", "host/get"]
+  package static let methods: Set<String> = ["host/run", "host/run_many", "host/put", "host/get"]
 
   package func answer(_ request: IncomingRequest) async throws -> any Encodable & Sendable {
     switch request.method {
@@ -147,6 +147,12 @@ package struct HostCalls: Sendable {
         .raw(params.command), input: params.input?.data,
         timeout: params.timeout.map { .seconds($0) })
       return RunAnswer(result)
+    case "host/run_many":
+      let params = try request.params(RunManyParams.self)
+      let results = try await CommandBatch.run(
+        params.commands, stopOnFailure: params.stopOnFailure ?? false,
+        timeout: params.timeout.map { .seconds($0) }, through: transport)
+      return RunManyAnswer(results: results.map(RunAnswer.init))
     case "host/put":
       let params = try request.params(PutParams.self)
       try await transport.put(params.content.data, at: params.path, attributes: params.attributes)
