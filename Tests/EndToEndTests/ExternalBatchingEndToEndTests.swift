@@ -22,34 +22,19 @@ import Testing
   /// Plans and applies `resources` settings files on one host; the connector's round trips
   /// of the plan, of the apply (its plan included) and of a plan after it.
   private func roundTrips(resources: Int, overSSH: Bool) async throws -> (Int, Int, Int) {
-    let server = overSSH ? try SSHServer() : nil
-    let target =
-      overSSH
-      ? try SSHServer.ownedFolder("batching-target") : try TemporaryFolder("batching-target")
-    let locks =
-      overSSH ? try SSHServer.ownedFolder("batching-locks") : try TemporaryFolder("batching-locks")
-    let repo = try TemporaryFolder("batching")
+    let host = try FilesHost(
+      "batching", overSSH: overSSH,
+      connector: "{ name: json_settings, run: [python3, connectors/json_settings.py] }")
+    let (repo, target) = (host.repo, host.target)
     let connectors = Infra.projectRoot.appending(path: "connectors")
     for name in ["json_settings.py", "infra_connector.py"] {
       _ = try repo.write(
         "connectors/\(name)",
         try String(contentsOf: connectors.appending(path: name), encoding: .utf8))
     }
-    try repo.write(
-      "infra.yaml",
-      """
-      version: 1
-      hosts:
-      \(server?.hostYAML("box") ?? "  box: { connect: local }")
-      locks: { folder: \(locks.path) }
-      prefixes:
-        ops:
-          connectors:
-            - { name: json_settings, run: [python3, connectors/json_settings.py] }
-      """)
     for index in 0..<resources {
       try repo.write(
-        "resources/ops/json_settings/box/app\(index).json",
+        "resources/p/json_settings/box/app\(index).json",
         #"{"file": "\#(target.path)/app\#(index).json", "keys": {"server.port": \#(8000 + index), "log.level": "info"}}"#
       )
     }
@@ -63,7 +48,7 @@ import Testing
       let end = try #require(
         try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])
       let stats = ((end["data"] as? [String: Any])?["stats"] as? [String: Any])?["box"]
-      return ((stats as? [String: Any])?["round_trips"] as? [String: Int])?["ops/json_settings"]
+      return ((stats as? [String: Any])?["round_trips"] as? [String: Int])?["p/json_settings"]
         ?? -1
     }
     let plan = try await trips(["plan"], "plan")
@@ -73,7 +58,7 @@ import Testing
       #expect(written.contains("\"port\": \(8000 + index)"), "\(written)")
     }
     let again = try await trips(["plan", "--detailed-exitcode"], "again")
-    withExtendedLifetime(server) {}
+    withExtendedLifetime(host) {}
     return (plan, apply, again)
   }
 }

@@ -1,9 +1,9 @@
 import Foundation
 import InfraTestSupport
 
-/// A repository whose one files connector (prefix `p`) manages a folder of one host, `box`,
-/// reached locally or through a real sshd of the test's own, with a lock folder of its own so
-/// that parallel tests never meet.
+/// A repository whose one connector (prefix `p`; the files connector unless told) manages a
+/// folder of one host, `box`, reached locally or through a real sshd of the test's own, with a
+/// lock folder of its own so that parallel tests never meet.
 struct FilesHost {
   let server: SSHServer?
   let repo: TemporaryFolder
@@ -11,8 +11,11 @@ struct FilesHost {
   let target: TemporaryFolder
   let locks: TemporaryFolder
 
-  /// `options` go into the connector's options after `root` (`", writer: shell"`).
-  init(_ label: String, overSSH: Bool = false, options: String = "") throws {
+  /// `options` go into the connector's options after `root` (`", writer: shell"`); `connector`
+  /// replaces the files connector's entry.
+  init(
+    _ label: String, overSSH: Bool = false, options: String = "", connector: String? = nil
+  ) throws {
     server = overSSH ? try SSHServer() : nil
     target =
       overSSH
@@ -30,7 +33,7 @@ struct FilesHost {
       prefixes:
         p:
           connectors:
-            - { name: files, options: { root: \(target.path)\(options) } }
+            - \(connector ?? "{ name: files, options: { root: \(target.path)\(options) } }")
       """)
   }
 
