@@ -240,8 +240,8 @@ import Testing
     #expect(
       messages == [
         "cannot create \(target)/blocker/deep/inner on local: \(target)/blocker is a file where a folder should be; remove or rename it first",
-        "there is no group 'no-such-group-x' on local for \(target)/grouped; create the group first, or change `group:`",
-        "there is no user 'no-such-user-x' on local to own \(target)/owned; create the user first, or change `owner:`",
+        "there is no group 'no-such-group-x' on local for \(target)/grouped; create the group first (a groups resource does, in the same apply), or change `group:`",
+        "there is no user 'no-such-user-x' on local to own \(target)/owned; create the user first (a users resource does, in the same apply), or change `owner:`",
       ], "\(messages)")
     #expect(try repo.target.readText("blocker") == "a file, not a folder\n")
   }

@@ -56,8 +56,9 @@ extension FilesPlanner {
 
 extension FilesPlanner {
   /// Fails a file the apply could not put in place: a file stands where one of its folders
-  /// should be, or its owner or group is not on the host.
-  func checkPlace(_ desired: DesiredFile) throws {
+  /// should be. Returns the problem of an owner or group the host does not have, which
+  /// another change of the same apply may create (`user:NAME`, `group:NAME`).
+  func checkPlace(_ desired: DesiredFile) throws -> Problem? {
     let found = settings.findings.found(on: host.name)
     if let file = found.blockedByFile[Self.folder(of: desired.path)] {
       throw Problem(
@@ -65,17 +66,25 @@ extension FilesPlanner {
           "cannot create \(desired.path) on \(host.name): \(file) is a file where a folder should be; remove or rename it first"
       )
     }
+    var missing: [(kind: String, name: String)] = []
     if let owner = desired.owner, found.missingUsers.contains(owner) {
-      throw Problem(
-        message:
-          "there is no user '\(owner)' on \(host.name) to own \(desired.path); create the user first, or change `owner:`"
-      )
+      missing.append(("user", owner))
     }
     if let group = desired.group, found.missingGroups.contains(group) {
-      throw Problem(
-        message:
-          "there is no group '\(group)' on \(host.name) for \(desired.path); create the group first, or change `group:`"
-      )
+      missing.append(("group", group))
     }
+    guard !missing.isEmpty else { return nil }
+    let messages = missing.map { kind, name in
+      kind == "user"
+        ? "there is no user '\(name)' on \(host.name) to own \(desired.path); create the user first (a users resource does, in the same apply), or change `owner:`"
+        : "there is no group '\(name)' on \(host.name) for \(desired.path); create the group first (a groups resource does, in the same apply), or change `group:`"
+    }
+    return Problem(
+      message: messages.joined(separator: "; and "),
+      unless: missing.map { "\($0.kind):\($0.name)" },
+      resolution: missing.map {
+        "its \($0.kind) \($0.name) is created by an earlier change of this apply"
+      }
+      .joined(separator: "; "))
   }
 }

@@ -28,12 +28,23 @@ struct FilesPlanner {
     var hooks = Hooks()
     for (address, desired, live) in decoded {
       do {
+        // A missing owner may come with another change of the host: the op stands, on that
+        // condition.
+        let placement = desired.state == .present ? try checkPlace(desired) : nil
+        if let placement {
+          response.problems.append(
+            ResourceProblem(
+              address: address, message: placement.message, unless: placement.unless,
+              resolution: placement.resolution))
+        }
         if var op = try plan(
           desired, live: live, liveContent: fetched[desired.path], address: address)
         {
           op = Self.checked(op, desired, live: live)
           // A template that read a secret is known sensitive once rendered, not when loaded.
           if desired.sensitive == true { op.sensitive = true }
+          // What services and other resources of the host may watch (`reload_on:`).
+          op.touches = [desired.path]
           hooks.note(desired)
           // The installer removes them as it writes into their folder: the first write there
           // says so.
@@ -45,6 +56,7 @@ struct FilesPlanner {
           response.ops.append(op)
         }
       } catch let problem as Problem {
+        response.problems.removeAll { $0.address == address }
         response.problems.append(ResourceProblem(address: address, message: problem.message))
       }
     }
@@ -83,6 +95,10 @@ struct FilesPlanner {
 
   struct Problem: Error {
     let message: String
+    /// What another change of the host must touch for the problem to go away (a user the
+    /// users connector creates in the same apply).
+    var unless: [String] = []
+    var resolution: String?
   }
 
   private func plan(
@@ -90,7 +106,6 @@ struct FilesPlanner {
   ) throws -> PlannedOp? {
     let path = desired.path
     if let unavailable = desired.unavailable { throw Problem(message: unavailable) }
-    if desired.state == .present { try checkPlace(desired) }
     if let target = desired.link, desired.state == .present, live?.kind != .blocked {
       return try planLink(desired, to: target, live: live, address: address)
     }

@@ -157,18 +157,20 @@ struct Applier: Sendable {
   }
 
   /// The batches of one host in execution order: creates and updates by connector in config
-  /// order, then deletes by connector in reverse order.
+  /// order, then deletes by connector in reverse order, then the changes that run last (those
+  /// other changes triggered) by connector in config order.
   func batches(_ changes: [Change]) -> [[Change]] {
     let order = context.workspace.connectors.map(\.id)
     var batches: [[Change]] = []
-    for id in order {
-      let batch = changes.filter { $0.connector == id && $0.action != .delete }
-      if !batch.isEmpty { batches.append(batch) }
+    func add(_ ids: [ConnectorID], _ include: (Change) -> Bool) {
+      for id in ids {
+        let batch = changes.filter { $0.connector == id && include($0) }
+        if !batch.isEmpty { batches.append(batch) }
+      }
     }
-    for id in order.reversed() {
-      let batch = changes.filter { $0.connector == id && $0.action == .delete }
-      if !batch.isEmpty { batches.append(batch) }
-    }
+    add(order) { !$0.op.runsLast && $0.action != .delete }
+    add(order.reversed()) { !$0.op.runsLast && $0.action == .delete }
+    add(order) { $0.op.runsLast }
     return batches
   }
 

@@ -126,10 +126,16 @@ package struct PlanResponse: Sendable {
   package var ops: [PlannedOp]
   /// Resources that cannot be planned, with the reason (e.g. a folder where a file should be).
   package var problems: [ResourceProblem]
+  /// Ops that only other changes of the host call for: planned when one of them touches what
+  /// the op watches, in place of the resource's own op.
+  package var triggered: [TriggeredOp]
 
-  package init(ops: [PlannedOp] = [], problems: [ResourceProblem] = []) {
+  package init(
+    ops: [PlannedOp] = [], problems: [ResourceProblem] = [], triggered: [TriggeredOp] = []
+  ) {
     self.ops = ops
     self.problems = problems
+    self.triggered = triggered
   }
 }
 

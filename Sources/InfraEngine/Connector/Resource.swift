@@ -81,11 +81,18 @@ public struct PlannedOp: Hashable, Sendable {
   /// The op touches secret content: it has no diff, and its payload stays in memory (plan
   /// documents and saved plans hold `null`; applying a saved plan plans it again).
   public var sensitive: Bool
+  /// What the op changes on its host, for the ops that watch it (`TriggeredOp`): a file's
+  /// path (`/etc/nginx/nginx.conf`), `package:NAME`. Used while planning, not kept in plans.
+  public var touches: [String]
+  /// The op runs after every other change of its host, as Ansible's handlers do: it was
+  /// triggered by them (a service reloaded because its configuration changed).
+  public var runsLast: Bool
 
   /// An op; `details` and `diff` are for reviewers, `payload` is for `apply`.
   public init(
     address: Address, action: Action, message: String, details: [String] = [],
-    diff: String? = nil, payload: JSONValue, sensitive: Bool = false
+    diff: String? = nil, payload: JSONValue, sensitive: Bool = false, touches: [String] = [],
+    runsLast: Bool = false
   ) {
     self.address = address
     self.action = action
@@ -94,6 +101,8 @@ public struct PlannedOp: Hashable, Sendable {
     self.diff = diff
     self.payload = payload
     self.sensitive = sensitive
+    self.touches = touches
+    self.runsLast = runsLast
   }
 
   /// What a reviewer sees of the op, which a sensitive op planned again must show unchanged.
@@ -102,14 +111,51 @@ public struct PlannedOp: Hashable, Sendable {
   }
 }
 
+/// An op planned only when another change of the same host touches what it watches: a
+/// service reloaded when its configuration file changes (`reload_on:`). When triggered, it
+/// replaces the resource's own op, if there is one, and runs after the host's other changes.
+package struct TriggeredOp: Hashable, Sendable {
+  /// The op to run when triggered; its address is one of the plan request's.
+  package var op: PlannedOp
+  /// What it watches: paths on the host (a folder's path watches everything below it) or
+  /// other subjects ops touch (`package:NAME`).
+  package var watches: [String]
+
+  package init(op: PlannedOp, watches: [String]) {
+    self.op = op
+    self.watches = watches
+  }
+
+  /// Whether a change that touches `subject` triggers it.
+  package func isTriggered(by subject: String) -> Bool {
+    watches.contains { watch in
+      guard watch != subject else { return true }
+      guard watch.hasPrefix("/") else { return false }
+      let folder = watch.hasSuffix("/") ? watch : watch + "/"
+      return subject.hasPrefix(folder)
+    }
+  }
+}
+
 /// A resource that cannot be planned or applied, and why.
 package struct ResourceProblem: Hashable, Sendable {
   package var address: Address
   package var message: String
+  /// The problem goes away when other changes of the same host touch all of these (a
+  /// user that does not exist yet, which the users connector creates in the same apply:
+  /// `user:deploy`). The resource's op, if the connector planned one, is then planned, with
+  /// `resolution` among its details; otherwise the problem stands.
+  package var unless: [String]
+  /// What the op's details say when the problem went away.
+  package var resolution: String?
 
-  package init(address: Address, message: String) {
+  package init(
+    address: Address, message: String, unless: [String] = [], resolution: String? = nil
+  ) {
     self.address = address
     self.message = message
+    self.unless = unless
+    self.resolution = resolution
   }
 }
 

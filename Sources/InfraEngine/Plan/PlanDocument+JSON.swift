@@ -24,6 +24,7 @@ extension PlanDocument.ChangeEntry {
     ]
     object.set("diff", diff)
     if sensitive == true { object["sensitive"] = .bool(true) }
+    if runsLast == true { object["runs_last"] = .bool(true) }
     return .object(object)
   }
 }

@@ -59,11 +59,15 @@ public struct PlanDocument: Codable, Hashable, Sendable {
     /// `true` when the change touches secret content: it has no diff, no payload and no live
     /// fingerprint here, and applying a saved plan plans it again. Absent otherwise.
     public var sensitive: Bool?
+    /// `runs_last`: `true` when other changes of the host triggered it, so that it runs after
+    /// all of them (a service reloaded after its configuration changed). Absent otherwise.
+    public var runsLast: Bool?
 
     enum CodingKeys: String, CodingKey {
       case prefix, connector, address, host, action, message, details, diff, sources, notes
       case liveFingerprint = "live_fingerprint"
       case payload, sensitive
+      case runsLast = "runs_last"
     }
   }
 
@@ -126,7 +130,7 @@ public struct PlanDocument: Codable, Hashable, Sendable {
         sources: change.sources, notes: change.notes,
         liveFingerprint: change.op.sensitive ? Change.sensitiveFingerprint : change.liveFingerprint,
         payload: change.op.sensitive ? .null : change.op.payload,
-        sensitive: change.op.sensitive ? true : nil)
+        sensitive: change.op.sensitive ? true : nil, runsLast: change.op.runsLast ? true : nil)
     }
     unchanged = plan.unchanged.map { ref in
       ResourceEntry(
@@ -200,7 +204,8 @@ public struct PlanDocument: Codable, Hashable, Sendable {
           op: PlannedOp(
             address: try address(entry.prefix, entry.connector, entry.address),
             action: entry.action, message: entry.message, details: entry.details,
-            diff: entry.diff, payload: entry.payload, sensitive: entry.sensitive ?? false),
+            diff: entry.diff, payload: entry.payload, sensitive: entry.sensitive ?? false,
+            runsLast: entry.runsLast ?? false),
           sources: entry.sources, notes: entry.notes, liveFingerprint: entry.liveFingerprint))
     }
     for entry in unchanged {

@@ -43,16 +43,35 @@ struct Planner: Sendable {
 
   private func planHost(_ host: HostWork, _ shares: [Share]) async -> Plan {
     var result = Plan()
+    var triggered: [(op: TriggeredOp, item: PlanItem)] = []
+    var conditional: [Triggers.Conditional] = []
     for share in await host.concurrently(shares, { await plan($0, on: host) }) {
-      result.add(share)
+      result.add(share.plan)
+      triggered += share.triggered
+      conditional += share.conditional
     }
+    let triggers = Triggers(host: host.host.name)
+    for failure in triggers.settle(conditional, in: &result) {
+      context.emit(.planFailed(failure))
+    }
+    triggers.resolve(triggered, in: &result)
+    for change in result.changes { context.emit(.changePlanned(change)) }
     return result
   }
 
-  private func plan(_ share: Share, on host: HostWork) async -> Plan {
+  /// A connector's share of a host's plan, and the ops it plans only if triggered.
+  private struct SharePlan: Sendable {
+    var plan = Plan()
+    var triggered: [(op: TriggeredOp, item: PlanItem)] = []
+    var conditional: [Triggers.Conditional] = []
+  }
+
+  private func plan(_ share: Share, on host: HostWork) async -> SharePlan {
     let instance = share.instance
     let name = host.host.name
     var result = Plan()
+    var triggered: [(op: TriggeredOp, item: PlanItem)] = []
+    var conditional: [Triggers.Conditional] = []
     func fail(_ failure: Failure) {
       context.emit(.planFailed(failure))
       result.failures.append(failure)
@@ -87,31 +106,42 @@ struct Planner: Sendable {
       let byAddress = Dictionary(
         items.map { ($0.resource.address, $0) }, uniquingKeysWith: { a, _ in a })
       var handled: Set<Address> = []
-      for problem in response.problems {
-        handled.insert(problem.address)
-        fail(
-          Failure(kind: .resource, host: name, address: problem.address, message: problem.message))
+      for problem in response.problems where handled.insert(problem.address).inserted {
+        guard !problem.unless.isEmpty, let item = byAddress[problem.address] else {
+          fail(
+            Failure(
+              kind: .resource, host: name, address: problem.address, message: problem.message))
+          continue
+        }
+        // Settled once the host's other connectors have planned.
+        let op = response.ops.first { $0.address == problem.address }
+        conditional.append(
+          Triggers.Conditional(
+            problem: problem, change: op.map { Change(planned: $0, of: item, on: name) },
+            item: item))
       }
       for op in response.ops {
         guard let item = byAddress[op.address], handled.insert(op.address).inserted else {
           continue
         }
-        let change = Change(planned: op, of: item, on: name)
-        context.emit(.changePlanned(change))
-        result.changes.append(change)
+        result.changes.append(Change(planned: op, of: item, on: name))
       }
       for item in items where !handled.contains(item.resource.address) {
         result.unchanged.append(ResourceRef(item.resource))
       }
+      let failed = Set(response.problems.map(\.address))
+      for candidate in response.triggered where !failed.contains(candidate.op.address) {
+        if let item = byAddress[candidate.op.address] { triggered.append((candidate, item)) }
+      }
     } catch {
       // A call the stop cut short is no failure: the host's share is skipped as a whole.
-      guard !Task.isCancelled, !context.isStopped else { return result }
+      guard !Task.isCancelled, !context.isStopped else { return SharePlan(plan: result) }
       fail(
         Failure(
           kind: .connector, host: name, connector: instance.id, message: "\(error)",
           resources: unplanned))
     }
-    return result
+    return SharePlan(plan: result, triggered: triggered, conditional: conditional)
   }
 }
 

@@ -1,0 +1,68 @@
+import InfraCore
+
+/// Turns the triggered ops of one host's connectors into changes (Ansible's handlers, across
+/// connectors): an op whose watches one of the host's planned changes touches replaces its
+/// resource's own change, if any, and runs after every other change of the host. Nothing is
+/// triggered by a triggered op, and nothing runs when nothing it watches changes.
+struct Triggers {
+  var host: String
+
+  /// A problem that another change of the host may settle, and the change held back meanwhile.
+  struct Conditional: Sendable {
+    var problem: ResourceProblem
+    var change: Change?
+    var item: PlanItem
+  }
+
+  /// Plans each held-back change whose problem another change of the host settles; fails
+  /// the others, returning their failures.
+  func settle(_ conditional: [Conditional], in plan: inout Plan) -> [Failure] {
+    guard !conditional.isEmpty else { return [] }
+    let touched = Set(plan.changes.flatMap(\.op.touches))
+    var failures: [Failure] = []
+    for entry in conditional {
+      if entry.problem.unless.allSatisfy(touched.contains) {
+        if var change = entry.change {
+          if let resolution = entry.problem.resolution { change.op.details.append(resolution) }
+          plan.changes.append(change)
+        } else {
+          plan.unchanged.append(ResourceRef(entry.item.resource))
+        }
+      } else {
+        let failure = Failure(
+          kind: .resource, host: host, address: entry.problem.address,
+          message: entry.problem.message)
+        failures.append(failure)
+        plan.failures.append(failure)
+      }
+    }
+    return failures
+  }
+
+  func resolve(_ candidates: [(op: TriggeredOp, item: PlanItem)], in plan: inout Plan) {
+    guard !candidates.isEmpty else { return }
+    let touched = plan.changes.flatMap { change in change.op.touches }
+    for (candidate, item) in candidates {
+      let causes = unique(touched.filter(candidate.isTriggered(by:)))
+      guard let first = causes.first else { continue }
+      var op = candidate.op
+      op.runsLast = true
+      let more = causes.count > 1 ? " and \(causes.count - 1) more" : ""
+      op.details.append("after the changes of this apply to \(first)\(more)")
+      let change = Change(planned: op, of: item, on: host)
+      let ref = ResourceRef(item.resource)
+      if let index = plan.changes.firstIndex(where: { $0.address == ref.address && $0.host == host }
+      ) {
+        plan.changes[index] = change
+      } else {
+        plan.unchanged.removeAll { $0 == ref }
+        plan.changes.append(change)
+      }
+    }
+  }
+
+  private func unique(_ subjects: [String]) -> [String] {
+    var seen: Set<String> = []
+    return subjects.filter { seen.insert($0).inserted }
+  }
+}
