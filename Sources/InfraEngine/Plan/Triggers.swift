@@ -14,28 +14,35 @@ struct Triggers {
     var item: PlanItem
   }
 
-  /// Plans each held-back change whose problem another change of the host settles; fails
-  /// the others, returning their failures.
+  /// Plans each held-back change whose problem other changes of the host settle (over and
+  /// over, since a settled change may settle another: a user whose group is created, then
+  /// a file that user owns); fails the others, returning their failures.
   func settle(_ conditional: [Conditional], in plan: inout Plan) -> [Failure] {
-    guard !conditional.isEmpty else { return [] }
-    let touched = Set(plan.changes.flatMap(\.op.touches))
-    var failures: [Failure] = []
-    for entry in conditional {
-      if entry.problem.unless.allSatisfy(touched.contains) {
+    var waiting = conditional
+    var touched = Set(plan.changes.flatMap(\.op.touches))
+    while true {
+      let (settled, rest) = (
+        waiting.filter { $0.problem.unless.allSatisfy(touched.contains) },
+        waiting.filter { !$0.problem.unless.allSatisfy(touched.contains) }
+      )
+      guard !settled.isEmpty else { break }
+      for entry in settled {
         if var change = entry.change {
           if let resolution = entry.problem.resolution { change.op.details.append(resolution) }
           plan.changes.append(change)
+          touched.formUnion(change.op.touches)
         } else {
           plan.unchanged.append(ResourceRef(entry.item.resource))
         }
-      } else {
-        let failure = Failure(
-          kind: .resource, host: host, address: entry.problem.address,
-          message: entry.problem.message)
-        failures.append(failure)
-        plan.failures.append(failure)
       }
+      waiting = rest
     }
+    let failures = waiting.map { entry in
+      Failure(
+        kind: .resource, host: host, address: entry.problem.address,
+        message: entry.problem.message)
+    }
+    plan.failures += failures
     return failures
   }
 
