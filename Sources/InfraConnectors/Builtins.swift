@@ -4,6 +4,9 @@ extension ConnectorRegistry {
   /// Every connector type built into `infra`, and external connector programs.
   package static var builtin: ConnectorRegistry {
     ConnectorRegistry(
-      [FilesConnectorType(), PostgresConnectorType()], external: ExternalConnectors())
+      [
+        FilesConnectorType(), PackagesConnectorType(), GroupsConnectorType(), UsersConnectorType(),
+        ServicesConnectorType(), PostgresConnectorType(),
+      ], external: ExternalConnectors())
   }
 }
