@@ -127,16 +127,33 @@ package struct FakeConnector: Connector {
     return ReadResponse(states: states)
   }
 
+  /// Each op touches `fake:<its address path>`. A resource whose text is `then A,B` plans
+  /// nothing of its own but an op triggered by changes to those address paths; one whose text
+  /// is `needs A` is created only if a change to `A` settles it.
   package func plan(_ request: PlanRequest) async throws -> PlanResponse {
     var response = PlanResponse()
     for item in request.items where item.resource.desired != item.live.state {
+      let path = item.resource.address.path
+      let text = item.resource.desired.stringValue ?? ""
       let action: Action =
         item.resource.desired == .null ? .delete : item.live.exists ? .update : .create
-      response.ops.append(
-        PlannedOp(
-          address: item.resource.address, action: action,
-          message: "\(action.rawValue) \(item.resource.address.path)",
-          payload: item.resource.desired))
+      let op = PlannedOp(
+        address: item.resource.address, action: action, message: "\(action.rawValue) \(path)",
+        payload: item.resource.desired, touches: ["fake:\(path)"])
+      if text.hasPrefix("then ") {
+        let watches = text.dropFirst(5).split(separator: ",").map { "fake:\($0)" }
+        var triggered = op
+        triggered.message = "then \(path)"
+        response.triggered.append(TriggeredOp(op: triggered, watches: watches))
+        continue
+      }
+      if text.hasPrefix("needs ") {
+        response.problems.append(
+          ResourceProblem(
+            address: item.resource.address, message: "\(path) needs \(text.dropFirst(6))",
+            unless: ["fake:\(text.dropFirst(6))"], resolution: "settled"))
+      }
+      response.ops.append(op)
     }
     return response
   }
