@@ -52,13 +52,16 @@ struct UsersImporter {
     return response
   }
 
-  /// A string as a YAML scalar, quoted unless plain text reads back the same.
+  /// A string as a YAML scalar: plain where it reads back the same (a key with its comment,
+  /// a path), double-quoted otherwise.
   private func yaml(_ text: String) -> String {
     let plain = text.unicodeScalars.allSatisfy {
       ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0)
-        || "/_.-@".unicodeScalars.contains($0)
+        || "/_.-@+= ".unicodeScalars.contains($0)
     }
-    if plain, !text.isEmpty, Int(text) == nil, Double(text) == nil,
+    let first = text.unicodeScalars.first.map { !"-@ ".unicodeScalars.contains($0) } ?? false
+    if plain, first, !text.hasSuffix(" "), !text.contains("  "), Int(text) == nil,
+      Double(text) == nil,
       !["true", "false", "yes", "no", "on", "off", "null", "y", "n", "~"].contains(
         text.lowercased())
     {

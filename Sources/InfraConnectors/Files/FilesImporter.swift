@@ -25,10 +25,13 @@ struct FilesImporter {
 
   func list(_ paths: [String]) async throws -> ListResponse {
     guard !paths.isEmpty else {
-      throw Problem(
-        description:
-          "the files connector imports the paths you name: `infra import --connector \(settings.prefix)/\(settings.name) --host \(host.name) /etc/nginx`"
+      // Not a failure: importing a whole server asks every connector, and this one only
+      // imports what it is told.
+      var response = ListResponse()
+      response.skipped.append(
+        "\(settings.prefix)/\(settings.name): files are imported by the paths you name: `infra import --connector \(settings.prefix)/\(settings.name) --host \(host.name) /etc/nginx`"
       )
+      return response
     }
     for path in paths {
       guard path.hasPrefix("/"), !path.split(separator: "/").contains(where: { $0 == ".." }),
