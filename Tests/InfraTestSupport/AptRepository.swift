@@ -48,9 +48,11 @@ package struct AptRepository {
     for package in packages { try await build(package) }
     var index = ""
     let debs = try manager.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".deb") }
-    for deb in debs.sorted() {
+    // A file of its own for each package's fields: programs' output is appended to its file.
+    let scratch = try TemporaryFolder("apt-index")
+    for (number, deb) in debs.sorted().enumerated() {
       let path = folder.appending(path: deb).path
-      let control = folder.appending(path: ".control").path
+      let control = scratch.appending("control-\(number)").path
       guard
         try await ChildProcess.runToEnd("/usr/bin/dpkg-deb", ["-f", path], stdout: control) == 0
       else { throw ChildProcessError(message: "dpkg-deb -f \(deb) failed") }
@@ -105,7 +107,8 @@ package struct AptRepository {
       }
     }
     let deb = folder.appending(path: "\(package.name)_\(package.version)_all.deb").path
-    let log = folder.appending(path: ".dpkg-deb.log").path
+    let scratch = try TemporaryFolder("dpkg-deb")
+    let log = scratch.appending("log").path
     let code = try await ChildProcess.runToEnd(
       "/usr/bin/dpkg-deb", ["--root-owner-group", "--build", tree.path, deb], stdout: log,
       stderr: log)

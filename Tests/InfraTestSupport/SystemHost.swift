@@ -13,10 +13,27 @@ import Synchronization
 package final class SystemHost: Sendable {
   /// The user tests log in as.
   package static let loginUser = "infratest"
-  /// The cached root; `scripts/test` makes it.
-  package static let root =
-    ProcessInfo.processInfo.environment["INFRA_TEST_HOST_ROOT"]
-    ?? "/var/cache/infra-test-hosts/bookworm-1"
+  /// The cached root file system: `INFRA_TEST_HOST_ROOT` (which `scripts/test` sets), or what
+  /// `scripts/test-host-root` says, which makes it when it is missing.
+  package static func cachedRoot() async throws -> String {
+    if let root = ProcessInfo.processInfo.environment["INFRA_TEST_HOST_ROOT"] { return root }
+    let scratch = try TemporaryFolder("host-root")
+    let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .appending(path: "../../scripts/test-host-root").standardized.path
+    let code = try await ChildProcess.runToEnd(
+      script, [], stdout: scratch.appending("out").path, stderr: scratch.appending("err").path)
+    let root = ((try? scratch.readText("out")) ?? "").trimmingCharacters(
+      in: .whitespacesAndNewlines)
+    guard code == 0, !root.isEmpty else {
+      throw ChildProcessError(
+        message:
+          "scripts/test-host-root failed (exit \(code)): \((try? scratch.readText("err")) ?? "")")
+    }
+    return root
+  }
+
+  /// The root file system this host booted from (read-only: the host writes to an overlay).
+  package let rootFileSystem: String
 
   package let folder: TemporaryFolder
   package let port: Int
@@ -33,10 +50,12 @@ package final class SystemHost: Sendable {
 
   /// Boots the host and waits until its sshd lets the test user in.
   package init(systemd: Bool = true) async throws {
-    guard FileManager.default.fileExists(atPath: Self.root + "/.infra-test-host") else {
+    rootFileSystem = try await Self.cachedRoot()
+    let root = rootFileSystem
+    guard FileManager.default.fileExists(atPath: root + "/.infra-test-host") else {
       throw ChildProcessError(
         message:
-          "no test host root at \(Self.root): run scripts/test (or scripts/test-host-root) first")
+          "no test host root at \(root): run scripts/test (or scripts/test-host-root) first")
     }
     folder = try TemporaryFolder("host")
     self.systemd = systemd
@@ -64,12 +83,12 @@ package final class SystemHost: Sendable {
 
       """)
     let hostKey = try String(
-      contentsOfFile: Self.root + "/etc/ssh/ssh_host_ed25519_key.pub", encoding: .utf8
+      contentsOfFile: root + "/etc/ssh/ssh_host_ed25519_key.pub", encoding: .utf8
     ).split(separator: " ").prefix(2).joined(separator: " ")
     _ = try folder.write("known_hosts", "[127.0.0.1]:\(port) \(hostKey)\n")
     let name = "infra-test-\(getpid())-\(port)"
     var arguments = [
-      "-D", Self.root, "-M", name, "--register=no", "--keep-unit", "--volatile=overlay",
+      "-D", root, "-M", name, "--register=no", "--keep-unit", "--volatile=overlay",
       "--bind-ro=\(folder.appending("sshd.conf").path):/etc/ssh/sshd_config.d/infra-test.conf",
       "--bind-ro=\(folder.appending("keys").path):/etc/infra-test",
       "--bind=\(folder.appending("repo").path):/srv/infra-repo",
