@@ -73,6 +73,26 @@ import Testing
     #expect(try await host.must("id -Gn deploy") == "deployers adm2")
     #expect(try await fixture.infra("plan", "--detailed-exitcode").code == 0)
 
+    // Locked and unlocked: a password set by hand is kept behind the lock.
+    let password = "$6$salt$c2FsdGVkLWhhc2gtb2YtYS1wYXNzd29yZA"
+    _ = try await host.must("usermod -p '\(password)' deploy")
+    try fixture.write("users/web/deploy.yaml", "groups: [adm2]\nlocked: true\n")
+    #expect(try await fixture.infra("apply", "--yes").code == 0)
+    #expect(try await host.must("getent shadow deploy | cut -d: -f2") == "!" + password)
+    try fixture.write("users/web/deploy.yaml", "groups: [adm2]\nlocked: false\n")
+    #expect(try await fixture.infra("apply", "--yes").code == 0)
+    #expect(try await host.must("getent shadow deploy | cut -d: -f2") == password)
+    #expect(try await fixture.infra("plan", "--detailed-exitcode").code == 0)
+    // An account with no password cannot be unlocked: the plan says so, and nothing runs.
+    _ = try await host.must("useradd -M nopass")
+    try fixture.write("users/web/nopass.yaml", "locked: false\n")
+    let unlock = try await fixture.infra("plan")
+    #expect(unlock.code == 1, "\(unlock)")
+    #expect(
+      unlock.stdout.contains("nopass on web has no password, so it cannot be unlocked"), "\(unlock)"
+    )
+    try fixture.remove("users/web/nopass.yaml")
+
     // Deleted: the account goes, its home stays; then its groups.
     try fixture.remove("files/web/srv/app/.infra-attrs.yaml")
     try fixture.write("users/web/deploy.yaml", "state: absent\n")

@@ -71,7 +71,11 @@ import Testing
     )
     let unheld = try await fixture.infra("apply", "--yes")
     #expect(unheld.code == 0, "\(unheld)")
+    #expect(unheld.stdout.contains("(held: held again after the change)"), "\(unheld)")
     #expect(try await versions(fixture)["infra-hello"] == "2.0")
+    // apt lifts a hold as it changes the package: it is held again.
+    #expect(try await fixture.host.must("apt-mark showhold") == "infra-hello")
+    _ = try await fixture.host.must("apt-mark unhold infra-hello")
 
     // Removing what another wanted package needs is refused at plan time; absent removes.
     try fixture.write("packages/web.yaml", "install: [infra-extra]\nabsent: [infra-hello]\n")

@@ -15,6 +15,8 @@ struct LiveUser: Hashable, Codable {
   var shell: String
   /// `nil` when shadow could not be read.
   var locked: Bool?
+  /// It has no password to unlock (`!`, `*` or nothing in shadow): `usermod -U` changes nothing.
+  var passwordless: Bool?
   /// `nil` when keys are not managed.
   var keys: HostAccounts.Keys?
 
@@ -27,6 +29,9 @@ struct LiveUser: Hashable, Codable {
     home = user.home
     shell = user.shell
     locked = accounts.isLocked(user.name)
+    passwordless = accounts.passwords[user.name].map {
+      ["", "*", "!", "!*", "*!", "!!"].contains($0)
+    }
     keys = managed ? accounts.keys[user.name] ?? HostAccounts.Keys(folder: "", file: "") : nil
   }
 }
@@ -183,6 +188,12 @@ struct UserPlanner {
         throw Problem(
           message:
             "cannot tell whether \(file.name) is locked on \(host): /etc/shadow is not readable by the connecting user (set `sudo: true` on the host)"
+        )
+      }
+      if !locked, isLocked, live.passwordless == true {
+        throw Problem(
+          message:
+            "\(file.name) on \(host) has no password, so it cannot be unlocked (`locked: false`); set a password there first, or leave out `locked:`"
         )
       }
       if locked != isLocked {

@@ -47,7 +47,11 @@ struct AptInstall {
   /// package's postinst from starting its service), then removed; one a killed run left
   /// behind is known by its marker and removed first.
   var command: String {
-    let install = ShellCommand(words: argv(simulate: false)).string
+    var install = ShellCommand(words: argv(simulate: false)).string
+    let held = actions.filter { $0.keepHeld == true }.map(\.name)
+    if !held.isEmpty {
+      install += " && " + ShellCommand(words: ["apt-mark", "hold"] + held).string + " >/dev/null"
+    }
     guard !startServices else { return Self.environment + "; " + install }
     return [
       Self.environment,

@@ -68,6 +68,9 @@ struct PackageAction: Hashable, Codable {
   var from: String?
   /// The version installed by the action; `nil` for a removal.
   var to: String?
+  /// The package is held, and the file allows changing it: apt lifts the hold as it changes
+  /// the package, so it is held again afterwards.
+  var keepHeld: Bool?
 
   /// What `apt-get install` is given: `name=version`, or `name-` to remove.
   var argument: String {
@@ -75,6 +78,11 @@ struct PackageAction: Hashable, Codable {
   }
 
   var shown: String {
+    let held = keepHeld == true ? " (held: held again after the change)" : ""
+    return change + held
+  }
+
+  private var change: String {
     switch kind {
     case .install: "install \(name) \(to ?? "")"
     case .upgrade: "upgrade \(name) \(from ?? "") → \(to ?? "")"

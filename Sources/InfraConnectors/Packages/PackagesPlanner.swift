@@ -18,7 +18,8 @@ struct PackagesPlanner {
     for entry in desired.packages {
       let package = live[entry.name] ?? LivePackage(name: entry.name)
       do throws(Problem) {
-        guard let action = try action(entry, package, desired) else { continue }
+        guard var action = try action(entry, package, desired) else { continue }
+        if package.held, desired.allowHeld, action.kind != .remove { action.keepHeld = true }
         if package.held, !desired.allowHeld {
           throw Problem(
             message:
