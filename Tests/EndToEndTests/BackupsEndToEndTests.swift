@@ -12,18 +12,22 @@ import Testing
     let host = try FilesHost(
       "backups", overSSH: writer == "ssh", options: writer == "shell" ? ", writer: shell" : "")
     let (repo, target) = (host.repo, host.target)
-    func attributes(_ mode: String) throws {
+    // As root, the owner changes too: to one given by its numeric id.
+    let asRoot = writer != "ssh" && geteuid() == 0
+    func attributes(_ mode: String, owner: String? = nil) throws {
+      let owned = owner.map { ", owner: \"\($0)\"" } ?? ""
       try repo.write(
         "resources/p/files/box/etc/.infra-attrs.yaml",
-        "files:\n  app.conf: { mode: \"\(mode)\", backup: true }\n")
+        "files:\n  app.conf: { mode: \"\(mode)\", backup: true\(owned) }\n")
     }
     try attributes("0640")
     try repo.write("resources/p/files/box/etc/app.conf", "version 1\n")
     let first = try await Infra.run(["apply", "--yes"], in: repo.url)
     #expect(first.code == 0, "\(first)")
     #expect(try backups(in: target) == [], "a new file replaces nothing")
+    if asRoot { chown(target.appending("etc/app.conf").path, 65534, 65534) }
 
-    try attributes("0600")
+    try attributes("0600", owner: asRoot ? "0" : nil)
     try repo.write("resources/p/files/box/etc/app.conf", "version 2\n")
     let plan = try await Infra.run(["plan"], in: repo.url)
     #expect(
@@ -40,12 +44,20 @@ import Testing
       backup.range(of: #"^app\.conf\.[0-9]{8}T[0-9]{6}Z~$"#, options: .regularExpression) != nil)
     #expect(try target.readText("etc/\(backup)") == "version 1\n")
     #expect(try mode(target.appending("etc/\(backup)")) == 0o640, "with its old mode")
+    if asRoot {
+      #expect(try owner(target.appending("etc/\(backup)")) == 65534, "and its old owner")
+      #expect(try owner(target.appending("etc/app.conf")) == 0, "the new one has the new owner")
+    }
     let again = try await Infra.run(["plan", "--detailed-exitcode"], in: repo.url)
-    #expect(again.code == 0, "a backup is no resource: \(again)")
+    #expect(again.code == 0, "a backup is no resource, an owner by id is compared as one: \(again)")
 
-    // A mode alone: changed in place, nothing written, no backup.
+    // A mode alone: changed in place, nothing uploaded (the op carries no content), no backup.
     let inode = try self.inode(target.appending("etc/app.conf"))
-    try attributes("0644")
+    try attributes("0644", owner: asRoot ? "0" : nil)
+    let json = try await Infra.run(["plan", "--json"], in: repo.url)
+    let document = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+    let payload = ((document?["changes"] as? [[String: Any]])?.first?["payload"]) as? [String: Any]
+    #expect(payload?["kind"] as? String == "attributes", "\(json)")
     let modeOnly = try await Infra.run(["apply", "--yes"], in: repo.url)
     #expect(modeOnly.code == 0, "\(modeOnly)")
     #expect(modeOnly.stdout.contains("mode 0600 → 0644"), "\(modeOnly)")
@@ -85,16 +97,30 @@ import Testing
       "resources/p/files/box/etc/.infra-attrs.yaml", "files:\n  owned: { owner: nobody-here }\n")
     try repo.write("resources/p/files/box/bin/tool.d/inside", "y\n")
     _ = try target.write("bin/tool.d", "a file where a folder should be\n")
-    let plan = try await Infra.run(["plan"], in: repo.url)
+    let events = repo.appending("events.jsonl")
+    let plan = try await Infra.run(["plan", "--events", events.path], in: repo.url)
     #expect(plan.code == 1, "\(plan)")
     #expect(
       plan.stdout.contains(
         "there is no user 'nobody-here' on box to own \(target.path)/etc/owned"),
       "\(plan)")
+    // Found by the plan's one read, with no round trip of their own.
+    let last = try #require(
+      try String(contentsOf: events, encoding: .utf8).split(separator: "\n").last)
+    let end = try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any]
+    let stats = (end?["data"] as? [String: Any])?["stats"] as? [String: Any]
+    #expect(
+      (stats?["box"] as? [String: Any])?["round_trips"] as? [String: Int] == ["p/files": 1],
+      "\(String(describing: stats))")
     #expect(
       plan.stdout.contains("\(target.path)/bin/tool.d is a file where a folder should be"),
       "\(plan)")
     withExtendedLifetime(host) {}
+  }
+
+  private func owner(_ url: URL) throws -> Int {
+    try (FileManager.default.attributesOfItem(atPath: url.path)[.ownerAccountID] as? NSNumber)?
+      .intValue ?? -1
   }
 
   private func backups(in target: TemporaryFolder) throws -> [String] {

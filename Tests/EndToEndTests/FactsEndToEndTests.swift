@@ -104,6 +104,36 @@ import Testing
     )
     let again = try await Infra.run(["plan"], in: repo.url)
     #expect(again.stdout.contains("2 unchanged"), "\(again)")
+
+    // `infra hosts --facts HOST` gathers them on that host alone, in one round trip.
+    let shown = try await Infra.run(["hosts", "--facts", "remote", "--json"], in: repo.url)
+    #expect(shown.code == 0, "\(shown)")
+    let all = try #require(
+      try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any])
+    let remote = try #require(all["remote"] as? [String: Any], "\(shown)")
+    #expect(remote["user"] as? String == SSHServer.loginUser)
+    #expect(remote["hostname"] as? String == hostname)
+    let table = try await Infra.run(["hosts", "--facts", "remote"], in: repo.url)
+    #expect(table.code == 0 && table.stdout.contains("facts.user"), "\(table)")
+    #expect(table.stdout.contains(SSHServer.loginUser), "\(table)")
     withExtendedLifetime(server) {}
+  }
+
+  /// Locally too, a plan whose template reads facts makes no round trip for them.
+  @Test func factsOfThisMachineComeWithTheFirstRead() async throws {
+    let host = try FilesHost("facts-local-plan")
+    try host.resource("etc/who.mustache", "{{host}} runs {{facts.os.id}}\n")
+    let events = host.repo.appending("events.jsonl")
+    let plan = try await host.infra("plan", "--events", events.path)
+    #expect(plan.code == 0, "\(plan)")
+    #expect(plan.stdout.contains("+box runs debian"), "\(plan)")
+    let last = try #require(
+      try String(contentsOf: events, encoding: .utf8).split(separator: "\n").last)
+    let end = try #require(
+      try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])
+    let stats = (end["data"] as? [String: Any])?["stats"] as? [String: Any]
+    #expect(
+      (stats?["box"] as? [String: Any])?["round_trips"] as? [String: Int] == ["p/files": 1],
+      "\(String(describing: stats))")
   }
 }

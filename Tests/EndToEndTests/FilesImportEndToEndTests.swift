@@ -72,6 +72,19 @@ import Testing
     let plan = try await Infra.run(["plan", "--detailed-exitcode"], in: repo.url)
     #expect(plan.code == 0, "\(plan)")
     #expect(plan.stdout.contains("7 unchanged"), "\(plan)")
+
+    // The host's files changed since: importing again overwrites no resource file.
+    let attributes = try repo.readText("\(files)/.infra-attrs.yaml")
+    _ = try target.write("etc/app/main.conf", "changed on the host\n")
+    _ = try target.write("etc/app/with space/x y", "changed too\n")
+    if overSSH { try SSHServer.giveAway(target) }
+    let again = try await Infra.run(
+      ["import", "--connector", "p/files", "--host", "box", target.appending("etc/app").path],
+      in: repo.url)
+    #expect(again.code == 0, "\(again)")
+    #expect(try repo.readText("\(files)/main.conf") == "main\n")
+    #expect(try repo.readText("\(files)/with space/x y") == "spaced\n")
+    #expect(try repo.readText("\(files)/.infra-attrs.yaml") == attributes)
     withExtendedLifetime(host) {}
   }
 }

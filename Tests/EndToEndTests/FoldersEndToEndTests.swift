@@ -61,11 +61,13 @@ import Testing
     withExtendedLifetime(host) {}
   }
 
-  @Test func aFileWhereAFolderIsWantedIsLeftOrMovedAside() async throws {
-    let host = try FilesHost("folders-kind")
+  @Test(arguments: [false, true])
+  func aFileWhereAFolderIsWantedIsLeftOrMovedAside(overSSH: Bool) async throws {
+    let host = try FilesHost("folders-kind", overSSH: overSSH)
     let (repo, target) = (host.repo, host.target)
     try repo.write("resources/p/files/box/srv/data/.gitkeep", "")
     _ = try target.write("srv/data", "a file in the way\n")
+    try SSHServer.giveAway(target)
     let refused = try await Infra.run(["apply", "--yes"], in: repo.url)
     #expect(refused.code == 1, "\(refused)")
     #expect(
@@ -82,6 +84,7 @@ import Testing
       .filter { $0.hasPrefix("data.") && $0.hasSuffix("Z~") }
     #expect(aside.count == 1)
     #expect(try target.readText("srv/\(aside.first ?? "")") == "a file in the way\n")
+    withExtendedLifetime(host) {}
   }
 
   private func attributes(_ folder: TemporaryFolder, _ path: String) throws -> [FileAttributeKey:

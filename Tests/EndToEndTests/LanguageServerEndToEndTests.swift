@@ -97,7 +97,7 @@ import Testing
     #expect((onConfig.last?["diagnostics"] as? [Any])?.isEmpty == true, "\(published)")
     #expect(answers.labels(2) == ["connect"])
     #expect(answers.labels(3) == ["web1"])
-    #expect(answers.labels(4) == ["files", "postgres"])
+    #expect(answers.labels(4) == ["files", "groups", "packages", "postgres", "services", "users"])
     #expect(answers.labels(5) == ["root"])
     #expect(answers.hover(6)?.contains("folder on every host") == true, "\(answers.hover(6) ?? "")")
     #expect(answers.hover(7) == "host **web1**: `connect: local`, groups @web")

@@ -60,15 +60,18 @@ import Testing
   }
 
   /// A folder where the repository has a file is left intact, with what it holds.
-  @Test func aFolderWhereAFileIsWantedIsLeftIntact() async throws {
-    let host = try FilesHost("links-folder")
+  @Test(arguments: [false, true])
+  func aFolderWhereAFileIsWantedIsLeftIntact(overSSH: Bool) async throws {
+    let host = try FilesHost("links-folder", overSSH: overSSH)
     let (repo, target) = (host.repo, host.target)
     _ = try target.write("etc/app.conf/inside", "a folder's file\n")
+    try SSHServer.giveAway(target)
     try repo.write("resources/p/files/box/etc/app.conf", "a file\n")
     let apply = try await Infra.run(["apply", "--yes"], in: repo.url)
     #expect(apply.code == 1, "\(apply)")
     #expect(apply.stdout.contains("\(target.path)/etc/app.conf is a folder on box"), "\(apply)")
     #expect(try target.readText("etc/app.conf/inside") == "a folder's file\n")
+    withExtendedLifetime(host) {}
   }
 
   private func link(_ folder: TemporaryFolder, _ path: String) throws -> String {

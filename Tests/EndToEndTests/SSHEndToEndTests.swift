@@ -256,7 +256,8 @@ import Testing
     try writeConfig()
     let scratch = try TemporaryFolder("interrupt")
     let pid = try ChildProcess.spawn(
-      Infra.binary.path, ["run", "remote", "--", "sleep", "30"], directory: root.path,
+      // Long enough that only the interrupt ends it, however late a busy machine delivers it.
+      Infra.binary.path, ["run", "remote", "--", "sleep", "600"], directory: root.path,
       environment: Infra.environment(scratch: scratch), stdout: scratch.appending("stdout").path,
       stderr: scratch.appending("stderr").path)
     // Wait until the command is running on the host (the loop ends as soon as it is, however

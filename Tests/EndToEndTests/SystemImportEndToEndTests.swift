@@ -76,11 +76,15 @@ import Testing
       #expect(plan.code == 0, "\(plan)")
       let (apply, applied) = try await fixture.measured("apply", "--yes")
       #expect(apply.code == 0, "\(apply)")
-      trips[count] = (planned, applied)
+      // The lock's round trips grow with time (its lease is renewed while the apply works):
+      // the connectors' are what must not grow with the resources.
+      trips[count] = (
+        planned.filter { $0.key.hasPrefix("srv/") }, applied.filter { $0.key.hasPrefix("srv/") }
+      )
     }
     let expected = (
       plan: ["srv/packages": 2, "srv/groups": 1, "srv/users": 1, "srv/services": 1],
-      apply: ["srv/packages": 3, "srv/groups": 2, "srv/users": 2, "srv/services": 2, "lock": 1]
+      apply: ["srv/packages": 3, "srv/groups": 2, "srv/users": 2, "srv/services": 2]
     )
     for count in [1, 49] {
       #expect(trips[count]?.plan == expected.plan, "\(count): \(String(describing: trips[count]))")

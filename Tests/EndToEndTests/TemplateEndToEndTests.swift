@@ -4,7 +4,7 @@ import InfraTransport
 import Testing
 
 /// `.mustache` resource files rendered per host with its name, groups, data and facts, as
-/// `infra plan` and `infra apply` see them, locally and over SSH.
+/// `infra plan` and `infra apply` see them, locally and over SSH (two hosts through one sshd).
 @Suite struct TemplateEndToEndTests {
   let repo: TemporaryFolder
   let web: TemporaryFolder
@@ -20,8 +20,25 @@ import Testing
   }
 
   /// Two hosts, each with a files connector of its own root (`hosts:`), both holding the same
-  /// template.
-  func writeRepository(template: String, hostData: String = "") throws {
+  /// template; `data` goes into web1's data (`admin: x`). With `server`, both hosts are
+  /// reached over SSH through it, as its login user, who gets the roots and the locks.
+  func writeRepository(template: String, data: String = "", server: SSHServer? = nil) throws {
+    var hosts = """
+        web1: { connect: local, groups: [web]\(data.isEmpty ? "" : ", data: { \(data) }") }
+        db1: { connect: local }
+      """
+    if let server {
+      let ssh = { (more: String) in
+        "{ ssh_identity_file: \(server.clientKey), ssh_known_hosts_file: \(server.knownHosts), ssh_connect_timeout: 120\(more) }"
+      }
+      let connect = "ssh://\(SSHServer.loginUser)@127.0.0.1:\(server.port)"
+      hosts = """
+          web1: { connect: "\(connect)", groups: [web], data: \(ssh(data.isEmpty ? "" : ", " + data)) }
+          db1: { connect: "\(connect)", data: \(ssh("")) }
+        """
+      for folder in [web, db, locks] { try SSHServer.giveAway(folder, to: SSHServer.loginUser) }
+      for folder in [web, db, locks] { chmod(folder.path, 0o755) }
+    }
     try repo.write(
       "infra.yaml",
       """
@@ -31,8 +48,7 @@ import Testing
       groups:
         web: { data: { tier: frontend, ports: [80, 443] } }
       hosts:
-        web1: { connect: local, groups: [web]\(hostData) }
-        db1: { connect: local }
+      \(hosts)
       locks: { folder: \(locks.path) }
       prefixes:
         w:
@@ -56,8 +72,10 @@ import Testing
 
     """
 
-  @Test func aTemplateRendersPerHostAndReplansClean() async throws {
-    try writeRepository(template: Self.motd, hostData: ", data: { admin: \"ann & bob\" }")
+  @Test(arguments: [false, true])
+  func aTemplateRendersPerHostAndReplansClean(overSSH: Bool) async throws {
+    let server = overSSH ? try SSHServer() : nil
+    try writeRepository(template: Self.motd, data: "admin: \"ann & bob\"", server: server)
     let osID = try osRelease("ID")
     let cpus = ProcessInfo.processInfo.activeProcessorCount
     let plan = try await Infra.run(["plan"], in: repo.url)
@@ -99,10 +117,13 @@ import Testing
     let applied = try await Infra.run(["apply", "gold.plan"], in: repo.url)
     #expect(applied.code == 0, "\(applied)")
     #expect(try db.readText("etc/motd").hasPrefix("db1 (@all ) is gold"))
+    withExtendedLifetime(server) {}
   }
 
-  @Test func aMissingValueIsAnErrorInTheTemplateNamingTheHost() async throws {
-    try writeRepository(template: "motd\n  owner {{owner}}\n")
+  @Test(arguments: [false, true])
+  func aMissingValueIsAnErrorInTheTemplateNamingTheHost(overSSH: Bool) async throws {
+    let server = overSSH ? try SSHServer() : nil
+    try writeRepository(template: "motd\n  owner {{owner}}\n", server: server)
     let validate = try await Infra.run(["validate"], in: repo.url)
     #expect(validate.code == 0, "the data is known per host at plan time only: \(validate)")
     let plan = try await Infra.run(["plan"], in: repo.url)
@@ -116,13 +137,14 @@ import Testing
     #expect(!FileManager.default.fileExists(atPath: db.url.appending(path: "etc/motd").path))
 
     // Its syntax is checked without any host.
-    try writeRepository(template: "ok\n{{#ports}}listen {{.}}\n")
+    try writeRepository(template: "ok\n{{#ports}}listen {{.}}\n", server: server)
     let broken = try await Infra.run(["validate"], in: repo.url)
     #expect(broken.code == 1, "\(broken)")
     #expect(
       broken.stderr.contains(
         "resources/w/files/@all/etc/motd.mustache:2:1: error: {{#ports}} is never closed"),
       "\(broken)")
+    withExtendedLifetime(server) {}
   }
 
   /// `template:` in `.infra-attrs.yaml` makes any file a template, or a `.mustache` file not.
@@ -185,7 +207,9 @@ import Testing
   /// A template that reads a secret of the host's data (`{ secret: { env: … } }` or
   /// `{ secret: { file: ….age } }`) renders a sensitive file; one that reads none does not.
   /// Neither secret is in anything infra prints or keeps, saved plans included.
-  @Test func aTemplateReadingASecretOfTheDataIsSensitive() async throws {
+  @Test(arguments: [false, true])
+  func aTemplateReadingASecretOfTheDataIsSensitive(overSSH: Bool) async throws {
+    let server = overSSH ? try SSHServer() : nil
     let keys = try TemporaryFolder("templates-secret-keys")
     let identityFile = keys.appending("identity.txt").path
     #expect(try ChildProcess.run("/usr/bin/age-keygen", ["-o", identityFile]) == 0)
@@ -195,9 +219,9 @@ import Testing
     let apiKey = "key-" + String(Int.random(in: 100_000...999_999))
     try writeRepository(
       template: "db {{db_password}}\napi {{data.api_key}}\n",
-      hostData:
-        ", data: { db_password: { secret: { env: TEST_DB_PASSWORD } }, api_key: { secret: { file: secrets/api.age } } }"
-    )
+      data:
+        "db_password: { secret: { env: TEST_DB_PASSWORD } }, api_key: { secret: { file: secrets/api.age } }",
+      server: server)
     try repo.write(
       "infra.yaml",
       try repo.readText("infra.yaml")
@@ -242,6 +266,7 @@ import Testing
     for output in everything {
       #expect(!output.contains(password) && !output.contains(apiKey), "\(output)")
     }
+    withExtendedLifetime(server) {}
   }
 
   private func osRelease(_ key: String) throws -> String {

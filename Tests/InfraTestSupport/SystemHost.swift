@@ -48,8 +48,12 @@ package final class SystemHost: Sendable {
   package var knownHosts: String { folder.appending("known_hosts").path }
   package var console: String { folder.appending("console.log").path }
 
-  /// Boots the host and waits until its sshd lets the test user in.
+  /// Boots the host and waits until its sshd lets the test user in. At most two hosts run at
+  /// once: a booting system is busy, and the rest of the suite shares the machine's two cores.
   package init(systemd: Bool = true) async throws {
+    await Self.slots.acquire()
+    var booted = false
+    defer { if !booted { Task { await Self.slots.release() } } }
     rootFileSystem = try await Self.cachedRoot()
     let root = rootFileSystem
     guard FileManager.default.fileExists(atPath: root + "/.infra-test-host") else {
@@ -100,11 +104,38 @@ package final class SystemHost: Sendable {
     process = try ChildProcess.start(
       "/usr/bin/systemd-nspawn", arguments, stdout: folder.appending("console.log").path,
       stderr: folder.appending("console.log").path)
+    booted = true
     do {
       try await waitForLogin()
     } catch {
       await shutdown()
       throw error
+    }
+  }
+
+  private static let slots = Slots(2)
+
+  /// A counting semaphore for tasks.
+  private actor Slots {
+    private var free: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(_ count: Int) { free = count }
+
+    func acquire() async {
+      if free > 0 {
+        free -= 1
+        return
+      }
+      await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func release() {
+      if waiting.isEmpty {
+        free += 1
+      } else {
+        waiting.removeFirst().resume()
+      }
     }
   }
 
@@ -118,11 +149,13 @@ package final class SystemHost: Sendable {
   package func shutdown() async {
     guard signalStop() else { return }
     _ = await process.waitForExit()
+    await Self.slots.release()
   }
 
   private func stop() {
     guard signalStop() else { return }
     process.wait()
+    Task { await Self.slots.release() }
   }
 
   /// Sends the stop the first time it is called; whether it did.
