@@ -18,7 +18,7 @@ package struct InfraCommand: AsyncParsableCommand {
       PlanCommand.self, ApplyCommand.self, ValidateCommand.self, HostsCommand.self,
       ConnectorsCommand.self, RunCommand.self, ShowCommand.self, PullCommand.self,
       ImportCommand.self, SecretsCommand.self, UnlockCommand.self, RunsCommand.self,
-      SchemaCommand.self, LSPCommand.self,
+      SchemaCommand.self, LSPCommand.self, DisconnectCommand.self,
     ])
 
   package init() {}

@@ -13,7 +13,11 @@ import Synchronization
 ///
 /// `connect` opens one multiplexed master connection (ControlMaster, with its socket in a
 /// private folder); every later command, put and get is one round trip over it, not a new
-/// handshake. `disconnect` closes the master and removes the folder.
+/// handshake. `disconnect` closes the master and removes the folder. With `ssh_persist` (60 s
+/// unless set), `release` leaves the master open for that long after its last use, in a
+/// private folder shared by this user's runs, under a name made from every setting it was
+/// opened with: the next run that reaches the host the same way pays no handshake, and one
+/// that reaches it any other way opens its own.
 package final class SSHTransport: Transport {
   package let host: InventoryHost
   let user: String?
@@ -48,7 +52,9 @@ package final class SSHTransport: Transport {
   // MARK: connection
 
   package func connect() async throws {
-    let folder = try makeControlFolder()
+    let folder =
+      try persistent.map { _ in try Self.sharedControlFolder(for: host.name) }
+      ?? makeControlFolder()
     controlFolder.withLock { $0 = folder }
     // ConnectTimeout bounds the TCP connection only; this bounds a stalled handshake too.
     let limit = Duration.seconds(settings.connectTimeout * 3 + 10)
@@ -90,6 +96,17 @@ package final class SSHTransport: Transport {
     removeControlFolder()
   }
 
+  /// Leaves a persistent master open for the next run; closes any other as `disconnect` does.
+  package func release() async {
+    guard persistent != nil else { return await disconnect() }
+    controlFolder.withLock { $0 = nil }
+  }
+
+  /// How long a released master stays open, when it does.
+  var persistent: Int? {
+    settings.persistSeconds > 0 ? settings.persistSeconds : nil
+  }
+
   /// The pid of the master connection, as `ssh -O check` reports it; `nil` when there is none.
   package func masterProcessID() async -> Int32? {
     guard let folder = controlFolder.withLock({ $0 }),
@@ -115,13 +132,40 @@ package final class SSHTransport: Transport {
 
   /// The `ssh` arguments up to and including the destination.
   func arguments(_ folder: String, control: [String] = []) -> [String] {
-    var arguments = [
+    [
       "-T",
       "-o", "BatchMode=yes",
       "-o", "LogLevel=ERROR",
       "-o", "ControlMaster=auto",
-      "-o", "ControlPath=\(folder)/%C",
-      "-o", "ControlPersist=\(Self.masterIdleSeconds)",
+      "-o", "ControlPath=\(folder)/\(persistent == nil ? "%C" : persistentSocketName)",
+      "-o", "ControlPersist=\(persistent ?? Self.masterIdleSeconds)",
+    ] + connectionArguments + control + ["--", address]
+  }
+
+  /// The name of the persistent master's socket: a digest of the program, the destination and
+  /// every argument that decides how the host is reached.
+  var persistentSocketName: String {
+    let words = connectionArguments + [address, program]
+    return String(SHA256Hex.of(Data(words.joined(separator: "\u{0}").utf8)).prefix(32))
+  }
+
+  /// Closes the master a run left open for the next (`infra disconnect`), whatever
+  /// `ssh_persist` says now; whether there was one.
+  package func closePersistentMaster() async -> Bool {
+    guard let folder = try? Self.sharedControlFolder(for: host.name) else { return false }
+    let socket = "\(folder)/\(persistentSocketName)"
+    guard FileManager.default.fileExists(atPath: socket) else { return false }
+    let result = try? await runner.run(
+      [program, "-o", "ControlPath=\(socket)", "-O", "exit", "--", address], input: nil,
+      timeout: .seconds(10), host: host.name,
+      display: ShellCommand("ssh", "-O", "exit", destination))
+    return result?.succeeded ?? false
+  }
+
+  /// The arguments that decide how the host is reached: a persistent master is shared only
+  /// by runs that would open it with the same ones.
+  var connectionArguments: [String] {
+    var arguments = [
       "-o", "StrictHostKeyChecking=\(settings.hostKeyChecking == .strict ? "yes" : "accept-new")",
       "-o", "ConnectTimeout=\(settings.connectTimeout)",
       "-o", "ServerAliveInterval=15",
@@ -138,7 +182,7 @@ package final class SSHTransport: Transport {
     }
     if let port { arguments += ["-p", String(port)] }
     if let user { arguments += ["-l", user] }
-    return arguments + control + ["--", address]
+    return arguments
   }
 
   // MARK: commands and files
@@ -207,6 +251,31 @@ package final class SSHTransport: Transport {
 
   // MARK: the control folder
 
+  /// The private (0700) folder of this user's persistent masters: in `$XDG_RUNTIME_DIR` when
+  /// there is one, else `/tmp/infra-ssh-UID`. A folder there that is not this user's own and
+  /// private, or is a link, is refused rather than trusted.
+  static func sharedControlFolder(for host: String) throws -> String {
+    // A socket's path has room for 107 bytes: its name and ssh's temporary suffix take 50.
+    let runtime = ProcessInfo.processInfo.environment["XDG_RUNTIME_DIR"].flatMap {
+      $0.hasPrefix("/") && $0.utf8.count < 40 ? $0 : nil
+    }
+    let folder = runtime.map { "\($0)/infra-ssh" } ?? "/tmp/infra-ssh-\(geteuid())"
+    if mkdir(folder, 0o700) != 0 && errno != EEXIST {
+      throw TransportError.unsupported(
+        host: host, reason: "cannot create \(folder): \(String(cString: strerror(errno)))")
+    }
+    var info = stat()
+    guard lstat(folder, &info) == 0, info.st_mode & S_IFMT == S_IFDIR, info.st_uid == geteuid(),
+      info.st_mode & 0o077 == 0
+    else {
+      throw TransportError.unsupported(
+        host: host,
+        reason:
+          "\(folder) is not a private folder of this user's (set ssh_persist: 0, or remove it)")
+    }
+    return folder
+  }
+
   /// A private (0700) folder for the control socket, short enough for a socket path.
   private func makeControlFolder() throws -> String {
     var template = Array("/tmp/infra-ssh-XXXXXX".utf8CString)
@@ -220,6 +289,8 @@ package final class SSHTransport: Transport {
     return String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
   }
 
+  /// Forgets the control folder, and removes it when it is this connection's own: the shared
+  /// folder of persistent masters holds other runs' sockets.
   private func removeControlFolder() {
     guard
       let folder = controlFolder.withLock({ value in
@@ -227,7 +298,7 @@ package final class SSHTransport: Transport {
         return value
       })
     else { return }
-    try? FileManager.default.removeItem(atPath: folder)
+    if persistent == nil { try? FileManager.default.removeItem(atPath: folder) }
   }
 
   private func expandingTilde(_ path: String) -> String {

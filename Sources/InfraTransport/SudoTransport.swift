@@ -22,6 +22,8 @@ package struct SudoTransport: Transport {
 
   package func disconnect() async { await base.disconnect() }
 
+  package func release() async { await base.release() }
+
   package func run(_ command: ShellCommand, input: Data?, timeout: Duration?) async throws
     -> CommandResult
   {

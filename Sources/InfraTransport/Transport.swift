@@ -31,9 +31,15 @@ package protocol Transport: Sendable {
 
   /// Closes the connection; safe to call more than once.
   func disconnect() async
+
+  /// Ends the run's use of the connection: one that may be kept warm for the next run (an SSH
+  /// master with `ssh_persist`) stays open, others close as `disconnect` does.
+  func release() async
 }
 
 extension Transport {
+  package func release() async { await disconnect() }
+
   /// Collects the input in memory, then runs the command: for transports that cannot stream.
   package func run(_ command: ShellCommand, streaming input: StreamedInput, timeout: Duration?)
     async throws -> CommandResult

@@ -50,7 +50,7 @@ import Testing
       version: 1
       groups:
         far:
-          data: { ssh_identity_file: \(server.clientKey), ssh_known_hosts_file: \(server.knownHosts) }
+          data: { ssh_identity_file: \(server.clientKey), ssh_known_hosts_file: \(server.knownHosts), ssh_persist: 0 }
       hosts:
         box: { connect: "ssh://\(SSHServer.loginUser)@127.0.0.1:\(server.port)", groups: [far] }
       prefixes: {}

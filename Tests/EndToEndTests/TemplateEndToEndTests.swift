@@ -29,7 +29,7 @@ import Testing
       """
     if let server {
       let ssh = { (more: String) in
-        "{ ssh_identity_file: \(server.clientKey), ssh_known_hosts_file: \(server.knownHosts), ssh_connect_timeout: 120\(more) }"
+        "{ ssh_identity_file: \(server.clientKey), ssh_known_hosts_file: \(server.knownHosts), ssh_connect_timeout: 120, ssh_persist: 0\(more) }"
       }
       let connect = "ssh://\(SSHServer.loginUser)@127.0.0.1:\(server.port)"
       hosts = """

@@ -70,11 +70,13 @@ extension ConfigLoaderTests {
             ssh_host_key_checking: accept-new
             ssh_connect_timeout: 5
             ssh_options: { ProxyJump: bastion }
+            ssh_persist: 0
         web2:
           connect: ssh://web2
           data:
             ssh_host_key_checking: maybe
             ssh_conect_timeout: 5
+            ssh_persist: -1
             role: web
       prefixes:
         prod:
@@ -88,9 +90,10 @@ extension ConfigLoaderTests {
       """
     #expect(
       problems(yaml) == [
-        "14:30: error: 'ssh_host_key_checking' of host 'web2' must be 'strict' or 'accept-new', not 'maybe'",
-        "15:7: error: unknown SSH setting 'ssh_conect_timeout' in the data of host 'web2'",
-        "25:9: error: 'sudo_user: app' has no effect with 'sudo: false'",
+        "15:30: error: 'ssh_host_key_checking' of host 'web2' must be 'strict' or 'accept-new', not 'maybe'",
+        "16:7: error: unknown SSH setting 'ssh_conect_timeout' in the data of host 'web2'",
+        "17:20: error: 'ssh_persist' of host 'web2' must be 0 or more seconds",
+        "27:9: error: 'sudo_user: app' has no effect with 'sudo: false'",
       ])
     #expect(hints(yaml)[1].hasPrefix("did you mean 'ssh_connect_timeout'?"))
     let config = try #require(ConfigLoader.parse(yaml).0)
@@ -100,7 +103,8 @@ extension ConfigLoaderTests {
       web1.ssh
         == SSHSettings(
           identityFile: "~/.ssh/deploy", hostKeyChecking: .acceptNew, connectTimeout: 5,
-          options: ["ProxyJump": "bastion"]))
+          options: ["ProxyJump": "bastion"], persistSeconds: 0))
+    #expect(config.hosts[1].ssh.persistSeconds == SSHSettings.defaultPersistSeconds)
     #expect(config.hosts[1].escalation == Escalation.none)
     #expect(config.hosts[1].data["role"] == .string("web"))
     #expect(config.prefixes[0].connectors.map(\.escalation) == [Escalation.none, Escalation.none])

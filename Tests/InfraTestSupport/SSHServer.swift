@@ -141,17 +141,19 @@ package final class SSHServer: Sendable {
 
   /// A host entry for infra.yaml that reaches this server as `user`. Its connect timeout is
   /// long: a machine busy with the rest of the suite may take seconds to answer a handshake,
-  /// and no test here is about a slow host.
-  package func hostYAML(_ name: String, user: String = SSHServer.loginUser, extraData: String = "")
-    -> String
-  {
+  /// and no test here is about a slow host. Its connection closes when each run ends
+  /// (`ssh_persist: 0`), so that nothing a test started outlives it, unless `persist` says
+  /// otherwise (`nil`: infra's default).
+  package func hostYAML(
+    _ name: String, user: String = SSHServer.loginUser, extraData: String = "", persist: Int? = 0
+  ) -> String {
     """
       \(name):
         connect: ssh://\(user)@127.0.0.1:\(port)
         data:
           ssh_identity_file: \(clientKey)
           ssh_known_hosts_file: \(knownHosts)
-          ssh_connect_timeout: 120
+          ssh_connect_timeout: 120\(persist.map { "\n      ssh_persist: \($0)" } ?? "")
     \(extraData.isEmpty ? "" : "      " + extraData)
     """
   }

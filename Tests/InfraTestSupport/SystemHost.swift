@@ -237,6 +237,7 @@ package final class SystemHost: Sendable {
           ssh_identity_file: \(clientKey)
           ssh_known_hosts_file: \(knownHosts)
           ssh_connect_timeout: 120
+          ssh_persist: 0
 
     """
   }

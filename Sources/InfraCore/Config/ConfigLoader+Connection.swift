@@ -97,6 +97,16 @@ extension ConfigLoader {
             reader.error("'\(key)' of \(what) must be at least 1 second", at: value)
           }
         }
+      case "ssh_persist":
+        if let seconds = reader.int(value, for: "'\(key)'") {
+          if seconds >= 0 {
+            settings.persistSeconds = seconds
+          } else {
+            reader.error(
+              "'\(key)' of \(what) must be 0 or more seconds", at: value,
+              hint: "0 closes the connection when each run ends")
+          }
+        }
       case "ssh_options":
         guard
           let options = reader.mapping(

@@ -1,6 +1,6 @@
 /// How to reach a host over SSH beyond its `connect:` URL, read from its `data:` keys
 /// (`ssh_identity_file`, `ssh_known_hosts_file`, `ssh_host_key_checking`,
-/// `ssh_connect_timeout`, `ssh_options`), as pyinfra reads `ssh_*` host data.
+/// `ssh_connect_timeout`, `ssh_options`, `ssh_persist`), as pyinfra reads `ssh_*` host data.
 package struct SSHSettings: Hashable, Sendable {
   package enum HostKeyChecking: String, Hashable, Sendable, CaseIterable {
     /// Unknown and changed host keys are refused (the default).
@@ -18,6 +18,9 @@ package struct SSHSettings: Hashable, Sendable {
   package var connectTimeout: Int
   /// Further `-o Name=value` options, e.g. `ProxyJump`.
   package var options: [String: String]
+  /// Seconds a connection stays open after a run for the next one (Ansible's ControlPersist);
+  /// 0 closes it when the run ends.
+  package var persistSeconds: Int
   /// The `data:` keys these settings were read from, for laying settings of a host over those
   /// of its groups and the defaults.
   package var written: Set<String> = []
@@ -25,14 +28,18 @@ package struct SSHSettings: Hashable, Sendable {
   package init(
     identityFile: String? = nil, knownHostsFile: String? = nil,
     hostKeyChecking: HostKeyChecking = .strict, connectTimeout: Int = 10,
-    options: [String: String] = [:]
+    options: [String: String] = [:], persistSeconds: Int = SSHSettings.defaultPersistSeconds
   ) {
     self.identityFile = identityFile
     self.knownHostsFile = knownHostsFile
     self.hostKeyChecking = hostKeyChecking
     self.connectTimeout = connectTimeout
     self.options = options
+    self.persistSeconds = persistSeconds
   }
+
+  /// Ansible's default: a plan followed by its apply within a minute pays one handshake.
+  package static let defaultPersistSeconds = 60
 
   /// The `data:` keys these settings come from, with what each takes.
   package static let keys: [(name: String, summary: String)] = [
@@ -41,6 +48,10 @@ package struct SSHSettings: Hashable, Sendable {
     ("ssh_host_key_checking", "'strict' (the default) or 'accept-new'"),
     ("ssh_connect_timeout", "seconds to wait for a connection (default 10)"),
     ("ssh_options", "further OpenSSH options, e.g. { ProxyJump: bastion }"),
+    (
+      "ssh_persist",
+      "seconds the connection stays open after a run for the next one (default 60; 0: closed at the end of each run)"
+    ),
   ]
 
   /// Settings are equal when they reach a host the same way, whichever keys they came from.
@@ -48,7 +59,7 @@ package struct SSHSettings: Hashable, Sendable {
     (lhs.identityFile, lhs.knownHostsFile, lhs.hostKeyChecking, lhs.connectTimeout, lhs.options)
       == (
         rhs.identityFile, rhs.knownHostsFile, rhs.hostKeyChecking, rhs.connectTimeout, rhs.options
-      )
+      ) && lhs.persistSeconds == rhs.persistSeconds
   }
 
   package func hash(into hasher: inout Hasher) {
@@ -57,6 +68,7 @@ package struct SSHSettings: Hashable, Sendable {
     hasher.combine(hostKeyChecking)
     hasher.combine(connectTimeout)
     hasher.combine(options)
+    hasher.combine(persistSeconds)
   }
 
   /// These settings with what `other` wrote laid over them: a key `other` wrote wins.
@@ -69,6 +81,7 @@ package struct SSHSettings: Hashable, Sendable {
       case "ssh_host_key_checking": merged.hostKeyChecking = other.hostKeyChecking
       case "ssh_connect_timeout": merged.connectTimeout = other.connectTimeout
       case "ssh_options": merged.options = other.options
+      case "ssh_persist": merged.persistSeconds = other.persistSeconds
       default: break
       }
     }

@@ -53,6 +53,7 @@ package enum ConfigSchema {
           values: SSHSettings.HostKeyChecking.allCases.map(\.rawValue))),
       SchemaKey(
         "ssh_connect_timeout", .integer(SSHSettings.summary("ssh_connect_timeout"), minimum: 1)),
+      SchemaKey("ssh_persist", .integer(SSHSettings.summary("ssh_persist"), minimum: 0)),
       SchemaKey(
         "ssh_options",
         .mapping(

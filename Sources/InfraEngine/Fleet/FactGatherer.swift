@@ -145,6 +145,8 @@ private struct FactGatheringTransport: Transport {
 
   func disconnect() async { await base.disconnect() }
 
+  func release() async { await base.release() }
+
   func run(_ command: ShellCommand, input: Data?, timeout: Duration?) async throws
     -> CommandResult
   {

@@ -93,9 +93,11 @@ package final class Fleet: Sendable {
     }
   }
 
-  /// Disconnects every host that was connected.
+  /// Disconnects every host that was connected. Connections that may stay warm for the next
+  /// run (`ssh_persist`) do, unless the run was stopped: an interrupted or timed-out run leaves
+  /// nothing behind.
   package func close() async {
-    await connections.closeAll()
+    await connections.closeAll(keepingWarm: !stop.isStopped)
   }
 
   private func work<Value: Sendable>(

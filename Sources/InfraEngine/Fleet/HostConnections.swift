@@ -46,15 +46,21 @@ actor HostConnections {
     }
   }
 
-  /// Disconnects every host that was connected, cancelling connections still being made.
-  func closeAll() async {
+  /// Disconnects every host that was connected, cancelling connections still being made;
+  /// with `keepingWarm` (a run that ended as it should), a connection that may outlive the
+  /// run for the next one stays open.
+  func closeAll(keepingWarm: Bool = false) async {
     let open = connections.values
     connections.removeAll()
     gatherers.removeAll()
     for task in open {
       task.cancel()
       if let transport = try? await task.value {
-        await transport.disconnect()
+        if keepingWarm {
+          await transport.release()
+        } else {
+          await transport.disconnect()
+        }
       }
     }
   }
