@@ -13,10 +13,11 @@ import Testing
     let name = "/tmp/a\tb\nc"
     let reading = try LiveFileReader.parse(
       records([
-        "S\tregular file\t644\t0\t0\t12\troot\troot\t\(name)",
-        "S\tdirectory\t755\t0\t0\t4096\troot\troot\t/tmp/d",
-        "S\tregular empty file\t600\t1000\t1000\t0\tme\tme\t/tmp/locked",
+        "S\tregular file\t644\t0\t0\t12\t\(name)",
+        "S\tdirectory\t755\t0\t0\t4096\t/tmp/d",
+        "S\tregular empty file\t600\t1000\t1000\t0\t/tmp/locked",
         "\(hash)  \(name)",
+        "N\tu\t0\troot", "N\tg\t0\troot", "N\tu\t1000\tme",
         "T\t/tmp/.infra-tmp-42-000001",
         "R\t123\t0",
       ]))
@@ -26,6 +27,9 @@ import Testing
     #expect(files[name]?.sha256 == hash)
     #expect(files[name]?.mode == 0o644)
     #expect(files["/tmp/d"]?.kind == .directory)
+    // Owners by name where the host knows them, by number where it does not.
+    #expect(files[name]?.owner == "root" && files[name]?.group == "root")
+    #expect(files["/tmp/locked"]?.owner == "me" && files["/tmp/locked"]?.group == "1000")
     // A regular file with no hash could not be read.
     #expect(files["/tmp/locked"]?.kind == .unreadable)
   }

@@ -1,9 +1,11 @@
 import Foundation
 import Synchronization
 
-/// Resource file contents read while loading, kept for planning so no file is read twice.
-/// Small files only, up to a total, so a repository of large files cannot fill memory; apply
-/// always reads again, to catch a file edited after the plan was reviewed.
+/// Resource file contents read while loading that planning needs again: templates, rendered
+/// per host, and secrets, registered with the mask. Other files are hashed and let go: a plan
+/// reads again the few it diffs, so memory does not grow with the repository. Small files
+/// only, up to a total; apply always reads again, to catch a file edited after the plan was
+/// reviewed.
 final class ContentCache: Sendable {
   /// Files larger than this are not kept.
   static let fileLimit = 1 << 20

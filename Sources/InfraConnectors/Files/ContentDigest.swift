@@ -12,30 +12,57 @@ struct ContentDigest: Equatable {
   /// Lines of text, the last one counted also without a newline; 0 for binary content.
   var lines: Int
 
-  static let chunkSize = 1 << 20
+  /// Read a chunk at a time into one buffer: most resource files fit in one read.
+  static let chunkSize = 1 << 16
 
   /// Reads `url`, giving `keep` the whole content as well when it is at most `limit` bytes
   /// (for the content cache).
   static func read(_ url: URL, keepingUpTo limit: Int, keep: (Data) -> Void) throws
     -> ContentDigest
   {
-    let handle = try FileHandle(forReadingFrom: url)
-    defer { try? handle.close() }
+    let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else { throw CocoaError.error(errno: errno, url: url) }
+    defer { close(descriptor) }
     var hasher = SHA256()
     var size = 0
     var text = TextScan()
     var kept: Data? = Data()
-    while let chunk = try handle.read(upToCount: chunkSize), !chunk.isEmpty {
-      hasher.update(data: chunk)
-      size += chunk.count
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
+    defer { buffer.deallocate() }
+    while true {
+      let count = Foundation.read(descriptor, buffer.baseAddress, chunkSize)
+      if count < 0, errno == EINTR { continue }
+      guard count >= 0 else { throw CocoaError.error(errno: errno, url: url) }
+      guard count > 0 else { break }
+      let chunk = UnsafeRawBufferPointer(rebasing: buffer[..<count])
+      hasher.update(bufferPointer: chunk)
+      size += count
       text.add(chunk)
-      if kept != nil, size <= limit { kept?.append(chunk) } else { kept = nil }
+      if kept != nil, size <= limit { kept?.append(contentsOf: chunk) } else { kept = nil }
     }
     if let kept { keep(kept) }
     let isText = text.finish()
     return ContentDigest(
       sha256: hasher.finalize().hexString, size: size, isText: isText,
       lines: isText ? text.lines : 0)
+  }
+}
+
+extension CocoaError {
+  /// The error Foundation's file reading gives for `code`, with the file's URL.
+  static func error(errno code: Int32, url: URL) -> CocoaError {
+    let reason: CocoaError.Code =
+      switch code {
+      case ENOENT: .fileReadNoSuchFile
+      case EACCES, EPERM: .fileReadNoPermission
+      default: .fileReadUnknown
+      }
+    return CocoaError(
+      reason,
+      userInfo: [
+        NSURLErrorKey: url,
+        NSUnderlyingErrorKey: NSError(domain: NSPOSIXErrorDomain, code: Int(code)),
+      ])
   }
 }
 
@@ -60,10 +87,15 @@ struct TextScan {
   private var last: UInt8?
 
   mutating func add(_ chunk: Data) {
+    chunk.withUnsafeBytes { add(UnsafeRawBufferPointer($0)) }
+  }
+
+  mutating func add(_ chunk: UnsafeRawBufferPointer) {
     guard isText, !chunk.isEmpty else { return }
-    let bytes = carry.isEmpty ? chunk : Data(carry) + chunk
+    guard !carry.isEmpty else { return scan(chunk) }
+    let bytes = carry + Array(chunk)
     carry = []
-    bytes.withUnsafeBytes { buffer in scan(UnsafeRawBufferPointer(buffer)) }
+    bytes.withUnsafeBytes { scan($0) }
   }
 
   /// Byte loops through `memchr`: they run at the C library's speed in a debug build too.

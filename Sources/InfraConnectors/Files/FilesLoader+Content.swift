@@ -11,7 +11,11 @@ extension FilesLoader {
     of file: ResourceFile, in desired: inout DesiredFile, diagnostics: inout [Diagnostic]
   ) -> Bool {
     guard desired.encrypted == true else {
-      guard let content = hash(file, diagnostics: &diagnostics) else { return false }
+      // Kept only to register a secret: a plan reads the few files it diffs again.
+      let keep = desired.sensitive == true
+      guard let content = hash(file, keeping: keep, diagnostics: &diagnostics) else {
+        return false
+      }
       (desired.sha256, desired.size) = (content.sha256, content.size)
       (desired.isText, desired.lines) = (content.isText, content.lines)
       if desired.sensitive == true, let data = settings.cache.content(of: file.path) {
@@ -51,7 +55,7 @@ extension FilesLoader {
         return true
       }
     } else {
-      guard hash(file, diagnostics: &diagnostics) != nil else { return false }
+      guard hash(file, keeping: true, diagnostics: &diagnostics) != nil else { return false }
       guard let cached = settings.cache.content(of: file.path) else {
         diagnostics.append(
           .error(
@@ -81,9 +85,12 @@ extension FilesLoader {
     return true
   }
 
-  func hash(_ file: ResourceFile, diagnostics: inout [Diagnostic]) -> ContentDigest? {
+  /// The digest of `file`; with `keeping`, its content goes into the cache too.
+  func hash(_ file: ResourceFile, keeping: Bool, diagnostics: inout [Diagnostic])
+    -> ContentDigest?
+  {
     do {
-      return try ContentDigest.read(file.url, keepingUpTo: ContentCache.fileLimit) {
+      return try ContentDigest.read(file.url, keepingUpTo: keeping ? ContentCache.fileLimit : 0) {
         settings.cache.store($0, for: file.path)
       }
     } catch {

@@ -5,8 +5,11 @@ import InfraTransport
 /// Reads type, mode, owner, size and SHA-256 of many paths in one command on the host.
 ///
 /// The paths travel inside the script (quoted, on standard input), so neither their number nor
-/// their characters matter. `stat` and `sha256sum` each run once per batch through `xargs -0`,
-/// and print NUL-terminated records: a name with a newline cannot break the parsing.
+/// their characters matter. `stat` runs once per batch through `xargs -0`, its records kept in
+/// a temporary file on the host; `sha256sum` then reads the regular files among them, and
+/// `readlink` the links, so no shell loop runs per path. Every record is NUL-terminated: a
+/// name with a newline cannot break the parsing. Owners and groups come as numbers, with one
+/// `getent` for the names of the few distinct ones.
 enum LiveFileReader {
   static func script(
     for paths: [String], users: Set<String> = [], groups: Set<String> = []
@@ -16,17 +19,28 @@ enum LiveFileReader {
     script.append(ShellCommand.raw("set --").appending(words: paths))
     script.append(
       raw:
-        #"printf '%s\0' "$@" | xargs -0 -r stat --printf 'S\t%F\t%a\t%u\t%g\t%s\t%U\t%G\t%n\0' -- 2>/dev/null; s=$?"#
+        #"t=$(mktemp "${TMPDIR:-/tmp}/infra-read-XXXXXX") || { printf 'R\t126\t0\0'; exit 0; }; trap 'rm -f "$t"' EXIT; tab=$(printf '\t')"#
     )
     script.append(
       raw:
-        #"for p in "$@"; do if [ -f "$p" ] && [ ! -L "$p" ] && [ -r "$p" ]; then printf '%s\0' "$p"; fi; done | xargs -0 -r sha256sum -z -- 2>/dev/null; h=$?"#
+        #"printf '%s\0' "$@" | xargs -0 -r stat --printf 'S\t%F\t%a\t%u\t%g\t%s\t%n\0' -- 2>/dev/null >"$t"; s=$?; cat "$t""#
+    )
+    script.append(
+      raw:
+        #"grep -z -a "^S${tab}regular" "$t" | cut -z -f7- | xargs -0 -r sha256sum -z -- 2>/dev/null; h=$?"#
     )
     // Each symbolic link's target, as it holds it: an `L` record, then the target alone.
     script.append(
       raw:
-        #"for p in "$@"; do if [ -L "$p" ]; then printf 'L\t%s\0' "$p"; readlink -n -- "$p"; printf '\0'; fi; done"#
+        #"grep -z -a "^S${tab}symbolic link" "$t" | cut -z -f7- | xargs -0 -r sh -c 'for p; do printf "L\t%s\0" "$p"; readlink -n -- "$p"; printf "\0"; done' sh"#
     )
+    // The names of the owners and groups: `N u UID NAME`, `N g GID NAME`.
+    for (letter, field, database) in [("u", 4, "passwd"), ("g", 5, "group")] {
+      script.append(
+        raw:
+          #"getent \#(database) $(cut -z -f\#(field) "$t" | sort -zu | tr '\0' ' ') 2>/dev/null | cut -d: -f1,3 | while IFS=: read -r n i; do printf 'N\t\#(letter)\t%s\t%s\0' "$i" "$n"; done"#
+      )
+    }
     // infra's own temporary files that killed writers left beside the paths, for the plan.
     let folders = Set(paths.map(FilesPlanner.folder(of:)))
     script.append(raw: FileInstaller.strayFunctions)
@@ -108,6 +122,7 @@ enum LiveFileReader {
     var blockedByFile: [String: String] = [:]
     var missing: (users: Set<String>, groups: Set<String>) = ([], [])
     var hashes: [String: String] = [:]
+    var names: (users: [String: String], groups: [String: String]) = ([:], [:])
     var targets: [String: String] = [:]
     var linkOf: String?
     var finished = false
@@ -123,8 +138,8 @@ enum LiveFileReader {
       if text.hasPrefix("L\t") {
         linkOf = String(text.dropFirst(2))
       } else if text.hasPrefix("S\t") {
-        let fields = text.split(separator: "\t", maxSplits: 8, omittingEmptySubsequences: false)
-        guard fields.count == 9, let mode = UInt32(fields[2], radix: 8), let size = Int(fields[5])
+        let fields = text.split(separator: "\t", maxSplits: 6, omittingEmptySubsequences: false)
+        guard fields.count == 7, let mode = UInt32(fields[2], radix: 8), let size = Int(fields[5])
         else { throw ReadError.malformed(String(text.prefix(120))) }
         let kind: LiveFile.Kind =
           switch fields[1] {
@@ -133,9 +148,18 @@ enum LiveFileReader {
           case "symbolic link": .symlink
           default: .other
           }
-        files[String(fields[8])] = LiveFile(
+        // Owner and group names come with the `N` records, after.
+        files[String(fields[6])] = LiveFile(
           kind: kind, mode: mode, uid: String(fields[3]), gid: String(fields[4]),
-          owner: String(fields[6]), group: String(fields[7]), size: size)
+          owner: String(fields[3]), group: String(fields[4]), size: size)
+      } else if text.hasPrefix("N\t") {
+        let fields = text.split(separator: "\t", maxSplits: 3, omittingEmptySubsequences: false)
+        guard fields.count == 4 else { throw ReadError.malformed(String(text.prefix(120))) }
+        if fields[1] == "u" {
+          names.users[String(fields[2])] = String(fields[3])
+        } else {
+          names.groups[String(fields[2])] = String(fields[3])
+        }
       } else if text.hasPrefix("B\t") || text.hasPrefix("P\t") {
         let fields = text.split(separator: "\t", maxSplits: 2, omittingEmptySubsequences: false)
         guard fields.count == 3 else { throw ReadError.malformed(String(text.prefix(120))) }
@@ -172,6 +196,10 @@ enum LiveFileReader {
     }
     for (path, target) in targets where files[path]?.kind == .symlink {
       files[path]?.linkTarget = target
+    }
+    for (path, file) in files {
+      if let owner = names.users[file.uid] { files[path]?.owner = owner }
+      if let group = names.groups[file.gid] { files[path]?.group = group }
     }
     for (path, file) in files where file.kind == .file {
       if let hash = hashes[path] {
