@@ -56,7 +56,7 @@ let package = Package(
       ],
       swiftSettings: strict),
     .target(
-      name: "InfraKit", dependencies: ["InfraCore", "InfraEngine", "InfraConnectors"],
+      name: "InfraKit", dependencies: ["InfraCore", "InfraTransport", "InfraEngine", "InfraConnectors"],
       swiftSettings: strict),
     .target(
       name: "InfraCLI",

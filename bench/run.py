@@ -15,7 +15,9 @@ bench/results/. Workloads:
   W1  1,000 files of ~1 KiB in 50 folders on one host: first apply, no-change plan,
       plan of 10 changed files, their apply.
   W2  the same 1,000 files on 5 hosts, and 200 files on each of 50 hosts (host names that all
-      point at the one sshd, each with its own target folder), against 200 files on 1 host.
+      point at the one sshd, each with its own target folder), against 200 files on 1 host;
+      then 200 files on 10 and on 50 hosts with addresses and sshds of their own (network
+      namespaces joined by veth pairs; root only), against rsync to the same hosts.
   W3  10,000 files on one host: how time and peak memory grow.
   W4  an external connector in Python (connectors/json_settings.py) on 1 and 20 hosts: its
       no-change plan as infra runs it (up to 8 calls in flight, the connector's
@@ -208,13 +210,17 @@ class Infra:
     name = "infra"
 
     def __init__(self, work: Path, sshd: SSHD, source: Path, targets: dict[str, Path],
-                 files_per_host: dict[str, Path]):
+                 files_per_host: dict[str, Path],
+                 endpoints: dict[str, str] | None = None, known_hosts: Path | None = None):
         self.repo = work / "infra-repo"
         if self.repo.exists():
             shutil.rmtree(self.repo)
+        # Each host's address:port: the one sshd unless hosts of their own are given.
+        endpoints = endpoints or {host: f"127.0.0.1:{sshd.port}" for host in targets}
         hosts = "\n".join(
-            f"  {host}:\n    connect: ssh://{USER}@127.0.0.1:{sshd.port}\n    data:\n"
-            f"      ssh_identity_file: {sshd.key}\n      ssh_known_hosts_file: {sshd.known_hosts}"
+            f"  {host}:\n    connect: ssh://{USER}@{endpoints[host]}\n    data:\n"
+            f"      ssh_identity_file: {sshd.key}\n"
+            f"      ssh_known_hosts_file: {known_hosts or sshd.known_hosts}"
             for host in targets)
         (self.repo / "resources/bench/files").mkdir(parents=True)
         (self.repo / "infra.yaml").write_text(
@@ -232,6 +238,11 @@ class Infra:
 
     def check(self) -> list[str]:
         return [str(self.binary), "-C", str(self.repo), "plan", "--events", str(self.events)]
+
+    def disconnect(self) -> None:
+        """Closes the connections a run left open (ssh_persist): the next run is cold."""
+        subprocess.run([str(self.binary), "-C", str(self.repo), "disconnect"],
+                       stdout=subprocess.DEVNULL, check=True)
 
     def round_trips(self) -> dict[str, int]:
         """Transport calls per host of the last run, as infra reports them."""
@@ -409,26 +420,32 @@ def run_w1(args, sshd: SSHD, work: Path, results: dict) -> None:
     for key, tool, folder, env in tools:
         runs = args.runs if key in ("infra", "rsync") else args.slow_runs
         name = tool.name
+        # infra's runs are cold (a new handshake each) unless the step says warm: the
+        # connection a run leaves open (ssh_persist) is closed before each.
+        cold = infra.disconnect if key == "infra" else (lambda: None)
         log(f"W1 {name}: first apply ×{runs}")
         steps.setdefault("first apply", {})[name] = series(
-            runs, lambda: reset(folder, None), tool.apply(), env)
+            runs, lambda: (reset(folder, None), cold()), tool.apply(), env)
         if key == "infra":
             results["round_trips"]["W1 first apply"] = infra.round_trips()
         log(f"W1 {name}: no-change plan ×{runs}")
         reset(folder, source)
-        steps.setdefault("no-change plan", {})[name] = series(runs, lambda: None, tool.check(),
-                                                              env)
+        steps.setdefault("no-change plan", {})[name] = series(runs, cold, tool.check(), env)
         if key == "infra":
             results["round_trips"]["W1 no-change plan"] = infra.round_trips()
+            log(f"W1 {name}: no-change plan within ssh_persist of the last run ×{runs}")
+            measure(tool.check())
+            steps.setdefault("no-change plan, a run within the last minute", {})[name] = series(
+                runs, lambda: None, tool.check(), env)
+            infra.disconnect()
         log(f"W1 {name}: plan of 10 changed files ×{runs}")
         change(folder, paths)
-        steps.setdefault("plan of 10 changed", {})[name] = series(runs, lambda: None,
-                                                                  tool.check(), env)
+        steps.setdefault("plan of 10 changed", {})[name] = series(runs, cold, tool.check(), env)
         if key == "infra":
             results["round_trips"]["W1 plan of 10 changed"] = infra.round_trips()
         log(f"W1 {name}: apply of the 10 ×{runs}")
         steps.setdefault("apply of the 10", {})[name] = series(
-            runs, lambda: change(folder, paths), tool.apply(), env)
+            runs, lambda: (change(folder, paths), cold()), tool.apply(), env)
         if key == "infra":
             results["round_trips"]["W1 apply of the 10"] = infra.round_trips()
     results["workloads"]["W1: 1,000 files, 1 host"] = steps
@@ -454,12 +471,12 @@ def run_w2(args, sshd: SSHD, work: Path, results: dict) -> None:
                 reset(target, source)
 
         log(f"W2 {label}: infra first apply ×{args.runs}")
-        steps.setdefault(f"first apply, {label}", {})["infra"] = series(args.runs, empty,
-                                                                        infra.apply())
+        steps.setdefault(f"first apply, {label}", {})["infra"] = series(
+            args.runs, lambda: (empty(), infra.disconnect()), infra.apply())
         log(f"W2 {label}: infra no-change plan ×{args.runs}")
         full()
-        steps.setdefault(f"no-change plan, {label}", {})["infra"] = series(args.runs, lambda: None,
-                                                                           infra.check())
+        steps.setdefault(f"no-change plan, {label}", {})["infra"] = series(
+            args.runs, infra.disconnect, infra.check())
         results["round_trips"][f"W2 no-change plan, {label} (per host)"] = sorted(
             set(infra.round_trips().values()))
         if "rsync" not in args.skip:
@@ -471,7 +488,128 @@ def run_w2(args, sshd: SSHD, work: Path, results: dict) -> None:
             full()
             steps[f"no-change plan, {label}"]["rsync --checksum"] = series(
                 args.runs, lambda: None, rsync.check())
+    if "netns" not in args.skip:
+        run_w2_own_addresses(args, sshd, work, steps, results)
     results["workloads"]["W2: many hosts"] = steps
+
+
+class OwnHosts:
+    """`count` hosts with addresses of their own: a network namespace each, joined to this
+    machine by a veth pair (10.213.N.2, this side 10.213.N.1), with an sshd inside that takes
+    the bench's keys. The namespaces, links and sshds are removed by `stop`."""
+
+    def __init__(self, count: int, sshd: SSHD, work: Path):
+        self.addresses: list[str] = []
+        self.processes: list[subprocess.Popen] = []
+        self.namespaces: list[str] = []
+        folder = work / f"own-hosts-{count}"
+        folder.mkdir(parents=True, exist_ok=True)
+        host_key = " ".join((sshd.folder / "host_key.pub").read_text().split()[:2])
+        lines = []
+        try:
+            for index in range(count):
+                namespace, address = f"infrab{index}", f"10.213.{index}.2"
+                sh("ip", "netns", "add", namespace)
+                self.namespaces.append(namespace)
+                sh("ip", "link", "add", f"infrab{index}", "type", "veth", "peer", "name", "eth0",
+                   "netns", namespace)
+                sh("ip", "addr", "add", f"10.213.{index}.1/30", "dev", f"infrab{index}")
+                sh("ip", "link", "set", f"infrab{index}", "up")
+                inside = ["ip", "netns", "exec", namespace]
+                sh(*inside, "ip", "addr", "add", f"{address}/30", "dev", "eth0")
+                sh(*inside, "ip", "link", "set", "eth0", "up")
+                sh(*inside, "ip", "link", "set", "lo", "up")
+                config = folder / f"sshd-{index}.conf"
+                config.write_text(
+                    (sshd.folder / "sshd_config").read_text()
+                    .replace(f"Port {sshd.port}", "Port 22")
+                    .replace("ListenAddress 127.0.0.1", f"ListenAddress {address}"))
+                self.processes.append(subprocess.Popen(
+                    [*inside, "/usr/sbin/sshd", "-D", "-f", str(config), "-E",
+                     str(folder / f"sshd-{index}.log")]))
+                self.addresses.append(address)
+                lines.append(f"{address} {host_key}")
+            for address in self.addresses:
+                for _ in range(500):
+                    try:
+                        socket.create_connection((address, 22), timeout=0.2).close()
+                        break
+                    except OSError:
+                        time.sleep(0.02)
+        except BaseException:
+            self.stop()
+            raise
+        self.known_hosts = folder / "known_hosts"
+        self.known_hosts.write_text("\n".join(lines) + "\n")
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.send_signal(signal.SIGTERM)
+            process.wait()
+        for namespace in self.namespaces:
+            subprocess.run(["ip", "netns", "del", namespace], check=False)
+
+
+def run_w2_own_addresses(args, sshd: SSHD, work: Path, steps: dict, results: dict) -> None:
+    """W2 on 10 and 50 hosts that each have their own address and sshd, against rsync to the
+    same hosts (10 at a time, as infra's default parallelism)."""
+    source = work / "w2-source-200"
+    if not source.exists():
+        make_tree(source, 200, 10)
+    for count in (10, 50):
+        label = f"{count} hosts of their own × 200 files"
+        hosts = OwnHosts(count, sshd, work)
+        try:
+            names = [f"host{i:02d}" for i in range(count)]
+            targets = {name: work / "targets" / "w2own" / f"{count}-{i:02d}"
+                       for i, name in enumerate(names)}
+            endpoints = {name: f"{hosts.addresses[i]}:22" for i, name in enumerate(names)}
+            infra = Infra(work, sshd, source, targets, {h: source for h in targets},
+                          endpoints=endpoints, known_hosts=hosts.known_hosts)
+
+            def empty() -> None:
+                for target in targets.values():
+                    reset(target, None)
+
+            def full() -> None:
+                for target in targets.values():
+                    reset(target, source)
+
+            log(f"W2 {label}: infra first apply ×{args.runs}")
+            steps.setdefault(f"first apply, {label}", {})["infra"] = series(
+                args.runs, lambda: (empty(), infra.disconnect()), infra.apply())
+            full()
+            log(f"W2 {label}: infra no-change plan ×{args.runs}")
+            steps.setdefault(f"no-change plan, {label}", {})["infra"] = series(
+                args.runs, infra.disconnect, infra.check())
+            results["round_trips"][f"W2 no-change plan, {label} (per host)"] = sorted(
+                set(infra.round_trips().values()))
+            measure(infra.check())
+            steps.setdefault(f"no-change plan, {label}, a run within the last minute", {})[
+                "infra"] = series(args.runs, lambda: None, infra.check())
+            infra.disconnect()
+            if "rsync" not in args.skip:
+                ssh = (f"ssh -i {sshd.key} -o IdentitiesOnly=yes -o BatchMode=yes "
+                       f"-o UserKnownHostsFile={hosts.known_hosts} -o StrictHostKeyChecking=yes")
+                pairs = " ".join(f"{endpoints[n].split(':')[0]} {shlex.quote(str(targets[n]))}"
+                                 for n in names)
+
+                def rsync(dry: bool) -> list[str]:
+                    one = ["rsync", "-a", "--checksum", *(["-n"] if dry else []), "-e", ssh,
+                           f"{source}/"]
+                    return ["sh", "-c",
+                            f"printf '%s %s\\n' {pairs} | xargs -P 10 -L 1 sh -c "
+                            + shlex.quote(shlex.join(one) + f' "{USER}@$0:$1/"')]
+
+                log(f"W2 {label}: rsync first apply ×{args.runs}")
+                steps[f"first apply, {label}"]["rsync --checksum"] = series(
+                    args.runs, empty, rsync(False))
+                full()
+                log(f"W2 {label}: rsync no-change check ×{args.runs}")
+                steps[f"no-change plan, {label}"]["rsync --checksum"] = series(
+                    args.runs, lambda: None, rsync(True))
+        finally:
+            hosts.stop()
 
 
 def run_w3(args, sshd: SSHD, work: Path, results: dict) -> None:
@@ -485,14 +623,22 @@ def run_w3(args, sshd: SSHD, work: Path, results: dict) -> None:
         label = f"{count:,} files"
         log(f"W3 {label}: infra first apply ×{args.runs}")
         steps.setdefault("first apply", {})[f"infra, {label}"] = series(
-            args.runs, lambda: reset(target, None), infra.apply())
+            args.runs, lambda: (reset(target, None), infra.disconnect()), infra.apply())
         log(f"W3 {label}: infra no-change plan ×{args.runs}")
         reset(target, source)
         steps.setdefault("no-change plan", {})[f"infra, {label}"] = series(
-            args.runs, lambda: None, infra.check())
+            args.runs, infra.disconnect, infra.check())
         results["round_trips"][f"W3 no-change plan, {label}"] = infra.round_trips()
+        measure(infra.check())
+        steps.setdefault("no-change plan, a run within the last minute", {})[
+            f"infra, {label}"] = series(args.runs, lambda: None, infra.check())
+        infra.disconnect()
         if "rsync" not in args.skip:
             rsync = Rsync(sshd, source, {"host0": target})
+            log(f"W3 {label}: rsync first apply ×{args.runs}")
+            steps["first apply"][f"rsync --checksum, {label}"] = series(
+                args.runs, lambda: reset(target, None), rsync.apply())
+            reset(target, source)
             steps["no-change plan"][f"rsync --checksum, {label}"] = series(
                 args.runs, lambda: None, rsync.check())
     results["workloads"]["W3: growth"] = steps
@@ -645,7 +791,9 @@ def main() -> int:
     parser.add_argument("--slow-runs", type=int, default=3,
                         help="runs of pyinfra and Ansible (default 3)")
     parser.add_argument("--only", default="W1,W2,W3,W4", help="workloads to run (default all)")
-    parser.add_argument("--skip", default="", help="tools to leave out: pyinfra,ansible,rsync")
+    parser.add_argument("--skip", default="",
+                        help="tools to leave out: pyinfra,ansible,rsync; netns leaves out the "
+                             "hosts with addresses of their own")
     parser.add_argument("--render", nargs="+", metavar="JSON",
                         help="only print the table of saved results, merged in order")
     args = parser.parse_args()

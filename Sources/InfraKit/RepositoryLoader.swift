@@ -2,6 +2,7 @@ import Foundation
 import InfraConnectors
 @_exported import InfraCore
 @_exported import InfraEngine
+import InfraTransport
 
 /// Loads a repository with the connectors and transports built into `infra`: what a program
 /// that embeds a run starts with.
@@ -34,6 +35,16 @@ public struct RepositoryLoader: Sendable {
   public func load(_ repository: Repository, git scope: GitScope? = nil) async
     -> LoadOutcome
   {
+    await load(repository, git: scope, connecting: nil)
+  }
+
+  /// Loads the repository as `load(_:git:)` does, and meanwhile opens the SSH connections a
+  /// run will need (those kept for `ssh_persist`), of the hosts `connecting` selects: the
+  /// handshakes take place while the resource files load.
+  package func load(
+    _ repository: Repository, git scope: GitScope?,
+    connecting: (@Sendable (InventoryHost) -> Bool)?
+  ) async -> LoadOutcome {
     var changes: (set: ChangeSet, git: Git)?
     if let scope {
       do {
@@ -47,7 +58,14 @@ public struct RepositoryLoader: Sendable {
         changes = nil
       }
     }
-    return await WorkspaceLoader(registry: registry).load(repository, changes: changes)
+    var warmUp: (@Sendable (Inventory) -> Void)?
+    if let connecting {
+      warmUp = { inventory in
+        SSHWarmUp.start(inventory.hosts.filter { connecting($0) })
+      }
+    }
+    return await WorkspaceLoader(registry: registry, onInventory: warmUp)
+      .load(repository, changes: changes)
   }
 
   /// Loads `infra.yaml` and its inventory programs into a workspace without connectors, for

@@ -52,6 +52,30 @@ package final class SSHTransport: Transport {
   // MARK: connection
 
   package func connect() async throws {
+    // A master being opened ahead (SSHWarmUp) is waited for, and then used: a host it could
+    // not reach is not tried twice.
+    if persistent != nil, let failure = await SSHWarmUp.wait(for: persistentSocketName),
+      case .unreachable = failure
+    {
+      throw failure
+    }
+    try await open()
+  }
+
+  /// Opens the master for `SSHWarmUp`, which leaves it to the run that uses the host.
+  func openAhead() async -> TransportError? {
+    do {
+      try await open()
+      controlFolder.withLock { $0 = nil }
+      return nil
+    } catch let error as TransportError {
+      return error
+    } catch {
+      return .unreachable(host: host.name, reason: "\(error)")
+    }
+  }
+
+  private func open() async throws {
     let folder =
       try persistent.map { _ in try Self.sharedControlFolder(for: host.name) }
       ?? makeControlFolder()

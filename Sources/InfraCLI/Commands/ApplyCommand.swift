@@ -52,7 +52,8 @@ struct ApplyCommand: AsyncParsableCommand {
       ])
       throw ExitCode.failure
     }
-    let workspace = try await session.loadWorkspace(git: selection.gitScope)
+    let workspace = try await session.loadWorkspace(
+      git: selection.gitScope, connecting: selection.limit.selects)
     let style = console.styler
     let planShown = Atomic(false)
     let yes = yes

@@ -69,6 +69,14 @@ struct Session {
     try checked(await RepositoryLoader().load(repository, git: scope))
   }
 
+  /// Loads the workspace as `loadWorkspace(git:)` does, opening meanwhile the connections to
+  /// the hosts `connecting` selects (for a run that plans or applies).
+  func loadWorkspace(git scope: GitScope?, connecting: @escaping @Sendable (InventoryHost) -> Bool)
+    async throws -> Workspace
+  {
+    try checked(await RepositoryLoader().load(repository, git: scope, connecting: connecting))
+  }
+
   /// Loads the hosts of `infra.yaml` (and runs its inventory programs), for commands that need
   /// no resources; exits 1 on any error. Given host names and groups, a command needs only the
   /// hosts named: when there is no group among them, inventory programs are asked for those

@@ -71,6 +71,15 @@ struct LimitOption: ParsableArguments {
       .filter { !$0.isEmpty }
   }
 
+  /// Whether a run limited so would work on `host`: to connect to it while loading.
+  var selects: @Sendable (InventoryHost) -> Bool {
+    let names = Set(names)
+    guard !names.isEmpty else { return { _ in true } }
+    return { host in
+      names.contains(host.name) || host.groups.contains { names.contains("@\($0)") }
+    }
+  }
+
   /// The host names the limit selects, `nil` without one; exits 1 naming every unknown host or
   /// group, or a group without hosts.
   func hosts(in workspace: Workspace, session: Session) throws -> Set<String>? {

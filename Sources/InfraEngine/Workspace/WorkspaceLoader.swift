@@ -6,9 +6,13 @@ import InfraCore
 /// reported together; nothing stops at the first.
 package struct WorkspaceLoader: Sendable {
   package var registry: ConnectorRegistry
+  /// Told the inventory as soon as `infra.yaml` is read, before resource files are: what a run
+  /// starts early (connecting to hosts) while the rest loads.
+  package var onInventory: (@Sendable (Inventory) -> Void)?
 
-  package init(registry: ConnectorRegistry) {
+  package init(registry: ConnectorRegistry, onInventory: (@Sendable (Inventory) -> Void)? = nil) {
     self.registry = registry
+    self.onInventory = onInventory
   }
 
   /// What loading found.
@@ -25,6 +29,7 @@ package struct WorkspaceLoader: Sendable {
       return Outcome(workspace: nil, diagnostics: Diagnostics(diagnostics.sorted), config: nil)
     }
     let inventory = Inventory(config: config)
+    onInventory?(inventory)
 
     var instances: [ConnectorInstance] = []
     for prefix in config.prefixes {

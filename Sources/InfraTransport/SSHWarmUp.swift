@@ -1,0 +1,34 @@
+import Foundation
+import InfraCore
+import Synchronization
+
+/// Opens hosts' SSH masters while `infra` still loads the repository, so that a run's first
+/// command does not wait for a handshake: loading and connecting take their time side by side.
+/// Only masters that outlive a run (`ssh_persist`) are opened ahead: they are found by their
+/// socket's name, which a run's own connection to the host uses too.
+package enum SSHWarmUp {
+  /// The masters being opened, by socket name, with how it went.
+  private static let pending = Mutex<[String: Task<TransportError?, Never>]>([:])
+
+  /// Starts opening, in the background, the master of each of `hosts` reached over SSH with
+  /// `ssh_persist` above 0.
+  package static func start(_ hosts: [InventoryHost]) {
+    for host in hosts {
+      guard case .ssh = host.connection, host.ssh.persistSeconds > 0,
+        let transport = try? SSHTransport(host: host)
+      else { continue }
+      let key = transport.persistentSocketName
+      pending.withLock { pending in
+        guard pending[key] == nil else { return }
+        pending[key] = Task { await transport.openAhead() }
+      }
+    }
+  }
+
+  /// Waits for the opening of the master named `key`, if one was started (once): why it
+  /// failed, if it did.
+  static func wait(for key: String) async -> TransportError? {
+    guard let task = pending.withLock({ $0.removeValue(forKey: key) }) else { return nil }
+    return await task.value
+  }
+}
