@@ -223,9 +223,13 @@ class Infra:
             f"      ssh_known_hosts_file: {known_hosts or sshd.known_hosts}"
             for host in targets)
         (self.repo / "resources/bench/files").mkdir(parents=True)
+        # The hosts' apply locks in a folder of the bench's own, which the SSH user owns.
+        locks = work / "locks"
+        locks.mkdir(exist_ok=True)
+        give_away(locks)
         (self.repo / "infra.yaml").write_text(
-            f"version: 1\nhosts:\n{hosts}\nprefixes:\n  bench:\n    connectors:\n"
-            "      - name: files\n        options: { root: / }\n")
+            f"version: 1\nhosts:\n{hosts}\nlocks: {{ folder: {locks} }}\nprefixes:\n"
+            "  bench:\n    connectors:\n      - name: files\n        options: { root: / }\n")
         for host, target in targets.items():
             tree = self.repo / "resources/bench/files" / host / str(target).lstrip("/")
             shutil.copytree(files_per_host[host], tree)
@@ -495,26 +499,32 @@ def run_w2(args, sshd: SSHD, work: Path, results: dict) -> None:
 
 class OwnHosts:
     """`count` hosts with addresses of their own: a network namespace each, joined to this
-    machine by a veth pair (10.213.N.2, this side 10.213.N.1), with an sshd inside that takes
-    the bench's keys. The namespaces, links and sshds are removed by `stop`."""
+    machine by a veth pair (10.X.N.2, this side 10.X.N.1), with an sshd inside that takes the
+    bench's keys. The namespaces, links and sshds are removed by `stop`."""
 
     def __init__(self, count: int, sshd: SSHD, work: Path):
         self.addresses: list[str] = []
         self.processes: list[subprocess.Popen] = []
         self.namespaces: list[str] = []
+        self.links: list[str] = []
         folder = work / f"own-hosts-{count}"
         folder.mkdir(parents=True, exist_ok=True)
         host_key = " ".join((sshd.folder / "host_key.pub").read_text().split()[:2])
         lines = []
         try:
+            # Names and addresses of each size its own: a namespace's links go away a moment
+            # after it is deleted, not at once.
+            net = 200 + count % 50
             for index in range(count):
-                namespace, address = f"infrab{index}", f"10.213.{index}.2"
+                namespace, link = f"infrab{count}-{index}", f"ib{count}-{index}"
+                address = f"10.{net}.{index}.2"
                 sh("ip", "netns", "add", namespace)
                 self.namespaces.append(namespace)
-                sh("ip", "link", "add", f"infrab{index}", "type", "veth", "peer", "name", "eth0",
+                sh("ip", "link", "add", link, "type", "veth", "peer", "name", "eth0",
                    "netns", namespace)
-                sh("ip", "addr", "add", f"10.213.{index}.1/30", "dev", f"infrab{index}")
-                sh("ip", "link", "set", f"infrab{index}", "up")
+                self.links.append(link)
+                sh("ip", "addr", "add", f"10.{net}.{index}.1/30", "dev", link)
+                sh("ip", "link", "set", link, "up")
                 inside = ["ip", "netns", "exec", namespace]
                 sh(*inside, "ip", "addr", "add", f"{address}/30", "dev", "eth0")
                 sh(*inside, "ip", "link", "set", "eth0", "up")
@@ -546,6 +556,8 @@ class OwnHosts:
         for process in self.processes:
             process.send_signal(signal.SIGTERM)
             process.wait()
+        for link in self.links:
+            subprocess.run(["ip", "link", "del", link], check=False, stderr=subprocess.DEVNULL)
         for namespace in self.namespaces:
             subprocess.run(["ip", "netns", "del", namespace], check=False)
 

@@ -40,10 +40,10 @@ public struct RepositoryLoader: Sendable {
 
   /// Loads the repository as `load(_:git:)` does, and meanwhile opens the SSH connections a
   /// run will need (those kept for `ssh_persist`), of the hosts `connecting` selects: the
-  /// handshakes take place while the resource files load.
+  /// handshakes take place while the resource files load, `parallelism` at a time.
   package func load(
     _ repository: Repository, git scope: GitScope?,
-    connecting: (@Sendable (InventoryHost) -> Bool)?
+    connecting: (@Sendable (InventoryHost) -> Bool)?, parallelism: Int = 10
   ) async -> LoadOutcome {
     var changes: (set: ChangeSet, git: Git)?
     if let scope {
@@ -61,7 +61,7 @@ public struct RepositoryLoader: Sendable {
     var warmUp: (@Sendable (Inventory) -> Void)?
     if let connecting {
       warmUp = { inventory in
-        SSHWarmUp.start(inventory.hosts.filter { connecting($0) })
+        SSHWarmUp.start(inventory.hosts.filter { connecting($0) }, parallelism: parallelism)
       }
     }
     return await WorkspaceLoader(registry: registry, onInventory: warmUp)

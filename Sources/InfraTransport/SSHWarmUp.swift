@@ -11,8 +11,10 @@ package enum SSHWarmUp {
   private static let pending = Mutex<[String: Task<TransportError?, Never>]>([:])
 
   /// Starts opening, in the background, the master of each of `hosts` reached over SSH with
-  /// `ssh_persist` above 0.
-  package static func start(_ hosts: [InventoryHost]) {
+  /// `ssh_persist` above 0, `parallelism` at a time: handshakes are work for both ends, and
+  /// fifty at once on a small machine take longer than ten at a time.
+  package static func start(_ hosts: [InventoryHost], parallelism: Int = 10) {
+    let slots = Slots(max(1, parallelism))
     for host in hosts {
       guard case .ssh = host.connection, host.ssh.persistSeconds > 0,
         let transport = try? SSHTransport(host: host)
@@ -20,8 +22,32 @@ package enum SSHWarmUp {
       let key = transport.persistentSocketName
       pending.withLock { pending in
         guard pending[key] == nil else { return }
-        pending[key] = Task { await transport.openAhead() }
+        pending[key] = Task {
+          await slots.acquire()
+          defer { Task { await slots.release() } }
+          return await transport.openAhead()
+        }
       }
+    }
+  }
+
+  /// A counting semaphore for tasks.
+  private actor Slots {
+    private var free: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(_ count: Int) { free = count }
+
+    func acquire() async {
+      guard free == 0 else {
+        free -= 1
+        return
+      }
+      await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func release() {
+      if waiting.isEmpty { free += 1 } else { waiting.removeFirst().resume() }
     }
   }
 

@@ -53,7 +53,8 @@ struct ApplyCommand: AsyncParsableCommand {
       throw ExitCode.failure
     }
     let workspace = try await session.loadWorkspace(
-      git: selection.gitScope, connecting: selection.limit.selects)
+      git: selection.gitScope, connecting: selection.limit.selects,
+      parallelism: options.parallelism)
     let style = console.styler
     let planShown = Atomic(false)
     let yes = yes

@@ -70,11 +70,14 @@ struct Session {
   }
 
   /// Loads the workspace as `loadWorkspace(git:)` does, opening meanwhile the connections to
-  /// the hosts `connecting` selects (for a run that plans or applies).
-  func loadWorkspace(git scope: GitScope?, connecting: @escaping @Sendable (InventoryHost) -> Bool)
-    async throws -> Workspace
-  {
-    try checked(await RepositoryLoader().load(repository, git: scope, connecting: connecting))
+  /// the hosts `connecting` selects (for a run that plans or applies), `parallelism` at a time.
+  func loadWorkspace(
+    git scope: GitScope?, connecting: @escaping @Sendable (InventoryHost) -> Bool,
+    parallelism: Int
+  ) async throws -> Workspace {
+    try checked(
+      await RepositoryLoader().load(
+        repository, git: scope, connecting: connecting, parallelism: parallelism))
   }
 
   /// Loads the hosts of `infra.yaml` (and runs its inventory programs), for commands that need

@@ -38,7 +38,8 @@ struct PlanCommand: AsyncParsableCommand {
   func run() async throws {
     let session = try Session(global, resultsOnStandardError: options.resultsOnStandardError)
     let workspace = try await session.loadWorkspace(
-      git: selection.gitScope, connecting: selection.limit.selects)
+      git: selection.gitScope, connecting: selection.limit.selects,
+      parallelism: options.parallelism)
     if selection.changedOnly, !json, let changes = workspace.changes {
       session.console.out(PlanRenderer(style: session.console.styler).changeSetLine(changes))
     }
