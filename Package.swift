@@ -56,7 +56,8 @@ let package = Package(
       ],
       swiftSettings: strict),
     .target(
-      name: "InfraKit", dependencies: ["InfraCore", "InfraTransport", "InfraEngine", "InfraConnectors"],
+      name: "InfraKit",
+      dependencies: ["InfraCore", "InfraTransport", "InfraEngine", "InfraConnectors"],
       swiftSettings: strict),
     .target(
       name: "InfraCLI",

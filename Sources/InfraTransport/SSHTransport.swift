@@ -26,7 +26,7 @@ package final class SSHTransport: Transport {
   let settings: SSHSettings
   /// The OpenSSH client: `ssh`, found on `PATH`, unless told otherwise.
   let program: String
-  private let runner = ProcessRunner()
+  let runner = ProcessRunner()
   /// The private folder of the control socket, while connected.
   private let controlFolder = Mutex<String?>(nil)
 
@@ -106,7 +106,9 @@ package final class SSHTransport: Transport {
   }
 
   /// Closes the master, if there is one, also when the task that disconnects was cancelled (a
-  /// Ctrl-C): the master must not outlive the run.
+  /// Ctrl-C): the master must not outlive the run, nor the commands it runs. A persistent
+  /// master that another run uses at that moment is closed for it too, which it sees as a
+  /// lost connection (`ssh -O stop` would leave an interrupted command running on the host).
   package func disconnect() async {
     guard let folder = controlFolder.withLock({ $0 }) else { return }
     let command = [program] + arguments(folder, control: ["-O", "exit"])
@@ -164,26 +166,6 @@ package final class SSHTransport: Transport {
       "-o", "ControlPath=\(folder)/\(persistent == nil ? "%C" : persistentSocketName)",
       "-o", "ControlPersist=\(persistent ?? Self.masterIdleSeconds)",
     ] + connectionArguments + control + ["--", address]
-  }
-
-  /// The name of the persistent master's socket: a digest of the program, the destination and
-  /// every argument that decides how the host is reached.
-  var persistentSocketName: String {
-    let words = connectionArguments + [address, program]
-    return String(SHA256Hex.of(Data(words.joined(separator: "\u{0}").utf8)).prefix(32))
-  }
-
-  /// Closes the master a run left open for the next (`infra disconnect`), whatever
-  /// `ssh_persist` says now; whether there was one.
-  package func closePersistentMaster() async -> Bool {
-    guard let folder = try? Self.sharedControlFolder(for: host.name) else { return false }
-    let socket = "\(folder)/\(persistentSocketName)"
-    guard FileManager.default.fileExists(atPath: socket) else { return false }
-    let result = try? await runner.run(
-      [program, "-o", "ControlPath=\(socket)", "-O", "exit", "--", address], input: nil,
-      timeout: .seconds(10), host: host.name,
-      display: ShellCommand("ssh", "-O", "exit", destination))
-    return result?.succeeded ?? false
   }
 
   /// The arguments that decide how the host is reached: a persistent master is shared only
@@ -274,31 +256,6 @@ package final class SSHTransport: Transport {
   }
 
   // MARK: the control folder
-
-  /// The private (0700) folder of this user's persistent masters: in `$XDG_RUNTIME_DIR` when
-  /// there is one, else `/tmp/infra-ssh-UID`. A folder there that is not this user's own and
-  /// private, or is a link, is refused rather than trusted.
-  static func sharedControlFolder(for host: String) throws -> String {
-    // A socket's path has room for 107 bytes: its name and ssh's temporary suffix take 50.
-    let runtime = ProcessInfo.processInfo.environment["XDG_RUNTIME_DIR"].flatMap {
-      $0.hasPrefix("/") && $0.utf8.count < 40 ? $0 : nil
-    }
-    let folder = runtime.map { "\($0)/infra-ssh" } ?? "/tmp/infra-ssh-\(geteuid())"
-    if mkdir(folder, 0o700) != 0 && errno != EEXIST {
-      throw TransportError.unsupported(
-        host: host, reason: "cannot create \(folder): \(String(cString: strerror(errno)))")
-    }
-    var info = stat()
-    guard lstat(folder, &info) == 0, info.st_mode & S_IFMT == S_IFDIR, info.st_uid == geteuid(),
-      info.st_mode & 0o077 == 0
-    else {
-      throw TransportError.unsupported(
-        host: host,
-        reason:
-          "\(folder) is not a private folder of this user's (set ssh_persist: 0, or remove it)")
-    }
-    return folder
-  }
 
   /// A private (0700) folder for the control socket, short enough for a socket path.
   private func makeControlFolder() throws -> String {

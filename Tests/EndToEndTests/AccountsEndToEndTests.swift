@@ -104,6 +104,19 @@ import Testing
     #expect(try await host.root("getent group ops").code == 2)
     #expect(try await host.root("test -d /home/deploy").code == 0)
     #expect(try await fixture.infra("plan", "--detailed-exitcode").code == 0)
+
+    // Neither the account infra logs in as nor the sshd it comes through is taken away.
+    try fixture.write("users/web/\(SystemHost.loginUser).yaml", "state: absent\n")
+    try fixture.write("services/web/ssh.yaml", "state: stopped\n")
+    let cutOff = try await fixture.infra("plan")
+    #expect(cutOff.code == 1, "\(cutOff)")
+    #expect(
+      cutOff.stdout.contains(
+        "infra connects to web as \(SystemHost.loginUser): deleting that account would cut it off"),
+      "\(cutOff)")
+    #expect(
+      cutOff.stdout.contains("infra reaches web through ssh.service: stopping or disabling it"),
+      "\(cutOff)")
     await host.shutdown()
   }
 

@@ -136,7 +136,9 @@ struct UserPlanner {
     let op = PlannedOp(
       address: address, action: action, message: message, details: details,
       payload: UserOp(user: file.name, commands: commands, keys: keys).json,
-      touches: ["user:\(file.name)"])
+      // useradd makes the user's own group when it is given none (Debian's USERGROUPS_ENAB).
+      touches: ["user:\(file.name)"]
+        + (live == nil && !file.absent && file.group == nil ? ["group:\(file.name)"] : []))
     let missing = missingGroups
     guard !missing.isEmpty, !file.absent else { return (op, nil) }
     let names = missing.map { "'\($0)'" }.joined(separator: ", ")

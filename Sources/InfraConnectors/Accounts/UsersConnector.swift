@@ -59,6 +59,18 @@ struct UsersConnector: Connector {
       let file = try UserFile(json: item.resource.desired)
       let account = try LiveAccount(json: item.live.state)
       let planner = UserPlanner(host: request.host.name, missingGroups: account.missingGroups)
+      // The account infra logs in as is not deleted from under it.
+      if file.absent, account.user != nil, case .ssh(let user?, _, _) = request.host.connection,
+        user == file.name
+      {
+        response.problems.append(
+          ResourceProblem(
+            address: item.resource.address,
+            message:
+              "infra connects to \(request.host.name) as \(user): deleting that account would cut it off; connect as another user first"
+          ))
+        continue
+      }
       do {
         let (op, problem) = try planner.plan(file, account.user, address: item.resource.address)
         if let op { response.ops.append(op) }

@@ -64,20 +64,6 @@ struct FilesPlanner {
     return response
   }
 
-  static func folder(of path: String) -> String {
-    let folder = path.split(separator: "/", omittingEmptySubsequences: false).dropLast()
-      .joined(separator: "/")
-    return folder.isEmpty ? "/" : folder
-  }
-
-  static func describe(strays: [String]) -> String {
-    let names = strays.prefix(3).map { $0.split(separator: "/").last.map(String.init) ?? $0 }
-    let more = strays.count > 3 ? ", …" : ""
-    let count = strays.count == 1 ? "1 temporary file" : "\(strays.count) temporary files"
-    return
-      "also removes \(count) that a killed run left in \(folder(of: strays[0])): \(names.joined(separator: ", "))\(more)"
-  }
-
   /// Whether the plan shows a diff that needs the file's current content: a changed text file
   /// or a file to delete, small enough to diff.
   private func needsLiveContent(_ desired: DesiredFile, _ live: LiveFile?) -> Bool {
@@ -302,13 +288,4 @@ struct FilesPlanner {
   }
 
   /// `(+3 −1)`, counted from a unified diff's body.
-  private func lineCounts(_ diff: String) -> String {
-    var added = 0
-    var removed = 0
-    for line in diff.split(separator: "\n", omittingEmptySubsequences: false) {
-      if line.hasPrefix("+++") || line.hasPrefix("---") { continue }
-      if line.hasPrefix("+") { added += 1 } else if line.hasPrefix("-") { removed += 1 }
-    }
-    return "(+\(added) −\(removed))"
-  }
 }

@@ -38,7 +38,7 @@ enum LiveFileReader {
     for (letter, field, database) in [("u", 4, "passwd"), ("g", 5, "group")] {
       script.append(
         raw:
-          #"getent \#(database) $(cut -z -f\#(field) "$t" | sort -zu | tr '\0' ' ') 2>/dev/null | cut -d: -f1,3 | while IFS=: read -r n i; do printf 'N\t\#(letter)\t%s\t%s\0' "$i" "$n"; done"#
+          #"i=$(cut -z -f\#(field) "$t" | sort -zu | tr '\0' ' '); if [ -n "${i# }" ]; then getent \#(database) $i 2>/dev/null | cut -d: -f1,3 | while IFS=: read -r n i; do printf 'N\t\#(letter)\t%s\t%s\0' "$i" "$n"; done; fi"#
       )
     }
     // infra's own temporary files that killed writers left beside the paths, for the plan.

@@ -45,21 +45,30 @@ struct AptInstall {
   /// The install as one shell command. Unless the files say `start_services: true`, a
   /// `policy-rc.d` that refuses every start is in place while it runs (Debian's way to keep a
   /// package's postinst from starting its service), then removed; one a killed run left
-  /// behind is known by its marker and removed first.
+  /// behind is known by its marker and removed first. apt lifts the hold of a package it
+  /// changes: every package held before is held again afterwards, whether the install
+  /// succeeded or not.
   var command: String {
-    var install = ShellCommand(words: argv(simulate: false)).string
-    let held = actions.filter { $0.keepHeld == true }.map(\.name)
-    if !held.isEmpty {
-      install += " && " + ShellCommand(words: ["apt-mark", "hold"] + held).string + " >/dev/null"
-    }
-    guard !startServices else { return Self.environment + "; " + install }
-    return [
+    let install = ShellCommand(words: argv(simulate: false)).string
+    var lines = [
       Self.environment,
       "p=/usr/sbin/policy-rc.d",
       #"if grep -qs '^# infra-policy-rc' "$p"; then rm -f "$p"; fi"#,
-      #"if [ ! -e "$p" ]; then printf '#!/bin/sh\n# infra-policy-rc: no service starts while infra installs packages\nexit 101\n' >"$p" && chmod 755 "$p" && trap 'rm -f "$p"' EXIT && trap 'exit 1' INT TERM HUP; fi"#,
-      install,
-    ].joined(separator: "\n")
+    ]
+    if !startServices {
+      lines.append(
+        #"if [ ! -e "$p" ]; then printf '#!/bin/sh\n# infra-policy-rc: no service starts while infra installs packages\nexit 101\n' >"$p" && chmod 755 "$p" && trap 'rm -f "$p"' EXIT && trap 'exit 1' INT TERM HUP; fi"#
+      )
+    }
+    // Holds can change only when apt is allowed to change held packages.
+    let held = allowHeld
+    if held { lines.append("held=$(apt-mark showhold)") }
+    lines.append(install + "; rc=$?")
+    if held {
+      lines.append(#"if [ -n "$held" ]; then apt-mark hold $held >/dev/null; fi"#)
+    }
+    lines.append("exit $rc")
+    return lines.joined(separator: "\n")
   }
 
   /// What apt would do, as `Inst` and `Remv` lines of `apt-get -s` tell.

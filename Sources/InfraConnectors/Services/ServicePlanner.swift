@@ -25,6 +25,8 @@ struct ServiceOp: Hashable, Codable {
 /// what they name.
 struct ServicePlanner {
   var host: String
+  /// infra reaches the host over SSH: its sshd is not stopped or disabled from under it.
+  var overSSH = false
 
   struct Problem: Error {
     var message: String
@@ -72,9 +74,24 @@ struct ServicePlanner {
       if !(live.exists && live.cannotEnable) { actions.append(enabled ? "enable" : "disable") }
     }
     switch desired.state {
-    case .running where !live.running: actions.append("start")
+    case .running where !live.running:
+      if live.exists, live.unitFileState.hasPrefix("masked") {
+        throw Problem(
+          message:
+            "cannot start \(desired.name) on \(host): it is masked; unmask it (systemctl unmask \(desired.name)) or leave out `state:`"
+        )
+      }
+      actions.append("start")
     case .stopped where live.running: actions.append("stop")
     default: break
+    }
+    if overSSH, ["ssh.service", "sshd.service", "ssh", "sshd"].contains(desired.name),
+      actions.contains("stop") || actions.contains("disable")
+    {
+      throw Problem(
+        message:
+          "infra reaches \(host) through \(desired.name): stopping or disabling it would cut infra off; do it by hand if you mean it"
+      )
     }
     if !actions.isEmpty, live.needsDaemonReload { actions.insert("daemon-reload", at: 0) }
     return actions

@@ -47,7 +47,9 @@ struct ServicesConnector: Connector {
   }
 
   func plan(_ request: PlanRequest) async throws -> PlanResponse {
-    ServicePlanner(host: request.host.name).plan(request.items)
+    var planner = ServicePlanner(host: request.host.name)
+    if case .ssh = request.host.connection { planner.overSSH = true }
+    return planner.plan(request.items)
   }
 
   func apply(_ request: ApplyRequest) async -> ApplyResponse {

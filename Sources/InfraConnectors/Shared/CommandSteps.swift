@@ -83,8 +83,9 @@ extension CommandSteps {
     guard !runnable.isEmpty, !request.shouldStop() else { return ApplyResponse(outcomes: []) }
     for (op, _) in runnable { request.onStart(op.address) }
     let steps: [Outcome]
+    let result: CommandResult
     do {
-      steps = try await run(runnable.map(\.command), through: request.transport).outcomes
+      (steps, result) = try await run(runnable.map(\.command), through: request.transport)
     } catch {
       return .failed(runnable[0].op.address, by: error, report: request.onOutcome)
     }
@@ -95,10 +96,16 @@ extension CommandSteps {
       case .succeeded: status = .applied
       case .failed(let code, let output):
         status = .failed(reason(command, code: code, output: output))
-      case .notRun: continue
+      case .notRun:
+        // The script ended before it said how this one went (killed on the host): it may
+        // have run, so it failed, and nothing after it counts as done.
+        status = .failed(
+          "`\(command)` did not report how it ended (the host's shell exited \(result.exitCode))"
+            + (result.stderrText.isEmpty ? "" : ": \(result.stderrText.prefix(500))"))
       }
       outcomes.append(OpOutcome(address: op.address, status: status))
       request.onOutcome(outcomes[outcomes.count - 1])
+      if case .failed = status { break }
     }
     return ApplyResponse(outcomes: outcomes)
   }

@@ -192,7 +192,14 @@ struct Applier: Sendable {
       guard stopReason == nil, let instance = context.workspace.connector(batch[0].connector)
       else {
         let reason = stopReason ?? "connector \(batch[0].connector) is not in this workspace"
-        outcomes += skip(batch, because: reason)
+        for change in batch {
+          // A change another one called for: the next plan will not know it was due.
+          let lost =
+            change.op.runsLast
+            ? "; changes it follows may have been made already: do it yourself (\(change.op.message)) once that is fixed, for the next plan will not call for it"
+            : ""
+          outcomes += skip([change], because: reason + lost)
+        }
         continue
       }
       let response = await applyBatch(batch, with: instance, on: host)
@@ -252,49 +259,5 @@ struct Applier: Sendable {
     // Outcomes the connector returned without reporting them as they happened.
     for outcome in response.outcomes { report(outcome) }
     return response
-  }
-}
-
-extension Applier {
-  /// Per connector and host, in config and inventory order, for the results table.
-  static func stats(
-    _ plan: Plan, _ outcomes: [ChangeOutcome], connectors: [ConnectorID], hosts: [String]
-  ) -> [ApplyStats] {
-    var table: [String: ApplyStats] = [:]
-    func update(_ connector: ConnectorID?, _ host: String, _ change: (inout ApplyStats) -> Void) {
-      let key = "\(connector?.description ?? "")\u{0}\(host)"
-      var entry = table[key] ?? ApplyStats(connector: connector, host: host)
-      change(&entry)
-      table[key] = entry
-    }
-    for outcome in outcomes {
-      update(outcome.change.connector, outcome.change.host) { stats in
-        switch outcome.status {
-        case .applied: stats.changed += 1
-        case .failed: stats.failed += 1
-        case .skipped: stats.skipped += 1
-        }
-      }
-    }
-    for ref in plan.unchanged {
-      update(ref.connector, ref.host) { $0.unchanged += 1 }
-    }
-    // An unreachable host fails before any connector runs: one row for the host.
-    for failure in plan.failures {
-      update(failure.connector, failure.host) {
-        if failure.kind == .unreachable {
-          $0.unreachable += failure.resources
-        } else {
-          $0.failed += failure.resources
-        }
-      }
-    }
-    let connectorOrder = Dictionary(
-      connectors.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
-    let hostOrder = Dictionary(hosts.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
-    func rank(_ stats: ApplyStats) -> (Int, Int) {
-      (stats.connector.flatMap { connectorOrder[$0] } ?? -1, hostOrder[stats.host] ?? 0)
-    }
-    return table.values.sorted { rank($0) < rank($1) }
   }
 }

@@ -50,7 +50,10 @@ struct Planner: Sendable {
       triggered += share.triggered
       conditional += share.conditional
     }
-    let triggers = Triggers(host: host.host.name)
+    let order = Dictionary(
+      context.workspace.connectors.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a }
+    )
+    let triggers = Triggers(host: host.host.name, order: order)
     for failure in triggers.settle(conditional, in: &result) {
       context.emit(.planFailed(failure))
     }

@@ -6,6 +6,8 @@ import InfraCore
 /// triggered by a triggered op, and nothing runs when nothing it watches changes.
 struct Triggers {
   var host: String
+  /// Each connector's place in infra.yaml: the order a host's changes are applied in.
+  var order: [ConnectorID: Int] = [:]
 
   /// A problem that another change of the host may settle, and the change held back meanwhile.
   struct Conditional: Sendable {
@@ -16,21 +18,31 @@ struct Triggers {
 
   /// Plans each held-back change whose problem other changes of the host settle (over and
   /// over, since a settled change may settle another: a user whose group is created, then
-  /// a file that user owns); fails the others, returning their failures.
+  /// a file that user owns); fails the others, returning their failures. Only a change that is
+  /// applied before it settles it: of a connector earlier in infra.yaml, and neither a
+  /// deletion nor a change that runs last.
   func settle(_ conditional: [Conditional], in plan: inout Plan) -> [Failure] {
     var waiting = conditional
-    var touched = Set(plan.changes.flatMap(\.op.touches))
+    // What each connector's changes touch, by the connector's place.
+    var touched: [Int: Set<String>] = [:]
+    func note(_ change: Change) {
+      guard change.action != .delete, !change.op.runsLast else { return }
+      touched[place(change.connector), default: []].formUnion(change.op.touches)
+    }
+    for change in plan.changes { note(change) }
+    func isSettled(_ entry: Conditional) -> Bool {
+      let before = touched.filter { $0.key < place(entry.item.resource.address.connectorID) }
+        .values.reduce(into: Set<String>()) { $0.formUnion($1) }
+      return entry.problem.unless.allSatisfy(before.contains)
+    }
     while true {
-      let (settled, rest) = (
-        waiting.filter { $0.problem.unless.allSatisfy(touched.contains) },
-        waiting.filter { !$0.problem.unless.allSatisfy(touched.contains) }
-      )
+      let (settled, rest) = (waiting.filter(isSettled), waiting.filter { !isSettled($0) })
       guard !settled.isEmpty else { break }
       for entry in settled {
         if var change = entry.change {
           if let resolution = entry.problem.resolution { change.op.details.append(resolution) }
           plan.changes.append(change)
-          touched.formUnion(change.op.touches)
+          note(change)
         } else {
           plan.unchanged.append(ResourceRef(entry.item.resource))
         }
@@ -67,6 +79,8 @@ struct Triggers {
       }
     }
   }
+
+  private func place(_ connector: ConnectorID) -> Int { order[connector] ?? Int.max }
 
   private func unique(_ subjects: [String]) -> [String] {
     var seen: Set<String> = []
