@@ -18,9 +18,7 @@ package struct GroupsConnectorType: ConnectorType {
 
   package func make(_ context: ConnectorContext) throws -> any Connector {
     GroupsConnector(
-      targets: HostTargets(
-        prefix: context.prefix, connector: context.name, hosts: context.hosts,
-        inventory: context.inventory))
+      targets: HostTargets(context))
   }
 }
 

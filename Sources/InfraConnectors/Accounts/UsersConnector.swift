@@ -19,9 +19,7 @@ package struct UsersConnectorType: ConnectorType {
 
   package func make(_ context: ConnectorContext) throws -> any Connector {
     UsersConnector(
-      targets: HostTargets(
-        prefix: context.prefix, connector: context.name, hosts: context.hosts,
-        inventory: context.inventory))
+      targets: HostTargets(context))
   }
 }
 

@@ -45,9 +45,7 @@ package struct PackagesConnectorType: ConnectorType {
       }
     }
     return PackagesConnector(
-      targets: HostTargets(
-        prefix: context.prefix, connector: context.name, hosts: context.hosts,
-        inventory: context.inventory),
+      targets: HostTargets(context),
       options: PackagesConnector.Options(
         refreshAfter: options["update_cache"]?.value == .bool(true)
           ? options["cache_valid_time"]?.value.intValue ?? 3600 : nil,

@@ -127,10 +127,7 @@ struct PackagesLoader {
   {
     let segments = resourceFile.address.segments
     let name = segments[segments.count - 1]
-    if let reason = FilesLoader.unclaimedReason(name)
-      ?? (PostgresLoader.notes.contains(name) || name.hasSuffix(".md")
-        ? "it keeps a folder in git or explains it, and declares no packages" : nil)
-    {
+    if let reason = HostTargets.unclaimedReason(name) {
       response.unclaimed.append((resourceFile, reason))
       return nil
     }

@@ -12,6 +12,14 @@ struct HostTargets {
   var hosts: [InventoryHost]
   var inventory: Inventory
 
+  /// Why a file of a connector's folder declares nothing, when it is a note (a `.gitkeep`,
+  /// a README) or an editor's file; `nil` for a file that is meant to declare something.
+  static func unclaimedReason(_ name: String) -> String? {
+    FilesLoader.unclaimedReason(name)
+      ?? (PostgresLoader.notes.contains(name) || name.hasSuffix(".md")
+        ? "it keeps a folder in git or explains it, and declares nothing" : nil)
+  }
+
   /// One thing a folder declares, under a key that two folders declare the same thing by.
   struct Declared {
     var address: Address
@@ -124,5 +132,14 @@ struct HostTargets {
       }
     }
     return resources
+  }
+}
+
+extension HostTargets {
+  /// The host and group folders of the connector made from `context`.
+  init(_ context: ConnectorContext) {
+    self.init(
+      prefix: context.prefix, connector: context.name, hosts: context.hosts,
+      inventory: context.inventory)
   }
 }

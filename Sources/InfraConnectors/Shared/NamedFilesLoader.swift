@@ -59,10 +59,7 @@ struct NamedFilesLoader<File: NamedResourceFile> {
   {
     let segments = resourceFile.address.segments
     let name = segments[segments.count - 1]
-    if let reason = FilesLoader.unclaimedReason(name)
-      ?? (PostgresLoader.notes.contains(name) || name.hasSuffix(".md")
-        ? "it keeps a folder in git or explains it, and declares nothing" : nil)
-    {
+    if let reason = HostTargets.unclaimedReason(name) {
       response.unclaimed.append((resourceFile, reason))
       return nil
     }
