@@ -87,6 +87,25 @@ import Testing
       }
       #expect(start != nil && ok != nil && start! < ok!, "\(address) started before it ended")
     }
+    for record in seen {
+      #expect(String(decoding: record.line, as: UTF8.self) == record.json.serialized + "\n")
+    }
+  }
+
+  /// A record's line, written key by key, is its JSON serialized: with a connector, an
+  /// address, text that needs escaping, and a registered secret masked.
+  @Test func aRecordsLineIsItsJSONMasked() throws {
+    let secret = "line-secret-\(UUID().uuidString)"
+    SecretMask.shared.register(secret)
+    let record = RunEventRecord(
+      runID: "20261207T000000.000Z-abc", counter: 12, time: Date(timeIntervalSince1970: 1.5),
+      event: .connectorLog(
+        host: "web\"1", connector: ConnectorID(prefix: "prod", name: "files"),
+        transport: nil, level: .warning, message: "a\tb \\ \u{01} \(secret)",
+        address: Address(prefix: "prod", segments: ["files", "web1", "etc", "x"])))
+    let line = String(decoding: record.line, as: UTF8.self)
+    #expect(line == SecretMask.shared.masked(record.json.serialized) + "\n")
+    #expect(!line.contains(secret) && line.contains("\"time\":\"1970-01-01T00:00:01.500Z\""))
   }
 
   @Test func statsForAChangedAFailedAndAnUnreachableHost() async throws {

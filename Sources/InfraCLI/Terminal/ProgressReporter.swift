@@ -98,18 +98,24 @@ final class ProgressReporter: Sendable {
 
 /// `--events FILE` (or `-` for standard output): every event as one JSON line, as it happens.
 final class EventStream: Sendable {
-  private let handle: Mutex<FileHandle>
+  private let stream: Mutex<(handle: FileHandle, lines: EventLines)>
 
   init(path: String) throws {
-    if path == "-" {
-      handle = Mutex(FileHandle.standardOutput)
-    } else {
-      handle = Mutex(try PrivateFiles.truncating(URL(fileURLWithPath: path)))
-    }
+    let handle =
+      path == "-"
+      ? FileHandle.standardOutput : try PrivateFiles.truncating(URL(fileURLWithPath: path))
+    stream = Mutex((handle, EventLines()))
   }
 
   func write(_ record: RunEventRecord) {
-    let line = SecretMask.shared.masked(record.jsonLine())
-    handle.withLock { try? $0.write(contentsOf: line) }
+    stream.withLock { stream in
+      if let lines = stream.lines.add(record) { try? stream.handle.write(contentsOf: lines) }
+    }
+  }
+
+  deinit {
+    stream.withLock { stream in
+      if let rest = stream.lines.rest() { try? stream.handle.write(contentsOf: rest) }
+    }
   }
 }

@@ -1,21 +1,25 @@
 import Foundation
 import InfraCore
 import InfraEngine
+import Synchronization
 
 extension FilesLoader {
   /// Sets the digest, size and kind of `file`'s content in `desired`, decrypting it when it is an
   /// age file; false when the file cannot be read at all. An age file that cannot be decrypted
   /// here (no identity) is still declared, with why, so that everything else can be checked and
   /// planned: the warning says so for `infra validate`, and the plan fails that file.
+  /// `digest` is the file's, when `digests(of:)` read it already.
   func describeContent(
-    of file: ResourceFile, in desired: inout DesiredFile, diagnostics: inout [Diagnostic]
+    of file: ResourceFile, digest: ContentDigest?, in desired: inout DesiredFile,
+    diagnostics: inout [Diagnostic]
   ) -> Bool {
     guard desired.encrypted == true else {
       // Kept only to register a secret: a plan reads the few files it diffs again.
       let keep = desired.sensitive == true
-      guard let content = hash(file, keeping: keep, diagnostics: &diagnostics) else {
-        return false
-      }
+      guard
+        let content = keep || digest == nil
+          ? hash(file, keeping: keep, diagnostics: &diagnostics) : digest
+      else { return false }
       (desired.sha256, desired.size) = (content.sha256, content.size)
       (desired.isText, desired.lines) = (content.isText, content.lines)
       if desired.sensitive == true, let data = settings.cache.content(of: file.path) {
@@ -83,6 +87,30 @@ extension FilesLoader {
       return false
     }
     return true
+  }
+
+  /// The digests of the tree's plain files by their path in it, read and hashed on every core:
+  /// each file is independent, and a repository of many files spends its loading here.
+  /// Templates and encrypted files are left to `declare`, which keeps their content, as are
+  /// files that cannot be read, so that their errors come in order.
+  func digests(of tree: Tree) -> [String: ContentDigest] {
+    let files = tree.files.filter { relative, file in
+      !AgeCipher.isEncrypted(file.path) && !Self.isTemplateName(relative)
+    }.map { ($0.key, $0.value.url) }
+    let digests = Mutex<[String: ContentDigest]>([:])
+    // A few hundred files a share: enough to keep every core busy, few enough to cost nothing.
+    let shares = min(max(files.count / 256, 1), ProcessInfo.processInfo.activeProcessorCount * 4)
+    DispatchQueue.concurrentPerform(iterations: shares) { share in
+      var found: [(String, ContentDigest)] = []
+      for index in stride(from: share, to: files.count, by: shares) {
+        let (relative, url) = files[index]
+        if let digest = try? ContentDigest.read(url, keepingUpTo: 0, keep: { _ in }) {
+          found.append((relative, digest))
+        }
+      }
+      digests.withLock { $0.merge(found, uniquingKeysWith: { first, _ in first }) }
+    }
+    return digests.withLock { $0 }
   }
 
   /// The digest of `file`; with `keeping`, its content goes into the cache too.

@@ -164,11 +164,14 @@ struct FilesLoader {
     -> [String: Declared]
   {
     var declared: [String: Declared] = [:]
+    var inherited: [String: Inherited] = [:]
+    let digests = digests(of: tree)
     for (relative, file) in tree.files.sorted(by: { $0.key < $1.key }) {
-      let folder = relative.split(separator: "/").dropLast().joined(separator: "/")
-      let name = String(relative.split(separator: "/").last!)
+      let slash = relative.lastIndex(of: "/")
+      let folder = slash.map { String(relative[..<$0]) } ?? ""
+      let name = slash.map { String(relative[relative.index(after: $0)...]) } ?? relative
       let (attributes, sources, entry) = resolveAttributes(
-        tree, shared: shared, folder: folder, name: name)
+        tree, shared: shared, folder: folder, name: name, inherited: &inherited)
       if entry?.state == .absent {
         diagnostics.append(
           .error(
@@ -199,7 +202,8 @@ struct FilesLoader {
       guard
         template
           ? describeTemplate(file, in: &desired, diagnostics: &diagnostics)
-          : describeContent(of: file, in: &desired, diagnostics: &diagnostics)
+          : describeContent(
+            of: file, digest: digests[relative], in: &desired, diagnostics: &diagnostics)
       else { continue }
       declared[onHost] = Declared(
         address: file.address, desired: desired, sources: [file.path] + sources)
@@ -251,33 +255,6 @@ struct FilesLoader {
       }
     }
     return declared
-  }
-
-  /// Attributes for `name` in `folder`: shared defaults, then each folder from the tree's top
-  /// down, then the file's own entry. Also returns the attribute files that contributed.
-  func resolveAttributes(
-    _ tree: Tree, shared: AttributesFile?, folder: String, name: String
-  ) -> (AttributesFile.Attributes, [String], AttributesFile.Entry?) {
-    var attributes = shared?.defaults ?? AttributesFile.Attributes()
-    var sources = shared.map { [$0.path] } ?? []
-    var folders = [""]
-    var path = ""
-    for part in folder.split(separator: "/") {
-      path = path.isEmpty ? String(part) : "\(path)/\(part)"
-      folders.append(path)
-    }
-    for candidate in folders {
-      if let file = tree.attributes[candidate] {
-        attributes = attributes.overridden(by: file.defaults)
-        sources.append(file.path)
-      }
-    }
-    let files = tree.attributes[folder]?.files
-    // A template's settings may name it as the repository does or as the host will.
-    let onHost = Self.isTemplateName(name) ? String(name.dropLast(9)) : nil
-    let entry = files?[name] ?? files?[name + ".age"] ?? onHost.flatMap { files?[$0] }
-    if let entry { attributes = attributes.overridden(by: entry.attributes) }
-    return (attributes, sources, entry)
   }
 
   static func folderPath(_ file: String) -> String {

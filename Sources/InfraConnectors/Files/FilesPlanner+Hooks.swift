@@ -58,9 +58,9 @@ extension FilesPlanner {
   /// Fails a file the apply could not put in place: a file stands where one of its folders
   /// should be. Returns the problem of an owner or group the host does not have, which
   /// another change of the same apply may create (`user:NAME`, `group:NAME`).
-  func checkPlace(_ desired: DesiredFile) throws -> Problem? {
-    let found = settings.findings.found(on: host.name)
-    if let file = found.blockedByFile[Self.folder(of: desired.path)] {
+  func checkPlace(_ desired: DesiredFile, _ found: HostFindings.Findings) throws -> Problem? {
+    if !found.blockedByFile.isEmpty, let file = found.blockedByFile[Self.folder(of: desired.path)]
+    {
       throw Problem(
         message:
           "cannot create \(desired.path) on \(host.name): \(file) is a file where a folder should be; remove or rename it first"
@@ -90,10 +90,10 @@ extension FilesPlanner {
 }
 
 extension FilesPlanner {
+  /// The folder `path` is in: `/etc` for `/etc/motd`, `/` for `/motd`.
   static func folder(of path: String) -> String {
-    let folder = path.split(separator: "/", omittingEmptySubsequences: false).dropLast()
-      .joined(separator: "/")
-    return folder.isEmpty ? "/" : folder
+    guard let slash = path.lastIndex(of: "/"), slash > path.startIndex else { return "/" }
+    return String(path[..<slash])
   }
 
   static func describe(strays: [String]) -> String {

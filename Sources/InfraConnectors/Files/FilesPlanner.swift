@@ -25,12 +25,13 @@ struct FilesPlanner {
       needed, through: transport, writer: settings.writer)
     var response = PlanResponse()
     var strays = settings.strays.found(on: host.name)
+    let found = settings.findings.found(on: host.name)
     var hooks = Hooks()
     for (address, desired, live) in decoded {
       do {
         // A missing owner may come with another change of the host: the op stands, on that
         // condition.
-        let placement = desired.state == .present ? try checkPlace(desired) : nil
+        let placement = desired.state == .present ? try checkPlace(desired, found) : nil
         if let placement {
           response.problems.append(
             ResourceProblem(

@@ -6,9 +6,9 @@ import InfraTransport
 ///
 /// The paths travel inside the script (quoted, on standard input), so neither their number nor
 /// their characters matter. `stat` runs once per batch through `xargs -0`, its records kept in
-/// a temporary file on the host; `sha256sum` then reads the regular files among them, and
-/// `readlink` the links, so no shell loop runs per path. Every record is NUL-terminated: a
-/// name with a newline cannot break the parsing. Owners and groups come as numbers, with one
+/// a temporary file on the host; `sha256sum` then reads the regular files among them (on every
+/// core), and `readlink` the links, so no shell loop runs per path. Every record is
+/// NUL-terminated: a name with a newline cannot break the parsing. Owners and groups come as numbers, with one
 /// `getent` for the names of the few distinct ones.
 enum LiveFileReader {
   static func script(
@@ -19,15 +19,18 @@ enum LiveFileReader {
     script.append(ShellCommand.raw("set --").appending(words: paths))
     script.append(
       raw:
-        #"t=$(mktemp "${TMPDIR:-/tmp}/infra-read-XXXXXX") || { printf 'R\t126\t0\0'; exit 0; }; trap 'rm -f "$t"' EXIT; tab=$(printf '\t')"#
+        #"t=$(mktemp "${TMPDIR:-/tmp}/infra-read-XXXXXX") || { printf 'R\t126\t0\0'; exit 0; }; trap 'rm -f "$t" "$t".h*' EXIT; tab=$(printf '\t')"#
     )
     script.append(
       raw:
         #"printf '%s\0' "$@" | xargs -0 -r stat --printf 'S\t%F\t%a\t%u\t%g\t%s\t%n\0' -- 2>/dev/null >"$t"; s=$?; cat "$t""#
     )
+    // sha256sum on every core of the host, 500 files a process, each appending to a file of
+    // its own (output interleaved in one pipe could split a record); one that cannot run
+    // makes xargs say 124.
     script.append(
       raw:
-        #"grep -z -a "^S${tab}regular" "$t" | cut -z -f7- | xargs -0 -r sha256sum -z -- 2>/dev/null; h=$?"#
+        #"grep -z -a "^S${tab}regular" "$t" | cut -z -f7- | xargs -0 -r -n 500 -P "$(nproc 2>/dev/null || echo 1)" sh -c 'sha256sum -z -- "$@" 2>/dev/null >>"$0.h$$"; c=$?; [ "$c" -lt 124 ] && exit "$c"; exit 255' "$t"; h=$?; cat "$t".h* 2>/dev/null"#
     )
     // Each symbolic link's target, as it holds it: an `L` record, then the target alone.
     script.append(
@@ -116,104 +119,18 @@ enum LiveFileReader {
   }
 
   static func parse(_ output: Data, stderr: String = "") throws -> Reading {
-    var files: [String: LiveFile] = [:]
-    var strays: [String] = []
-    var hidden: [String: String] = [:]
-    var blockedByFile: [String: String] = [:]
-    var missing: (users: Set<String>, groups: Set<String>) = ([], [])
-    var hashes: [String: String] = [:]
-    var names: (users: [String: String], groups: [String: String]) = ([:], [:])
-    var targets: [String: String] = [:]
-    var linkOf: String?
-    var finished = false
-    // Not omitting empty records: a link's target record follows its `L` record.
-    for record in output.split(separator: 0, omittingEmptySubsequences: false) {
-      let text = String(decoding: record, as: UTF8.self)
-      if let link = linkOf {
-        targets[link] = text
-        linkOf = nil
-        continue
-      }
-      if text.isEmpty { continue }
-      if text.hasPrefix("L\t") {
-        linkOf = String(text.dropFirst(2))
-      } else if text.hasPrefix("S\t") {
-        let fields = text.split(separator: "\t", maxSplits: 6, omittingEmptySubsequences: false)
-        guard fields.count == 7, let mode = UInt32(fields[2], radix: 8), let size = Int(fields[5])
-        else { throw ReadError.malformed(String(text.prefix(120))) }
-        let kind: LiveFile.Kind =
-          switch fields[1] {
-          case "regular file", "regular empty file": .file
-          case "directory": .directory
-          case "symbolic link": .symlink
-          default: .other
-          }
-        // Owner and group names come with the `N` records, after.
-        files[String(fields[6])] = LiveFile(
-          kind: kind, mode: mode, uid: String(fields[3]), gid: String(fields[4]),
-          owner: String(fields[3]), group: String(fields[4]), size: size)
-      } else if text.hasPrefix("N\t") {
-        let fields = text.split(separator: "\t", maxSplits: 3, omittingEmptySubsequences: false)
-        guard fields.count == 4 else { throw ReadError.malformed(String(text.prefix(120))) }
-        if fields[1] == "u" {
-          names.users[String(fields[2])] = String(fields[3])
-        } else {
-          names.groups[String(fields[2])] = String(fields[3])
-        }
-      } else if text.hasPrefix("B\t") || text.hasPrefix("P\t") {
-        let fields = text.split(separator: "\t", maxSplits: 2, omittingEmptySubsequences: false)
-        guard fields.count == 3 else { throw ReadError.malformed(String(text.prefix(120))) }
-        if text.hasPrefix("B") {
-          hidden[String(fields[2])] = String(fields[1])
-        } else {
-          blockedByFile[String(fields[2])] = String(fields[1])
-        }
-      } else if text.hasPrefix("U\t") {
-        missing.users.insert(String(text.dropFirst(2)))
-      } else if text.hasPrefix("G\t") {
-        missing.groups.insert(String(text.dropFirst(2)))
-      } else if text.hasPrefix("T\t") {
-        strays.append(String(text.dropFirst(2)))
-      } else if text.hasPrefix("R\t") {
-        let codes = text.split(separator: "\t").dropFirst().compactMap { Int($0) }
-        if let code = codes.first(where: { $0 >= 124 }) {
-          throw ReadError.toolMissing(
-            "a tool exited with \(code)" + (stderr.isEmpty ? "" : ": \(stderr.prefix(200))"))
-        }
-        finished = true
-      } else if text.utf8.count > 66, text.utf8.prefix(64).allSatisfy(isHexDigit) {
-        // sha256sum -z: 64 hex digits, a space, a mode character, the name.
-        let hash = String(text.prefix(64))
-        let name = String(text.dropFirst(66))
-        hashes[name] = hash
-      } else {
-        throw ReadError.malformed(String(text.prefix(120)))
+    var parser = OutputParser()
+    try output.withUnsafeBytes { raw in
+      // Not omitting empty records: a link's target record follows its `L` record.
+      var start = 0
+      while start <= raw.count {
+        let end =
+          raw.baseAddress.flatMap { memchr($0 + start, 0, raw.count - start) }
+          .map { raw.baseAddress!.distance(to: UnsafeRawPointer($0)) } ?? raw.count
+        try parser.add(Record(UnsafeRawBufferPointer(rebasing: raw[start..<end])), stderr: stderr)
+        start = end + 1
       }
     }
-    guard finished else {
-      throw ReadError.toolMissing(
-        "the read script did not finish" + (stderr.isEmpty ? "" : ": \(stderr.prefix(200))"))
-    }
-    for (path, target) in targets where files[path]?.kind == .symlink {
-      files[path]?.linkTarget = target
-    }
-    for (path, file) in files {
-      if let owner = names.users[file.uid] { files[path]?.owner = owner }
-      if let group = names.groups[file.gid] { files[path]?.group = group }
-    }
-    for (path, file) in files where file.kind == .file {
-      if let hash = hashes[path] {
-        files[path]?.sha256 = hash
-      } else {
-        files[path]?.kind = .unreadable
-      }
-    }
-    return Reading(
-      files: files, strays: strays, hidden: hidden, blockedByFile: blockedByFile,
-      missingUsers: missing.users, missingGroups: missing.groups)
-  }
-
-  private static func isHexDigit(_ byte: UInt8) -> Bool {
-    (0x30...0x39).contains(byte) || (0x61...0x66).contains(byte)
+    return try parser.finish(stderr: stderr)
   }
 }

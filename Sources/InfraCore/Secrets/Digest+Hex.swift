@@ -4,14 +4,25 @@ import Foundation
 extension Sequence<UInt8> {
   /// Lower-case hex, as `sha256sum` prints a digest.
   public var hexString: String {
-    let digits = Array("0123456789abcdef".utf8)
-    var bytes: [UInt8] = []
-    bytes.reserveCapacity(underestimatedCount * 2)
-    for byte in self {
-      bytes.append(digits[Int(byte >> 4)])
-      bytes.append(digits[Int(byte & 0x0F)])
+    withContiguousStorageIfAvailable(hexDigits) ?? Array(self).withUnsafeBufferPointer(hexDigits)
+  }
+}
+
+extension Digest {
+  /// Lower-case hex, as `sha256sum` prints it, straight from the digest's bytes.
+  public var hexString: String {
+    withUnsafeBytes { $0.withMemoryRebound(to: UInt8.self, hexDigits) }
+  }
+}
+
+private func hexDigits(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+  let digits: StaticString = "0123456789abcdef"
+  return String(unsafeUninitializedCapacity: bytes.count * 2) { text in
+    for (index, byte) in bytes.enumerated() {
+      text[2 * index] = digits.utf8Start[Int(byte >> 4)]
+      text[2 * index + 1] = digits.utf8Start[Int(byte & 0x0F)]
     }
-    return String(decoding: bytes, as: UTF8.self)
+    return bytes.count * 2
   }
 }
 

@@ -48,7 +48,7 @@ public final class RunArtifacts: Sendable {
   /// The earlier runs found killed when this one was made: their status said they were going,
   /// but their process had ended. Each is marked `killed` in its folder.
   package let foundKilled: [String]
-  private let events: Mutex<FileHandle?>
+  private let events: Mutex<(handle: FileHandle?, lines: EventLines)>
   private let output: Mutex<FileHandle?>
   /// The descriptor holding the folder's `.running` lock, until the run ends.
   private let lock: Mutex<Int32>
@@ -59,7 +59,7 @@ public final class RunArtifacts: Sendable {
     let (folder, lock) = try RunFolders.create(id, in: settings.root)
     self.folder = folder
     self.lock = Mutex(lock)
-    events = Mutex(try Self.appendHandle(folder.appending(path: "events.jsonl")))
+    events = Mutex((try Self.appendHandle(folder.appending(path: "events.jsonl")), EventLines()))
     output = Mutex(try Self.appendHandle(folder.appending(path: "stdout")))
     try Self.replace(
       folder.appending(path: "command"),
@@ -70,14 +70,18 @@ public final class RunArtifacts: Sendable {
   }
 
   deinit {
-    events.withLock { try? $0?.close() }
+    events.withLock { events in
+      if let rest = events.lines.rest() { try? events.handle?.write(contentsOf: rest) }
+      try? events.handle?.close()
+    }
     output.withLock { try? $0?.close() }
     endLock()
   }
 
   func append(_ record: RunEventRecord) {
-    let line = SecretMask.shared.masked(record.jsonLine())
-    events.withLock { handle in try? handle?.write(contentsOf: line) }
+    events.withLock { events in
+      if let lines = events.lines.add(record) { try? events.handle?.write(contentsOf: lines) }
+    }
     if case .hostFacts(let host, let facts) = record.event {
       let folder = folder.appending(path: Self.factsFolder)
       try? PrivateFiles.makeFolder(folder)

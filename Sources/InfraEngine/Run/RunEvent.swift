@@ -173,13 +173,16 @@ public struct RunEventRecord: Sendable, Encodable {
   public static let schemaVersion = 1
 
   /// The id of the run the event belongs to.
-  public var runID: String
+  public let runID: String
   /// 1, 2, 3... in the order the events happened within the run.
-  public var counter: Int
+  public let counter: Int
   /// When the event happened; written as RFC 3339 in UTC with milliseconds.
-  public var time: Date
+  public let time: Date
   /// What happened.
-  public var event: RunEvent
+  public let event: RunEvent
+  /// The record as one line of JSON, newline included, every registered secret masked: what
+  /// `--events` and `events.jsonl` hold. Written once, when the record is made.
+  public let line: Data
 
   /// A record from its parts; a run makes one for each event it reports.
   public init(runID: String, counter: Int, time: Date, event: RunEvent) {
@@ -187,6 +190,7 @@ public struct RunEventRecord: Sendable, Encodable {
     self.counter = counter
     self.time = time
     self.event = event
+    line = SecretMask.shared.masked(Self.line(runID, counter, time, event))
   }
 
   public func encode(to encoder: any Encoder) throws {
@@ -206,14 +210,46 @@ public struct RunEventRecord: Sendable, Encodable {
     return .object(object)
   }
 
-  /// One line of JSON, newline included: what `--events` and `events.jsonl` hold.
-  public func jsonLine() -> Data {
-    Data((json.serialized + "\n").utf8)
+  /// `json` serialized, written key by key in sorted order without building it: a run writes
+  /// one of these per resource.
+  private static func line(_ runID: String, _ counter: Int, _ time: Date, _ event: RunEvent)
+    -> Data
+  {
+    var writer = JSONWriter(capacity: 320)
+    writer.raw("{")
+    if let address = event.address {
+      writer.raw("\"address\":")
+      writer.string(address.description)
+      writer.raw(",")
+    }
+    if let connector = event.connector {
+      writer.raw("\"connector\":")
+      writer.string(connector.description)
+      writer.raw(",")
+    }
+    writer.raw("\"counter\":")
+    writer.int(counter)
+    writer.raw(",\"data\":")
+    writer.value(.object(event.data))
+    writer.raw(",\"event\":")
+    writer.string(event.name)
+    if let host = event.host {
+      writer.raw(",\"host\":")
+      writer.string(host)
+    }
+    writer.raw(",\"run_id\":")
+    writer.string(runID)
+    writer.raw(",\"schema_version\":")
+    writer.int(schemaVersion)
+    writer.raw(",\"time\":")
+    writer.string(timestamp(time))
+    writer.raw("}\n")
+    return Data(writer.bytes)
   }
 
   /// RFC 3339 UTC with milliseconds: `2026-11-21T19:45:12.345Z`.
   static func timestamp(_ date: Date) -> String {
-    Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(date)
+    UTCTimestamp.milliseconds(date)
   }
 }
 

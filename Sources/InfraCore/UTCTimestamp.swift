@@ -1,0 +1,52 @@
+import Foundation
+
+/// Times as events, locks and saved plans write them: RFC 3339 in UTC with milliseconds.
+public enum UTCTimestamp {
+  /// `2026-11-21T19:45:12.345Z`: the date's whole milliseconds, rounded down.
+  /// Computed from the date's count of milliseconds (days to a civil date after Howard
+  /// Hinnant's `civil_from_days`): a run writes one per event.
+  public static func milliseconds(_ date: Date) -> String {
+    let total = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+    let (days, inDay) = floorDivision(total, 86_400_000)
+    let (year, month, day) = civil(days: days)
+    var writer = JSONWriter(capacity: 24)
+    digits(Int(year), width: 4, into: &writer)
+    for (separator, value, width) in [
+      ("-", month, 2), ("-", day, 2), ("T", inDay / 3_600_000, 2),
+      (":", inDay / 60_000 % 60, 2), (":", inDay / 1000 % 60, 2), (".", inDay % 1000, 3),
+    ] {
+      writer.raw(separator)
+      digits(Int(value), width: width, into: &writer)
+    }
+    writer.raw("Z")
+    return writer.text
+  }
+
+  private static func digits(_ value: Int, width: Int, into writer: inout JSONWriter) {
+    var divisor = 1
+    for _ in 1..<width { divisor *= 10 }
+    while divisor > 0 {
+      writer.int(value / divisor % 10)
+      divisor /= 10
+    }
+  }
+
+  private static func floorDivision(_ value: Int64, _ divisor: Int64) -> (Int64, Int64) {
+    let remainder = value % divisor
+    return remainder < 0
+      ? (value / divisor - 1, remainder + divisor) : (value / divisor, remainder)
+  }
+
+  /// The proleptic Gregorian year, month and day `days` after 1970-01-01.
+  private static func civil(days: Int64) -> (Int64, Int64, Int64) {
+    let shifted = days + 719_468
+    let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+    let dayOfEra = shifted - era * 146_097
+    let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+    let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+    let monthIndex = (5 * dayOfYear + 2) / 153
+    let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+    let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+    return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+  }
+}
