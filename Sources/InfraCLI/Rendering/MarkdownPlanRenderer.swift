@@ -106,10 +106,11 @@ package struct MarkdownPlanRenderer: Sendable {
     }
     if let diff = change.op.diff {
       let fence = String(repeating: "`", count: max(3, longestRun(of: "`", in: diff) + 1))
-      let shown = diff.split(separator: "\n", omittingEmptySubsequences: false)
-        .map { String($0).visibleExceptTabs }.joined(separator: "\n")
+      // By bytes, as the terminal's rendering: a `\r\n` is one character.
+      let shown = diff.utf8.split(separator: 0x0A, omittingEmptySubsequences: false)
+        .map { String(Substring($0)).visibleExceptTabs }.joined(separator: "\n")
       text += (change.op.details.isEmpty ? "" : "\n") + "\(fence)diff\n\(shown)"
-      text += (diff.hasSuffix("\n") ? "" : "\n") + "\(fence)\n"
+      text += (diff.utf8.last == 0x0A ? "" : "\n") + "\(fence)\n"
     }
     return text + "\n</details>\n\n"
   }

@@ -61,8 +61,13 @@ package struct PlanRenderer: Sendable {
       text += "    " + style("note:", .cyan) + " \(note.visible)\n"
     }
     if let diff = change.op.diff {
-      for line in diff.split(separator: "\n", omittingEmptySubsequences: false).dropLast() {
-        text += "    " + styleDiffLine(String(line)) + "\n"
+      // By bytes: a line ending in `\r` is a line of its own (as characters, `\r\n` is one,
+      // and a file of Windows line ends would show as one line), and a diff of thousands of
+      // lines is split without breaking it into characters first.
+      for line in diff.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        .dropLast()
+      {
+        text += "    " + styleDiffLine(String(Substring(line))) + "\n"
       }
     }
     return text

@@ -107,9 +107,14 @@ extension FilesPlanner {
   func lineCounts(_ diff: String) -> String {
     var added = 0
     var removed = 0
-    for line in diff.split(separator: "\n", omittingEmptySubsequences: false) {
-      if line.hasPrefix("+++") || line.hasPrefix("---") { continue }
-      if line.hasPrefix("+") { added += 1 } else if line.hasPrefix("-") { removed += 1 }
+    // By bytes, as the diff was made (a `\r\n` is one character); the two header lines are
+    // not lines of the file, but a removed line `-- x` shows as `--- x` and counts.
+    for line in diff.utf8.split(separator: 0x0A, omittingEmptySubsequences: false).dropFirst(2) {
+      switch line.first {
+      case UInt8(ascii: "+"): added += 1
+      case UInt8(ascii: "-"): removed += 1
+      default: continue
+      }
     }
     return "(+\(added) −\(removed))"
   }

@@ -27,7 +27,8 @@ package enum UnifiedDiff {
           case .remove(let i): ("-", oldLines[i])
           case .insert(let j): ("+", newLines[j])
           }
-        if line.hasSuffix("\n") {
+        // By byte: as characters, a line's `\r\n` does not end in `\n`.
+        if line.utf8.last == 0x0A {
           output += sign + line
         } else {
           output += sign + line + "\n\\ No newline at end of file\n"
