@@ -59,8 +59,7 @@ extension FilesPlanner {
   /// should be. Returns the problem of an owner or group the host does not have, which
   /// another change of the same apply may create (`user:NAME`, `group:NAME`).
   func checkPlace(_ desired: DesiredFile, _ found: HostFindings.Findings) throws -> Problem? {
-    if !found.blockedByFile.isEmpty, let file = found.blockedByFile[Self.folder(of: desired.path)]
-    {
+    if !found.blockedByFile.isEmpty, let file = found.blockedByFile[Self.folder(of: desired.path)] {
       throw Problem(
         message:
           "cannot create \(desired.path) on \(host.name): \(file) is a file where a folder should be; remove or rename it first"
