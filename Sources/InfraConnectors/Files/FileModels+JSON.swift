@@ -89,25 +89,44 @@ extension DesiredFile {
     return .object(object)
   }
 
+  /// One pass over the object's keys: this runs twice per resource in every plan, and a
+  /// lookup per field hashed twenty keys for the eight a file has.
   init(json: JSONValue) throws {
-    let fields = try JSONFields(json, as: "desired file")
-    guard let state = State(rawValue: try fields.string("state")) else {
-      throw JSONFields.Malformed(type: "desired file", field: "state")
+    guard case .object(let object) = json else {
+      throw JSONFields.Malformed(type: "desired file", field: nil)
     }
-    self.init(
-      path: try fields.string("path"), state: state, source: fields.optionalString("source"),
-      sha256: fields.optionalString("sha256"), size: fields.optionalInt("size"),
-      isText: fields.optionalBool("isText"), lines: fields.optionalInt("lines"),
-      mode: fields.optionalInt("mode").map(UInt32.init),
-      owner: fields.optionalString("owner"), group: fields.optionalString("group"),
-      declaredIn: fields.optionalString("declaredIn"),
-      deletedFile: fields.optionalString("deletedFile"),
-      sensitive: fields.optionalBool("sensitive"),
-      encrypted: fields.optionalBool("encrypted"), template: fields.optionalBool("template"),
-      validate: fields.optionalString("validate"), onChange: fields.optionalStrings("on_change"),
-      backup: fields.optionalBool("backup"), link: fields.optionalString("link"),
-      replace: fields.optionalBool("replace"), folder: fields.optionalBool("folder"),
-      unavailable: fields.optionalString("unavailable"))
+    var (path, state): (String?, State?) = (nil, nil)
+    self.init(path: "", state: .present)
+    for (key, value) in object {
+      switch key {
+      case "path": path = value.stringValue
+      case "state": state = value.stringValue.flatMap(State.init(rawValue:))
+      case "source": source = value.stringValue
+      case "sha256": sha256 = value.stringValue
+      case "size": size = value.intValue
+      case "isText": isText = value.boolValue
+      case "lines": lines = value.intValue
+      case "mode": mode = value.intValue.map(UInt32.init)
+      case "owner": owner = value.stringValue
+      case "group": group = value.stringValue
+      case "declaredIn": declaredIn = value.stringValue
+      case "deletedFile": deletedFile = value.stringValue
+      case "sensitive": sensitive = value.boolValue
+      case "encrypted": encrypted = value.boolValue
+      case "template": template = value.boolValue
+      case "validate": validate = value.stringValue
+      case "on_change": onChange = value.arrayValue?.compactMap(\.stringValue)
+      case "backup": backup = value.boolValue
+      case "link": link = value.stringValue
+      case "replace": replace = value.boolValue
+      case "folder": folder = value.boolValue
+      case "unavailable": unavailable = value.stringValue
+      default: continue
+      }
+    }
+    guard let state else { throw JSONFields.Malformed(type: "desired file", field: "state") }
+    guard let path else { throw JSONFields.Malformed(type: "desired file", field: "path") }
+    (self.path, self.state) = (path, state)
   }
 }
 

@@ -80,8 +80,8 @@ struct LiveFile: Hashable, Sendable {
 
   /// A digest of everything planning compares, for saved-plan staleness checks.
   var fingerprint: String {
-    [kind.rawValue, FileMode.format(mode), uid, gid, String(size), sha256 ?? "-"]
-      .joined(separator: ":") + (linkTarget.map { ":" + SHA256Hex.of(Data($0.utf8)) } ?? "")
+    let text = "\(kind.rawValue):\(FileMode.format(mode)):\(uid):\(gid):\(size):\(sha256 ?? "-")"
+    return text + (linkTarget.map { ":" + SHA256Hex.of(Data($0.utf8)) } ?? "")
   }
 }
 

@@ -3,15 +3,45 @@
 /// The first segment names the connector; the connector owns the layout of the rest.
 public struct Address: Hashable, Sendable, Comparable, Codable, CustomStringConvertible {
   /// The prefix folder under `resources/` that holds the resource, e.g. `prod`.
-  public var prefix: String
+  public let prefix: String
   /// Path segments below the prefix folder, never empty, never `.` or `..`.
-  public var segments: [String]
+  public let segments: [String]
+  /// `prefix/path`, unique across the repository: made once, as plans, events and tables name
+  /// an address many times.
+  public let description: String
 
   /// An address from its parts; `segments` must not be empty.
   public init(prefix: String, segments: [String]) {
     precondition(!segments.isEmpty, "an address has at least the connector segment")
     self.prefix = prefix
     self.segments = segments
+    description = prefix + "/" + segments.joined(separator: "/")
+  }
+
+  private enum CodingKeys: String, CodingKey {
+    case prefix, segments
+  }
+
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    self.init(
+      prefix: try container.decode(String.self, forKey: .prefix),
+      segments: try container.decode([String].self, forKey: .segments))
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(prefix, forKey: .prefix)
+    try container.encode(segments, forKey: .segments)
+  }
+
+  /// The prefix and the segments say all of it: `description` is made from them.
+  public static func == (lhs: Address, rhs: Address) -> Bool {
+    lhs.description == rhs.description && lhs.prefix == rhs.prefix
+  }
+
+  public func hash(into hasher: inout Hasher) {
+    hasher.combine(description)
   }
 
   /// The connector folder this address belongs to.
@@ -21,13 +51,10 @@ public struct Address: Hashable, Sendable, Comparable, Codable, CustomStringConv
   public var connectorPath: String { segments.dropFirst().joined(separator: "/") }
 
   /// The address as written in plans: `files/web1/etc/motd`.
-  public var path: String { segments.joined(separator: "/") }
+  public var path: String { String(description.utf8.dropFirst(prefix.utf8.count + 1))! }
 
   /// The resource file's path in the repository: `resources/prod/files/web1/etc/motd`.
-  public var repositoryPath: String { "resources/\(prefix)/\(path)" }
-
-  /// `prefix/path`, unique across the repository.
-  public var description: String { "\(prefix)/\(path)" }
+  public var repositoryPath: String { "resources/" + description }
 
   /// Orders by prefix, then segment by segment in byte order, so a folder's resources stay together.
   public static func < (lhs: Address, rhs: Address) -> Bool {

@@ -157,8 +157,9 @@ extension ImportJob {
       }
       SecretMask.shared.register(content: content)
       do {
-        var sealed = address
-        sealed.segments[sealed.segments.count - 1] += ".age"
+        var segments = address.segments
+        segments[segments.count - 1] += ".age"
+        let sealed = Address(prefix: address.prefix, segments: segments)
         files.append((sealed, try await cipher.encrypt(content)))
       } catch {
         return .failed(

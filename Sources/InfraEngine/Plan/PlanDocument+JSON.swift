@@ -36,6 +36,19 @@ extension PlanDocument.ResourceEntry {
       "host": .string(host),
     ])
   }
+
+  /// `json`, indented as an entry of the document's `unchanged` array, written key by key.
+  func write(into writer: inout JSONWriter) {
+    writer.raw("{\n      \"address\": ")
+    writer.string(address)
+    writer.raw(",\n      \"connector\": ")
+    writer.string(connector)
+    writer.raw(",\n      \"host\": ")
+    writer.string(host)
+    writer.raw(",\n      \"prefix\": ")
+    writer.string(prefix)
+    writer.raw("\n    }")
+  }
 }
 
 extension PlanDocument.FailureEntry {

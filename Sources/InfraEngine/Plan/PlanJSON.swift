@@ -156,18 +156,32 @@ public struct PlanDocument: Codable, Hashable, Sendable {
   /// Writes the document as pretty JSON, entry by entry, so a plan of many thousand changes is
   /// never held in memory as one document: `sink` receives it in pieces, in order.
   public func write(to sink: (String) -> Void) {
-    func array(_ key: String, _ items: [JSONValue], last: Bool = false) {
+    /// Entries are written into one buffer, handed to `sink` every 64 KiB.
+    func array(
+      _ key: String, _ count: Int, last: Bool = false, entry: (Int, inout JSONWriter) -> Void
+    ) {
       sink("  \"\(key)\": ")
-      if items.isEmpty {
+      if count == 0 {
         sink("[]")
       } else {
         sink("[\n")
-        for (index, item) in items.enumerated() {
-          sink("    " + item.pretty(indent: 2) + (index + 1 < items.count ? ",\n" : "\n"))
+        var writer = JSONWriter(capacity: 1 << 16)
+        for index in 0..<count {
+          writer.raw("    ")
+          entry(index, &writer)
+          index + 1 < count ? writer.raw(",\n") : writer.raw("\n")
+          if writer.bytes.count >= 1 << 16 {
+            sink(writer.text)
+            writer = JSONWriter(capacity: 1 << 16)
+          }
         }
+        sink(writer.text)
         sink("  ]")
       }
       sink(last ? "\n" : ",\n")
+    }
+    func array(_ key: String, _ items: [JSONValue]) {
+      array(key, items.count) { index, writer in writer.pretty(items[index], indent: 2) }
     }
     sink("{\n")
     array("changes", changes.map(\.json))
@@ -175,7 +189,10 @@ public struct PlanDocument: Codable, Hashable, Sendable {
     array("failures", failures.map(\.json))
     sink("  \"format_version\": \(JSONValue.string(formatVersion).serialized),\n")
     sink("  \"summary\": " + summary.json.pretty(indent: 1) + ",\n")
-    array("unchanged", unchanged.map(\.json), last: true)
+    // A plan of many thousand files has as many of these, written without a dictionary each.
+    array("unchanged", unchanged.count, last: true) { index, writer in
+      unchanged[index].write(into: &writer)
+    }
     sink("}\n")
   }
 
