@@ -79,6 +79,28 @@ import Testing
     withExtendedLifetime(host) {}
   }
 
+  /// Writes are put in place in groups, but a check sees every file written before it in
+  /// place (a server's main configuration checked with the sites written just before it).
+  @Test(arguments: Reach.allCases)
+  func aCheckSeesTheFilesWrittenBeforeIt(_ reach: Reach) async throws {
+    let host = try FilesHost(
+      "checks-order", overSSH: reach == .ssh,
+      options: reach == .localShellWriter ? ", writer: shell" : "")
+    let (repo, target) = (host.repo, host.target)
+    let site = target.appending("app/1-site.conf").path
+    try repo.write(
+      "resources/p/files/box/app/.infra-attrs.yaml",
+      "files:\n  main.conf: { validate: 'grep -q \"site v$(cat %s)\" \(site)' }\n")
+    for version in 1...2 {
+      try repo.write("resources/p/files/box/app/1-site.conf", "site v\(version)\n")
+      try repo.write("resources/p/files/box/app/main.conf", "\(version)\n")
+      let apply = try await Infra.run(["apply", "--yes"], in: repo.url)
+      #expect(apply.code == 0, "\(apply)")
+      #expect(try target.readText("app/main.conf") == "\(version)\n")
+    }
+    withExtendedLifetime(host) {}
+  }
+
   @Test func aCheckThatNamesNoFileIsAnError() async throws {
     let repo = try FilesHost("checks-invalid").repo
     try repo.write("resources/p/files/box/etc/app.conf", "x\n")

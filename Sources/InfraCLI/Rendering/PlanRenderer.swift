@@ -67,19 +67,29 @@ package struct PlanRenderer: Sendable {
       for line in diff.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
         .dropLast()
       {
-        text += "    " + styleDiffLine(String(Substring(line))) + "\n"
+        text += "    "
+        text += styleDiffLine(Substring(line))
+        text += "\n"
       }
     }
     return text
   }
 
-  private func styleDiffLine(_ line: String) -> String {
-    let shown = line.visibleExceptTabs
-    if line.hasPrefix("+++") || line.hasPrefix("---") { return style(shown, .bold) }
-    if line.hasPrefix("@@") { return style(shown, .cyan) }
-    if line.hasPrefix("+") { return style(shown, .green) }
-    if line.hasPrefix("-") { return style(shown, .red) }
-    return shown
+  /// A diff line colored by its first bytes: a plan of many new files has a line for each of
+  /// their lines.
+  private func styleDiffLine(_ line: Substring) -> String {
+    let plain = line.utf8.allSatisfy { ($0 >= 0x20 && $0 < 0x7F) || $0 == 0x09 }
+    let shown = plain ? String(line) : String(line).visibleExceptTabs
+    let bytes = line.utf8
+    if bytes.starts(with: "+++".utf8) || bytes.starts(with: "---".utf8) {
+      return style(shown, .bold)
+    }
+    switch bytes.first {
+    case UInt8(ascii: "@") where bytes.starts(with: "@@".utf8): return style(shown, .cyan)
+    case UInt8(ascii: "+"): return style(shown, .green)
+    case UInt8(ascii: "-"): return style(shown, .red)
+    default: return shown
+    }
   }
 
   package func renderFailures(_ failures: [Failure], heading: String) -> String {

@@ -18,6 +18,7 @@ package enum UnifiedDiff {
         editScript(from: oldLines, to: newLines)
       }
     var output = "--- \(headerName(oldName))\n+++ \(headerName(newName))\n"
+    output.reserveCapacity(output.utf8.count + old.utf8.count + new.utf8.count + 64)
     for hunk in hunks(edits, context: context) {
       output += hunk.header
       for edit in hunk.edits {
@@ -27,12 +28,10 @@ package enum UnifiedDiff {
           case .remove(let i): ("-", oldLines[i])
           case .insert(let j): ("+", newLines[j])
           }
+        output += sign
+        output += line
         // By byte: as characters, a line's `\r\n` does not end in `\n`.
-        if line.utf8.last == 0x0A {
-          output += sign + line
-        } else {
-          output += sign + line + "\n\\ No newline at end of file\n"
-        }
+        if line.utf8.last != 0x0A { output += "\n\\ No newline at end of file\n" }
       }
     }
     return output
