@@ -9,6 +9,7 @@ public struct EventLines: Sendable {
   /// Lines waiting for the next event that is not a read.
   static let limit = 64 << 10
 
+  /// Nothing waiting yet.
   public init() {}
 
   /// Adds `record`'s line; what to write now, if anything.
