@@ -73,7 +73,7 @@ import Testing
     let install = try await fixture.infra("apply", "--yes")
     #expect(install.code == 0, "\(install)")
     #expect(try await running(fixture) == false)
-    #expect(try await events(fixture) == [])
+    try await expectEvents(fixture, [])
 
     // Enabled and started after its configuration is in place: one start, no reload.
     try fixture.write(
@@ -86,7 +86,7 @@ import Testing
     #expect(start.stdout.contains("enable and start infratestd"), "\(start)")
     #expect(try await running(fixture) == true)
     #expect(try await enabled(fixture) == true)
-    #expect(try await events(fixture) == ["start v1"])
+    try await expectEvents(fixture, ["start v1"])
     let quiet = try await fixture.infra("plan", "--detailed-exitcode")
     #expect(quiet.code == 0, "\(quiet)")
 
@@ -100,10 +100,10 @@ import Testing
       "\(plan)")
     let reload = try await fixture.infra("apply", "--yes")
     #expect(reload.code == 0, "\(reload)")
-    #expect(try await events(fixture) == ["start v1", "reload v2"])
+    try await expectEvents(fixture, ["start v1", "reload v2"])
     // Nothing changed: nothing reloads.
     #expect(try await fixture.infra("apply", "--yes").code == 0)
-    #expect(try await events(fixture) == ["start v1", "reload v2"])
+    try await expectEvents(fixture, ["start v1", "reload v2"])
 
     // Stopped and disabled.
     try fixture.write(
@@ -127,6 +127,15 @@ import Testing
     fixture.host.systemd
       ? try await fixture.host.root("systemctl is-enabled --quiet infratestd").code == 0
       : try await fixture.host.root("ls /etc/rc2.d/S*infratestd").code == 0
+  }
+
+  /// The daemon's events are `expected`; the message says what they were.
+  private func expectEvents(
+    _ fixture: ServerFixture, _ expected: [String],
+    sourceLocation: SourceLocation = #_sourceLocation
+  ) async throws {
+    let seen = try await events(fixture)
+    #expect(seen == expected, "\(seen)", sourceLocation: sourceLocation)
   }
 
   private func events(_ fixture: ServerFixture) async throws -> [String] {
