@@ -15,10 +15,12 @@ import Testing
     files: [
       "/usr/sbin/infratestd": """
       #!/bin/sh
-      mkdir -p /var/lib/infratestd
-      echo "start $(cat /etc/infratestd/main.conf 2>/dev/null)" >>/var/lib/infratestd/events
+      # The traps first: a reload's HUP that came before them would end the daemon, and the
+      # test sends one as soon as it saw the start.
       trap 'kill "$child" 2>/dev/null' HUP
       trap 'kill "$child" 2>/dev/null; exit 0' TERM INT
+      mkdir -p /var/lib/infratestd
+      echo "start $(cat /etc/infratestd/main.conf 2>/dev/null)" >>/var/lib/infratestd/events
       while :; do sleep 1000 & child=$!; wait "$child"; done
 
       """,
@@ -44,7 +46,7 @@ import Testing
       ### END INIT INFO
       pidfile=/run/infratestd.pid
       case "$1" in
-        start) start-stop-daemon --start --quiet --background --make-pidfile --pidfile $pidfile --exec /usr/sbin/infratestd --oknodo ;;
+        start) start-stop-daemon --start --quiet --background --make-pidfile --pidfile $pidfile --startas /usr/sbin/infratestd --oknodo ;;
         stop) start-stop-daemon --stop --quiet --pidfile $pidfile --retry TERM/5/KILL/2 --oknodo --remove-pidfile ;;
         status) start-stop-daemon --status --pidfile $pidfile ;;
         reload) echo "reload $(cat /etc/infratestd/main.conf)" >>/var/lib/infratestd/events; start-stop-daemon --stop --signal HUP --quiet --pidfile $pidfile ;;
