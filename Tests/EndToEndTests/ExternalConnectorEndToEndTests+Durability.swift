@@ -11,8 +11,10 @@ import Testing
 /// renames it into place, and syncs the folder after.
 extension ExternalConnectorEndToEndTests {
   enum Writer: String, CaseIterable, CustomTestStringConvertible {
-    /// The files connector's batch installer, in Perl and in its POSIX shell fallback.
-    case perl, shell
+    /// The files connector's batch installer, in Perl and in its POSIX shell fallback; and in
+    /// Perl on a host whose `sync` cannot sync one file system (`sync -f`), which then syncs
+    /// each staged file by itself.
+    case perl, shell, perlWithoutSyncF
     /// A transport's `put` (an external connector's `host/put`): natively on this machine,
     /// through a shell command over SSH.
     case localPut, sshPut
@@ -28,7 +30,7 @@ extension ExternalConnectorEndToEndTests {
     let target = host.appending("app/app.conf").path
     let hostYAML = server?.hostYAML("box") ?? "  box: { connect: local }"
     switch writer {
-    case .perl, .shell:
+    case .perl, .shell, .perlWithoutSyncF:
       _ = try repo.write(
         "infra.yaml",
         """
@@ -40,7 +42,7 @@ extension ExternalConnectorEndToEndTests {
           ops:
             connectors:
               - name: files
-                options: { root: \(host.path), writer: \(writer == .perl ? "auto" : "shell") }
+                options: { root: \(host.path), writer: \(writer == .shell ? "shell" : "auto") }
         """)
       _ = try repo.write("resources/ops/files/box/app/app.conf", "port = 8080\n")
     case .localPut, .sshPut:
@@ -88,10 +90,17 @@ extension ExternalConnectorEndToEndTests {
       strace.signal(SIGINT)
       _ = await strace.waitForExit()
     } else {
+      var environment = Infra.environment(scratch: scratch)
+      if writer == .perlWithoutSyncF {
+        // A `sync` first in PATH that knows no `-f`, as an old coreutils'.
+        _ = try scratch.write("bin/sync", "#!/bin/sh\necho \"sync: invalid option\" >&2\nexit 1\n")
+        chmod(scratch.appending("bin/sync").path, 0o755)
+        environment["PATH"] = scratch.appending("bin").path + ":" + (environment["PATH"] ?? "")
+      }
       code = try ChildProcess.run(
         "/usr/bin/strace",
         ["-f", "-y", "-e", calls, "-o", trace, Infra.binary.path, "apply", "--yes"],
-        directory: root.path, environment: Infra.environment(scratch: scratch))
+        directory: root.path, environment: environment)
     }
     #expect(code == 0, "\(said)")
     let lines = try scratch.readText("trace").split(separator: "\n").map(String.init)
@@ -108,6 +117,11 @@ extension ExternalConnectorEndToEndTests {
         ($0.contains("sync(") && $0.contains("<\(temporary)>"))
           || ($0.contains("syncfs(") && $0.contains("<\(folder)/.infra-tmp-"))
       }, "the file is synced before its rename:\n\(lines.joined(separator: "\n"))")
+    if writer == .perlWithoutSyncF {
+      #expect(
+        lines[..<index].contains { $0.contains("fsync(") && $0.contains("<\(temporary)>") },
+        "without `sync -f`, the file is synced by itself:\n\(lines.joined(separator: "\n"))")
+    }
     #expect(
       lines[(index + 1)...].contains { $0.contains("sync(") && $0.contains("<\(folder)>") },
       "its folder is synced after:\n\(lines.joined(separator: "\n"))")
