@@ -465,24 +465,7 @@ def run_w2(args, sshd: SSHD, work: Path, results: dict) -> None:
         targets = {f"host{i:02d}": work / "targets" / "w2" / f"{hosts}-{i:02d}"
                    for i in range(hosts)}
         infra = Infra(work, sshd, source, targets, {h: source for h in targets})
-
-        def empty() -> None:
-            for target in targets.values():
-                reset(target, None)
-
-        def full() -> None:
-            for target in targets.values():
-                reset(target, source)
-
-        log(f"W2 {label}: infra first apply ×{args.runs}")
-        steps.setdefault(f"first apply, {label}", {})["infra"] = series(
-            args.runs, lambda: (empty(), infra.disconnect()), infra.apply())
-        log(f"W2 {label}: infra no-change plan ×{args.runs}")
-        full()
-        steps.setdefault(f"no-change plan, {label}", {})["infra"] = series(
-            args.runs, infra.disconnect, infra.check())
-        results["round_trips"][f"W2 no-change plan, {label} (per host)"] = sorted(
-            set(infra.round_trips().values()))
+        empty, full = measure_w2_infra(args, label, infra, targets, source, steps, results)
         if "rsync" not in args.skip:
             rsync = Rsync(sshd, source, targets)
             log(f"W2 {label}: rsync first apply ×{args.runs}")
@@ -495,6 +478,30 @@ def run_w2(args, sshd: SSHD, work: Path, results: dict) -> None:
     if "netns" not in args.skip:
         run_w2_own_addresses(args, sshd, work, steps, results)
     results["workloads"]["W2: many hosts"] = steps
+
+
+def measure_w2_infra(args, label: str, infra: "Infra", targets: dict[str, Path], source: Path,
+                     steps: dict, results: dict):
+    """infra's first apply (cold) and no-change plan (cold) of `source` on every target, and its
+    round trips per host; returns the functions that empty and fill the targets, for rsync."""
+    def empty() -> None:
+        for target in targets.values():
+            reset(target, None)
+
+    def full() -> None:
+        for target in targets.values():
+            reset(target, source)
+
+    log(f"W2 {label}: infra first apply ×{args.runs}")
+    steps.setdefault(f"first apply, {label}", {})["infra"] = series(
+        args.runs, lambda: (empty(), infra.disconnect()), infra.apply())
+    full()
+    log(f"W2 {label}: infra no-change plan ×{args.runs}")
+    steps.setdefault(f"no-change plan, {label}", {})["infra"] = series(
+        args.runs, infra.disconnect, infra.check())
+    results["round_trips"][f"W2 no-change plan, {label} (per host)"] = sorted(
+        set(infra.round_trips().values()))
+    return empty, full
 
 
 class OwnHosts:
@@ -578,24 +585,7 @@ def run_w2_own_addresses(args, sshd: SSHD, work: Path, steps: dict, results: dic
             endpoints = {name: f"{hosts.addresses[i]}:22" for i, name in enumerate(names)}
             infra = Infra(work, sshd, source, targets, {h: source for h in targets},
                           endpoints=endpoints, known_hosts=hosts.known_hosts)
-
-            def empty() -> None:
-                for target in targets.values():
-                    reset(target, None)
-
-            def full() -> None:
-                for target in targets.values():
-                    reset(target, source)
-
-            log(f"W2 {label}: infra first apply ×{args.runs}")
-            steps.setdefault(f"first apply, {label}", {})["infra"] = series(
-                args.runs, lambda: (empty(), infra.disconnect()), infra.apply())
-            full()
-            log(f"W2 {label}: infra no-change plan ×{args.runs}")
-            steps.setdefault(f"no-change plan, {label}", {})["infra"] = series(
-                args.runs, infra.disconnect, infra.check())
-            results["round_trips"][f"W2 no-change plan, {label} (per host)"] = sorted(
-                set(infra.round_trips().values()))
+            empty, full = measure_w2_infra(args, label, infra, targets, source, steps, results)
             measure(infra.check())
             steps.setdefault(f"no-change plan, {label}, a run within the last minute", {})[
                 "infra"] = series(args.runs, lambda: None, infra.check())

@@ -12,31 +12,21 @@ public enum UTCTimestamp {
     if let same = last.withLock({ $0.count == total ? $0.text : nil }) { return same }
     let (days, inDay) = floorDivision(total, 86_400_000)
     let (year, month, day) = civil(days: days)
-    var writer = JSONWriter(capacity: 24)
-    digits(Int(year), width: 4, into: &writer)
+    var text = ""
+    text.reserveCapacity(24)
     for (separator, value, width) in [
-      ("-", month, 2), ("-", day, 2), ("T", inDay / 3_600_000, 2),
+      ("", year, 4), ("-", month, 2), ("-", day, 2), ("T", inDay / 3_600_000, 2),
       (":", inDay / 60_000 % 60, 2), (":", inDay / 1000 % 60, 2), (".", inDay % 1000, 3),
     ] {
-      writer.raw(separator)
-      digits(Int(value), width: width, into: &writer)
+      let digits = String(value)
+      text += separator + String(repeating: "0", count: max(0, width - digits.count)) + digits
     }
-    writer.raw("Z")
-    let text = writer.text
+    text += "Z"
     last.withLock { $0 = (total, text) }
     return text
   }
 
   private static let last = Mutex<(count: Int64, text: String)>((.min, ""))
-
-  private static func digits(_ value: Int, width: Int, into writer: inout JSONWriter) {
-    var divisor = 1
-    for _ in 1..<width { divisor *= 10 }
-    while divisor > 0 {
-      writer.int(value / divisor % 10)
-      divisor /= 10
-    }
-  }
 
   private static func floorDivision(_ value: Int64, _ divisor: Int64) -> (Int64, Int64) {
     let remainder = value % divisor

@@ -106,11 +106,9 @@ package struct MarkdownPlanRenderer: Sendable {
     }
     if let diff = change.op.diff {
       let fence = String(repeating: "`", count: max(3, longestRun(of: "`", in: diff) + 1))
-      // By bytes, as the terminal's rendering: a `\r\n` is one character.
-      let shown = diff.utf8.split(separator: 0x0A, omittingEmptySubsequences: false)
-        .map { String(Substring($0)).visibleExceptTabs }.joined(separator: "\n")
-      text += (change.op.details.isEmpty ? "" : "\n") + "\(fence)diff\n\(shown)"
-      text += (diff.utf8.last == 0x0A ? "" : "\n") + "\(fence)\n"
+      let shown = UnifiedDiff.lines(ofDiff: diff).map { String($0).visibleExceptTabs }
+      text += (change.op.details.isEmpty ? "" : "\n") + "\(fence)diff\n"
+      text += shown.map { $0 + "\n" }.joined() + "\(fence)\n"
     }
     return text + "\n</details>\n\n"
   }

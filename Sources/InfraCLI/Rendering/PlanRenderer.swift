@@ -61,14 +61,9 @@ package struct PlanRenderer: Sendable {
       text += "    " + style("note:", .cyan) + " \(note.visible)\n"
     }
     if let diff = change.op.diff {
-      // By bytes: a line ending in `\r` is a line of its own (as characters, `\r\n` is one,
-      // and a file of Windows line ends would show as one line), and a diff of thousands of
-      // lines is split without breaking it into characters first.
-      for line in diff.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
-        .dropLast()
-      {
+      for line in UnifiedDiff.lines(ofDiff: diff) {
         text += "    "
-        text += styleDiffLine(Substring(line))
+        text += styleDiffLine(line)
         text += "\n"
       }
     }

@@ -106,10 +106,10 @@ extension FilesPlanner {
   func lineCounts(_ diff: String) -> String {
     var added = 0
     var removed = 0
-    // By bytes, as the diff was made (a `\r\n` is one character); the two header lines are
-    // not lines of the file, but a removed line `-- x` shows as `--- x` and counts.
-    for line in diff.utf8.split(separator: 0x0A, omittingEmptySubsequences: false).dropFirst(2) {
-      switch line.first {
+    // The two header lines are not lines of the file, but a removed line `-- x` shows as
+    // `--- x` and counts.
+    for line in UnifiedDiff.lines(ofDiff: diff).dropFirst(2) {
+      switch line.utf8.first {
       case UInt8(ascii: "+"): added += 1
       case UInt8(ascii: "-"): removed += 1
       default: continue

@@ -60,6 +60,16 @@ package enum UnifiedDiff {
     return quoted + "\""
   }
 
+  /// The lines of a diff, without their newlines, for showing or counting it: by bytes, as
+  /// the diff was made (as characters, `\r\n` is one, and a line of a file with Windows line
+  /// ends would not end).
+  package static func lines(ofDiff diff: String) -> [Substring] {
+    var lines = diff.utf8.split(separator: 0x0A, omittingEmptySubsequences: false)
+      .map(Substring.init)
+    if diff.utf8.last == 0x0A { lines.removeLast() }
+    return lines
+  }
+
   /// Lines with their terminators kept, so a missing final newline is a difference too.
   /// Scans the UTF-8 bytes for newlines rather than walking characters.
   static func lines(_ text: String) -> [Substring] {
