@@ -52,26 +52,32 @@ package final class SSHTransport: Transport {
   // MARK: connection
 
   package func connect() async throws {
-    // A master being opened ahead (SSHWarmUp) is waited for, and then used: a host it could
-    // not reach is not tried twice.
-    if persistent != nil, let failure = await SSHWarmUp.wait(for: persistentSocketName),
-      case .unreachable = failure
-    {
-      throw failure
+    // A master being opened ahead (SSHWarmUp) is waited for, and then used as it is: opening
+    // it again would cost a process and a session on the host for nothing. A host it could
+    // not reach is not tried twice; any other failure is tried again here.
+    if persistent != nil, let outcome = await SSHWarmUp.wait(for: persistentSocketName) {
+      switch outcome {
+      case .success:
+        let folder = try Self.sharedControlFolder(for: host.name)
+        controlFolder.withLock { $0 = folder }
+        return
+      case .failure(let failure):
+        if case .unreachable = failure { throw failure }
+      }
     }
     try await open()
   }
 
   /// Opens the master for `SSHWarmUp`, which leaves it to the run that uses the host.
-  func openAhead() async -> TransportError? {
+  func openAhead() async -> Result<Void, TransportError> {
     do {
       try await open()
       controlFolder.withLock { $0 = nil }
-      return nil
+      return .success(())
     } catch let error as TransportError {
-      return error
+      return .failure(error)
     } catch {
-      return .unreachable(host: host.name, reason: "\(error)")
+      return .failure(.unreachable(host: host.name, reason: "\(error)"))
     }
   }
 
@@ -84,9 +90,11 @@ package final class SSHTransport: Transport {
     let limit = Duration.seconds(settings.connectTimeout * 3 + 10)
     let result: CommandResult
     do {
+      // `-N -f`: authenticated, the master goes to the background and this returns, without
+      // a session on the host (a `true` there cost the host a shell per connection).
       result = try await runner.run(
-        [program] + arguments(folder) + ["true"], input: nil, timeout: limit, host: host.name,
-        display: ShellCommand("ssh", destination, "true"))
+        [program] + arguments(folder, control: ["-N", "-f"]), input: nil, timeout: limit,
+        host: host.name, display: ShellCommand("ssh", "-N", "-f", destination))
     } catch TransportError.timedOut {
       // A handshake stopped half-way may have left a master behind (it forks away once the
       // login succeeded): it is closed too.

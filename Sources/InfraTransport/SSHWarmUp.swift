@@ -8,7 +8,7 @@ import Synchronization
 /// socket's name, which a run's own connection to the host uses too.
 package enum SSHWarmUp {
   /// The masters being opened, by socket name, with how it went.
-  private static let pending = Mutex<[String: Task<TransportError?, Never>]>([:])
+  private static let pending = Mutex<[String: Task<Result<Void, TransportError>, Never>]>([:])
 
   /// Starts opening, in the background, the master of each of `hosts` reached over SSH with
   /// `ssh_persist` above 0, `parallelism` at a time: handshakes are work for both ends, and
@@ -51,9 +51,9 @@ package enum SSHWarmUp {
     }
   }
 
-  /// Waits for the opening of the master named `key`, if one was started (once): why it
-  /// failed, if it did.
-  static func wait(for key: String) async -> TransportError? {
+  /// Waits for the opening of the master named `key`, if one was started (once): whether it
+  /// is open, or why not; `nil` when none was started, or it was waited for already.
+  static func wait(for key: String) async -> Result<Void, TransportError>? {
     guard let task = pending.withLock({ $0.removeValue(forKey: key) }) else { return nil }
     return await task.value
   }
