@@ -17,7 +17,8 @@ import Testing
         "S\tdirectory\t755\t0\t0\t4096\t/tmp/d",
         "S\tregular empty file\t600\t1000\t1000\t0\t/tmp/locked",
         "\(hash)  \(name)",
-        "N\tu\t0\troot", "N\tg\t0\troot", "N\tu\t1000\tme",
+        "N\tu\troot:x:0:0:root:/root:/bin/sh\nme:x:1000:1000::/home/me:/bin/sh\n",
+        "N\tg\troot:x:0:\n",
         "T\t/tmp/.infra-tmp-42-000001",
         "R\t123\t0",
       ]))

@@ -73,12 +73,17 @@ extension LiveFileReader {
       } else if record.tagged(UInt8(ascii: "L")) {
         linkOf = record.rest
       } else if record.tagged(UInt8(ascii: "N")) {
-        guard let fields = record.fields(4) else { throw record.malformed() }
-        let (id, name) = (string(fields[2]), string(fields[3]))
-        if fields[1].elementsEqual("u".utf8) {
-          names.users[id] = name
-        } else {
-          names.groups[id] = name
+        // `getent passwd` or `getent group` lines: NAME:PASSWORD:ID:...
+        guard let fields = record.fields(3) else { throw record.malformed() }
+        let users = fields[1].elementsEqual("u".utf8)
+        for line in string(fields[2]).split(separator: "\n") {
+          let parts = line.split(separator: ":", maxSplits: 3, omittingEmptySubsequences: false)
+          guard parts.count >= 3 else { continue }
+          if users {
+            names.users[String(parts[2])] = String(parts[0])
+          } else {
+            names.groups[String(parts[2])] = String(parts[0])
+          }
         }
       } else if record.tagged(UInt8(ascii: "B")) || record.tagged(UInt8(ascii: "P")) {
         guard let fields = record.fields(3) else { throw record.malformed() }

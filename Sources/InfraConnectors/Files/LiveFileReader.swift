@@ -19,7 +19,7 @@ enum LiveFileReader {
     script.append(ShellCommand.raw("set --").appending(words: paths))
     script.append(
       raw:
-        #"t=$(mktemp "${TMPDIR:-/tmp}/infra-read-XXXXXX") || { printf 'R\t126\t0\0'; exit 0; }; trap 'rm -f "$t" "$t".h*' EXIT; tab=$(printf '\t')"#
+        #"t=$(mktemp "${TMPDIR:-/tmp}/infra-read-XXXXXX") || { printf 'R\t126\t0\0'; exit 0; }; trap 'rm -f "$t" "$t".h*' EXIT; tab='\#t'"#
     )
     script.append(
       raw:
@@ -37,11 +37,17 @@ enum LiveFileReader {
       raw:
         #"grep -z -a "^S${tab}symbolic link" "$t" | cut -z -f7- | xargs -0 -r sh -c 'for p; do printf "L\t%s\0" "$p"; readlink -n -- "$p"; printf "\0"; done' sh"#
     )
-    // The names of the owners and groups: `N u UID NAME`, `N g GID NAME`.
-    for (letter, field, database) in [("u", 4, "passwd"), ("g", 5, "group")] {
+    // The names of the owners and groups: the distinct uid-gid pairs, then `getent`'s own
+    // lines for the uids (`N u LINES`) and the gids (`N g LINES`). Each process here runs on
+    // every host of a plan: the pairs are split by the shell, the lines by infra.
+    script.append(
+      raw:
+        #"i=$(cut -z -f4,5 "$t" | sort -zu | tr '\0\t' '  '); k=u; u=; g=; for x in $i; do if [ $k = u ]; then u="$u $x"; k=g; else g="$g $x"; k=u; fi; done"#
+    )
+    for (letter, database) in [("u", "passwd"), ("g", "group")] {
       script.append(
         raw:
-          #"i=$(cut -z -f\#(field) "$t" | sort -zu | tr '\0' ' '); if [ -n "${i# }" ]; then getent \#(database) $i 2>/dev/null | cut -d: -f1,3 | while IFS=: read -r n i; do printf 'N\t\#(letter)\t%s\t%s\0' "$i" "$n"; done; fi"#
+          #"if [ -n "$\#(letter)" ]; then printf 'N\t\#(letter)\t'; getent \#(database) $\#(letter) 2>/dev/null; printf '\0'; fi"#
       )
     }
     // infra's own temporary files that killed writers left beside the paths, for the plan.
