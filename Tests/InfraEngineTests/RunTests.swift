@@ -54,6 +54,26 @@ import Testing
   /// An apply that takes no locks.
   var apply: ApplyJob { ApplyJob(locking: nil) }
 
+  @Test func aRunThatKeepsNoResourceEventsStillDeliversThemAll() async throws {
+    for index in 0..<5 { try folder.write("resources/prod/first/web1/r\(index)", "new") }
+    let records = Mutex<[RunEventRecord]>([])
+    var settings = RunSettings()
+    settings.keepsResourceEvents = false
+    settings.transports = FakeTransportProvider(log: log)
+    let run = try Run(
+      apply, in: try await workspace(FakeConnector(log: log)), settings: settings,
+      onEvent: { record in records.withLock { $0.append(record) } })
+    let result = await run.start()
+
+    #expect(result.status == .successful)
+    let seen = records.withLock { $0 }
+    #expect(seen.map(\.counter) == Array(1...seen.count), "counters count every event")
+    #expect(seen.count { $0.event.name == "op_ok" } == 5)
+    #expect(result.events.allSatisfy { $0.event.address == nil })
+    #expect(result.events.map(\.counter) == seen.filter { $0.event.address == nil }.map(\.counter))
+    #expect(result.events.last?.event.name == "run_end")
+  }
+
   @Test func handlersSeeStatusesAndEventsInOrder() async throws {
     for index in 0..<5 { try folder.write("resources/prod/first/web1/r\(index)", "new") }
     let statuses = Mutex<[RunStatus]>([])

@@ -56,11 +56,13 @@ extension Session {
     }
     let progress = progress ?? ProgressReporter(console: console)
     let runsFolder = repository.runsURL
-    let settings = RunSettings(
+    var settings = RunSettings(
       parallelism: options.parallelism, timeout: timeout.map { .seconds($0) },
       artifacts: RunArtifacts.Settings(
         root: runsFolder, keep: workspace.config.keepRuns,
         command: ["infra"] + Array(CommandLine.arguments.dropFirst())))
+    // Every event is written as it comes (artifacts, `--events`): none is needed after.
+    settings.keepsResourceEvents = false
     let run: Run<Job>
     do {
       try repository.prepareStateFolder()

@@ -89,6 +89,7 @@ struct Planner: Sendable {
             host: host.host, transport: $0, resources: share.resources, facts: host.facts))
       }
       var items: [PlanItem] = []
+      items.reserveCapacity(share.resources.count)
       for resource in share.resources {
         if let live = read.states[resource.address] {
           context.emit(.resourceRead(host: name, address: resource.address, exists: live.exists))
@@ -106,8 +107,15 @@ struct Planner: Sendable {
         try await instance.connector.plan(
           PlanRequest(host: host.host, transport: $0, items: planned))
       }
+      // Only the items the connector answered about: a share of many unchanged resources
+      // would otherwise hold a second table of them all.
+      var answered = Set(response.problems.map(\.address))
+      answered.formUnion(response.ops.map(\.address))
+      answered.formUnion(response.triggered.map(\.op.address))
       let byAddress = Dictionary(
-        items.map { ($0.resource.address, $0) }, uniquingKeysWith: { a, _ in a })
+        items.lazy.filter { answered.contains($0.resource.address) }
+          .map { ($0.resource.address, $0) },
+        uniquingKeysWith: { a, _ in a })
       var handled: Set<Address> = []
       for problem in response.problems where handled.insert(problem.address).inserted {
         guard !problem.unless.isEmpty, let item = byAddress[problem.address] else {

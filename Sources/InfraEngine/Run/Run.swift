@@ -15,8 +15,13 @@ public struct RunSettings: Sendable {
   /// How hosts are reached; the repository's transports (builtin and `transports:`
   /// programs) when `nil`.
   package var transports: (any TransportProvider)?
+  /// Whether `RunResult.events` holds the events about single resources (reads, planned
+  /// changes, ops) besides those of the run and its hosts. Without them, a run over many
+  /// resources holds no event after delivering it: the command line writes each as it comes
+  /// (artifacts, `--events`) and keeps none; an embedder can read `events.jsonl` instead.
+  public var keepsResourceEvents = true
 
-  /// Ten hosts at once, no timeout and no artifacts, unless told otherwise.
+  /// Ten hosts at once, no timeout, no artifacts and every event kept, unless told otherwise.
   public init(
     parallelism: Int = 10, timeout: Duration? = nil, artifacts: RunArtifacts.Settings? = nil
   ) {
@@ -41,7 +46,8 @@ public struct RunResult<Output: Sendable>: Sendable {
   public var output: Output
   /// Per host, in inventory order.
   public var stats: [HostStats]
-  /// Every event, in order.
+  /// Every event, in order; only those of the run and its hosts when the run's settings say
+  /// not to keep the resources' (`keepsResourceEvents`).
   public var events: [RunEventRecord]
   /// How long the run took, from starting to its end.
   public var duration: Duration
@@ -90,6 +96,8 @@ public final class Run<Job: RunJob>: Sendable {
   private struct State {
     var status = RunStatus.unstarted
     var records: [RunEventRecord] = []
+    /// How many events the run emitted, kept or not: the last one's `counter`.
+    var emitted = 0
     /// The run, once started.
     var work: Task<RunResult<Job.Output>, Never>?
   }
@@ -205,9 +213,10 @@ public final class Run<Job: RunJob>: Sendable {
   private func emit(_ event: RunEvent) {
     delivery.withLock { _ in
       let record = state.withLock { state in
+        state.emitted += 1
         let record = RunEventRecord(
-          runID: id, counter: state.records.count + 1, time: Date(), event: event)
-        state.records.append(record)
+          runID: id, counter: state.emitted, time: Date(), event: event)
+        if settings.keepsResourceEvents || event.address == nil { state.records.append(record) }
         return record
       }
       artifacts?.append(record)
