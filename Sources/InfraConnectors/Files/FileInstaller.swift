@@ -70,7 +70,9 @@ enum FileInstaller {
   /// infra's writers left in the folder when they were killed (`.infra-tmp-PID-...` whose PID
   /// is gone; a zombie, killed but not yet reaped, is gone too). Nothing else, and never a live
   /// writer's. Shared by the shell installer (which removes them) and the read script (which
-  /// reports them for the plan).
+  /// reports them for the plan). Their variables (`sd`, `sf`, `spid`, `gs`) are named apart
+  /// from those scripts' own: the read script's `s` is stat's exit status, which `gone` once
+  /// overwrote.
   static let strayFunctions = #"""
     strays() {
       sd=${1%/}; shift
@@ -84,9 +86,9 @@ enum FileInstaller {
     gone() {
       [ "$1" != $$ ] || return 1
       if [ -e "/proc/$1" ]; then
-        s=$(cat "/proc/$1/stat" 2>/dev/null) || s=
-        s=${s##*\)}; s=${s# }
-        case $s in Z*) return 0 ;; *) return 1 ;; esac
+        gs=$(cat "/proc/$1/stat" 2>/dev/null) || gs=
+        gs=${gs##*\)}; gs=${gs# }
+        case $gs in Z*) return 0 ;; *) return 1 ;; esac
       fi
       ! kill -0 "$1" 2>/dev/null
     }
