@@ -18,18 +18,36 @@ import Testing
     #expect(try DesiredFile(json: least.json) == least)
   }
 
-  /// A desired file without its path or state, or that is not an object, is malformed.
-  @Test func malformedDesiredFilesAreErrors() {
+  /// A desired file without its path, of a state there is not, or that is not an object, is
+  /// malformed; one without a state is present.
+  @Test func malformedDesiredFilesAreErrors() throws {
     #expect(throws: JSONFields.Malformed.self) {
       try DesiredFile(json: .object(["state": .string("present")]))
     }
-    #expect(throws: JSONFields.Malformed.self) {
-      try DesiredFile(json: .object(["path": .string("/x")]))
-    }
+    #expect(try DesiredFile(json: .object(["path": .string("/x")])).state == .present)
     #expect(throws: JSONFields.Malformed.self) {
       try DesiredFile(json: .object(["path": .string("/x"), "state": .string("half")]))
     }
     #expect(throws: JSONFields.Malformed.self) { try DesiredFile(json: .array([])) }
+  }
+
+  /// A live file goes to JSON and comes back, names with or without the host's names for them.
+  @Test func liveFilesRoundTrip() throws {
+    var live = LiveFile(
+      kind: .file, mode: 0o644, uid: "0", gid: "1000", owner: "root", group: "1000", size: 5,
+      sha256: "abc")
+    #expect(try LiveFile(json: live.json) == live)
+    live.kind = .blocked
+    live.blockedBy = "/srv/private"
+    live.sha256 = nil
+    #expect(try LiveFile(json: live.json) == live)
+    #expect(throws: JSONFields.Malformed.self) {
+      try LiveFile(
+        json: .object([
+          "kind": .string("file"), "mode": .int(420), "ids": .string("0"),
+          "names": .string("root:root"), "size": .int(1),
+        ]))
+    }
   }
 
   /// A live file's fingerprint names everything planning compares.

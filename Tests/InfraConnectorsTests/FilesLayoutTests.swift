@@ -113,7 +113,8 @@ import Testing
       let mode = value["mode"]?.intValue.map { String($0, radix: 8) } ?? "-"
       let owner = value["owner"]?.stringValue ?? "-"
       let group = value["group"]?.stringValue ?? "-"
-      return "\(value["state"]?.stringValue ?? "?") \(mode) \(owner):\(group)"
+      // Present unless it says otherwise.
+      return "\(value["state"]?.stringValue ?? "present") \(mode) \(owner):\(group)"
     }
     #expect(desired("etc/a") == "present 640 0:-")
     #expect(desired("etc/app/b") == "present 640 0:0")

@@ -15,13 +15,13 @@ struct ContentDigest: Equatable {
   /// Read a chunk at a time into one buffer: most resource files fit in one read.
   static let chunkSize = 1 << 16
 
-  /// Reads `url`, giving `keep` the whole content as well when it is at most `limit` bytes
+  /// Reads the file at `path`, giving `keep` the whole content as well when it is at most `limit` bytes
   /// (for the content cache).
-  static func read(_ url: URL, keepingUpTo limit: Int, keep: (Data) -> Void) throws
+  static func read(_ path: String, keepingUpTo limit: Int, keep: (Data) -> Void) throws
     -> ContentDigest
   {
-    let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
-    guard descriptor >= 0 else { throw CocoaError.error(errno: errno, url: url) }
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else { throw CocoaError.error(errno: errno, path: path) }
     defer { close(descriptor) }
     var hasher = SHA256()
     var size = 0
@@ -32,7 +32,7 @@ struct ContentDigest: Equatable {
     while true {
       let count = Foundation.read(descriptor, buffer.baseAddress, chunkSize)
       if count < 0, errno == EINTR { continue }
-      guard count >= 0 else { throw CocoaError.error(errno: errno, url: url) }
+      guard count >= 0 else { throw CocoaError.error(errno: errno, path: path) }
       guard count > 0 else { break }
       let chunk = UnsafeRawBufferPointer(rebasing: buffer[..<count])
       hasher.update(bufferPointer: chunk)
@@ -50,7 +50,7 @@ struct ContentDigest: Equatable {
 
 extension CocoaError {
   /// The error Foundation's file reading gives for `code`, with the file's URL.
-  static func error(errno code: Int32, url: URL) -> CocoaError {
+  static func error(errno code: Int32, path: String) -> CocoaError {
     let reason: CocoaError.Code =
       switch code {
       case ENOENT: .fileReadNoSuchFile
@@ -60,7 +60,7 @@ extension CocoaError {
     return CocoaError(
       reason,
       userInfo: [
-        NSURLErrorKey: url,
+        NSURLErrorKey: URL(fileURLWithPath: path),
         NSUnderlyingErrorKey: NSError(domain: NSPOSIXErrorDomain, code: Int(code)),
       ])
   }

@@ -64,8 +64,11 @@ extension Dictionary where Key == String, Value == JSONValue {
 }
 
 extension DesiredFile {
+  /// Present unless it says `state`: six fields or fewer fit a dictionary half the size of
+  /// seven's, and a plain file has six. Ten thousand files are held at once.
   var json: JSONValue {
-    var object: [String: JSONValue] = ["path": .string(path), "state": .string(state.rawValue)]
+    var object: [String: JSONValue] = ["path": .string(path)]
+    if state != .present { object["state"] = .string(state.rawValue) }
     object.set("source", source)
     object.set("sha256", sha256)
     object.set("size", size)
@@ -95,7 +98,7 @@ extension DesiredFile {
     guard case .object(let object) = json else {
       throw JSONFields.Malformed(type: "desired file", field: nil)
     }
-    var (path, state): (String?, State?) = (nil, nil)
+    var (path, state): (String?, State?) = (nil, .present)
     self.init(path: "", state: .present)
     for (key, value) in object {
       switch key {
@@ -131,28 +134,58 @@ extension DesiredFile {
 }
 
 extension LiveFile {
+  /// Owner and group as `ids` (`UID:GID`) and `names` (`OWNER:GROUP`, numbers where the host
+  /// has no name): a regular file's state is six fields, which fit a dictionary half the size
+  /// of eight's, and a plan holds every file's at once. No name holds a colon.
   var json: JSONValue {
-    var object: [String: JSONValue] = [
-      "kind": .string(kind.rawValue), "mode": .int(Int(mode)), "uid": .string(uid),
-      "gid": .string(gid), "owner": .string(owner), "group": .string(group), "size": .int(size),
-    ]
+    var object: [String: JSONValue] = [:]
+    object.reserveCapacity(sha256 == nil ? 5 : 6)
+    object["kind"] = .string(kind.rawValue)
+    object["mode"] = .int(Int(mode))
+    object["ids"] = .string(uid + ":" + gid)
+    object["names"] = .string(owner + ":" + group)
+    object["size"] = .int(size)
     object.set("sha256", sha256)
     object.set("blocked_by", blockedBy)
     object.set("link_target", linkTarget)
     return .object(object)
   }
 
+  /// One pass over the object's keys, as for desired files: this runs for every file of a
+  /// host in every plan.
   init(json: JSONValue) throws {
-    let fields = try JSONFields(json, as: "live file")
-    guard let kind = Kind(rawValue: try fields.string("kind")) else {
-      throw JSONFields.Malformed(type: "live file", field: "kind")
+    guard case .object(let object) = json else {
+      throw JSONFields.Malformed(type: "live file", field: nil)
     }
-    self.init(
-      kind: kind, mode: UInt32(try fields.int("mode")), uid: try fields.string("uid"),
-      gid: try fields.string("gid"), owner: try fields.string("owner"),
-      group: try fields.string("group"), size: try fields.int("size"),
-      sha256: fields.optionalString("sha256"), blockedBy: fields.optionalString("blocked_by"),
-      linkTarget: fields.optionalString("link_target"))
+    var (kind, mode, ids, names, size): (Kind?, UInt32?, (String, String)?, (String, String)?, Int?)
+    self.init(kind: .other, mode: 0, uid: "", gid: "", owner: "", group: "", size: 0)
+    for (key, value) in object {
+      switch key {
+      case "kind": kind = value.stringValue.flatMap(Kind.init(rawValue:))
+      case "mode": mode = value.intValue.flatMap(UInt32.init(exactly:))
+      case "ids": ids = value.stringValue.flatMap(Self.pair)
+      case "names": names = value.stringValue.flatMap(Self.pair)
+      case "size": size = value.intValue
+      case "sha256": sha256 = value.stringValue
+      case "blocked_by": blockedBy = value.stringValue
+      case "link_target": linkTarget = value.stringValue
+      default: continue
+      }
+    }
+    let missing = { (field: String) in JSONFields.Malformed(type: "live file", field: field) }
+    guard let kind else { throw missing("kind") }
+    guard let mode else { throw missing("mode") }
+    guard let ids else { throw missing("ids") }
+    guard let names else { throw missing("names") }
+    guard let size else { throw missing("size") }
+    (self.kind, self.mode, self.size) = (kind, mode, size)
+    (uid, gid, owner, group) = (ids.0, ids.1, names.0, names.1)
+  }
+
+  /// `A:B` as its two parts.
+  private static func pair(_ text: String) -> (String, String)? {
+    guard let colon = text.utf8.firstIndex(of: UInt8(ascii: ":")) else { return nil }
+    return (String(text[..<colon]), String(text[text.index(after: colon)...]))
   }
 }
 

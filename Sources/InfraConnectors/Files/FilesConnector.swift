@@ -108,12 +108,23 @@ struct FilesConnector: Connector {
   }
 
   func read(_ request: ReadRequest) async throws -> ReadResponse {
-    let desired = try request.resources.map { try DesiredFile(json: $0.desired) }
-    let present = desired.filter { $0.state == .present }
+    // Of each desired file, only what the read needs: its path, the names of its owner and
+    // group, and the templates whole. A host's read is when a plan holds the most.
+    var paths: [String] = []
+    paths.reserveCapacity(request.resources.count)
+    var (users, groups) = (Set<String>(), Set<String>())
+    var templates: [DesiredFile] = []
     let named = { (name: String?) in name.flatMap { $0.allSatisfy(\.isNumber) ? nil : $0 } }
+    for resource in request.resources {
+      let file = try DesiredFile(json: resource.desired)
+      paths.append(file.path)
+      guard file.state == .present else { continue }
+      if let owner = named(file.owner) { users.insert(owner) }
+      if let group = named(file.group) { groups.insert(group) }
+      if file.template == true { templates.append(file) }
+    }
     let reading = try await LiveFileReader.read(
-      desired.map(\.path), users: Set(present.compactMap { named($0.owner) }),
-      groups: Set(present.compactMap { named($0.group) }), through: request.transport)
+      paths, users: users, groups: groups, through: request.transport)
     let live = reading.files
     settings.strays.add(reading.strays, on: request.host.name)
     settings.findings.set(
@@ -123,11 +134,12 @@ struct FilesConnector: Connector {
     // Rendered once the read is back: the host's facts came with it. What a template renders
     // to is part of what a saved plan was made against.
     let rendered = await settings.renderTemplates(
-      desired, host: request.host, facts: request.facts)
+      templates, host: request.host, facts: request.facts)
     var states: [Address: LiveState] = [:]
-    for (resource, file) in zip(request.resources, desired) {
-      let suffix = rendered[file.path].map { "|" + $0 } ?? ""
-      if let found = live[file.path] {
+    states.reserveCapacity(request.resources.count)
+    for (resource, path) in zip(request.resources, paths) {
+      let suffix = rendered[path].map { "|" + $0 } ?? ""
+      if let found = live[path] {
         states[resource.address] = LiveState(
           state: found.json, fingerprint: found.fingerprint + suffix)
       } else {

@@ -96,15 +96,15 @@ extension FilesLoader {
   func digests(of tree: Tree) -> [String: ContentDigest] {
     let files = tree.files.filter { relative, file in
       !AgeCipher.isEncrypted(file.path) && !Self.isTemplateName(relative)
-    }.map { ($0.key, $0.value.url) }
+    }.map { ($0.key, $0.value.filePath) }
     let digests = Mutex<[String: ContentDigest]>([:])
     // A few hundred files a share: enough to keep every core busy, few enough to cost nothing.
     let shares = min(max(files.count / 256, 1), ProcessInfo.processInfo.activeProcessorCount * 4)
     DispatchQueue.concurrentPerform(iterations: shares) { share in
       var found: [(String, ContentDigest)] = []
       for index in stride(from: share, to: files.count, by: shares) {
-        let (relative, url) = files[index]
-        if let digest = try? ContentDigest.read(url, keepingUpTo: 0, keep: { _ in }) {
+        let (relative, path) = files[index]
+        if let digest = try? ContentDigest.read(path, keepingUpTo: 0, keep: { _ in }) {
           found.append((relative, digest))
         }
       }
@@ -118,7 +118,9 @@ extension FilesLoader {
     -> ContentDigest?
   {
     do {
-      return try ContentDigest.read(file.url, keepingUpTo: keeping ? ContentCache.fileLimit : 0) {
+      return try ContentDigest.read(
+        file.filePath, keepingUpTo: keeping ? ContentCache.fileLimit : 0
+      ) {
         settings.cache.store($0, for: file.path)
       }
     } catch {

@@ -97,7 +97,8 @@ package struct Discovery {
     for entry in names {
       let path = folderPath.hasSuffix("/") ? folderPath + entry : folderPath + "/" + entry
       let childSegments = segments + [entry]
-      let display = "\(folderDisplay)/\(entry)"
+      // Made when a message needs it: most entries are plain files that need none.
+      var display: String { "\(folderDisplay)/\(entry)" }
       if path.utf8.count >= Int(PATH_MAX) {
         result.diagnostics.error(
           "this path cannot be managed: it is \(path.utf8.count.grouped) bytes on this machine, and the system's paths end at \((Int(PATH_MAX) - 1).grouped) (PATH_MAX)",
@@ -108,9 +109,7 @@ package struct Discovery {
       let type = lstat(path, &info) == 0 ? info.st_mode & S_IFMT : nil
       if type == S_IFREG {
         result.files.append(
-          ResourceFile(
-            address: Address(prefix: prefix, segments: childSegments),
-            url: URL(fileURLWithPath: path, isDirectory: false)))
+          ResourceFile(address: Address(prefix: prefix, segments: childSegments), filePath: path))
         continue
       }
       let url = URL(fileURLWithPath: path, isDirectory: type == S_IFDIR)
