@@ -47,6 +47,13 @@ import Testing
         -a
 
         """)
+    // Created or emptied whole: no final newline, and Windows line ends kept as they are.
+    #expect(
+      UnifiedDiff.make(from: "", to: "x", oldName: "/dev/null", newName: "new")
+        == "--- /dev/null\n+++ new\n@@ -0,0 +1 @@\n+x\n\\ No newline at end of file\n")
+    #expect(
+      UnifiedDiff.make(from: "a\r\nb", to: "", oldName: "old", newName: "/dev/null")
+        == "--- old\n+++ /dev/null\n@@ -1,2 +0,0 @@\n-a\r\n-b\n\\ No newline at end of file\n")
     #expect(
       UnifiedDiff.make(from: "a\nb\n", to: "a\nb", oldName: "old", newName: "new") == """
         --- old

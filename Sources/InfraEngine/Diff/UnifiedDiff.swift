@@ -6,18 +6,15 @@ package enum UnifiedDiff {
     from old: String, to new: String, oldName: String, newName: String, context: Int = 3
   ) -> String? {
     guard old != new else { return nil }
+    var output = "--- \(headerName(oldName))\n+++ \(headerName(newName))\n"
+    // A file created or emptied needs no search: every line is inserted or removed, written
+    // in one pass over its bytes (a first apply of many files diffs each of them).
+    if old.isEmpty || new.isEmpty {
+      return output + whole(old.isEmpty ? new : old, inserted: old.isEmpty)
+    }
     let oldLines = lines(old)
     let newLines = lines(new)
-    // A file created or emptied needs no search: every line is inserted or removed.
-    let edits: [Edit] =
-      if oldLines.isEmpty {
-        newLines.indices.map(Edit.insert)
-      } else if newLines.isEmpty {
-        oldLines.indices.map(Edit.remove)
-      } else {
-        editScript(from: oldLines, to: newLines)
-      }
-    var output = "--- \(headerName(oldName))\n+++ \(headerName(newName))\n"
+    let edits = editScript(from: oldLines, to: newLines)
     output.reserveCapacity(output.utf8.count + old.utf8.count + new.utf8.count + 64)
     for hunk in hunks(edits, context: context) {
       output += hunk.header
@@ -35,6 +32,27 @@ package enum UnifiedDiff {
       }
     }
     return output
+  }
+
+  /// The one hunk of a diff that inserts (or removes) every line of `text`, which is not
+  /// empty: as `hunks` would make it, byte by byte.
+  static func whole(_ text: String, inserted: Bool) -> String {
+    var text = text
+    return text.withUTF8 { bytes in
+      let count = bytes.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) } + (bytes.last == 0x0A ? 0 : 1)
+      let range = count == 1 ? "1" : "1,\(count)"
+      var output = Array((inserted ? "@@ -0,0 +\(range) @@\n" : "@@ -\(range) +0,0 @@\n").utf8)
+      output.reserveCapacity(output.count + bytes.count + count + 32)
+      let sign = inserted ? UInt8(ascii: "+") : UInt8(ascii: "-")
+      var startOfLine = true
+      for byte in bytes {
+        if startOfLine { output.append(sign) }
+        output.append(byte)
+        startOfLine = byte == 0x0A
+      }
+      if !startOfLine { output += Array("\n\\ No newline at end of file\n".utf8) }
+      return String(decoding: output, as: UTF8.self)
+    }
   }
 
   /// A file name for a header line, in double quotes with C escapes (as git writes it) when it
