@@ -56,6 +56,14 @@ import Testing
     try Golden.check(
       json.replacingOccurrences(of: target.path, with: "__TARGET__"),
       "Fixtures/\(name)/expected.json")
+
+    // On a terminal, the same text with each diff line's color around it.
+    let colored = PlanRenderer(style: Styler(enabled: true)).render(plan)
+    #expect(colored.replacing(#/\x1B\[[0-9;]*m/#, with: "") == text)
+    let pairs = zip(text.split(separator: "\n"), colored.split(separator: "\n"))
+    for (plain, line) in pairs where plain.hasPrefix("    +") && !plain.hasPrefix("    +++") {
+      #expect(line == "    \u{1B}[32m" + plain.dropFirst(4) + "\u{1B}[0m")
+    }
   }
 
   /// Replaces the running user's numeric ids, which end up in fingerprints and payloads, so the

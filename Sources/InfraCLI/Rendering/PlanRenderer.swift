@@ -60,31 +60,51 @@ package struct PlanRenderer: Sendable {
     for note in change.notes {
       text += "    " + style("note:", .cyan) + " \(note.visible)\n"
     }
-    if let diff = change.op.diff {
-      for line in UnifiedDiff.lines(ofDiff: diff) {
-        text += "    "
-        text += styleDiffLine(line)
-        text += "\n"
-      }
-    }
+    if let diff = change.op.diff { appendDiff(diff, to: &text) }
     return text
   }
 
-  /// A diff line colored by its first bytes: a plan of many new files has a line for each of
-  /// their lines.
-  private func styleDiffLine(_ line: Substring) -> String {
-    let plain = line.utf8.allSatisfy { ($0 >= 0x20 && $0 < 0x7F) || $0 == 0x09 }
-    let shown = plain ? String(line) : String(line).visibleExceptTabs
-    let bytes = line.utf8
-    if bytes.starts(with: "+++".utf8) || bytes.starts(with: "---".utf8) {
-      return style(shown, .bold)
+  /// The lines of a diff (as `UnifiedDiff.lines(ofDiff:)` has them), indented and colored by
+  /// their first bytes, in one pass over its bytes: a plan of many new files has a line for
+  /// each of their lines, and strings made per line were most of rendering it.
+  private func appendDiff(_ diff: String, to text: inout String) {
+    var diff = diff
+    let rendered = diff.withUTF8 { bytes -> [UInt8] in
+      var output: [UInt8] = []
+      output.reserveCapacity(bytes.count + bytes.count / 4 + 16)
+      var start = 0
+      repeat {
+        var end = start
+        while end < bytes.count, bytes[end] != 0x0A { end += 1 }
+        appendDiffLine(UnsafeBufferPointer(rebasing: bytes[start..<end]), to: &output)
+        start = end + 1
+      } while start < bytes.count
+      return output
     }
-    switch bytes.first {
-    case UInt8(ascii: "@") where bytes.starts(with: "@@".utf8): return style(shown, .cyan)
-    case UInt8(ascii: "+"): return style(shown, .green)
-    case UInt8(ascii: "-"): return style(shown, .red)
-    default: return shown
+    text += String(decoding: rendered, as: UTF8.self)
+  }
+
+  private func appendDiffLine(_ line: UnsafeBufferPointer<UInt8>, to output: inout [UInt8]) {
+    let color: Style? =
+      if line.starts(with: "+++".utf8) || line.starts(with: "---".utf8) {
+        .bold
+      } else {
+        switch line.first {
+        case UInt8(ascii: "@") where line.starts(with: "@@".utf8): .cyan
+        case UInt8(ascii: "+"): .green
+        case UInt8(ascii: "-"): .red
+        default: nil
+        }
+      }
+    let colored = style.enabled && color != nil && !line.isEmpty
+    output += "    ".utf8
+    if colored, let color { output += "\u{1B}[\(color.rawValue)m".utf8 }
+    if line.allSatisfy({ ($0 >= 0x20 && $0 < 0x7F) || $0 == 0x09 }) {
+      output += line
+    } else {
+      output += String(decoding: line, as: UTF8.self).visibleExceptTabs.utf8
     }
+    output += (colored ? "\u{1B}[0m\n" : "\n").utf8
   }
 
   package func renderFailures(_ failures: [Failure], heading: String) -> String {
