@@ -25,13 +25,13 @@ enum LiveFileReader {
       raw:
         #"printf '%s\0' "$@" | xargs -0 -r stat --printf 'S\t%F\t%a\t%u\t%g\t%s\t%n\0' -- 2>/dev/null >"$t"; s=$?; cat "$t""#
     )
-    // sha256sum on every core of the host, in about two batches a core (of 100 files at
-    // least: 10,000 small files in batches of 500 started twenty processes), each appending
-    // to a file of its own (output interleaved in one pipe could split a record); one that
-    // cannot run makes xargs say 124.
+    // sha256sum on every core of the host, in about two batches a core of 500 files or more
+    // (10,000 small files in batches of 500 started twenty processes; a host of 200 files gets
+    // one), each appending to a file of its own (output interleaved in one pipe could split a
+    // record); one that cannot run makes xargs say 124.
     script.append(
       raw:
-        #"p=$(nproc 2>/dev/null || echo 1); b=$(($# / (2 * p) + 1)); [ "$b" -ge 100 ] || b=100"#)
+        #"p=$(nproc 2>/dev/null || echo 1); b=$(($# / (2 * p) + 1)); [ "$b" -ge 500 ] || b=500"#)
     script.append(
       raw:
         #"grep -z -a "^S${tab}regular" "$t" | cut -z -f7- | xargs -0 -r -n "$b" -P "$p" sh -c 'sha256sum -z -- "$@" 2>/dev/null >>"$0.h$$"; c=$?; [ "$c" -lt 124 ] && exit "$c"; exit 255' "$t"; h=$?; cat "$t".h* 2>/dev/null"#
