@@ -15,8 +15,8 @@ struct ContentDigest: Equatable {
   /// Read a chunk at a time into one buffer: most resource files fit in one read.
   static let chunkSize = 1 << 16
 
-  /// Reads the file at `path`, giving `keep` the whole content as well when it is at most `limit` bytes
-  /// (for the content cache).
+  /// Reads the file at `path`, giving `keep` the whole content as well when it is at most
+  /// `limit` bytes (for the content cache).
   static func read(_ path: String, keepingUpTo limit: Int, keep: (Data) -> Void) throws
     -> ContentDigest
   {
