@@ -106,9 +106,11 @@ package struct MarkdownPlanRenderer: Sendable {
     }
     if let diff = change.op.diff {
       let fence = String(repeating: "`", count: max(3, longestRun(of: "`", in: diff) + 1))
-      let shown = UnifiedDiff.lines(ofDiff: diff).map { String($0).visibleExceptTabs }
       text += (change.op.details.isEmpty ? "" : "\n") + "\(fence)diff\n"
-      text += shown.map { $0 + "\n" }.joined() + "\(fence)\n"
+      UnifiedDiff.forEachLine(ofDiff: diff) { line in
+        text += String(decoding: line, as: UTF8.self).visibleExceptTabs + "\n"
+      }
+      text += "\(fence)\n"
     }
     return text + "\n</details>\n\n"
   }

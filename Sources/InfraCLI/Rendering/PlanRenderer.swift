@@ -64,24 +64,14 @@ package struct PlanRenderer: Sendable {
     return text
   }
 
-  /// The lines of a diff (as `UnifiedDiff.lines(ofDiff:)` has them), indented and colored by
-  /// their first bytes, in one pass over its bytes: a plan of many new files has a line for
-  /// each of their lines, and strings made per line were most of rendering it.
+  /// The lines of a diff, indented and colored by their first bytes, written into one buffer:
+  /// a plan of many new files has a line for each of their lines, and strings made per line
+  /// were most of rendering it.
   private func appendDiff(_ diff: String, to text: inout String) {
-    var diff = diff
-    let rendered = diff.withUTF8 { bytes -> [UInt8] in
-      var output: [UInt8] = []
-      output.reserveCapacity(bytes.count + bytes.count / 4 + 16)
-      var start = 0
-      repeat {
-        var end = start
-        while end < bytes.count, bytes[end] != 0x0A { end += 1 }
-        appendDiffLine(UnsafeBufferPointer(rebasing: bytes[start..<end]), to: &output)
-        start = end + 1
-      } while start < bytes.count
-      return output
-    }
-    text += String(decoding: rendered, as: UTF8.self)
+    var output: [UInt8] = []
+    output.reserveCapacity(diff.utf8.count + diff.utf8.count / 4 + 16)
+    UnifiedDiff.forEachLine(ofDiff: diff) { appendDiffLine($0, to: &output) }
+    text += String(decoding: output, as: UTF8.self)
   }
 
   private func appendDiffLine(_ line: UnsafeBufferPointer<UInt8>, to output: inout [UInt8]) {
@@ -96,15 +86,16 @@ package struct PlanRenderer: Sendable {
         default: nil
         }
       }
-    let colored = style.enabled && color != nil && !line.isEmpty
+    let escapes = color.flatMap { style.escapes($0) }
     output += "    ".utf8
-    if colored, let color { output += "\u{1B}[\(color.rawValue)m".utf8 }
+    if let escapes { output += escapes.start.utf8 }
     if line.allSatisfy({ ($0 >= 0x20 && $0 < 0x7F) || $0 == 0x09 }) {
       output += line
     } else {
       output += String(decoding: line, as: UTF8.self).visibleExceptTabs.utf8
     }
-    output += (colored ? "\u{1B}[0m\n" : "\n").utf8
+    if let escapes { output += escapes.end.utf8 }
+    output += "\n".utf8
   }
 
   package func renderFailures(_ failures: [Failure], heading: String) -> String {

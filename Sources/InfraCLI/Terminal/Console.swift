@@ -30,9 +30,17 @@ package struct Styler: Sendable {
 
   package func callAsFunction(_ text: String, _ styles: Style...) -> String {
     guard enabled, !styles.isEmpty, !text.isEmpty else { return text }
-    let codes = styles.map(\.rawValue).joined(separator: ";")
-    return "\u{1B}[\(codes)m\(text)\u{1B}[0m"
+    return Self.start(styles.map(\.rawValue).joined(separator: ";")) + text + Self.end
   }
+
+  /// The escape codes that start and end `style`, for text written piece by piece; `nil` when
+  /// styles are off.
+  package func escapes(_ style: Style) -> (start: String, end: String)? {
+    enabled ? (Self.start(style.rawValue), Self.end) : nil
+  }
+
+  private static func start(_ codes: String) -> String { "\u{1B}[\(codes)m" }
+  private static let end = "\u{1B}[0m"
 }
 
 /// Where the command line writes: results for people on standard output (or standard error,

@@ -104,15 +104,16 @@ extension FilesPlanner {
   }
 
   func lineCounts(_ diff: String) -> String {
-    var added = 0
-    var removed = 0
+    var (seen, added, removed) = (0, 0, 0)
     // The two header lines are not lines of the file, but a removed line `-- x` shows as
     // `--- x` and counts.
-    for line in UnifiedDiff.lines(ofDiff: diff).dropFirst(2) {
-      switch line.utf8.first {
+    UnifiedDiff.forEachLine(ofDiff: diff) { line in
+      seen += 1
+      guard seen > 2 else { return }
+      switch line.first {
       case UInt8(ascii: "+"): added += 1
       case UInt8(ascii: "-"): removed += 1
-      default: continue
+      default: break
       }
     }
     return "(+\(added) −\(removed))"

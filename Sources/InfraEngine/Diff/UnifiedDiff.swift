@@ -78,14 +78,23 @@ package enum UnifiedDiff {
     return quoted + "\""
   }
 
-  /// The lines of a diff, without their newlines, for showing or counting it: by bytes, as
-  /// the diff was made (as characters, `\r\n` is one, and a line of a file with Windows line
-  /// ends would not end).
-  package static func lines(ofDiff diff: String) -> [Substring] {
-    var lines = diff.utf8.split(separator: 0x0A, omittingEmptySubsequences: false)
-      .map(Substring.init)
-    if diff.utf8.last == 0x0A { lines.removeLast() }
-    return lines
+  /// Calls `body` with each line of a diff, without its newline, for showing or counting it:
+  /// by bytes, as the diff was made (as characters, `\r\n` is one, and a line of a file with
+  /// Windows line ends would not end), and in place (a first apply of many files shows a line
+  /// for each of their lines). A final newline ends the last line, not one more.
+  package static func forEachLine(
+    ofDiff diff: String, _ body: (UnsafeBufferPointer<UInt8>) -> Void
+  ) {
+    var diff = diff
+    diff.withUTF8 { bytes in
+      var start = 0
+      repeat {
+        var end = start
+        while end < bytes.count, bytes[end] != 0x0A { end += 1 }
+        body(UnsafeBufferPointer(rebasing: bytes[start..<end]))
+        start = end + 1
+      } while start < bytes.count
+    }
   }
 
   /// Lines with their terminators kept, so a missing final newline is a difference too.
