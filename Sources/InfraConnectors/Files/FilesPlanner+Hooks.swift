@@ -103,6 +103,7 @@ extension FilesPlanner {
       "also removes \(count) that a killed run left in \(folder(of: strays[0])): \(names.joined(separator: ", "))\(more)"
   }
 
+  /// `(+3 −1)`, counted from a unified diff's body.
   func lineCounts(_ diff: String) -> String {
     var (seen, added, removed) = (0, 0, 0)
     // The two header lines are not lines of the file, but a removed line `-- x` shows as

@@ -10,59 +10,88 @@ struct FilesPlanner {
   let transport: any Transport
 
   func plan(_ items: [PlanItem]) async throws -> PlanResponse {
-    let decoded = try items.map { item in
-      (
-        address: item.resource.address,
-        desired: rendered(try DesiredFile(json: item.resource.desired)),
-        live: item.live.exists ? try LiveFile(json: item.live.state) : nil
-      )
-    }
-    // The live content every diff needs, fetched in one command.
-    let needed = decoded.compactMap {
-      needsLiveContent($0.desired, $0.live) ? $0.desired.path : nil
+    let found = settings.findings.found(on: host.name)
+    // One pass over the items, each decoded once and dropped unless it comes to something:
+    // a plan of many unchanged files holds none of them. Those whose diff needs the file's
+    // live content wait for it, fetched for all of them in one command.
+    var outcomes: [Outcome] = []
+    var waiting: [(index: Int, address: Address, desired: DesiredFile, live: LiveFile?)] = []
+    for (index, item) in items.enumerated() {
+      let desired = rendered(try DesiredFile(json: item.resource.desired))
+      let live = item.live.exists ? try LiveFile(json: item.live.state) : nil
+      if needsLiveContent(desired, live) {
+        waiting.append((index, item.resource.address, desired, live))
+      } else if let outcome = try plan(
+        desired, live: live, liveContent: nil, at: index, item.resource.address, found)
+      {
+        outcomes.append(outcome)
+      }
     }
     let fetched = try await LiveContentFetcher.fetch(
-      needed, through: transport, writer: settings.writer)
+      waiting.map(\.desired.path), through: transport, writer: settings.writer)
+    for (index, address, desired, live) in waiting {
+      if let outcome = try plan(
+        desired, live: live, liveContent: fetched[desired.path], at: index, address, found)
+      {
+        outcomes.append(outcome)
+      }
+    }
+    if !waiting.isEmpty { outcomes.sort { $0.index < $1.index } }
     var response = PlanResponse()
     var strays = settings.strays.found(on: host.name)
-    let found = settings.findings.found(on: host.name)
     var hooks = Hooks()
-    for (address, desired, live) in decoded {
-      do {
-        // A missing owner may come with another change of the host: the op stands, on that
-        // condition.
-        let placement = desired.state == .present ? try checkPlace(desired, found) : nil
-        if let placement {
-          response.problems.append(
-            ResourceProblem(
-              address: address, message: placement.message, unless: placement.unless,
-              resolution: placement.resolution))
-        }
-        if var op = try plan(
-          desired, live: live, liveContent: fetched[desired.path], address: address)
-        {
-          op = Self.checked(op, desired, live: live)
-          // A template that read a secret is known sensitive once rendered, not when loaded.
-          if desired.sensitive == true { op.sensitive = true }
-          // What services and other resources of the host may watch (`reload_on:`).
-          op.touches = [desired.path]
-          hooks.note(desired)
-          // The installer removes them as it writes into their folder: the first write there
-          // says so.
-          let folder = Self.folder(of: desired.path)
-          if let found = strays[folder], (try? FileOp(json: op.payload))?.kind == .write {
-            op.details.append(Self.describe(strays: found))
-            strays[folder] = nil
-          }
-          response.ops.append(op)
-        }
-      } catch let problem as Problem {
-        response.problems.removeAll { $0.address == address }
-        response.problems.append(ResourceProblem(address: address, message: problem.message))
+    for outcome in outcomes {
+      if let problem = outcome.problem { response.problems.append(problem) }
+      guard var op = outcome.op else { continue }
+      let desired = outcome.desired
+      hooks.note(desired)
+      // The installer removes them as it writes into their folder: the first write there
+      // says so.
+      let folder = Self.folder(of: desired.path)
+      if let found = strays[folder], (try? FileOp(json: op.payload))?.kind == .write {
+        op.details.append(Self.describe(strays: found))
+        strays[folder] = nil
       }
+      response.ops.append(op)
     }
     hooks.attach(to: &response.ops)
     return response
+  }
+
+  /// What one file came to: an op, a problem, or both (an op on the condition the problem
+  /// names), at its index among the items.
+  private struct Outcome {
+    var index: Int
+    var desired: DesiredFile
+    var op: PlannedOp?
+    var problem: ResourceProblem?
+  }
+
+  private func plan(
+    _ desired: DesiredFile, live: LiveFile?, liveContent: Data?, at index: Int,
+    _ address: Address, _ found: HostFindings.Findings
+  ) throws -> Outcome? {
+    do {
+      // A missing owner may come with another change of the host: the op stands, on that
+      // condition.
+      let placement = desired.state == .present ? try checkPlace(desired, found) : nil
+      let problem = placement.map {
+        ResourceProblem(
+          address: address, message: $0.message, unless: $0.unless, resolution: $0.resolution)
+      }
+      guard var op = try plan(desired, live: live, liveContent: liveContent, address: address)
+      else { return problem.map { Outcome(index: index, desired: desired, problem: $0) } }
+      op = Self.checked(op, desired, live: live)
+      // A template that read a secret is known sensitive once rendered, not when loaded.
+      if desired.sensitive == true { op.sensitive = true }
+      // What services and other resources of the host may watch (`reload_on:`).
+      op.touches = [desired.path]
+      return Outcome(index: index, desired: desired, op: op, problem: problem)
+    } catch let problem as Problem {
+      return Outcome(
+        index: index, desired: desired,
+        problem: ResourceProblem(address: address, message: problem.message))
+    }
   }
 
   /// Whether the plan shows a diff that needs the file's current content: a changed text file
@@ -249,44 +278,4 @@ struct FilesPlanner {
       address: address, action: .delete, message: "delete \(what): \(reason)",
       details: details, diff: diff, payload: op.json)
   }
-
-  // MARK: helpers
-
-  /// The content to diff: text up to the diff limit, read from the cache or the repository;
-  /// `nil` for binary and larger content, which is summarised without being read.
-  private func diffableText(_ desired: DesiredFile) throws -> String? {
-    guard let source = desired.source, desired.isText == true,
-      (desired.size ?? 0) <= FilesConnector.diffLimit
-    else { return nil }
-    if desired.template == true {
-      return (try? settings.rendered.result(host: host.name, path: desired.path)?.get())
-        .flatMap { textContent($0.content) }
-    }
-    if let cached = settings.cache.content(of: source) { return textContent(cached) }
-    let url = settings.repository.root.appending(path: source)
-    do {
-      return textContent(try Data(contentsOf: url))
-    } catch {
-      throw Problem(message: "cannot read \(source): \(BoundedRead.reason(error))")
-    }
-  }
-
-  private func describe(_ desired: DesiredFile) -> String {
-    let size = desired.size ?? 0
-    guard desired.isText == true else { return "binary, \(ByteCount.describe(size))" }
-    if size == 0 { return "empty" }
-    let lines = desired.lines ?? 1
-    return lines == 1 ? "1 line" : "\(lines) lines"
-  }
-
-  private func ownership(_ desired: DesiredFile) -> String? {
-    switch (desired.owner, desired.group) {
-    case (let owner?, let group?): "owner \(owner):\(group)"
-    case (let owner?, nil): "owner \(owner)"
-    case (nil, let group?): "group \(group)"
-    case (nil, nil): nil
-    }
-  }
-
-  /// `(+3 −1)`, counted from a unified diff's body.
 }
