@@ -25,7 +25,7 @@ struct ConnectorsCommand: AsyncParsableCommand {
         instance.config.hosts.map { $0.map(\.value.description).joined(separator: " ") } ?? "all"
       table.rows.append([
         instance.prefix, instance.name, instance.info.type, hosts,
-        "resources/\(instance.prefix)/\(instance.name)/", String(instance.files.count),
+        "resources/\(instance.prefix)/\(instance.name)/", String(instance.fileCount),
         String(instance.resources.count),
       ])
     }

@@ -32,7 +32,7 @@ extension ConnectorInstance {
     .object([
       "prefix": .string(prefix), "name": .string(name), "type": .string(info.type),
       "hosts": config.hosts.map { .array($0.map { .string($0.value.description) }) } ?? .null,
-      "folder": .string("resources/\(prefix)/\(name)/"), "files": .int(files.count),
+      "folder": .string("resources/\(prefix)/\(name)/"), "files": .int(fileCount),
       "resources": .int(resources.count),
     ])
   }

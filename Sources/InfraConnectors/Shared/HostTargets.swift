@@ -87,6 +87,8 @@ struct HostTargets {
     _ declared: [String: [String: Declared]], describe: Describe, diagnostics: inout [Diagnostic]
   ) -> [Resource] {
     var resources: [Resource] = []
+    // Exact for one host; a repository of many files on one host is the one that needs it.
+    resources.reserveCapacity(declared.values.reduce(0) { $0 + $1.count })
     var reported: Set<String> = []
     for host in hosts {
       let namedGroups = host.groups.filter { $0 != Inventory.allGroup }

@@ -24,7 +24,7 @@ public struct Workspace: Sendable {
   /// The number of resource instances (address × host) across all connectors.
   public var resourceCount: Int { connectors.reduce(0) { $0 + $1.resources.count } }
   /// The number of resource files discovered.
-  public var fileCount: Int { connectors.reduce(0) { $0 + $1.files.count } }
+  public var fileCount: Int { connectors.reduce(0) { $0 + $1.fileCount } }
 }
 
 /// One connector enabled under a prefix, made and loaded.
@@ -36,7 +36,8 @@ package struct ConnectorInstance: Sendable, Identifiable {
   /// The hosts it serves, in inventory order.
   package var hosts: [InventoryHost]
   package var connector: any Connector
-  package var files: [ResourceFile]
+  /// The resource files it claimed.
+  package var fileCount: Int
   package var resources: [Resource]
 
   package var prefix: String { id.prefix }
@@ -63,6 +64,14 @@ extension Workspace {
   package func shares(where keep: (ConnectorInstance, Resource) -> Bool) -> [HostShares] {
     var byHost: [String: [Share]] = [:]
     for instance in connectors {
+      // A connector's resources all kept, on one host: shared, not copied (a repository of
+      // many files on one host would otherwise hold its resources twice).
+      if let host = instance.resources.first?.host,
+        instance.resources.allSatisfy({ $0.host == host && keep(instance, $0) })
+      {
+        byHost[host, default: []].append(Share(instance: instance, resources: instance.resources))
+        continue
+      }
       let kept = Dictionary(grouping: instance.resources.filter { keep(instance, $0) }, by: \.host)
       for (host, resources) in kept {
         byHost[host, default: []].append(Share(instance: instance, resources: resources))

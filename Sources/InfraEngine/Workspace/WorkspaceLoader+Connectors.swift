@@ -51,7 +51,7 @@ extension WorkspaceLoader {
       let connector = try type.make(context)
       return ConnectorInstance(
         id: ConnectorID(prefix: prefix, name: entry.name.value), config: entry, info: info,
-        options: options, hosts: hosts, connector: connector, files: [], resources: [])
+        options: options, hosts: hosts, connector: connector, fileCount: 0, resources: [])
     } catch let diagnostic as Diagnostic {
       diagnostics.append(diagnostic)
     } catch {
@@ -85,7 +85,7 @@ extension WorkspaceLoader {
       }
       return ConnectorInstance(
         id: ConnectorID(prefix: prefix, name: entry.name.value), config: entry, info: info,
-        options: options, hosts: hosts, connector: connector, files: [], resources: [])
+        options: options, hosts: hosts, connector: connector, fileCount: 0, resources: [])
     } catch {
       diagnostics.error(
         "connector '\(entry.name.value)' cannot start: \(error)", at: program.location,

@@ -58,20 +58,25 @@ package struct WorkspaceLoader: Sendable {
     let emptyByConnector = Dictionary(grouping: discovery.emptyFolders, by: \.connectorID)
 
     instances = await withTaskGroup(of: (Int, ConnectorInstance, LoadResponse).self) { group in
-      for (index, var instance) in instances.enumerated() {
-        instance.files = filesByConnector[instance.id] ?? []
+      for (index, instance) in instances.enumerated() {
         let request = LoadRequest(
-          files: instance.files, removed: removedByConnector[instance.id] ?? [],
+          files: filesByConnector[instance.id] ?? [],
+          removed: removedByConnector[instance.id] ?? [],
           emptyFolders: emptyByConnector[instance.id] ?? [])
-        group.addTask { (index, instance, await instance.connector.load(request)) }
+        group.addTask {
+          var instance = instance
+          let response = await instance.connector.load(request)
+          // Counted, not kept: the resources are what the rest of a run needs.
+          let unclaimed = Set(response.unclaimed.map(\.file))
+          instance.fileCount = request.files.count(where: { !unclaimed.contains($0) })
+          return (index, instance, response)
+        }
       }
       var loaded: [(Int, ConnectorInstance)] = []
       for await (index, var instance, response) in group {
         instance.resources = response.resources.sorted {
           ($0.address, $0.host) < ($1.address, $1.host)
         }
-        let unclaimed = Set(response.unclaimed.map(\.file))
-        instance.files.removeAll { unclaimed.contains($0) }
         diagnostics.append(contentsOf: response.diagnostics)
         for (file, reason) in response.unclaimed {
           diagnostics.warning(
