@@ -69,7 +69,13 @@ extension LiveFileReader {
       if record.tagged(UInt8(ascii: "S")) {
         try addStat(record)
       } else if let digest = record.digest {
-        hashes[digest.name] = digest.hash
+        // Straight into the file: its stat record came first. A map of the digests by name
+        // would hold each path a second time.
+        if reading.files[digest.name] != nil {
+          reading.files[digest.name]?.sha256 = digest.hash
+        } else {
+          hashes[digest.name] = digest.hash
+        }
       } else if record.tagged(UInt8(ascii: "L")) {
         linkOf = record.rest
       } else if record.tagged(UInt8(ascii: "N")) {
@@ -142,18 +148,23 @@ extension LiveFileReader {
       for (path, target) in targets where reading.files[path]?.kind == .symlink {
         reading.files[path]?.linkTarget = target
       }
-      for (path, file) in reading.files {
+      // In place: assigning by key while iterating would copy every file's state.
+      var index = reading.files.startIndex
+      while index != reading.files.endIndex {
+        defer { reading.files.formIndex(after: &index) }
+        let file = reading.files.values[index]
         let owner = names.users[file.uid]
         let group = names.groups[file.gid]
-        let hash = file.kind == .file ? hashes[path] : nil
         guard owner != nil || group != nil || file.kind == .file else { continue }
-        var file = file
-        if let owner { file.owner = owner }
-        if let group { file.group = group }
-        if file.kind == .file {
-          if let hash { file.sha256 = hash } else { file.kind = .unreadable }
+        if let owner { reading.files.values[index].owner = owner }
+        if let group { reading.files.values[index].group = group }
+        if file.kind == .file, file.sha256 == nil {
+          if let hash = hashes[reading.files.keys[index]] {
+            reading.files.values[index].sha256 = hash
+          } else {
+            reading.files.values[index].kind = .unreadable
+          }
         }
-        reading.files[path] = file
       }
       return reading
     }
