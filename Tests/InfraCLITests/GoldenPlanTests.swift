@@ -66,19 +66,24 @@ import Testing
     }
   }
 
-  /// Replaces the running user's numeric ids, which end up in fingerprints and payloads, so the
-  /// golden files do not depend on who runs the tests.
+  /// Replaces the running user's ids and names, which end up in fingerprints and payloads, so
+  /// the golden files do not depend on who runs the tests.
   func normalized(_ document: PlanDocument) -> PlanDocument {
     let uid = String(geteuid())
     let gid = String(getegid())
+    let user = getpwuid(geteuid()).map { String(cString: $0.pointee.pw_name) } ?? uid
+    let group = getgrgid(getegid()).map { String(cString: $0.pointee.gr_name) } ?? gid
     var document = document
     for index in document.changes.indices {
       var parts = document.changes[index].liveFingerprint.split(
         separator: ":", omittingEmptySubsequences: false
       ).map(String.init)
-      if parts.count >= 4 {
+      // KIND:MODE:UID:GID:OWNER:GROUP:…
+      if parts.count >= 6 {
         if parts[2] == uid { parts[2] = "__UID__" }
         if parts[3] == gid { parts[3] = "__GID__" }
+        if parts[4] == user { parts[4] = "__USER__" }
+        if parts[5] == group { parts[5] = "__GROUP__" }
       }
       document.changes[index].liveFingerprint = parts.joined(separator: ":")
       if case .object(var payload) = document.changes[index].payload {

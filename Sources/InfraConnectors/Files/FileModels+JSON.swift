@@ -70,10 +70,14 @@ extension DesiredFile {
     var object: [String: JSONValue] = ["path": .string(path)]
     if state != .present { object["state"] = .string(state.rawValue) }
     object.set("source", source)
-    object.set("sha256", sha256)
-    object.set("size", size)
-    object.set("isText", isText)
-    object.set("lines", lines)
+    if let content = contentLine {
+      object["content"] = .string(content)
+    } else {
+      object.set("sha256", sha256)
+      object.set("size", size)
+      object.set("isText", isText)
+      object.set("lines", lines)
+    }
     object.set("mode", mode.map(Int.init))
     object.set("owner", owner)
     object.set("group", group)
@@ -105,6 +109,11 @@ extension DesiredFile {
       case "path": path = value.stringValue
       case "state": state = value.stringValue.flatMap(State.init(rawValue:))
       case "source": source = value.stringValue
+      case "content":
+        guard let line = value.stringValue else {
+          throw JSONFields.Malformed(type: "desired file", field: "content")
+        }
+        try setContent(line)
       case "sha256": sha256 = value.stringValue
       case "size": size = value.intValue
       case "isText": isText = value.boolValue
@@ -133,59 +142,53 @@ extension DesiredFile {
   }
 }
 
+extension DesiredFile {
+  /// What the content is, as one line: `SHA256:SIZE:LINES:text` or `…:binary`. A plain file's
+  /// state is then three fields, which fit a dictionary the size of four's rather than eight's.
+  fileprivate var contentLine: String? {
+    guard let sha256, let size, let isText, let lines else { return nil }
+    return sha256 + ":" + String(size) + ":" + String(lines) + (isText ? ":text" : ":binary")
+  }
+
+  fileprivate mutating func setContent(_ line: String) throws {
+    let fields = line.split(separator: ":", omittingEmptySubsequences: false)
+    guard fields.count == 4, let size = Int(fields[1]), let lines = Int(fields[2]),
+      fields[3] == "text" || fields[3] == "binary"
+    else { throw JSONFields.Malformed(type: "desired file", field: "content") }
+    (sha256, self.size, self.lines, isText) = (String(fields[0]), size, lines, fields[3] == "text")
+  }
+}
+
 extension LiveFile {
-  /// Owner and group as `ids` (`UID:GID`) and `names` (`OWNER:GROUP`, numbers where the host
-  /// has no name): a regular file's state is six fields, which fit a dictionary half the size
-  /// of eight's, and a plan holds every file's at once. No name holds a colon.
-  var json: JSONValue {
-    var object: [String: JSONValue] = [:]
-    object.reserveCapacity(sha256 == nil ? 5 : 6)
-    object["kind"] = .string(kind.rawValue)
-    object["mode"] = .int(Int(mode))
-    object["ids"] = .string(uid + ":" + gid)
-    object["names"] = .string(owner + ":" + group)
-    object["size"] = .int(size)
-    object.set("sha256", sha256)
-    object.set("blocked_by", blockedBy)
-    object.set("link_target", linkTarget)
-    return .object(object)
+  /// The state as one line, which is also its fingerprint (everything planning compares):
+  /// `KIND:MODE:UID:GID:OWNER:GROUP:SIZE:SHA256` (`-` for no digest), then `:` and a link's
+  /// target or the folder that blocks the path, when there is one. Only that last field may
+  /// hold a colon: the host's user database separates its fields with it. A plan holds every
+  /// file's state at once: one string is a fifth of a dictionary of the same fields.
+  var line: String {
+    var line = kind.rawValue + ":" + FileMode.format(mode) + ":" + uid + ":" + gid
+    line += ":" + owner + ":" + group + ":" + String(size) + ":" + (sha256 ?? "-")
+    if let tail = kind == .blocked ? blockedBy : linkTarget { line += ":" + tail }
+    return line
   }
 
-  /// One pass over the object's keys, as for desired files: this runs for every file of a
-  /// host in every plan.
+  var json: JSONValue { .string(line) }
+
   init(json: JSONValue) throws {
-    guard case .object(let object) = json else {
-      throw JSONFields.Malformed(type: "live file", field: nil)
+    let malformed = { (field: String?) in JSONFields.Malformed(type: "live file", field: field) }
+    guard case .string(let line) = json else { throw malformed(nil) }
+    let fields = line.split(separator: ":", maxSplits: 8, omittingEmptySubsequences: false)
+    guard fields.count >= 8 else { throw malformed(nil) }
+    guard let kind = Kind(rawValue: String(fields[0])) else { throw malformed("kind") }
+    guard let mode = UInt32(fields[1], radix: 8) else { throw malformed("mode") }
+    guard let size = Int(fields[6]) else { throw malformed("size") }
+    self.init(
+      kind: kind, mode: mode, uid: String(fields[2]), gid: String(fields[3]),
+      owner: String(fields[4]), group: String(fields[5]), size: size,
+      sha256: fields[7] == "-" ? nil : String(fields[7]))
+    if fields.count > 8 {
+      if kind == .blocked { blockedBy = String(fields[8]) } else { linkTarget = String(fields[8]) }
     }
-    var (kind, mode, ids, names, size): (Kind?, UInt32?, (String, String)?, (String, String)?, Int?)
-    self.init(kind: .other, mode: 0, uid: "", gid: "", owner: "", group: "", size: 0)
-    for (key, value) in object {
-      switch key {
-      case "kind": kind = value.stringValue.flatMap(Kind.init(rawValue:))
-      case "mode": mode = value.intValue.flatMap(UInt32.init(exactly:))
-      case "ids": ids = value.stringValue.flatMap(Self.pair)
-      case "names": names = value.stringValue.flatMap(Self.pair)
-      case "size": size = value.intValue
-      case "sha256": sha256 = value.stringValue
-      case "blocked_by": blockedBy = value.stringValue
-      case "link_target": linkTarget = value.stringValue
-      default: continue
-      }
-    }
-    let missing = { (field: String) in JSONFields.Malformed(type: "live file", field: field) }
-    guard let kind else { throw missing("kind") }
-    guard let mode else { throw missing("mode") }
-    guard let ids else { throw missing("ids") }
-    guard let names else { throw missing("names") }
-    guard let size else { throw missing("size") }
-    (self.kind, self.mode, self.size) = (kind, mode, size)
-    (uid, gid, owner, group) = (ids.0, ids.1, names.0, names.1)
-  }
-
-  /// `A:B` as its two parts.
-  private static func pair(_ text: String) -> (String, String)? {
-    guard let colon = text.utf8.firstIndex(of: UInt8(ascii: ":")) else { return nil }
-    return (String(text[..<colon]), String(text[text.index(after: colon)...]))
   }
 }
 

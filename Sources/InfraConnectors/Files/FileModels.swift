@@ -77,12 +77,6 @@ struct LiveFile: Hashable, Sendable {
   var blockedBy: String?
   /// For a symbolic link, its target as it holds it.
   var linkTarget: String?
-
-  /// A digest of everything planning compares, for saved-plan staleness checks.
-  var fingerprint: String {
-    let text = "\(kind.rawValue):\(FileMode.format(mode)):\(uid):\(gid):\(size):\(sha256 ?? "-")"
-    return text + (linkTarget.map { ":" + SHA256Hex.of(Data($0.utf8)) } ?? "")
-  }
 }
 
 /// The payload of one op, kept in plans and executed by `apply`.

@@ -140,8 +140,10 @@ struct FilesConnector: Connector {
     for (resource, path) in zip(request.resources, paths) {
       let suffix = rendered[path].map { "|" + $0 } ?? ""
       if let found = live[path] {
+        // One string for both, unless a template's rendering is part of the fingerprint.
+        let line = found.line
         states[resource.address] = LiveState(
-          state: found.json, fingerprint: found.fingerprint + suffix)
+          state: .string(line), fingerprint: suffix.isEmpty ? line : line + suffix)
       } else {
         states[resource.address] = LiveState(state: .null, fingerprint: "absent" + suffix)
       }

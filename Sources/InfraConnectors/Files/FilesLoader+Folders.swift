@@ -57,7 +57,7 @@ extension FilesLoader {
       }
       declared[relative] = Declared(
         address: Address(prefix: settings.prefix, segments: [settings.name, tree.target] + parts),
-        desired: DesiredFile(
+        file: DesiredFile(
           path: settings.hostPath(relative), state: .present, mode: own.mode, owner: own.owner,
           group: own.group, declaredIn: source,
           replace: inherited.replace == true ? true : nil, folder: true),

@@ -13,15 +13,8 @@ extension FilesLoader {
   func assign(_ declared: [String: [String: Declared]], diagnostics: inout [Diagnostic])
     -> [Resource]
   {
-    let general = declared.mapValues { tree in
-      tree.mapValues {
-        HostTargets.Declared(
-          address: $0.address, desired: $0.desired.json, sources: $0.sources,
-          sensitive: $0.desired.sensitive == true)
-      }
-    }
-    return targets.assign(
-      general,
+    targets.assign(
+      declared,
       describe: { path, host in
         (
           settings.hostPath(path),

@@ -26,11 +26,7 @@ struct FilesLoader {
   }
 
   /// A path declared by one tree, before it is given to hosts.
-  struct Declared {
-    var address: Address
-    var desired: DesiredFile
-    var sources: [String]
-  }
+  typealias Declared = HostTargets.Declared
 
   func load(_ request: LoadRequest) -> LoadResponse {
     var response = LoadResponse()
@@ -206,7 +202,7 @@ struct FilesLoader {
             of: file, digest: digests[relative], in: &desired, diagnostics: &diagnostics)
       else { continue }
       declared[onHost] = Declared(
-        address: file.address, desired: desired, sources: [file.path] + sources)
+        address: file.address, file: desired, sources: [file.path] + sources)
     }
     for (folder, attributesFile) in tree.attributes {
       for (name, entry) in attributesFile.files.sorted(by: { $0.key < $1.key }) {
@@ -225,7 +221,7 @@ struct FilesLoader {
             .replace
           declared[relative] = Declared(
             address: Address(prefix: settings.prefix, segments: segments),
-            desired: DesiredFile(
+            file: DesiredFile(
               path: settings.hostPath(relative), state: .present, declaredIn: attributesFile.path,
               link: target, replace: replace == true ? true : nil),
             sources: [attributesFile.path])
@@ -234,7 +230,7 @@ struct FilesLoader {
           if tree.files[relative] != nil || tree.files[relative + ".mustache"] != nil { continue }
           declared[relative] = Declared(
             address: Address(prefix: settings.prefix, segments: segments),
-            desired: DesiredFile(
+            file: DesiredFile(
               path: settings.hostPath(relative), state: .absent, declaredIn: attributesFile.path,
               // As inherited from the folders above, as for a file with content: a sensitive
               // file to delete shows no diff of what the host has.
@@ -266,4 +262,14 @@ struct FilesLoader {
 extension Array {
   /// `nil` for an empty array: `on_change: []` asks for nothing.
   var nilIfEmpty: Self? { isEmpty ? nil : self }
+}
+
+extension HostTargets.Declared {
+  /// A file's declaration, its desired state made JSON at once: a typed one is several times
+  /// the size, and a repository's files are all declared before any is given to hosts.
+  init(address: Address, file desired: DesiredFile, sources: [String]) {
+    self.init(
+      address: address, desired: desired.json, sources: sources,
+      sensitive: desired.sensitive == true)
+  }
 }
