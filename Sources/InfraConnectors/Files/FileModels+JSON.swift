@@ -64,8 +64,9 @@ extension Dictionary where Key == String, Value == JSONValue {
 }
 
 extension DesiredFile {
-  /// Present unless it says `state`: six fields or fewer fit a dictionary half the size of
-  /// seven's, and a plain file has six. Ten thousand files are held at once.
+  /// Present unless it says `state`, and the content's facts in one field (`content`) when all
+  /// are known: a plain file is three fields (path, source, content), which fit a dictionary
+  /// of four buckets. Ten thousand files are held at once.
   var json: JSONValue {
     var object: [String: JSONValue] = ["path": .string(path)]
     if state != .present { object["state"] = .string(state.rawValue) }
@@ -97,7 +98,7 @@ extension DesiredFile {
   }
 
   /// One pass over the object's keys: this runs twice per resource in every plan, and a
-  /// lookup per field hashed twenty keys for the eight a file has.
+  /// lookup per field would hash twenty keys for the three a plain file has.
   init(json: JSONValue) throws {
     guard case .object(let object) = json else {
       throw JSONFields.Malformed(type: "desired file", field: nil)

@@ -70,9 +70,9 @@ extension LiveFileReader {
         try addStat(record)
       } else if let digest = record.digest {
         // Straight into the file: its stat record came first. A map of the digests by name
-        // would hold each path a second time.
-        if reading.files[digest.name] != nil {
-          reading.files[digest.name]?.sha256 = digest.hash
+        // would hold each path a second time; it takes only a digest of no file seen.
+        if let index = reading.files.index(forKey: digest.name) {
+          reading.files.values[index].sha256 = digest.hash
         } else {
           hashes[digest.name] = digest.hash
         }
