@@ -11,6 +11,13 @@ import InfraTransport
 /// Tests do not use Foundation's `Process`: with both in one process, Foundation stopped reaping
 /// its children (tests hung on `waitUntilExit` beside zombie processes).
 extension ChildProcess {
+  /// A pid that no process has and none ever will: one above Linux's `PID_MAX_LIMIT`
+  /// (4,194,304), the highest `pid_max` can be raised to. Tests that need a writer or a lock
+  /// holder whose process is gone use it: the pid of a child that was started and reaped is
+  /// given out again once the pids wrap around (after 32,768 of them on these machines, which
+  /// a busy suite reaches in a minute), and may belong to a live thread when it is checked.
+  package static let pidNoProcessHas: pid_t = 4_194_305
+
   /// Starts `path` with `arguments`; standard streams go to the given files (or /dev/null).
   package static func spawn(
     _ path: String, _ arguments: [String], directory: String? = nil,
