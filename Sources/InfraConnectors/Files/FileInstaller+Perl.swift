@@ -190,7 +190,7 @@ extension FileInstaller {
       $pending_since = time() unless @pending;
       push @pending, { path => $path, tmp => $tmp, dir => $dir, flags => $flags };
       $pending_bytes += $size;
-      commit_pending() if @pending >= 256 || $pending_bytes >= 32 << 20;
+      commit_pending() if @pending >= 1024 || $pending_bytes >= 32 << 20;
     }
     while (defined(my $header = <STDIN>)) {
       chomp $header;

@@ -24,11 +24,12 @@ import InfraTransport
 ///
 /// The installer is a Perl program (no process per file), since perl is on nearly every server
 /// (Essential on Debian and Ubuntu); where there is none, a POSIX shell loop speaks the same
-/// protocol, a few processes per file slower. Perl stages writes in groups (up to 256 files or
+/// protocol, a few processes per file slower. Perl stages writes in groups (up to 1,024 files or
 /// 32 MiB, and never past a second, a large file, another kind of op or a check) and makes each
 /// group durable with one `sync -f` of its file systems before renaming its files into place
-/// and confirming them: a sync per file cost more than the writes. The shell loop syncs each
-/// file.
+/// and confirming them: a sync per file cost more than the writes, and 40 syncs of about 10 ms
+/// (groups of 256) were still a fifth of the 2 s that 10,000 files took. The shell loop syncs
+/// each file.
 enum FileInstaller {
   enum Writer: String, Sendable {
     /// Perl when the host has it, the shell otherwise.

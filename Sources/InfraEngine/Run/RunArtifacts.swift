@@ -168,21 +168,49 @@ public final class RunArtifacts: Sendable {
 }
 
 /// A new run id: its UTC start time to the millisecond, then random hex, e.g.
-/// `20261121T194512.345Z-3fa9c2`; ids sort by age.
+/// `20261121T194512.345Z-3fa9c2`; ids sort by age. The time is `UTCTimestamp`'s without its
+/// separators (no calendar: that would load ICU's time zones for one string).
 func makeRunID(_ date: Date = Date()) -> String {
-  var calendar = Calendar(identifier: .gregorian)
-  calendar.timeZone = TimeZone(identifier: "UTC")!
-  let parts = calendar.dateComponents(
-    [.year, .month, .day, .hour, .minute, .second, .nanosecond], from: date)
-  let stamp = String(
-    format: "%04d%02d%02dT%02d%02d%02d.%03dZ", parts.year!, parts.month!, parts.day!, parts.hour!,
-    parts.minute!, parts.second!, parts.nanosecond! / 1_000_000)
+  let stamp = UTCTimestamp.milliseconds(date).filter { $0 != "-" && $0 != ":" }
   let random = String(UInt32.random(in: 0...0xFF_FFFF), radix: 16)
   return stamp + "-" + String(repeating: "0", count: 6 - random.count) + random
 }
 
-/// Text without ANSI escape sequences (colours, cursor movement).
+/// Text without ANSI escape sequences (colours, cursor movement): ESC `[`, then digits, `;`
+/// or `?`, then a letter. Every line an apply shows passes through here on its way to the
+/// run's `stdout`, so the bytes are scanned once, and text without ESC is returned as it is.
 public func removingEscapeCodes(_ text: String) -> String {
-  text.replacingOccurrences(
-    of: #"\x1B\[[0-9;?]*[A-Za-z]"#, with: "", options: .regularExpression)
+  let bytes = text.utf8
+  guard bytes.contains(0x1B) else { return text }
+  var kept: [UInt8] = []
+  kept.reserveCapacity(bytes.count)
+  var index = bytes.startIndex
+  while index != bytes.endIndex {
+    if let end = escapeCodeEnd(in: bytes, at: index) {
+      index = end
+      continue
+    }
+    kept.append(bytes[index])
+    bytes.formIndex(after: &index)
+  }
+  // Only ASCII bytes were left out of valid UTF-8: what is kept is valid UTF-8.
+  return String(decoding: kept, as: UTF8.self)
+}
+
+/// Where the escape code starting at `start` ends, if one starts there.
+private func escapeCodeEnd(in bytes: String.UTF8View, at start: String.Index) -> String.Index? {
+  guard bytes[start] == 0x1B else { return nil }
+  var index = bytes.index(after: start)
+  guard index != bytes.endIndex, bytes[index] == UInt8(ascii: "[") else { return nil }
+  bytes.formIndex(after: &index)
+  while index != bytes.endIndex,
+    (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) || bytes[index] == 0x3B
+      || bytes[index] == 0x3F
+  {
+    bytes.formIndex(after: &index)
+  }
+  guard index != bytes.endIndex else { return nil }
+  let letter = bytes[index] | 0x20
+  guard (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(letter) else { return nil }
+  return bytes.index(after: index)
 }
