@@ -62,6 +62,10 @@ import Testing
     #expect(try LiveFile(json: live.json) == live)
     live.linkTarget = "a:b:c:d:e:f:g:h:i"
     #expect(try LiveFile(json: live.json) == live)
+    // A colon followed by a combining accent is one character, but still a separator.
+    live.owner = "\u{301}x"
+    live.linkTarget = ":\u{301}é:"
+    #expect(try LiveFile(json: live.json) == live)
     for malformed in [
       "file:0644:0:0:root:root:1", "file:0649:0:0:root:root:1:-", "fil:0644:0:0:root:root:1:-",
       "file:0644:0:0:root:root:x:-",

@@ -131,6 +131,22 @@ import Testing
     #expect(!pattern.matches(Address(prefix: "prod", segments: ["files", "web10", "x"])))
     #expect(!pattern.matches(Address(prefix: "demo", segments: ["files", "web1", "x"])))
   }
+
+  /// Addresses sort by prefix, then segment by segment in UTF-8 byte order: a folder's
+  /// resources stay together, `é` (0xC3) comes after `z`, a shorter segment first.
+  @Test func addressesSortSegmentBySegmentInByteOrder() {
+    let segments = [
+      ["files", "web1", "a"], ["files", "web1", "ab"], ["files", "web1", "z"],
+      ["files", "web1", "é"], ["files", "web1", "é", "x"], ["files", "web1-a"],
+      ["files", "web1.b"], ["files", "web10"],
+    ]
+    let addresses = segments.map { Address(prefix: "prod", segments: $0) }
+    var random = SeededGenerator(seed: 3)
+    for _ in 0..<20 {
+      #expect(addresses.shuffled(using: &random).sorted() == addresses)
+    }
+    #expect(Address(prefix: "demo", segments: ["z"]) < Address(prefix: "prod", segments: ["a"]))
+  }
 }
 
 @Suite struct JSONSerializationTests {

@@ -152,7 +152,7 @@ extension DesiredFile {
   }
 
   fileprivate mutating func setContent(_ line: String) throws {
-    let fields = line.split(separator: ":", omittingEmptySubsequences: false)
+    let fields = colonFields(of: line)
     guard fields.count == 4, let size = Int(fields[1]), let lines = Int(fields[2]),
       fields[3] == "text" || fields[3] == "binary"
     else { throw JSONFields.Malformed(type: "desired file", field: "content") }
@@ -178,7 +178,7 @@ extension LiveFile {
   init(json: JSONValue) throws {
     let malformed = { (field: String?) in JSONFields.Malformed(type: "live file", field: field) }
     guard case .string(let line) = json else { throw malformed(nil) }
-    let fields = line.split(separator: ":", maxSplits: 8, omittingEmptySubsequences: false)
+    let fields = colonFields(of: line, maxSplits: 8)
     guard fields.count >= 8 else { throw malformed(nil) }
     guard let kind = Kind(rawValue: String(fields[0])) else { throw malformed("kind") }
     guard let mode = UInt32(fields[1], radix: 8) else { throw malformed("mode") }
@@ -230,4 +230,19 @@ extension FileOp {
     target = fields.optionalString("target")
     aside = fields.optionalBool("aside")
   }
+}
+
+/// The fields of `line` between colons, empty ones too, the last one keeping any colons after
+/// the first `maxSplits`. Found on the UTF-8 bytes (a colon is one byte and never part of
+/// another character's): `split` walked the line's characters, 5% of a plan's time.
+private func colonFields(of line: String, maxSplits: Int = .max) -> [Substring] {
+  var fields: [Substring] = []
+  let bytes = line.utf8
+  var start = bytes.startIndex
+  while fields.count < maxSplits, let colon = bytes[start...].firstIndex(of: UInt8(ascii: ":")) {
+    fields.append(line[start..<colon])
+    start = bytes.index(after: colon)
+  }
+  fields.append(line[start...])
+  return fields
 }

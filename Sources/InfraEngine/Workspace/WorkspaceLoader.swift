@@ -74,9 +74,14 @@ package struct WorkspaceLoader: Sendable {
       }
       var loaded: [(Int, ConnectorInstance)] = []
       for await (index, var instance, response) in group {
-        instance.resources = response.resources.sorted {
-          ($0.address, $0.host) < ($1.address, $1.host)
+        // Connectors mostly answer in the order of their files, which is already this one:
+        // checking costs a comparison per resource, sorting about fourteen for 10,000.
+        let precedes = { (a: Resource, b: Resource) in (a.address, a.host) < (b.address, b.host) }
+        let resources = response.resources
+        let inOrder = resources.indices.dropFirst().allSatisfy {
+          !precedes(resources[$0], resources[$0 - 1])
         }
+        instance.resources = inOrder ? resources : resources.sorted(by: precedes)
         diagnostics.append(contentsOf: response.diagnostics)
         for (file, reason) in response.unclaimed {
           diagnostics.warning(
