@@ -189,7 +189,8 @@ def reset(target: Path, source: Path | None) -> None:
     skips inodes freed in the last minute or more when it allocates new ones, one by one, so
     a run that creates 10,000 files right after 10,000 were deleted spent most of its time in
     the kernel's allocator (`recently_deleted`), 1 to 4 s more from run to run, for infra and
-    rsync alike. A tool's time is its own, not the time of the benchmark's last rmtree."""
+    rsync alike. A tool's time is its own, not the time of the benchmark's last rmtree. For
+    the same reason the next benchmark waits a minute after removing this one's files."""
     if target.exists():
         trash = WORK / "trash"
         trash.mkdir(exist_ok=True)
@@ -816,7 +817,12 @@ def main() -> int:
     setup_machine()
     versions = setup_tools(args.skip)
     if WORK.exists():
+        # The last benchmark's files, moved aside by `reset` as well: deleted now, and then
+        # forgotten by ext4 (see `reset`) before anything is measured.
         shutil.rmtree(WORK)
+        os.sync()
+        log("waiting 65 s for ext4 to reuse the inodes of the last benchmark's files freely")
+        time.sleep(65)
     WORK.mkdir(parents=True)
     WORK.chmod(0o755)
     sshd = SSHD(WORK / "sshd")
