@@ -7,9 +7,10 @@ Run on purpose, not in CI:  bench/run.py [--runs N] [--slow-runs N] [--only W1,W
 
 It builds infra in release mode, installs pinned pyinfra and ansible-core from PyPI into a
 private virtual environment (bench/.venv), starts its own sshd on a free port of 127.0.0.1
-with generated keys (logging in as a dedicated user whose shell is /bin/sh), creates the
-workloads, runs each tool several times, and prints a table of medians with each tool's time
-as a ratio to infra's and each run's peak memory. The table and the raw numbers are written to
+with generated keys (logging in as a dedicated user whose shell is /bin/sh), mounts a new
+ext4 file system with a journal for every tool's targets, creates the workloads, runs each
+tool several times, and prints a table of medians with each tool's time as a ratio to
+infra's and each run's peak memory. The table and the raw numbers are written to
 bench/results/. Workloads:
 
   W1  1,000 files of ~1 KiB in 50 folders on one host: first apply, no-change plan,
@@ -65,7 +66,29 @@ def sh(*command: str, **kwargs) -> subprocess.CompletedProcess:
 
 
 # ---------------------------------------------------------------------------------------------
-# Setup: packages, user, tools, sshd
+# Setup: packages, user, tools, sshd, the targets' file system
+
+
+def mount_targets(work: Path) -> None:
+    """Mounts a new ext4 file system, with a journal as servers have, at WORK/targets, where
+    every tool writes. On this VM's own disk (ext4 without a journal) each new inode is looked
+    for past the inodes freed in the last minutes (the kernel's `recently_deleted`): after the
+    benchmark had removed the previous run's 10,000 files, creating 10,000 took 1 to 4 s more,
+    for rsync and infra alike, from one run to the next. With a journal that search is not made,
+    and a fresh file system starts every benchmark alike."""
+    image, targets = work / "targets.img", work / "targets"
+    with open(image, "wb") as file:
+        file.truncate(4 << 30)
+    # Inode tables and journal written now, not by a kernel thread while tools are measured.
+    sh("mkfs.ext4", "-q", "-F", "-E", "lazy_itable_init=0,lazy_journal_init=0", str(image))
+    targets.mkdir()
+    sh("mount", "-o", "loop", str(image), str(targets))
+    targets.chmod(0o755)
+
+
+def unmount_targets(work: Path) -> None:
+    if os.path.ismount(work / "targets"):
+        sh("umount", str(work / "targets"))
 
 
 def setup_machine() -> None:
@@ -183,18 +206,9 @@ def give_away(path: Path) -> None:
 
 
 def reset(target: Path, source: Path | None) -> None:
-    """Empties `target`, or makes it a copy of `source`, owned by the SSH user.
-
-    The old target is moved into WORK/trash, removed only when the next benchmark starts: ext4
-    skips inodes freed in the last minute or more when it allocates new ones, one by one, so
-    a run that creates 10,000 files right after 10,000 were deleted spent most of its time in
-    the kernel's allocator (`recently_deleted`), 1 to 4 s more from run to run, for infra and
-    rsync alike. A tool's time is its own, not the time of the benchmark's last rmtree. For
-    the same reason the next benchmark waits a minute after removing this one's files."""
+    """Empties `target`, or makes it a copy of `source`, owned by the SSH user."""
     if target.exists():
-        trash = WORK / "trash"
-        trash.mkdir(exist_ok=True)
-        target.rename(trash / f"{time.monotonic_ns()}")
+        shutil.rmtree(target)
     if source is None:
         target.mkdir(parents=True)
     else:
@@ -816,15 +830,12 @@ def main() -> int:
 
     setup_machine()
     versions = setup_tools(args.skip)
+    unmount_targets(WORK)
     if WORK.exists():
-        # The last benchmark's files, moved aside by `reset` as well: deleted now, and then
-        # forgotten by ext4 (see `reset`) before anything is measured.
         shutil.rmtree(WORK)
-        os.sync()
-        log("waiting 65 s for ext4 to reuse the inodes of the last benchmark's files freely")
-        time.sleep(65)
     WORK.mkdir(parents=True)
     WORK.chmod(0o755)
+    mount_targets(WORK)
     sshd = SSHD(WORK / "sshd")
     results = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
                "machine": f"{platform.node()}, {os.cpu_count()} cores, {platform.platform()}",
@@ -841,6 +852,7 @@ def main() -> int:
             run_w4(args, sshd, WORK, results)
     finally:
         sshd.stop()
+        unmount_targets(WORK)
     text = report(results)
     RESULTS.mkdir(exist_ok=True)
     stamp = datetime.datetime.now().strftime("%Y-%m-%d-%H%M")
