@@ -9,6 +9,9 @@ import Foundation
 package struct DirectoryListing {
   /// The names that are UTF-8 text, `.` and `..` left out.
   package var names: [String] = []
+  /// For each of `names`, whether the folder says it is a regular file (`DT_REG`): such an
+  /// entry needs no `lstat`. False when the file system does not say.
+  package var regular: [Bool] = []
   /// The names that are not, as their bytes.
   package var undecodable: [[UInt8]] = []
   /// Why the folder could not be read, or not to its end (the system's words); `nil` when
@@ -34,6 +37,7 @@ package struct DirectoryListing {
       if bytes == [0x2E] || bytes == [0x2E, 0x2E] { continue }
       if let name = String(validating: bytes, as: UTF8.self) {
         names.append(name)
+        regular.append(entry.pointee.d_type == UInt8(DT_REG))
       } else {
         undecodable.append(bytes)
       }
