@@ -13,9 +13,9 @@ import InfraTransport
 extension ChildProcess {
   /// A pid that no process has and none ever will: one above Linux's `PID_MAX_LIMIT`
   /// (4,194,304), the highest `pid_max` can be raised to. Tests that need a writer or a lock
-  /// holder whose process is gone use it: the pid of a child that was started and reaped is
-  /// given out again once the pids wrap around (after 32,768 of them on these machines, which
-  /// a busy suite reaches in a minute), and may belong to a live thread when it is checked.
+  /// holder whose process is gone use it rather than the pid of a child they started and
+  /// reaped, which the system gives out again (pids wrap at 32,768 on these machines, and a
+  /// busy suite goes through them in about a minute): CI once saw such a pid as alive.
   package static let pidNoProcessHas: pid_t = 4_194_305
 
   /// Starts `path` with `arguments`; standard streams go to the given files (or /dev/null).
