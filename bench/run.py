@@ -69,26 +69,39 @@ def sh(*command: str, **kwargs) -> subprocess.CompletedProcess:
 # Setup: packages, user, tools, sshd, the targets' file system
 
 
-def mount_targets(work: Path) -> None:
+def mount_targets(work: Path) -> str:
     """Mounts a new ext4 file system, with a journal as servers have, at WORK/targets, where
-    every tool writes. On this VM's own disk (ext4 without a journal) each new inode is looked
-    for past the inodes freed in the last minutes (the kernel's `recently_deleted`): after the
-    benchmark had removed the previous run's 10,000 files, creating 10,000 took 1 to 4 s more,
-    for rsync and infra alike, from one run to the next. With a journal that search is not made,
-    and a fresh file system starts every benchmark alike."""
+    every tool writes, and says where the targets are. On this VM's own disk (ext4 without a
+    journal) each new inode is looked for past the inodes freed in the last minutes (the
+    kernel's `recently_deleted`): after the benchmark had removed the previous run's 10,000
+    files, creating 10,000 took 1 to 4 s more, for rsync and infra alike, from one run to the
+    next. With a journal that search is not made, and a fresh file system starts every
+    benchmark alike. Without root (or sudo) or loop devices the targets stay on WORK's disk,
+    and the report says so."""
     image, targets = work / "targets.img", work / "targets"
+    targets.mkdir()
     with open(image, "wb") as file:
         file.truncate(4 << 30)
-    # Inode tables and journal written now, not by a kernel thread while tools are measured.
-    sh("mkfs.ext4", "-q", "-F", "-E", "lazy_itable_init=0,lazy_journal_init=0", str(image))
-    targets.mkdir()
-    sh("mount", "-o", "loop", str(image), str(targets))
+    sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
+    try:
+        # Inode tables and journal written now, not by a kernel thread while tools are measured.
+        sh(shutil.which("mkfs.ext4") or "/usr/sbin/mkfs.ext4", "-q", "-F", "-E",
+           "lazy_itable_init=0,lazy_journal_init=0", str(image))
+        sh(*sudo, "mount", "-o", "loop", str(image), str(targets))
+    except (OSError, subprocess.CalledProcessError) as error:
+        image.unlink()
+        log(f"cannot mount a file system for the targets ({error}): they are on {work}'s own "
+            "disk, where first applies vary with what was removed before them")
+        return f"targets on {work}'s own disk"
+    if sudo:
+        sh(*sudo, "chown", f"{os.getuid()}:{os.getgid()}", str(targets))
     targets.chmod(0o755)
+    return "targets on a new ext4 file system with a journal"
 
 
 def unmount_targets(work: Path) -> None:
     if os.path.ismount(work / "targets"):
-        sh("umount", str(work / "targets"))
+        sh(*([] if os.geteuid() == 0 else ["sudo", "-n"]), "umount", str(work / "targets"))
 
 
 def setup_machine() -> None:
@@ -835,10 +848,11 @@ def main() -> int:
         shutil.rmtree(WORK)
     WORK.mkdir(parents=True)
     WORK.chmod(0o755)
-    mount_targets(WORK)
+    ground = mount_targets(WORK)
     sshd = SSHD(WORK / "sshd")
     results = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-               "machine": f"{platform.node()}, {os.cpu_count()} cores, {platform.platform()}",
+               "machine": f"{platform.node()}, {os.cpu_count()} cores, {platform.platform()}, "
+                          + ground,
                "runs": args.runs, "slow_runs": args.slow_runs, "versions": versions,
                "workloads": {}, "round_trips": {}}
     try:
