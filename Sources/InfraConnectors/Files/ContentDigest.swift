@@ -5,7 +5,10 @@ import Foundation
 /// many lines it has), read a chunk at a time: a repository of large files is planned in
 /// memory that does not grow with their size.
 struct ContentDigest: Equatable {
-  var sha256: String
+  /// The digest itself, written out as hex when asked: a repository's digests are all held at
+  /// once while it loads, and 32 bytes in place cost no allocation.
+  var digest: SHA256Bytes
+  var sha256: String { digest.hexString }
   var size: Int
   /// UTF-8 without NUL bytes, as `textContent` has it.
   var isText: Bool
@@ -43,8 +46,32 @@ struct ContentDigest: Equatable {
     if let kept { keep(kept) }
     let isText = text.finish()
     return ContentDigest(
-      sha256: hasher.finalize().hexString, size: size, isText: isText,
+      digest: SHA256Bytes(hasher.finalize()), size: size, isText: isText,
       lines: isText ? text.lines : 0)
+  }
+}
+
+/// A SHA-256 digest's 32 bytes, held in place.
+struct SHA256Bytes: Hashable, Sendable {
+  private var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+
+  init(_ digest: SHA256.Digest) {
+    withUnsafeMutableBytes(of: &words) { words in
+      digest.withUnsafeBytes { words.copyMemory(from: $0) }
+    }
+  }
+
+  /// Lower-case hex, as `sha256sum` prints it.
+  var hexString: String {
+    withUnsafeBytes(of: words) { $0.withMemoryRebound(to: UInt8.self) { $0.hexString } }
+  }
+
+  static func == (lhs: SHA256Bytes, rhs: SHA256Bytes) -> Bool {
+    lhs.words == rhs.words
+  }
+
+  func hash(into hasher: inout Hasher) {
+    withUnsafeBytes(of: words) { hasher.combine(bytes: $0) }
   }
 }
 
@@ -73,7 +100,7 @@ extension ContentDigest {
     text.add(data)
     let isText = text.finish()
     return ContentDigest(
-      sha256: SHA256.hash(data: data).hexString, size: data.count, isText: isText,
+      digest: SHA256Bytes(SHA256.hash(data: data)), size: data.count, isText: isText,
       lines: isText ? text.lines : 0)
   }
 }

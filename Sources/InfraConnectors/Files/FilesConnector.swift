@@ -123,9 +123,15 @@ struct FilesConnector: Connector {
       if let group = named(file.group) { groups.insert(group) }
       if file.template == true { templates.append(file) }
     }
-    let reading = try await LiveFileReader.read(
+    // A host's paths are one per resource, which the loader sees to; were one asked twice,
+    // its state would be kept for the second.
+    let distinct = Set(paths).count == paths.count
+    var reading = try await LiveFileReader.read(
       paths, users: users, groups: groups, through: request.transport)
-    let live = reading.files
+    // Taken out, and emptied as each file's state is made: a file's parsed fields (its path,
+    // its digest in hex) are freed as its state line is made, not held beside all of them.
+    var live = reading.files
+    reading.files = [:]
     settings.strays.add(reading.strays, on: request.host.name)
     settings.findings.set(
       HostFindings.Findings(
@@ -139,7 +145,7 @@ struct FilesConnector: Connector {
     states.reserveCapacity(request.resources.count)
     for (resource, path) in zip(request.resources, paths) {
       let suffix = rendered[path].map { "|" + $0 } ?? ""
-      if let found = live[path] {
+      if let found = distinct ? live.removeValue(forKey: path) : live[path] {
         // One string for both, unless a template's rendering is part of the fingerprint.
         let line = found.line
         states[resource.address] = LiveState(

@@ -94,16 +94,18 @@ extension FilesLoader {
   /// Templates and encrypted files are left to `declare`, which keeps their content, as are
   /// files that cannot be read, so that their errors come in order.
   func digests(of tree: Tree) -> [String: ContentDigest] {
-    let files = tree.files.filter { relative, file in
-      !AgeCipher.isEncrypted(file.path) && !Self.isTemplateName(relative)
-    }.map { ($0.key, $0.value.filePath) }
+    // Names only (the tree's own strings): a copy of the tree's entries was a megabyte.
+    let files = tree.files.compactMap { relative, file in
+      AgeCipher.isEncrypted(file.path) || Self.isTemplateName(relative) ? nil : relative
+    }
     let digests = Mutex<[String: ContentDigest]>([:])
     // A few hundred files a share: enough to keep every core busy, few enough to cost nothing.
     let shares = min(max(files.count / 256, 1), ProcessInfo.processInfo.activeProcessorCount * 4)
     DispatchQueue.concurrentPerform(iterations: shares) { share in
       var found: [(String, ContentDigest)] = []
       for index in stride(from: share, to: files.count, by: shares) {
-        let (relative, path) = files[index]
+        let relative = files[index]
+        let path = tree.files[relative]!.filePath
         if let digest = try? ContentDigest.read(path, keepingUpTo: 0, keep: { _ in }) {
           found.append((relative, digest))
         }

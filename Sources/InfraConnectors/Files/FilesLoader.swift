@@ -162,7 +162,9 @@ struct FilesLoader {
     var declared: [String: Declared] = [:]
     var inherited: [String: Inherited] = [:]
     let digests = digests(of: tree)
-    for (relative, file) in tree.files.sorted(by: { $0.key < $1.key }) {
+    // The names sorted, not the entries: a sorted copy of 10,000 entries was a megabyte.
+    for relative in tree.files.keys.sorted() {
+      let file = tree.files[relative]!
       let slash = relative.lastIndex(of: "/")
       let folder = slash.map { String(relative[..<$0]) } ?? ""
       let name = slash.map { String(relative[relative.index(after: $0)...]) } ?? relative

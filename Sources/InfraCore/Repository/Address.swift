@@ -6,18 +6,28 @@ import Foundation
 public struct Address: Hashable, Sendable, Comparable, Codable, CustomStringConvertible {
   /// The prefix folder under `resources/` that holds the resource, e.g. `prod`.
   public let prefix: String
-  /// Path segments below the prefix folder, never empty, never `.` or `..`.
-  public let segments: [String]
   /// `prefix/path`, unique across the repository: made once, as plans, events and tables name
-  /// an address many times.
+  /// an address many times. The segments are read from it: an address keeps one string, as a
+  /// repository's walk makes one per file (an array of segments was a third of a plan's heap).
   public let description: String
 
   /// An address from its parts; `segments` must not be empty.
   public init(prefix: String, segments: [String]) {
     precondition(!segments.isEmpty, "an address has at least the connector segment")
     self.prefix = prefix
-    self.segments = segments
     description = prefix + "/" + segments.joined(separator: "/")
+  }
+
+  /// Path segments below the prefix folder, never empty, never `.` or `..`.
+  public var segments: [String] {
+    pathBytes.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).map {
+      String(Substring($0))
+    }
+  }
+
+  /// The bytes of `path`, a view of `description`.
+  private var pathBytes: Substring.UTF8View {
+    description.utf8.dropFirst(prefix.utf8.count + 1)
   }
 
   private enum CodingKeys: String, CodingKey {
@@ -47,21 +57,45 @@ public struct Address: Hashable, Sendable, Comparable, Codable, CustomStringConv
   }
 
   /// The connector folder this address belongs to.
-  public var connector: String { segments[0] }
+  public var connector: String {
+    let bytes = pathBytes
+    return String(Substring(bytes[..<(bytes.firstIndex(of: UInt8(ascii: "/")) ?? bytes.endIndex)]))
+  }
 
   /// The path below the connector folder, e.g. `web1/etc/motd`.
-  public var connectorPath: String { segments.dropFirst().joined(separator: "/") }
+  public var connectorPath: String {
+    let bytes = pathBytes
+    guard let slash = bytes.firstIndex(of: UInt8(ascii: "/")) else { return "" }
+    return String(Substring(bytes[bytes.index(after: slash)...]))
+  }
 
   /// The address as written in plans: `files/web1/etc/motd`.
-  public var path: String { String(description.utf8.dropFirst(prefix.utf8.count + 1))! }
+  public var path: String { String(Substring(pathBytes)) }
 
   /// The resource file's path in the repository: `resources/prod/files/web1/etc/motd`.
   public var repositoryPath: String { "resources/" + description }
 
-  /// Orders by prefix, then segment by segment in byte order, so a folder's resources stay together.
+  /// Orders by prefix, then segment by segment in byte order, so a folder's resources stay
+  /// together: the paths' bytes compared with `/` as the lowest byte, which is the same order
+  /// (no segment holds a `/` or a NUL).
   public static func < (lhs: Address, rhs: Address) -> Bool {
-    if lhs.prefix != rhs.prefix { return lhs.prefix < rhs.prefix }
-    return lhs.segments.lexicographicallyPrecedes(rhs.segments, by: bytesPrecede)
+    if lhs.prefix != rhs.prefix { return bytesPrecede(lhs.prefix, rhs.prefix) }
+    var (left, right) = (lhs.description, rhs.description)
+    let start = lhs.prefix.utf8.count + 1
+    return left.withUTF8 { left in
+      right.withUTF8 { right in
+        var index = start
+        while index < left.count, index < right.count {
+          let (a, b) = (left[index], right[index])
+          if a != b {
+            let slash = UInt8(ascii: "/")
+            return (a == slash ? 0 : a) < (b == slash ? 0 : b)
+          }
+          index += 1
+        }
+        return left.count < right.count
+      }
+    }
   }
 }
 

@@ -7,10 +7,13 @@ import Foundation
 package struct Discovery {
   package let repository: Repository
   package let config: InfraConfig
+  /// The repository root's path, which every file found directly below it shares.
+  private let rootPath: String
 
   package init(repository: Repository, config: InfraConfig) {
     self.repository = repository
     self.config = config
+    rootPath = repository.root.path
   }
 
   /// What discovery found: the files of every connector folder, in address order.
@@ -110,7 +113,9 @@ package struct Discovery {
       let type = regular ? S_IFREG : lstat(path, &info) == 0 ? info.st_mode & S_IFMT : nil
       if type == S_IFREG {
         result.files.append(
-          ResourceFile(address: Address(prefix: prefix, segments: childSegments), filePath: path))
+          ResourceFile(
+            address: Address(prefix: prefix, segments: childSegments), filePath: path,
+            root: rootPath))
         continue
       }
       let url = URL(fileURLWithPath: path, isDirectory: type == S_IFDIR)

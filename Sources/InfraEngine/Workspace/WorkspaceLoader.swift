@@ -49,9 +49,9 @@ package struct WorkspaceLoader: Sendable {
       }
     }
 
-    let discovery = Discovery(repository: repository, config: config).run()
+    var discovery = Discovery(repository: repository, config: config).run()
     diagnostics.append(contentsOf: discovery.diagnostics)
-    let filesByConnector = Dictionary(grouping: discovery.files, by: \.address.connectorID)
+    let filesByConnector = Self.byConnector(taking: &discovery.files)
     let base = await baseFiles(changes, repository: repository, diagnostics: &diagnostics)
     defer { base.map { try? FileManager.default.removeItem(at: $0.folder) } }
     let removedByConnector = Dictionary(grouping: base?.files ?? [], by: \.address.connectorID)
@@ -102,6 +102,31 @@ package struct WorkspaceLoader: Sendable {
         repository: repository, config: config, inventory: inventory, connectors: instances,
         diagnostics: sorted, changes: changes?.set)
     return Outcome(workspace: workspace, diagnostics: sorted, config: config)
+  }
+
+  /// The files of each connector, in order, taken out of `files`. Each connector's files are
+  /// one run of them (addresses sort by prefix, then connector), copied into an array of their
+  /// own size: the walk's array, grown by doubling, is not kept beside them while connectors
+  /// load.
+  package static func byConnector(taking files: inout [ResourceFile])
+    -> [ConnectorID: [ResourceFile]]
+  {
+    let all = files
+    files = []
+    var grouped: [ConnectorID: [ResourceFile]] = [:]
+    var start = 0
+    while start < all.count {
+      let id = all[start].address.connectorID
+      var end = start + 1
+      while end < all.count, all[end].address.connectorID == id { end += 1 }
+      if grouped[id] == nil {
+        grouped[id] = Array(all[start..<end])
+      } else {
+        grouped[id]!.append(contentsOf: all[start..<end])
+      }
+      start = end
+    }
+    return grouped
   }
 
   /// The deleted resource files of a change set, written out as they were at the base into a
