@@ -8,12 +8,18 @@ extension FileInstaller {
       for my $d (keys %renamed) { if (sysopen(my $dh, $d, O_RDONLY)) { $dh->sync; close($dh) } }
     }
     binmode STDIN; binmode STDOUT; $| = 1; umask 022;
+    # Read once: `$$` asks the kernel each time.
+    my $me = $$;
     sub fail { my ($path, $what) = @_; die "$path: $what: $!\n" }
+    # The folders known to be there, each with its file system (the device `stat` gives).
+    my %folder_device;
     sub make_folder {
-      my $d = shift; return if -d $d;
+      my $d = shift; return if exists $folder_device{$d};
+      if (-d $d) { $folder_device{$d} = (stat(_))[0]; return }
       die "$d: it is a file where a folder should be\n" if -e $d || -l $d;
       my ($parent) = $d =~ m{^(.*)/[^/]*\z}s; make_folder($parent eq '' ? '/' : $parent);
       mkdir($d, 0755) or -d $d or fail($d, "cannot create the folder");
+      $folder_device{$d} = (stat($d))[0];
     }
     # Removes the temporary files that infra's writers left in $d when they were killed:
     # `.infra-tmp-PID-...` whose PID is gone. Nothing else, and never a live writer's.
@@ -21,7 +27,7 @@ extension FileInstaller {
     # Whether process $pid is gone: a zombie (killed, not yet reaped) is gone too; a process of
     # another user's (EPERM) is not.
     sub writer_gone {
-      my $pid = shift; return 0 if $pid == $$;
+      my $pid = shift; return 0 if $pid == $me;
       if (open(my $st, '<', "/proc/$pid/stat")) {
         my $s = <$st>; close $st; return defined $s && $s =~ /\)\s+Z/ ? 1 : 0;
       }
@@ -86,6 +92,7 @@ extension FileInstaller {
     # What is at $path (a link, a folder, a file of the wrong kind), moved aside whole.
     sub move_aside {
       my $path = shift; return unless -e $path || -l $path;
+      %folder_device = ();
       my $to = aside_name($path);
       rename($path, $to) or fail($path, "cannot move it aside as $to");
     }
@@ -97,7 +104,7 @@ extension FileInstaller {
       make_folder($dir); clean_folder($dir);
       my $tmp;
       for (1 .. 100) {
-        $tmp = ($dir eq '/' ? '' : $dir) . sprintf('/.infra-tmp-%d-%06d', $$, int(rand(1000000)));
+        $tmp = ($dir eq '/' ? '' : $dir) . sprintf('/.infra-tmp-%d-%06d', $me, int(rand(1000000)));
         last if symlink($target, $tmp);
         fail($dir, "cannot create a link in it") unless $!{EEXIST};
       }
@@ -126,7 +133,9 @@ extension FileInstaller {
     # place and confirmed: a crash before the renames leaves every target as it was.
     my @pending; my ($pending_bytes, $pending_since) = (0, 0);
     sub sync_pending {
-      my %device; for my $w (@pending) { my @st = stat($w->{tmp}); $device{$st[0] // ''} //= $w->{tmp} }
+      # A staged file is on its folder's file system.
+      my %device;
+      for my $w (@pending) { $device{$folder_device{$w->{dir}} // (stat($w->{tmp}))[0] // ''} //= $w->{tmp} }
       # `sync -f` syncs the file system of each file it names (GNU and BusyBox); where it
       # cannot, each staged file is synced by itself.
       open(my $saved, '>&', \*STDERR); open(STDERR, '>', '/dev/null');
@@ -143,6 +152,8 @@ extension FileInstaller {
       return unless @pending;
       my $ok = eval { sync_pending(); 1 };
       if (!$ok) { my $error = $@; unlink $_->{tmp} for @pending; @pending = (); die $error }
+      # Confirmed together once renamed: one write for the group, not one per file.
+      my $confirmed = '';
       while (my $w = shift @pending) {
         $ok = eval {
           move_aside($w->{path}) if $w->{flags} =~ /M/;
@@ -150,9 +161,10 @@ extension FileInstaller {
           rename($w->{tmp}, $w->{path}) or fail($w->{path}, "cannot replace it");
           $renamed{$w->{dir}} = 1; 1;
         };
-        if (!$ok) { my $error = $@; unlink $_->{tmp} for ($w, @pending); @pending = (); die $error }
-        print "ok\0";
+        if (!$ok) { my $error = $@; unlink $_->{tmp} for ($w, @pending); @pending = (); print $confirmed; die $error }
+        $confirmed .= "ok\0";
       }
+      print $confirmed;
       $pending_bytes = 0;
     }
     sub write_file {
@@ -162,10 +174,12 @@ extension FileInstaller {
       commit_pending() if $size >= 1 << 20 || (@pending && time() - $pending_since >= 1);
       my ($dir) = $path =~ m{^(.*)/[^/]+\z}s; $dir = '/' if !defined $dir || $dir eq '';
       make_folder($dir); clean_folder($dir);
+      # A file of the default mode and owner is made with them (umask 022): no chmod after.
+      my $plain = $mode eq '-' && $owner eq '-' && $group eq '-';
       my ($tmp, $fh);
       for (1 .. 100) {
-        $tmp = ($dir eq '/' ? '' : $dir) . sprintf('/.infra-tmp-%d-%06d', $$, int(rand(1000000)));
-        last if sysopen($fh, $tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
+        $tmp = ($dir eq '/' ? '' : $dir) . sprintf('/.infra-tmp-%d-%06d', $me, int(rand(1000000)));
+        last if sysopen($fh, $tmp, O_WRONLY | O_CREAT | O_EXCL, $plain ? 0644 : 0600);
         $fh = undef; fail($dir, "cannot create a temporary file in it") unless $!{EEXIST};
       }
       my $ok = eval {
@@ -179,7 +193,7 @@ extension FileInstaller {
         # Every byte written before the mode is set: a write by a user without CAP_FSETID
         # clears setuid and setgid.
         $fh->flush or fail($path, "cannot write it");
-        attributes($tmp, $mode eq '-' ? '0644' : $mode, $owner, $group);
+        attributes($tmp, $mode eq '-' ? '0644' : $mode, $owner, $group) unless $plain;
         close($fh) or fail($path, "cannot write it");
         # A check sees the files written before it in place (an nginx.conf checked with the
         # sites written just before it).
@@ -206,7 +220,7 @@ extension FileInstaller {
         elsif ($op eq 'D') { make_dir($path, $mode, $owner, $group, $flags) }
         elsif ($kind eq 'A') { go_ahead(); attributes($path, $mode, $owner, $group) }
         elsif ($kind eq 'R') {
-          go_ahead();
+          go_ahead(); %folder_device = ();
           die "$path: it is a folder, not a file\n" if -d $path && !-l $path;
           unlink($path) or $!{ENOENT} or fail($path, "cannot remove it");
         }
