@@ -185,6 +185,7 @@ public final class Run<Job: RunJob>: Sendable {
     }
     let ended = await job.perform(work, in: context)
     timer?.cancel()
+    await context.artifactsWritten()
     await fleet.close()
 
     let status: RunStatus =
