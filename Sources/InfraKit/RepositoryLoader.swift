@@ -45,17 +45,18 @@ public struct RepositoryLoader: Sendable {
     _ repository: Repository, git scope: GitScope?,
     connecting: (@Sendable (InventoryHost) -> Bool)?, parallelism: Int = 10
   ) async -> LoadOutcome {
-    var changes: (set: ChangeSet, git: Git)?
-    if let scope {
-      do {
-        let git = try await Git.open(repository)
-        changes = (try await git.changes(since: scope.base, stagedOnly: scope.staged), git)
-      } catch let error as GitError where scope.required {
-        return LoadOutcome(
-          workspace: nil, diagnostics: Diagnostics([.error(error.message, hint: error.hint)]),
-          config: nil)
-      } catch {
-        changes = nil
+    // Git runs beside the loading: what it says is needed once the resource files are found,
+    // and the hosts' handshakes need not wait for it.
+    let git = scope.map { scope in
+      Task { () -> Result<(set: ChangeSet, git: Git), GitError>? in
+        do {
+          let git = try await Git.open(repository)
+          return .success((try await git.changes(since: scope.base, stagedOnly: scope.staged), git))
+        } catch let error as GitError {
+          return .failure(error)
+        } catch {
+          return nil
+        }
       }
     }
     var warmUp: (@Sendable (Inventory) -> Void)?
@@ -64,8 +65,14 @@ public struct RepositoryLoader: Sendable {
         SSHWarmUp.start(inventory.hosts.filter { connecting($0) }, parallelism: parallelism)
       }
     }
-    return await WorkspaceLoader(registry: registry, onInventory: warmUp)
-      .load(repository, changes: changes)
+    let outcome = await WorkspaceLoader(registry: registry, onInventory: warmUp)
+      .load(repository) { try? await git?.value?.get() }
+    if let scope, scope.required, case .failure(let error)? = await git?.value {
+      return LoadOutcome(
+        workspace: nil, diagnostics: Diagnostics([.error(error.message, hint: error.hint)]),
+        config: nil)
+    }
+    return outcome
   }
 
   /// Loads `infra.yaml` and its inventory programs into a workspace without connectors, for

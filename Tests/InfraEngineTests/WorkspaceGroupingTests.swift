@@ -1,10 +1,31 @@
 import Foundation
 import InfraCore
 import InfraEngine
+import InfraTestSupport
+import Synchronization
 import Testing
 
-/// The walk's files, handed to each connector as one array of its own.
+/// The walk's files, handed to each connector as one array of its own; the change set asked
+/// for only once they are found.
 @Suite struct WorkspaceGroupingTests {
+  /// Hosts are told (and connected to) before the change set is asked for: git runs while
+  /// `infra.yaml` is read and the handshakes start, not before them.
+  @Test func theInventoryIsToldBeforeTheChangeSetIsAskedFor() async throws {
+    let folder = try TemporaryFolder("load-order")
+    try folder.write("infra.yaml", "version: 1\nhosts:\n  here: { connect: local }\nprefixes: {}\n")
+    let told = Mutex<[String]>([])
+    let loader = WorkspaceLoader(
+      registry: ConnectorRegistry([]),
+      onInventory: { inventory in told.withLock { $0 += inventory.hosts.map(\.name) } })
+    let asked = Mutex<[String]?>(nil)
+    let outcome = await loader.load(Repository(root: folder.url)) {
+      asked.withLock { $0 = told.withLock { $0 } }
+      return nil
+    }
+    #expect(outcome.workspace != nil, "\(outcome.diagnostics.all)")
+    #expect(asked.withLock { $0 } == ["here"])
+  }
+
   private func file(_ prefix: String, _ segments: String...) -> ResourceFile {
     let address = Address(prefix: prefix, segments: segments)
     return ResourceFile(address: address, filePath: "/repo/" + address.repositoryPath)

@@ -23,6 +23,15 @@ package struct WorkspaceLoader: Sendable {
   package func load(_ repository: Repository, changes: (set: ChangeSet, git: Git)? = nil) async
     -> Outcome
   {
+    await load(repository) { changes }
+  }
+
+  /// Loads `repository` as `load(_:changes:)` does, asking for the change set only once the
+  /// resource files are found: git can run meanwhile, and `infra.yaml` is read (and the
+  /// inventory told to `onInventory`, which connects to hosts) without waiting for it.
+  package func load(
+    _ repository: Repository, changes changeSet: @Sendable () async -> (set: ChangeSet, git: Git)?
+  ) async -> Outcome {
     let (parsed, configDiagnostics) = await loadConfig(repository)
     var diagnostics = configDiagnostics
     guard let config = parsed else {
@@ -52,6 +61,7 @@ package struct WorkspaceLoader: Sendable {
     var discovery = Discovery(repository: repository, config: config).run()
     diagnostics.append(contentsOf: discovery.diagnostics)
     let filesByConnector = Self.byConnector(taking: &discovery.files)
+    let changes = await changeSet()
     let base = await baseFiles(changes, repository: repository, diagnostics: &diagnostics)
     defer { base.map { try? FileManager.default.removeItem(at: $0.folder) } }
     let removedByConnector = Dictionary(grouping: base?.files ?? [], by: \.address.connectorID)
