@@ -46,7 +46,8 @@ public struct RepositoryLoader: Sendable {
     connecting: (@Sendable (InventoryHost) -> Bool)?, parallelism: Int = 10
   ) async -> LoadOutcome {
     // Git runs beside the loading: what it says is needed once the resource files are found,
-    // and the hosts' handshakes need not wait for it.
+    // and the hosts' handshakes need not wait for it. A scope that requires git waits for it
+    // first: without it there is nothing to load, nor any host to connect to.
     let git = scope.map { scope in
       Task { () -> Result<(set: ChangeSet, git: Git), GitError>? in
         do {
@@ -59,20 +60,19 @@ public struct RepositoryLoader: Sendable {
         }
       }
     }
+    if scope?.required == true, case .failure(let error)? = await git?.value {
+      return LoadOutcome(
+        workspace: nil, diagnostics: Diagnostics([.error(error.message, hint: error.hint)]),
+        config: nil)
+    }
     var warmUp: (@Sendable (Inventory) -> Void)?
     if let connecting {
       warmUp = { inventory in
         SSHWarmUp.start(inventory.hosts.filter { connecting($0) }, parallelism: parallelism)
       }
     }
-    let outcome = await WorkspaceLoader(registry: registry, onInventory: warmUp)
+    return await WorkspaceLoader(registry: registry, onInventory: warmUp)
       .load(repository) { try? await git?.value?.get() }
-    if let scope, scope.required, case .failure(let error)? = await git?.value {
-      return LoadOutcome(
-        workspace: nil, diagnostics: Diagnostics([.error(error.message, hint: error.hint)]),
-        config: nil)
-    }
-    return outcome
   }
 
   /// Loads `infra.yaml` and its inventory programs into a workspace without connectors, for

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import InfraCore
+import InfraTestSupport
 import Testing
 
 @testable import InfraConnectors
@@ -8,14 +9,12 @@ import Testing
 /// A content file's digest is kept as its 32 bytes and written out as `sha256sum` does.
 @Suite struct ContentDigestTests {
   @Test func digestsReadFromFilesAndMemoryMatchSHA256Sum() throws {
-    let folder = FileManager.default.temporaryDirectory.appending(path: "digest-\(UUID())")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: folder) }
+    let folder = try TemporaryFolder("digest")
     for (index, data) in [
       Data(), Data("one line\n".utf8), Data((0..<200_000).map { UInt8($0 % 251) }),
     ]
     .enumerated() {
-      let url = folder.appending(path: "f\(index)")
+      let url = folder.appending("f\(index)")
       try data.write(to: url)
       let read = try ContentDigest.read(url.path, keepingUpTo: 0) { _ in }
       #expect(read.sha256 == SHA256Hex.of(data))

@@ -57,16 +57,17 @@ public struct Address: Hashable, Sendable, Comparable, Codable, CustomStringConv
   }
 
   /// The connector folder this address belongs to.
-  public var connector: String {
-    let bytes = pathBytes
-    return String(Substring(bytes[..<(bytes.firstIndex(of: UInt8(ascii: "/")) ?? bytes.endIndex)]))
-  }
+  public var connector: String { String(Substring(pathBytes[..<connectorEnd])) }
 
   /// The path below the connector folder, e.g. `web1/etc/motd`.
   public var connectorPath: String {
-    let bytes = pathBytes
-    guard let slash = bytes.firstIndex(of: UInt8(ascii: "/")) else { return "" }
-    return String(Substring(bytes[bytes.index(after: slash)...]))
+    connectorEnd == pathBytes.endIndex
+      ? "" : String(Substring(pathBytes[pathBytes.index(after: connectorEnd)...]))
+  }
+
+  /// Where the connector segment ends in `pathBytes`: at its `/`, or at the end.
+  private var connectorEnd: String.Index {
+    pathBytes.firstIndex(of: UInt8(ascii: "/")) ?? pathBytes.endIndex
   }
 
   /// The address as written in plans: `files/web1/etc/motd`.

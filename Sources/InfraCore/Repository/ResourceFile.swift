@@ -26,11 +26,7 @@ package struct ResourceFile: Hashable, Sendable, Comparable {
   package init(address: Address, filePath: String, root: String) {
     self.address = address
     path = address.repositoryPath
-    let below =
-      filePath.utf8.count == root.utf8.count + 1 + path.utf8.count
-      && filePath.utf8.starts(with: root.utf8)
-      && filePath.utf8.dropFirst(root.utf8.count).first == UInt8(ascii: "/")
-      && filePath.utf8.dropFirst(root.utf8.count + 1).elementsEqual(path.utf8)
+    let below = filePath.utf8.elementsEqual([root.utf8, "/".utf8, path.utf8].joined())
     (base, baseIsWhole) = below ? (root, false) : (filePath, true)
   }
 

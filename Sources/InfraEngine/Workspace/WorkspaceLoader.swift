@@ -129,11 +129,7 @@ package struct WorkspaceLoader: Sendable {
       let id = all[start].address.connectorID
       var end = start + 1
       while end < all.count, all[end].address.connectorID == id { end += 1 }
-      if grouped[id] == nil {
-        grouped[id] = Array(all[start..<end])
-      } else {
-        grouped[id]!.append(contentsOf: all[start..<end])
-      }
+      grouped[id, default: []].append(contentsOf: all[start..<end])
       start = end
     }
     return grouped
