@@ -22,12 +22,13 @@ package struct LocalTransport: Transport {
       host: host.name, display: command)
   }
 
-  package func run(_ command: ShellCommand, streaming input: StreamedInput, timeout: Duration?)
-    async throws -> CommandResult
-  {
+  package func run(
+    _ command: ShellCommand, streaming input: StreamedInput, timeout: Duration?,
+    output: StreamedOutput?
+  ) async throws -> CommandResult {
     try await runner.run(
       ["/bin/sh", "-c", command.string], feeding: .stream(input), timeout: timeout,
-      host: host.name, display: command)
+      host: host.name, display: command, output: output)
   }
 
   package func put(_ content: Data, at path: String, attributes: FileAttributes) async throws {

@@ -207,18 +207,20 @@ package final class SSHTransport: Transport {
   package func run(_ command: ShellCommand, input: Data?, timeout: Duration?) async throws
     -> CommandResult
   {
-    try await run(command, feeding: input.map { .data($0) }, timeout: timeout)
+    try await run(command, feeding: input.map { .data($0) }, timeout: timeout, output: nil)
   }
 
-  package func run(_ command: ShellCommand, streaming input: StreamedInput, timeout: Duration?)
-    async throws -> CommandResult
-  {
-    try await run(command, feeding: .stream(input), timeout: timeout)
+  package func run(
+    _ command: ShellCommand, streaming input: StreamedInput, timeout: Duration?,
+    output: StreamedOutput?
+  ) async throws -> CommandResult {
+    try await run(command, feeding: .stream(input), timeout: timeout, output: output)
   }
 
-  private func run(_ command: ShellCommand, feeding input: ProcessRunner.Input?, timeout: Duration?)
-    async throws -> CommandResult
-  {
+  private func run(
+    _ command: ShellCommand, feeding input: ProcessRunner.Input?, timeout: Duration?,
+    output: StreamedOutput?
+  ) async throws -> CommandResult {
     guard let folder = controlFolder.withLock({ $0 }) else {
       throw TransportError.unreachable(host: host.name, reason: "not connected")
     }
@@ -232,7 +234,8 @@ package final class SSHTransport: Transport {
     let start = clock.now
     let result = try await runner.run(
       [program] + arguments(folder) + [remote.string], feeding: input,
-      timeout: timeout.map { $0 + Self.localTimeoutGrace }, host: host.name, display: command)
+      timeout: timeout.map { $0 + Self.localTimeoutGrace }, host: host.name, display: command,
+      output: output)
     if let timeout, result.exitCode == 124 || result.exitCode == 137,
       clock.now - start >= timeout
     {

@@ -22,3 +22,7 @@ package struct StreamedInput: Sendable {
     return data
   }
 }
+
+/// Receives a command's standard output a chunk at a time, as it arrives: called in order, from
+/// one thread at a time, never after the command's result is returned.
+package typealias StreamedOutput = @Sendable (Data) -> Void

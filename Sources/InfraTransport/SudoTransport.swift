@@ -32,11 +32,12 @@ package struct SudoTransport: Transport {
     return result
   }
 
-  package func run(_ command: ShellCommand, streaming input: StreamedInput, timeout: Duration?)
-    async throws -> CommandResult
-  {
+  package func run(
+    _ command: ShellCommand, streaming input: StreamedInput, timeout: Duration?,
+    output: StreamedOutput?
+  ) async throws -> CommandResult {
     let result = try await base.run(
-      command.sudo(user: user), streaming: input, timeout: timeout)
+      command.sudo(user: user), streaming: input, timeout: timeout, output: output)
     try checkSudo(result)
     return result
   }

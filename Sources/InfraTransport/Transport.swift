@@ -18,9 +18,13 @@ package protocol Transport: Sendable {
     -> CommandResult
 
   /// Runs a shell command as `run(_:input:timeout:)` does, with standard input produced while
-  /// it runs, so that memory does not grow with the input's size.
-  func run(_ command: ShellCommand, streaming input: StreamedInput, timeout: Duration?)
-    async throws -> CommandResult
+  /// it runs, so that memory does not grow with the input's size; what it prints on standard
+  /// output goes to `output` as it arrives, in order, as well as into the result, so that a
+  /// long command's progress is known before it ends.
+  func run(
+    _ command: ShellCommand, streaming input: StreamedInput, timeout: Duration?,
+    output: StreamedOutput?
+  ) async throws -> CommandResult
 
   /// Writes `content` to `path` atomically: a private temporary file beside the target, then
   /// mode and owner, then a rename over the target. The parent folder must exist.
@@ -40,11 +44,22 @@ package protocol Transport: Sendable {
 extension Transport {
   package func release() async { await disconnect() }
 
-  /// Collects the input in memory, then runs the command: for transports that cannot stream.
+  /// Collects the input in memory, then runs the command, and hands its output on at the end:
+  /// for transports that cannot stream.
+  package func run(
+    _ command: ShellCommand, streaming input: StreamedInput, timeout: Duration?,
+    output: StreamedOutput?
+  ) async throws -> CommandResult {
+    let result = try await run(command, input: input.collected(), timeout: timeout)
+    output?(result.stdout)
+    return result
+  }
+
+  /// Runs the command with streamed input; its output is only in the result.
   package func run(_ command: ShellCommand, streaming input: StreamedInput, timeout: Duration?)
     async throws -> CommandResult
   {
-    try await run(command, input: input.collected(), timeout: timeout)
+    try await run(command, streaming: input, timeout: timeout, output: nil)
   }
 
   package func run(_ command: ShellCommand) async throws -> CommandResult {

@@ -202,8 +202,8 @@ import Testing
   /// nothing is left half-written, the connection is closed, the run is recorded as canceled,
   /// and the next apply completes the rest.
   @Test func ctrlCInTheMiddleOfALongApply() async throws {
-    // One file per command, so the apply lasts long enough to interrupt even on a busy machine;
-    // a cancel takes effect between commands.
+    // One file per command, so the apply lasts long enough to interrupt even on a busy machine
+    // (a stop takes effect before the next file is sent, in one command or many).
     try writeConfig(options: ", batch_size: 1")
     let count = 600
     func content(_ index: Int) -> String { String(repeating: "line \(index)\n", count: 50) }

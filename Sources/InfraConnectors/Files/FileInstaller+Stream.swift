@@ -90,15 +90,26 @@ extension FileInstaller {
   ///
   /// A source that cannot be read ends the stream before its op; one that changed since the
   /// plan (its hash or size is not the planned one) is withdrawn after its content, so the host
-  /// removes what it received and stops. Either way `stopped` says which op and why.
+  /// removes what it received and stops. Either way `stopped` says which op and why. Once
+  /// `shouldStop` is true (the run was stopped) the stream ends before the next op: the host
+  /// finishes the ops it was sent, and no other.
   final class Feed: Sendable {
     let ops: [Op]
     private let stop = Mutex<(index: Int, reason: String)?>(nil)
+    private let begun = Mutex(0)
+    private let shouldStop: @Sendable () -> Bool
+    private let onSend: @Sendable (Int) -> Void
     /// Read and sent a chunk at a time, as planning reads sources.
     static let chunkSize = ContentDigest.chunkSize
 
-    init(_ ops: [Op]) {
+    /// `onSend` is told each op's index as the op starts going out.
+    init(
+      _ ops: [Op], shouldStop: @escaping @Sendable () -> Bool = { false },
+      onSend: @escaping @Sendable (Int) -> Void = { _ in }
+    ) {
       self.ops = ops
+      self.shouldStop = shouldStop
+      self.onSend = onSend
     }
 
     var input: StreamedInput {
@@ -108,6 +119,9 @@ extension FileInstaller {
     /// The op the stream stopped at, and why; `nil` when every op was sent.
     var stopped: (index: Int, reason: String)? { stop.withLock { $0 } }
 
+    /// How many ops the stream began to send: fewer than all once the run was stopped.
+    var sent: Int { begun.withLock { $0 } }
+
     private static let goAhead = Data(".".utf8)
     private static let withdraw = Data("!".utf8)
 
@@ -116,6 +130,9 @@ extension FileInstaller {
         var out = Output(send: send)
         defer { try? out.flush() }
         for (index, op) in ops.enumerated() {
+          guard !shouldStop() else { return }
+          begun.withLock { $0 = index + 1 }
+          onSend(index)
           switch op.content {
           case .bytes(let data):
             try out.add(op.header(size: data.count))

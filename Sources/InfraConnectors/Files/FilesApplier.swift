@@ -31,8 +31,9 @@ struct FilesApplier {
     let hooks = pending.last.flatMap { last in last.1.then.map { (last.0.address, $0) } }
     var start = 0
     var unreachable: String?
+    let batchSize = settings.batchSize > 0 ? settings.batchSize : pending.count
     while start < pending.count, !request.shouldStop(), unreachable == nil {
-      let batch = Array(pending[start..<min(start + settings.batchSize, pending.count)])
+      let batch = Array(pending[start..<min(start + batchSize, pending.count)])
       start += batch.count
       let results: [OpOutcome]
       (results, unreachable) = await install(
@@ -111,22 +112,27 @@ struct FilesApplier {
   }
 
   /// One batch, one command; returns the outcomes of the ops the host reached, and why the
-  /// host became unreachable if its connection was lost meanwhile.
+  /// host became unreachable if its connection was lost meanwhile. Each op is reported started
+  /// as it is sent, and applied as the host confirms it; a stopped run sends no more ops.
   private func install(
     _ batch: [(PlannedOp, FileOp)], contents: [String: Data], request: ApplyRequest,
     holding held: Address?
   ) async -> ([OpOutcome], unreachable: String?) {
-    let feed = FileInstaller.Feed(batch.map { installerOp($0.1, decrypted: contents[$0.1.path]) })
-    for (planned, _) in batch { request.onStart(planned.address) }
+    let addresses = batch.map(\.0.address)
+    let feed = FileInstaller.Feed(
+      batch.map { installerOp($0.1, decrypted: contents[$0.1.path]) },
+      shouldStop: request.shouldStop, onSend: { request.onStart(addresses[$0]) })
+    let live = Confirmations(addresses, holding: held, report: request.onOutcome)
     var outcomes: [OpOutcome]
     var unreachable: String?
     do {
       let result = try await transport.run(
-        FileInstaller.command(settings.writer), streaming: feed.input, timeout: nil)
+        FileInstaller.command(settings.writer), streaming: feed.input, timeout: nil,
+        output: live.take)
       outcomes = confirmed(result.stdout, batch, feed: feed)
       // The installer reports every op it reaches and stops after a failure; silence about
       // an op it was sent means it died, and that op failed.
-      if outcomes.count < batch.count, !outcomes.contains(where: \.failed) {
+      if outcomes.count < feed.sent, !outcomes.contains(where: \.failed) {
         let stderr = result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)
         outcomes.append(
           OpOutcome(
@@ -145,14 +151,21 @@ struct FilesApplier {
       default: break
       }
       outcomes = confirmed(partial, batch, feed: feed)
-      if outcomes.count < batch.count, !outcomes.contains(where: \.failed) {
+      if outcomes.count < max(feed.sent, 1), !outcomes.contains(where: \.failed) {
         outcomes.append(
           OpOutcome(address: batch[outcomes.count].0.address, status: .failed(error.description)))
       }
     } catch {
-      outcomes = [OpOutcome(address: batch[0].0.address, status: .failed("\(error)"))]
+      // Not the host's doing (the run was cancelled): what it confirmed meanwhile is done.
+      let confirmed = live.finish()
+      outcomes = addresses.prefix(confirmed).map { OpOutcome(address: $0, status: .applied) }
+      if confirmed < batch.count {
+        outcomes.append(OpOutcome(address: addresses[confirmed], status: .failed("\(error)")))
+      }
     }
-    for outcome in outcomes where outcome.address != held { request.onOutcome(outcome) }
+    for outcome in outcomes.dropFirst(live.finish()) where outcome.address != held {
+      request.onOutcome(outcome)
+    }
     return (outcomes, unreachable)
   }
 

@@ -19,8 +19,8 @@ package struct FilesConnectorType: ConnectorType {
           "root", .string, default: .string("/"),
           "folder on every host that resource paths are relative to (an absolute path)"),
         OptionSpec(
-          "batch_size", .integer, default: .int(1000),
-          "most files written per command; smaller batches stop sooner on Ctrl-C"),
+          "batch_size", .integer, default: .int(0),
+          "most files written per command; 0 sends all of a host's files in one"),
         OptionSpec(
           "writer", .string, default: .string("auto"),
           "'auto' (perl on the host when it has it, else the shell) or 'shell'"),
@@ -39,10 +39,10 @@ package struct FilesConnectorType: ConnectorType {
     }
     while root.count > 1, root.hasSuffix("/") { root.removeLast() }
     let batchOption = context.options["batch_size"]
-    let batchSize = batchOption?.value.intValue ?? 1000
-    guard batchSize >= 1 else {
+    let batchSize = batchOption?.value.intValue ?? 0
+    guard batchSize >= 0 else {
       throw Diagnostic.error(
-        "option 'batch_size' of connector '\(context.name)' must be at least 1",
+        "option 'batch_size' of connector '\(context.name)' must be 0 (no limit) or more",
         at: batchOption?.location ?? context.config.location)
     }
     let writerOption = context.options["writer"]
@@ -70,8 +70,8 @@ struct FilesConnector: Connector {
     var repository: Repository
     /// Decrypts `.age` content files.
     var cipher: AgeCipher
-    /// The most ops sent to a host in one command.
-    var batchSize = 1000
+    /// The most ops sent to a host in one command; 0 for no limit.
+    var batchSize = 0
     var writer = FileInstaller.Writer.auto
     /// Contents read while loading, for planning.
     var cache = ContentCache()

@@ -172,10 +172,11 @@ private struct FactGatheringTransport: Transport {
     }
   }
 
-  func run(_ command: ShellCommand, streaming input: StreamedInput, timeout: Duration?)
-    async throws -> CommandResult
-  {
-    try await base.run(command, streaming: input, timeout: timeout)
+  func run(
+    _ command: ShellCommand, streaming input: StreamedInput, timeout: Duration?,
+    output: StreamedOutput?
+  ) async throws -> CommandResult {
+    try await base.run(command, streaming: input, timeout: timeout, output: output)
   }
 
   func put(_ content: Data, at path: String, attributes: FileAttributes) async throws {

@@ -67,11 +67,12 @@ private struct CountingTransport: Transport {
     return try await base.run(command, input: input, timeout: timeout)
   }
 
-  func run(_ command: ShellCommand, streaming input: StreamedInput, timeout: Duration?)
-    async throws -> CommandResult
-  {
+  func run(
+    _ command: ShellCommand, streaming input: StreamedInput, timeout: Duration?,
+    output: StreamedOutput?
+  ) async throws -> CommandResult {
     counter.add(host: host.name, caller: caller)
-    return try await base.run(command, streaming: input, timeout: timeout)
+    return try await base.run(command, streaming: input, timeout: timeout, output: output)
   }
 
   func put(_ content: Data, at path: String, attributes: FileAttributes) async throws {

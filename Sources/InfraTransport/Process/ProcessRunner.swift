@@ -35,10 +35,10 @@ struct ProcessRunner: Sendable {
   /// Runs `arguments` (the program, found on `PATH` unless it names a path, then its
   /// arguments) with `input` on its standard input; `timeout` stops it and throws `timedOut`,
   /// a cancelled task stops it and throws `CancellationError`. `host` and `display` only name
-  /// the command in errors and logs.
+  /// the command in errors and logs; `output`, when given, gets standard output as it arrives.
   func run(
     _ arguments: [String], feeding input: Input?, timeout: Duration?, host: String,
-    display: ShellCommand
+    display: ShellCommand, output: StreamedOutput? = nil
   ) async throws -> CommandResult {
     let clock = ContinuousClock()
     let start = clock.now
@@ -67,7 +67,7 @@ struct ProcessRunner: Sendable {
       }
     }
     let captured = await withTaskCancellationHandler {
-      await Self.capture(child, limit: outputLimit, ended: race)
+      await Self.capture(child, limit: outputLimit, ended: race, output: output)
     } onCancel: {
       child.stop()
     }
@@ -110,9 +110,9 @@ struct ProcessRunner: Sendable {
   /// the client was stopped. So the end of the process is watched too (a thread waits for it
   /// and wakes the reading), and after it what is still arriving is read, but nothing waited
   /// for.
-  private static func capture(_ child: ChildProcess, limit: Int, ended: EndRace) async
-    -> Captured
-  {
+  private static func capture(
+    _ child: ChildProcess, limit: Int, ended: EndRace, output: StreamedOutput?
+  ) async -> Captured {
     // Without a pipe (descriptors exhausted) the reading ends when the output closes, as
     // poll passes over a negative descriptor.
     let (woken, waker) = Descriptor.closeOnExecPipe() ?? (-1, -1)
@@ -157,6 +157,7 @@ struct ProcessRunner: Sendable {
             }
             if isOutput {
               captured.stdout.append(chunk, count: count)
+              output?(Data(chunk[0..<count]))
             } else {
               captured.stderr.append(chunk, count: count)
             }
