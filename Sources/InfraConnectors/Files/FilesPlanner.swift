@@ -14,19 +14,7 @@ struct FilesPlanner {
     // One pass over the items, each decoded once and dropped unless it comes to something:
     // a plan of many unchanged files holds none of them. Those whose diff needs the file's
     // live content wait for it, fetched for all of them in one command.
-    var outcomes: [Outcome] = []
-    var waiting: [(index: Int, address: Address, desired: DesiredFile, live: LiveFile?)] = []
-    for (index, item) in items.enumerated() {
-      let desired = rendered(try DesiredFile(json: item.resource.desired))
-      let live = item.live.exists ? try LiveFile(json: item.live.state) : nil
-      if needsLiveContent(desired, live) {
-        waiting.append((index, item.resource.address, desired, live))
-      } else if let outcome = try plan(
-        desired, live: live, liveContent: nil, at: index, item.resource.address, found)
-      {
-        outcomes.append(outcome)
-      }
-    }
+    var (outcomes, waiting) = try planSlices(items, found)
     let fetched = try await LiveContentFetcher.fetch(
       waiting.map(\.desired.path), through: transport, writer: settings.writer)
     for (index, address, desired, live) in waiting {
@@ -60,14 +48,14 @@ struct FilesPlanner {
 
   /// What one file came to: an op, a problem, or both (an op on the condition the problem
   /// names), at its index among the items.
-  private struct Outcome {
+  struct Outcome {
     var index: Int
     var desired: DesiredFile
     var op: PlannedOp?
     var problem: ResourceProblem?
   }
 
-  private func plan(
+  func plan(
     _ desired: DesiredFile, live: LiveFile?, liveContent: Data?, at index: Int,
     _ address: Address, _ found: HostFindings.Findings
   ) throws -> Outcome? {
@@ -96,7 +84,7 @@ struct FilesPlanner {
 
   /// Whether the plan shows a diff that needs the file's current content: a changed text file
   /// or a file to delete, small enough to diff.
-  private func needsLiveContent(_ desired: DesiredFile, _ live: LiveFile?) -> Bool {
+  func needsLiveContent(_ desired: DesiredFile, _ live: LiveFile?) -> Bool {
     // A secret never leaves its host, not even for the plan.
     guard desired.sensitive != true, let live, live.kind == .file,
       live.size <= FilesConnector.diffLimit

@@ -181,7 +181,12 @@ func makeRunID(_ date: Date = Date()) -> String {
 /// run's `stdout`, so the bytes are scanned once, and text without ESC is returned as it is.
 public func removingEscapeCodes(_ text: String) -> String {
   let bytes = text.utf8
-  guard bytes.contains(0x1B) else { return text }
+  // memchr: a plan of 10,000 new files is 14 MB of text, looked through byte by byte before.
+  let escaped =
+    bytes.withContiguousStorageIfAvailable { buffer in
+      buffer.baseAddress.map { memchr($0, 0x1B, buffer.count) != nil } ?? false
+    } ?? bytes.contains(0x1B)
+  guard escaped else { return text }
   var kept: [UInt8] = []
   kept.reserveCapacity(bytes.count)
   var index = bytes.startIndex
