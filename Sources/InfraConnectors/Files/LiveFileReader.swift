@@ -25,21 +25,25 @@ enum LiveFileReader {
       raw:
         #"printf '%s\0' "$@" | xargs -0 -r stat --printf 'S\t%F\t%a\t%u\t%g\t%s\t%n\0' -- 2>/dev/null >"$t"; s=$?; cat "$t""#
     )
-    // sha256sum on every core of the host, in about two batches a core of 500 files or more
-    // (10,000 small files in batches of 500 started twenty processes; a host of 200 files gets
-    // one), each appending to a file of its own (output interleaved in one pipe could split a
-    // record); one that cannot run makes xargs say 124.
+    // sha256sum of up to 500 files at once, straight to the output; of more, on every core of
+    // the host, in about two batches a core of 500 files or more (10,000 small files in batches
+    // of 500 started twenty processes), each appending to a file of its own (output
+    // interleaved in one pipe could split a record). One that cannot run makes xargs say 124
+    // or more. Every process here runs on every host of a plan: a host of 200 files starts
+    // none it can do without (`nproc`, a shell for the batches, a `cat` of their files).
     script.append(
       raw:
-        #"p=$(nproc 2>/dev/null || echo 1); b=$(($# / (2 * p) + 1)); [ "$b" -ge 500 ] || b=500"#)
-    script.append(
-      raw:
-        #"grep -z -a "^S${tab}regular" "$t" | cut -z -f7- | xargs -0 -r -n "$b" -P "$p" sh -c 'sha256sum -z -- "$@" 2>/dev/null >>"$0.h$$"; c=$?; [ "$c" -lt 124 ] && exit "$c"; exit 255' "$t"; h=$?; cat "$t".h* 2>/dev/null"#
+        #"if [ $# -le 500 ]; then grep -z -a "^S${tab}regular" "$t" | cut -z -f7- | xargs -0 -r sha256sum -z -- 2>/dev/null; h=$?; else p=$(nproc 2>/dev/null || echo 1); b=$(($# / (2 * p) + 1)); [ "$b" -ge 500 ] || b=500"#
     )
-    // Each symbolic link's target, as it holds it: an `L` record, then the target alone.
     script.append(
       raw:
-        #"grep -z -a "^S${tab}symbolic link" "$t" | cut -z -f7- | xargs -0 -r sh -c 'for p; do printf "L\t%s\0" "$p"; readlink -n -- "$p"; printf "\0"; done' sh"#
+        #"grep -z -a "^S${tab}regular" "$t" | cut -z -f7- | xargs -0 -r -n "$b" -P "$p" sh -c 'sha256sum -z -- "$@" 2>/dev/null >>"$0.h$$"; c=$?; [ "$c" -lt 124 ] && exit "$c"; exit 255' "$t"; h=$?; cat "$t".h* 2>/dev/null; fi"#
+    )
+    // Each symbolic link's target, as it holds it: an `L` record, then the target alone (when
+    // there are links: most hosts' files have none, and the pass is three processes).
+    script.append(
+      raw:
+        #"if grep -q -z -a "^S${tab}symbolic link" "$t"; then grep -z -a "^S${tab}symbolic link" "$t" | cut -z -f7- | xargs -0 -r sh -c 'for p; do printf "L\t%s\0" "$p"; readlink -n -- "$p"; printf "\0"; done' sh; fi"#
     )
     // The names of the owners and groups: the distinct uid-gid pairs, then `getent`'s own
     // lines for the uids (`N u LINES`) and the gids (`N g LINES`). Each process here runs on
