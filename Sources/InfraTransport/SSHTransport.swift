@@ -28,7 +28,7 @@ package final class SSHTransport: Transport {
   let program: String
   let runner = ProcessRunner()
   /// The private folder of the control socket, while connected.
-  private let controlFolder = Mutex<String?>(nil)
+  let controlFolder = Mutex<String?>(nil)
 
   /// How long the master outlives its last command: a backstop for an `infra` that is killed
   /// before it can disconnect. An expired master is opened again on the next command.
@@ -82,9 +82,15 @@ package final class SSHTransport: Transport {
   }
 
   private func open() async throws {
-    let folder =
-      try persistent.map { _ in try Self.sharedControlFolder(for: host.name) }
-      ?? makeControlFolder()
+    if persistent != nil {
+      try await openShared()
+    } else {
+      try await openMaster(in: makeControlFolder())
+    }
+  }
+
+  /// Opens the master with its socket in `folder` (`ssh -N -f`).
+  func openMaster(in folder: String) async throws {
     controlFolder.withLock { $0 = folder }
     // ConnectTimeout bounds the TCP connection only; this bounds a stalled handshake too.
     let limit = Duration.seconds(settings.connectTimeout * 3 + 10)

@@ -105,6 +105,24 @@ import Testing
     #expect(!alive, "the master \(pid) outlived disconnect")
   }
 
+  /// Hosts reached the same way share one master, opened once even when they connect at the
+  /// same moment: masters opened side by side for one socket all logged in, and all but one
+  /// stayed connected for ever, out of reach of ControlPersist and `ssh -O exit`.
+  @Test func hostsReachedTheSameWayShareOneMaster() async throws {
+    let transports = try (0..<6).map { _ in try SSHTransport(host: host()) }
+    try await withThrowingTaskGroup(of: Void.self) { group in
+      for transport in transports { group.addTask { try await transport.connect() } }
+      try await group.waitForAll()
+    }
+    for transport in transports {
+      #expect(try await transport.run(ShellCommand("true")).succeeded)
+    }
+    await transports[0].disconnect()
+    let (logins, ended) = try await server.endedLogins(atLeast: 1)
+    #expect(logins == 1, "one master for the six")
+    #expect(ended == logins, "no connection outlived the master")
+  }
+
   @Test func hostKeysAreCheckedStrictly() async throws {
     let other = try TemporaryFolder("keys")
     try other.write("empty_known_hosts", "")
