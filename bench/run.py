@@ -55,6 +55,8 @@ WORK = Path("/tmp/infra-bench")
 PYINFRA = "pyinfra==3.10.0"
 ANSIBLE = "ansible-core==2.19.14"
 USER = "infrabench" if os.geteuid() == 0 else pwd.getpwuid(os.geteuid()).pw_name
+# GNU time, which reports a command's own peak memory (see `measure`).
+GNU_TIME = "/usr/bin/time"
 
 
 def log(message: str) -> None:
@@ -107,6 +109,8 @@ def unmount_targets(work: Path) -> None:
 def setup_machine() -> None:
     missing = [pkg for tool, pkg in [("rsync", "rsync"), ("ssh", "openssh-client")]
                if shutil.which(tool) is None]
+    if not Path(GNU_TIME).exists():
+        missing.append("time")
     if not Path("/usr/sbin/sshd").exists():
         missing.append("openssh-server")
     if missing:
@@ -407,18 +411,24 @@ def measure(command: list[str], env: dict | None = None) -> tuple[float, int]:
     """Wall seconds and peak resident memory (KiB) of one run of `command`.
 
     Output goes to a file, not a pipe: a tool that writes much would otherwise block on a full
-    pipe and be timed waiting for us.
+    pipe and be timed waiting for us. The memory is GNU time's report of the command: a process
+    started from this Python process has Python's resident size as its peak, as Linux keeps the
+    high-water mark across `exec`, which made rsync (about 6 MiB) look 20 to 28 MiB large; GNU
+    time starts the command from a process of its own, a few MiB small.
     """
+    peak = WORK / "last-peak-rss"
     with open(WORK / "last-output.log", "wb") as output:
         start = time.perf_counter()
-        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env=env)
-        _, status, usage = os.wait4(process.pid, 0)
+        process = subprocess.Popen([GNU_TIME, "-f", "%M", "-o", str(peak), *command],
+                                   stdout=output, stderr=subprocess.STDOUT, env=env)
+        _, status, _ = os.wait4(process.pid, 0)
         elapsed = time.perf_counter() - start
     code = os.waitstatus_to_exitcode(status)
     if code not in (0, 2):
         tail = (WORK / "last-output.log").read_bytes()[-3000:].decode(errors="replace")
         raise RuntimeError(f"{command[0]} exited {code}:\n{tail}")
-    return elapsed, usage.ru_maxrss
+    # A command that exits non-zero makes GNU time say so on a line before the number.
+    return elapsed, int(peak.read_text().split()[-1])
 
 
 def series(runs: int, prepare, command: list[str], env: dict | None = None) -> dict:
