@@ -35,7 +35,10 @@ struct OpeningLock: Sendable {
     let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
     guard descriptor >= 0 else {
       throw TransportError.unsupported(
-        host: host, reason: "cannot create \(path): \(String(cString: strerror(errno)))")
+        host: host,
+        reason:
+          "cannot create \(path): \(String(cString: strerror(errno))) (set ssh_persist: 0, or make the folder writable)"
+      )
     }
     await withCheckedContinuation { continuation in
       Thread.detachNewThread {

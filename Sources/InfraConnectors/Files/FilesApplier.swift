@@ -151,6 +151,7 @@ struct FilesApplier {
       default: break
       }
       outcomes = confirmed(partial, batch, feed: feed)
+      // The op the host was on failed; the first one when the stream never began.
       if outcomes.count < max(feed.sent, 1), !outcomes.contains(where: \.failed) {
         outcomes.append(
           OpOutcome(address: batch[outcomes.count].0.address, status: .failed(error.description)))

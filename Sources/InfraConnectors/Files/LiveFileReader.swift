@@ -33,11 +33,11 @@ enum LiveFileReader {
     // none it can do without (`nproc`, a shell for the batches, a `cat` of their files).
     script.append(
       raw:
-        #"if [ $# -le 500 ]; then grep -z -a "^S${tab}regular" "$t" | cut -z -f7- | xargs -0 -r sha256sum -z -- 2>/dev/null; h=$?; else p=$(nproc 2>/dev/null || echo 1); b=$(($# / (2 * p) + 1)); [ "$b" -ge 500 ] || b=500"#
+        #"regular() { grep -z -a "^S${tab}regular" "$t" | cut -z -f7-; }; if [ $# -le 500 ]; then regular | xargs -0 -r sha256sum -z -- 2>/dev/null; h=$?; else p=$(nproc 2>/dev/null || echo 1); b=$(($# / (2 * p) + 1)); [ "$b" -ge 500 ] || b=500"#
     )
     script.append(
       raw:
-        #"grep -z -a "^S${tab}regular" "$t" | cut -z -f7- | xargs -0 -r -n "$b" -P "$p" sh -c 'sha256sum -z -- "$@" 2>/dev/null >>"$0.h$$"; c=$?; [ "$c" -lt 124 ] && exit "$c"; exit 255' "$t"; h=$?; cat "$t".h* 2>/dev/null; fi"#
+        #"regular | xargs -0 -r -n "$b" -P "$p" sh -c 'sha256sum -z -- "$@" 2>/dev/null >>"$0.h$$"; c=$?; [ "$c" -lt 124 ] && exit "$c"; exit 255' "$t"; h=$?; cat "$t".h* 2>/dev/null; fi"#
     )
     // Each symbolic link's target, as it holds it: an `L` record, then the target alone (when
     // there are links: most hosts' files have none, and the pass is three processes).
