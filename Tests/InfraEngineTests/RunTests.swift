@@ -42,13 +42,14 @@ import Testing
     transports: (any TransportProvider)? = nil,
     timeout: Duration? = nil, artifacts: RunArtifacts.Settings? = nil,
     onEvent: (@Sendable (RunEventRecord) -> Void)? = nil,
+    onEvents: (@Sendable ([RunEventRecord]) -> Void)? = nil,
     onStatus: (@Sendable (RunStatus) -> Void)? = nil
   ) async throws -> Run<Job> {
     var settings = RunSettings(timeout: timeout, artifacts: artifacts)
     settings.transports = transports ?? FakeTransportProvider(log: log, unreachable: unreachable)
     return try Run(
       job, in: try await workspace(connector), settings: settings, onEvent: onEvent,
-      onStatus: onStatus)
+      onEvents: onEvents, onStatus: onStatus)
   }
 
   /// An apply that takes no locks.
@@ -78,9 +79,11 @@ import Testing
     for index in 0..<5 { try folder.write("resources/prod/first/web1/r\(index)", "new") }
     let statuses = Mutex<[RunStatus]>([])
     let records = Mutex<[RunEventRecord]>([])
+    let batches = Mutex<[[Int]]>([])
     let run = try await run(
       apply, FakeConnector(log: log),
       onEvent: { record in records.withLock { $0.append(record) } },
+      onEvents: { batch in batches.withLock { $0.append(batch.map(\.counter)) } },
       onStatus: { status in statuses.withLock { $0.append(status) } })
     #expect(run.status == .unstarted)
     let result = await run.start()
@@ -91,6 +94,9 @@ import Testing
     let seen = records.withLock { $0 }
     #expect(seen.map(\.counter) == Array(1...seen.count), "handlers see events in counter order")
     #expect(seen.map(\.counter) == result.events.map(\.counter))
+    #expect(
+      batches.withLock { $0 }.flatMap { $0 } == seen.map(\.counter),
+      "the batch handler sees the same events, in the same order")
     #expect(Set(seen.map(\.runID)) == [run.id])
     let names = seen.map(\.event.name)
     #expect(names.first == "run_start")

@@ -62,24 +62,31 @@ struct ApplyCommand: AsyncParsableCommand {
     let job = ApplyJob(
       try selection.selection(in: workspace, session: session),
       approve: { plan in
+        planShown.store(true, ordering: .relaxed)
+        if yes {
+          // Shown while the first changes go: the lines about them wait until it is.
+          console.streamAside { sink in
+            PlanRenderer(style: style).render(plan, to: sink)
+            sink("\n" + style("Applying:", .bold) + "\n")
+          }
+          return true
+        }
         progress.stop()
         defer { progress.start() }
         console.stream { PlanRenderer(style: style).render(plan, to: $0) }
-        planShown.store(true, ordering: .relaxed)
-        if !yes {
-          let answer = console.ask(
-            "\n" + style("Apply these changes?", .bold) + " Only 'yes' is accepted: ")
-          guard answer?.trimmingCharacters(in: .whitespaces) == "yes" else {
-            console.error("Apply cancelled; nothing was changed.\n")
-            return false
-          }
+        let answer = console.ask(
+          "\n" + style("Apply these changes?", .bold) + " Only 'yes' is accepted: ")
+        guard answer?.trimmingCharacters(in: .whitespaces) == "yes" else {
+          console.error("Apply cancelled; nothing was changed.\n")
+          return false
         }
         console.out("\n" + style("Applying:", .bold) + "\n")
         return true
       }, locking: locking)
     let result = try await session.execute(
       job, in: workspace, options: options, timeout: timeout.timeout, progress: progress,
-      onEvent: progressLines(console))
+      onEvents: progressLines(console))
+    console.waitForOutput()
     if !planShown.load(ordering: .relaxed) {
       console.stream { PlanRenderer(style: style).render(result.output.plan, to: $0) }
     }
@@ -92,11 +99,12 @@ struct ApplyCommand: AsyncParsableCommand {
     try session.finish(result)
   }
 
-  /// A line for each op as it finishes.
-  private func progressLines(_ console: Console) -> @Sendable (RunEvent) -> Void {
+  /// A line for each op as it finishes; the lines of events that came together, written
+  /// together.
+  private func progressLines(_ console: Console) -> @Sendable ([RunEvent]) -> Void {
     let renderer = ApplyRenderer(style: console.styler)
-    return { event in
-      if let line = renderer.progressLine(event) { console.out(line) }
+    return { events in
+      console.out(events.compactMap(renderer.progressLine).joined())
     }
   }
 
@@ -153,7 +161,7 @@ struct ApplyCommand: AsyncParsableCommand {
     console.stream { PlanRenderer(style: style).render(saved.plan, to: $0) }
     let result = try await session.execute(
       SavedApplyJob(saved, locking: locking), in: workspace, options: options,
-      timeout: timeout.timeout, onEvent: progressLines(console))
+      timeout: timeout.timeout, onEvents: progressLines(console))
     let plan = result.output.plan
     if plan.hasFailures {
       let stale = plan.failures.contains { $0.kind == .stale }

@@ -42,7 +42,7 @@ extension Session {
   func execute<Job: RunJob>(
     _ job: Job, in workspace: Workspace, options: RunOptions, timeout: Int? = nil,
     progress: ProgressReporter? = nil, interruptMessage: String? = nil,
-    onEvent: (@Sendable (RunEvent) -> Void)? = nil
+    onEvents: (@Sendable ([RunEvent]) -> Void)? = nil
   ) async throws -> RunResult<Job.Output> {
     let stream: EventStream?
     do {
@@ -68,10 +68,10 @@ extension Session {
       try repository.prepareStateFolder()
       run = try Run(
         job, in: workspace, settings: settings,
-        onEvent: { record in
-          stream?.write(record)
-          progress.handle(record.event)
-          onEvent?(record.event)
+        onEvents: { records in
+          stream?.write(records)
+          for record in records { progress.handle(record.event) }
+          onEvents?(records.map(\.event))
         })
     } catch {
       report([

@@ -55,6 +55,9 @@ package final class Console: Sendable {
   }
 
   private let state = Mutex(State())
+  /// Taken by each write for its length, and by a stream written aside (`streamAside`) for
+  /// all of its: what is written meanwhile waits and comes after it.
+  private let turn = DispatchSemaphore(value: 1)
   /// Hides registered secrets in everything written.
   private let mask: SecretMask
   /// Where results for people go.
@@ -83,6 +86,50 @@ package final class Console: Sendable {
   /// Writes results for people (and to the transcript).
   package func out(_ text: String) {
     guard !text.isEmpty else { return }
+    taking { put(text) }
+  }
+
+  /// Writes what `produce` hands its sink as results for people, in chunks of about 64 KiB:
+  /// large outputs are never built as one string.
+  package func stream(_ produce: (_ sink: (String) -> Void) -> Void) {
+    taking { chunks(produce) }
+  }
+
+  /// Writes what `produce` hands its sink, as `stream` does, on a thread of its own, and
+  /// returns at once: everything written to the console meanwhile, from any thread, comes
+  /// after it. `waitForOutput()` returns once it is written.
+  package func streamAside(_ produce: @escaping @Sendable (_ sink: (String) -> Void) -> Void) {
+    turn.wait()
+    Thread {
+      self.chunks(produce)
+      self.turn.signal()
+    }.start()
+  }
+
+  /// Returns once what `streamAside` was given has been written.
+  package func waitForOutput() {
+    taking {}
+  }
+
+  /// Writes diagnostics and messages to standard error.
+  package func error(_ text: String) {
+    guard !text.isEmpty else { return }
+    let text = mask.masked(text)
+    taking {
+      state.withLock { state in
+        withProgressCleared(state) { write(text, to: .standardError) }
+      }
+    }
+  }
+
+  private func taking(_ body: () -> Void) {
+    turn.wait()
+    defer { turn.signal() }
+    body()
+  }
+
+  private func put(_ text: String) {
+    guard !text.isEmpty else { return }
     let text = mask.masked(text)
     state.withLock { state in
       withProgressCleared(state) { write(text, to: results) }
@@ -90,27 +137,16 @@ package final class Console: Sendable {
     }
   }
 
-  /// Writes what `produce` hands its sink as results for people, in chunks of about 64 KiB:
-  /// large outputs are never built as one string.
-  package func stream(_ produce: (_ sink: (String) -> Void) -> Void) {
+  private func chunks(_ produce: (_ sink: (String) -> Void) -> Void) {
     var buffer = ""
     produce { piece in
       buffer += piece
       if buffer.utf8.count >= 1 << 16 {
-        out(buffer)
+        put(buffer)
         buffer = ""
       }
     }
-    out(buffer)
-  }
-
-  /// Writes diagnostics and messages to standard error.
-  package func error(_ text: String) {
-    guard !text.isEmpty else { return }
-    let text = mask.masked(text)
-    state.withLock { state in
-      withProgressCleared(state) { write(text, to: .standardError) }
-    }
+    put(buffer)
   }
 
   /// Everything written with `out` from now on is also handed to `transcript`.
@@ -127,10 +163,12 @@ package final class Console: Sendable {
     let line = line.map(mask.masked).map {
       $0.count < width ? $0 : String($0.prefix(max(1, width - 2))) + "…"
     }
-    state.withLock { state in
-      state.progress = line
-      let shown = line.map { "\r\u{1B}[2K" + $0 } ?? "\r\u{1B}[2K"
-      write(shown, to: .standardError)
+    taking {
+      state.withLock { state in
+        state.progress = line
+        let shown = line.map { "\r\u{1B}[2K" + $0 } ?? "\r\u{1B}[2K"
+        write(shown, to: .standardError)
+      }
     }
   }
 

@@ -107,9 +107,10 @@ final class EventStream: Sendable {
     stream = Mutex((handle, EventLines()))
   }
 
-  func write(_ record: RunEventRecord) {
+  /// Writes the lines of `records`, which came together, with one write.
+  func write(_ records: [RunEventRecord]) {
     stream.withLock { stream in
-      if let lines = stream.lines.add(record) { try? stream.handle.write(contentsOf: lines) }
+      if let lines = stream.lines.add(records) { try? stream.handle.write(contentsOf: lines) }
     }
   }
 

@@ -14,8 +14,17 @@ public struct EventLines: Sendable {
 
   /// Adds `record`'s line; what to write now, if anything.
   public mutating func add(_ record: RunEventRecord) -> Data? {
-    pending.append(record.line)
-    if case .resourceRead = record.event, pending.count < Self.limit { return nil }
+    add(CollectionOfOne(record))
+  }
+
+  /// Adds the lines of `records`, which came together; what to write now, if anything.
+  public mutating func add(_ records: some Collection<RunEventRecord>) -> Data? {
+    var onlyReads = true
+    for record in records {
+      pending.append(record.line)
+      if case .resourceRead = record.event {} else { onlyReads = false }
+    }
+    if onlyReads, pending.count < Self.limit { return nil }
     defer { pending = Data() }
     return pending
   }

@@ -85,28 +85,35 @@ public final class Run<Job: RunJob>: Sendable {
   /// record their end. The run repeats them as `diagnostic` events once it starts.
   public let notices: [Diagnostic]
   private let stop = StopSignal()
-  private let onEvent: (@Sendable (RunEventRecord) -> Void)?
   private let onStatus: (@Sendable (RunStatus) -> Void)?
   private let state = Mutex(State())
-  /// Held while an event or status is numbered and handed to the handlers, so handlers see them
-  /// in order even when hosts report at the same time. Separate from `state`, so a handler may
-  /// read `status`.
+  private let onEvent: (@Sendable (RunEventRecord) -> Void)?
+  private let onEvents: (@Sendable ([RunEventRecord]) -> Void)?
+  /// Numbers events and hands them to the handlers in order, in batches.
+  private let outbox = EventOutbox()
+  /// Held while events or a status are handed to the handlers, so that a status is never
+  /// handed over in the middle of a batch. Separate from `state`, so a handler may read
+  /// `status`.
   private let delivery = Mutex(())
 
   private struct State {
     var status = RunStatus.unstarted
     var records: [RunEventRecord] = []
-    /// How many events the run emitted, kept or not: the last one's `counter`.
-    var emitted = 0
     /// The run, once started.
     var work: Task<RunResult<Job.Output>, Never>?
   }
 
   /// Prepares a run; creates its artifacts folder now, so a folder that cannot be written is an
   /// error before any host is touched.
+  ///
+  /// The handlers are called by one thread at a time, events in order: `onEvents` with the
+  /// events that came together (to write them together), then `onEvent` with each. An event
+  /// about a single resource may reach them a moment after the thread that reported it went
+  /// on; one about the run or a host, with everything before it, before the run goes on.
   public init(
     _ job: Job, in workspace: Workspace, settings: RunSettings = RunSettings(),
     onEvent: (@Sendable (RunEventRecord) -> Void)? = nil,
+    onEvents: (@Sendable ([RunEventRecord]) -> Void)? = nil,
     onStatus: (@Sendable (RunStatus) -> Void)? = nil
   ) throws {
     let id = makeRunID()
@@ -114,10 +121,11 @@ public final class Run<Job: RunJob>: Sendable {
     self.job = job
     self.workspace = workspace
     self.settings = settings
-    self.onEvent = onEvent
     self.onStatus = onStatus
     let artifacts = try settings.artifacts.map { try RunArtifacts(id: id, settings: $0) }
     self.artifacts = artifacts
+    self.onEvent = onEvent
+    self.onEvents = onEvents
     notices =
       artifacts.map { artifacts in
         let runs = workspace.repository.relativePath(
@@ -211,21 +219,31 @@ public final class Run<Job: RunJob>: Sendable {
 
   // MARK: events and status
 
+  /// Events about single resources come by the thousand from the hosts' threads and may be
+  /// delivered by another thread a moment later; the run's and hosts' own are delivered, with
+  /// everything before them, before `emit` returns.
   private func emit(_ event: RunEvent) {
-    delivery.withLock { _ in
-      let record = state.withLock { state in
-        state.emitted += 1
-        let record = RunEventRecord(
-          runID: id, counter: state.emitted, time: Date(), event: event)
-        if settings.keepsResourceEvents || event.address == nil { state.records.append(record) }
-        return record
+    outbox.post(event, waits: event.address == nil) { deliver($0) }
+  }
+
+  private func deliver(_ batch: [EventOutbox.Numbered]) {
+    let records = batch.map {
+      RunEventRecord(runID: id, counter: $0.counter, time: $0.time, event: $0.event)
+    }
+    state.withLock { state in
+      for record in records where settings.keepsResourceEvents || record.event.address == nil {
+        state.records.append(record)
       }
-      artifacts?.append(record)
-      onEvent?(record)
+    }
+    delivery.withLock { _ in
+      artifacts?.append(records)
+      onEvents?(records)
+      if let onEvent { records.forEach(onEvent) }
     }
   }
 
   private func set(_ status: RunStatus) {
+    outbox.flush()
     delivery.withLock { _ in
       state.withLock { $0.status = status }
       artifacts?.write(status: status)

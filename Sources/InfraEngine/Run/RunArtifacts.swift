@@ -78,11 +78,13 @@ public final class RunArtifacts: Sendable {
     endLock()
   }
 
-  func append(_ record: RunEventRecord) {
+  /// Appends the lines of `records`, which came together, with one write.
+  func append(_ records: [RunEventRecord]) {
     events.withLock { events in
-      if let lines = events.lines.add(record) { try? events.handle?.write(contentsOf: lines) }
+      if let lines = events.lines.add(records) { try? events.handle?.write(contentsOf: lines) }
     }
-    if case .hostFacts(let host, let facts) = record.event {
+    for record in records {
+      guard case .hostFacts(let host, let facts) = record.event else { continue }
       let folder = folder.appending(path: Self.factsFolder)
       try? PrivateFiles.makeFolder(folder)
       try? Self.replace(
