@@ -198,33 +198,41 @@ extension FileInstaller {
       commit_pending() if $size >= 1 << 20 || (@pending && time() - $pending_since >= 1);
       my ($dir) = $path =~ m{^(.*)/[^/]+\z}s; $dir = '/' if !defined $dir || $dir eq '';
       make_folder($dir); clean_folder($dir);
-      # A file of the default mode and owner is made with them (umask 022): no chmod after.
-      my $plain = $mode eq '-' && $owner eq '-' && $group eq '-';
-      my ($tmp, $fh);
+      # A file of the running user whose mode the umask (022) leaves whole and that has no
+      # setuid, setgid or sticky bit is made with its mode: no chmod after. Any other is made
+      # 0600 and given its owner and mode once written.
+      my $plain = $owner eq '-' && $group eq '-' && ($mode eq '-' || (oct($mode) & 07022) == 0);
+      # A descriptor, not a Perl file handle: no terminal check, seek or stat for each file.
+      my ($tmp, $fd);
       for (1 .. 100) {
         $tmp = ($dir eq '/' ? '' : $dir) . sprintf('/.infra-tmp-%d-%06d', $me, int(rand(1000000)));
-        last if sysopen($fh, $tmp, O_WRONLY | O_CREAT | O_EXCL, $plain ? 0644 : 0600);
-        $fh = undef; fail($dir, "cannot create a temporary file in it") unless $!{EEXIST};
+        $fd = POSIX::open($tmp, O_WRONLY | O_CREAT | O_EXCL, !$plain ? 0600 : $mode eq '-' ? 0644 : oct($mode));
+        last if defined $fd;
+        fail($dir, "cannot create a temporary file in it") unless $!{EEXIST};
       }
       my $ok = eval {
-        binmode $fh; my $left = $size;
+        my $left = $size;
         while ($left > 0) {
           my $got = read(STDIN, my $chunk, $left > 1048576 ? 1048576 : $left);
           die "the stream ended early\n" unless $got;
-          print {$fh} $chunk or fail($path, "cannot write it"); $left -= $got;
+          for (my $off = 0; $off < $got;) {
+            my $put = POSIX::write($fd, $off ? substr($chunk, $off) : $chunk, $got - $off);
+            fail($path, "cannot write it") unless defined $put && $put > 0; $off += $put;
+          }
+          $left -= $got;
         }
         go_ahead();
         # Every byte written before the mode is set: a write by a user without CAP_FSETID
         # clears setuid and setgid.
-        $fh->flush or fail($path, "cannot write it");
         attributes($tmp, $mode eq '-' ? '0644' : $mode, $owner, $group) unless $plain;
-        close($fh) or fail($path, "cannot write it");
+        my $closed = POSIX::close($fd); $fd = undef;
+        fail($path, "cannot write it") unless defined $closed;
         # A check sees the files written before it in place (an nginx.conf checked with the
         # sites written just before it).
         if ($check ne '') { commit_pending(); check_staged($path, $tmp, $check) }
         1;
       };
-      if (!$ok) { my $error = $@; unlink $tmp; die $error }
+      if (!$ok) { my $error = $@; POSIX::close($fd) if defined $fd; unlink $tmp; die $error }
       $pending_since = time() unless @pending;
       push @pending, { path => $path, tmp => $tmp, dir => $dir, flags => $flags };
       $pending_bytes += $size;
