@@ -86,17 +86,27 @@ import Testing
   }
 
   /// Confirmations split anywhere between chunks are read whole; the first record that is not
-  /// one ends the live reporting, and the rest is left to the command's result.
+  /// one ends the live reporting, and the rest is left to the command's result. Those that
+  /// come in one chunk are reported together.
   @Test func confirmationsAreReadAcrossChunks() {
     let addresses = (0..<4).map { Address(prefix: "test", segments: ["files", "h", "f\($0)"]) }
-    let reported = Mutex<[Address]>([])
-    let live = FilesApplier.Confirmations(addresses, holding: addresses[1]) { outcome in
-      reported.withLock { $0.append(outcome.address) }
+    let reported = Mutex<[[Address]]>([])
+    let live = FilesApplier.Confirmations(addresses, holding: addresses[1]) { outcomes in
+      reported.withLock { $0.append(outcomes.map(\.address)) }
     }
     for byte in Data("ok\0ok\0ok\0fail f3: no\0".utf8) { live.take(Data([byte])) }
-    #expect(reported.withLock { $0 } == [addresses[0], addresses[2]], "the held one is not")
+    #expect(reported.withLock { $0 } == [[addresses[0]], [addresses[2]]], "the held one is not")
     #expect(live.finish() == 3)
     live.take(Data("ok\0".utf8))
     #expect(live.finish() == 3, "nothing is taken once finished")
+
+    let together = FilesApplier.Confirmations(addresses, holding: nil) { outcomes in
+      reported.withLock { $0.append(outcomes.map(\.address)) }
+    }
+    together.take(Data("ok\0ok\0ok".utf8))
+    together.take(Data("\0ok\0".utf8))
+    #expect(
+      reported.withLock { $0 }.suffix(2) == [Array(addresses[0..<2]), Array(addresses[2..<4])])
+    #expect(together.finish() == 4)
   }
 }

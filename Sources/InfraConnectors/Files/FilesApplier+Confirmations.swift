@@ -20,7 +20,7 @@ extension FilesApplier {
 
     private let addresses: [Address]
     private let held: Address?
-    private let report: @Sendable (OpOutcome) -> Void
+    private let report: @Sendable ([OpOutcome]) -> Void
     private let state = Mutex(State())
     private static let ok = Data("ok".utf8)
 
@@ -28,7 +28,7 @@ extension FilesApplier {
     /// for something else (the host's `on_change:` commands) and is not reported.
     init(
       _ addresses: [Address], holding held: Address?,
-      report: @escaping @Sendable (OpOutcome) -> Void
+      report: @escaping @Sendable ([OpOutcome]) -> Void
     ) {
       (self.addresses, self.held, self.report) = (addresses, held, report)
     }
@@ -39,6 +39,7 @@ extension FilesApplier {
         guard !state.over else { return }
         state.pending.append(chunk)
         guard let last = state.pending.lastIndex(of: 0) else { return }
+        var confirmed: [OpOutcome] = []
         for record in state.pending[...last].split(separator: 0, omittingEmptySubsequences: true) {
           guard record.elementsEqual(Self.ok), state.confirmed < addresses.count else {
             state.over = true
@@ -46,8 +47,9 @@ extension FilesApplier {
           }
           let address = addresses[state.confirmed]
           state.confirmed += 1
-          if address != held { report(OpOutcome(address: address, status: .applied)) }
+          if address != held { confirmed.append(OpOutcome(address: address, status: .applied)) }
         }
+        if !confirmed.isEmpty { report(confirmed) }
         state.pending = state.over ? Data() : Data(state.pending[(last + 1)...])
       }
     }

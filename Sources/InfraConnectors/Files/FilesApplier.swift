@@ -122,7 +122,7 @@ struct FilesApplier {
     let feed = FileInstaller.Feed(
       batch.map { installerOp($0.1, decrypted: contents[$0.1.path]) },
       shouldStop: request.shouldStop, onSend: { request.onStart(addresses[$0]) })
-    let live = Confirmations(addresses, holding: held, report: request.onOutcome)
+    let live = Confirmations(addresses, holding: held, report: request.onOutcomes)
     var outcomes: [OpOutcome]
     var unreachable: String?
     do {

@@ -237,15 +237,20 @@ struct Applier: Sendable {
     let byAddress = Dictionary(batch.map { ($0.address, $0) }, uniquingKeysWith: { a, _ in a })
     let reported = Mutex<Set<Address>>([])
     let (context, stop) = (context, context.fleet.stop)
-    let report: @Sendable (OpOutcome) -> Void = { outcome in
-      guard let change = byAddress[outcome.address],
-        reported.withLock({ $0.insert(outcome.address).inserted })
-      else { return }
-      switch outcome.status {
-      case .applied: context.emit(.opOK(change))
-      case .failed(let message): context.emit(.opFailed(change, message: message))
+    let reportAll: @Sendable ([OpOutcome]) -> Void = { outcomes in
+      let events = reported.withLock { reported in
+        outcomes.compactMap { outcome -> RunEvent? in
+          guard let change = byAddress[outcome.address], reported.insert(outcome.address).inserted
+          else { return nil }
+          return switch outcome.status {
+          case .applied: .opOK(change)
+          case .failed(let message): .opFailed(change, message: message)
+          }
+        }
       }
+      context.emit(contentsOf: events)
     }
+    let report: @Sendable (OpOutcome) -> Void = { reportAll([$0]) }
     let response = await host.call(instance, "apply", resources: batch.count) { transport in
       await instance.connector.apply(
         ApplyRequest(
@@ -254,7 +259,7 @@ struct Applier: Sendable {
           onStart: { address in
             if let change = byAddress[address] { context.emit(.opStart(change)) }
           },
-          onOutcome: report))
+          onOutcome: report, onOutcomes: reportAll))
     }
     // Outcomes the connector returned without reporting them as they happened.
     for outcome in response.outcomes { report(outcome) }

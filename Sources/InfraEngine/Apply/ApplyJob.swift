@@ -174,7 +174,7 @@ public struct SavedApplyJob: RunJob {
       for failure in plan.failures where failure.kind != .unreachable {
         context.emit(.planFailed(failure))
       }
-      for change in plan.changes { context.emit(.changePlanned(change)) }
+      context.emit(contentsOf: plan.changes.map(RunEvent.changePlanned))
       return plan
     }
   }

@@ -151,12 +151,16 @@ package struct ApplyRequest: Sendable {
   package var shouldStop: @Sendable () -> Bool
   package var onStart: @Sendable (Address) -> Void
   package var onOutcome: @Sendable (OpOutcome) -> Void
+  /// Outcomes that came together (a host confirming many ops at once), in order: reported
+  /// together, their events written together. `onOutcome` for each unless told otherwise.
+  package var onOutcomes: @Sendable ([OpOutcome]) -> Void
 
   package init(
     host: InventoryHost, transport: any Transport, ops: [PlannedOp],
     shouldStop: @escaping @Sendable () -> Bool = { false },
     onStart: @escaping @Sendable (Address) -> Void = { _ in },
-    onOutcome: @escaping @Sendable (OpOutcome) -> Void = { _ in }
+    onOutcome: @escaping @Sendable (OpOutcome) -> Void = { _ in },
+    onOutcomes: (@Sendable ([OpOutcome]) -> Void)? = nil
   ) {
     self.host = host
     self.transport = transport
@@ -164,6 +168,7 @@ package struct ApplyRequest: Sendable {
     self.shouldStop = shouldStop
     self.onStart = onStart
     self.onOutcome = onOutcome
+    self.onOutcomes = onOutcomes ?? { outcomes in outcomes.forEach(onOutcome) }
   }
 }
 

@@ -58,7 +58,7 @@ struct Planner: Sendable {
       context.emit(.planFailed(failure))
     }
     triggers.resolve(triggered, in: &result)
-    for change in result.changes { context.emit(.changePlanned(change)) }
+    context.emit(contentsOf: result.changes.map(RunEvent.changePlanned))
     return result
   }
 

@@ -32,10 +32,22 @@ final class EventOutbox: @unchecked Sendable {
   /// returns once it was delivered. `deliver` is called with each batch, in order, by one
   /// thread at a time; every caller passes the same.
   func post(_ event: RunEvent, waits: Bool, deliver: ([Numbered]) -> Void) {
+    post(contentsOf: CollectionOfOne(event), waits: waits, deliver: deliver)
+  }
+
+  /// Numbers `events`, which happened together, one after the other, and delivers them in one
+  /// batch (with any waiting before them), or leaves them to the thread delivering now.
+  func post(
+    contentsOf events: some Collection<RunEvent>, waits: Bool, deliver: ([Numbered]) -> Void
+  ) {
+    guard !events.isEmpty else { return }
+    let time = Date()
     condition.lock()
-    numbered += 1
+    for event in events {
+      numbered += 1
+      waiting.append(Numbered(counter: numbered, time: time, event: event))
+    }
     let counter = numbered
-    waiting.append(Numbered(counter: counter, time: Date(), event: event))
     if delivering {
       // The delivering thread takes every event posted before it stops, this one included.
       if waits {

@@ -183,7 +183,7 @@ public final class Run<Job: RunJob>: Sendable {
       parallelism: settings.parallelism, stop: stop, events: { self.emit($0) })
     let context = RunContext(
       runID: id, workspace: workspace, fleet: fleet, artifacts: artifacts,
-      emit: { self.emit($0) })
+      emit: { self.emit(contentsOf: $0) })
     let (scope, work) = job.prepare(workspace)
     emit(.runStart(kind: job.kind, hosts: scope.hosts.map(\.name), resources: scope.resources))
     for diagnostic in workspace.diagnostics.all + notices { emit(.diagnostic(diagnostic)) }
@@ -226,10 +226,14 @@ public final class Run<Job: RunJob>: Sendable {
     outbox.post(event, waits: event.address == nil) { deliver($0) }
   }
 
-  private func deliver(_ batch: [EventOutbox.Numbered]) {
-    let records = batch.map {
-      RunEventRecord(runID: id, counter: $0.counter, time: $0.time, event: $0.event)
+  private func emit(contentsOf events: [RunEvent]) {
+    outbox.post(contentsOf: events, waits: events.contains { $0.address == nil }) {
+      deliver($0)
     }
+  }
+
+  private func deliver(_ batch: [EventOutbox.Numbered]) {
+    let records = records(of: batch)
     state.withLock { state in
       for record in records where settings.keepsResourceEvents || record.event.address == nil {
         state.records.append(record)
@@ -240,6 +244,26 @@ public final class Run<Job: RunJob>: Sendable {
       onEvents?(records)
       if let onEvent { records.forEach(onEvent) }
     }
+  }
+
+  /// The batch's records, each serialized once: on every core when there are many (a host's
+  /// 10,000 planned changes took 0.1 s on one core while the other was idle).
+  private func records(of batch: [EventOutbox.Numbered]) -> [RunEventRecord] {
+    let record: @Sendable (EventOutbox.Numbered) -> RunEventRecord = { [id] numbered in
+      RunEventRecord(
+        runID: id, counter: numbered.counter, time: numbered.time, event: numbered.event)
+    }
+    // Asked only of large batches: the count is read from the system each time.
+    guard batch.count >= 1000 else { return batch.map(record) }
+    let count = min(ProcessInfo.processInfo.activeProcessorCount, batch.count / 500)
+    guard count > 1 else { return batch.map(record) }
+    let size = (batch.count + count - 1) / count
+    let slices = Mutex([[RunEventRecord]](repeating: [], count: count))
+    DispatchQueue.concurrentPerform(iterations: count) { slice in
+      let made = batch[slice * size..<min(batch.count, (slice + 1) * size)].map(record)
+      slices.withLock { $0[slice] = made }
+    }
+    return slices.withLock { $0 }.flatMap { $0 }
   }
 
   private func set(_ status: RunStatus) {

@@ -68,7 +68,7 @@ public final class RunContext: Sendable {
   public let workspace: Workspace
   package let fleet: Fleet
   let artifacts: RunArtifacts?
-  private let emitter: @Sendable (RunEvent) -> Void
+  private let emitter: @Sendable ([RunEvent]) -> Void
   private let stats = Mutex<[String: HostStats]>([:])
   /// The artifacts being written off the run's way (`plan.json`), which the run waits for
   /// before it ends.
@@ -76,7 +76,7 @@ public final class RunContext: Sendable {
 
   init(
     runID: String, workspace: Workspace, fleet: Fleet, artifacts: RunArtifacts?,
-    emit: @escaping @Sendable (RunEvent) -> Void
+    emit: @escaping @Sendable ([RunEvent]) -> Void
   ) {
     self.runID = runID
     self.workspace = workspace
@@ -90,7 +90,13 @@ public final class RunContext: Sendable {
 
   /// Reports an event of the run.
   package func emit(_ event: RunEvent) {
-    emitter(event)
+    emitter([event])
+  }
+
+  /// Reports events that happened together (a host's planned changes, the ops a host
+  /// confirmed at once): numbered one after the other and written together.
+  package func emit(contentsOf events: [RunEvent]) {
+    emitter(events)
   }
 
   /// A host is done: its stats (with its round trips) become its `host_done` event and its
