@@ -38,11 +38,11 @@ import Testing
         goOn.wait()
       }
     }
-    let first = thread { outbox.post(event(1), waits: false, deliver: deliver) }
+    let first = thread { outbox.post(contentsOf: [event(1)], waits: false, deliver: deliver) }
     delivering.wait()
     // Returns while the first thread is still held in its delivery: nothing here waits for it.
-    outbox.post(event(2), waits: false, deliver: deliver)
-    outbox.post(event(3), waits: false, deliver: deliver)
+    outbox.post(contentsOf: [event(2)], waits: false, deliver: deliver)
+    outbox.post(contentsOf: [event(3)], waits: false, deliver: deliver)
     #expect(batches.withLock { $0 } == [[1]])
     goOn.signal()
     first.wait()
@@ -63,12 +63,12 @@ import Testing
       }
       delivered.withLock { $0 += batch.map(\.counter) }
     }
-    let first = thread { outbox.post(event(1), waits: false, deliver: deliver) }
+    let first = thread { outbox.post(contentsOf: [event(1)], waits: false, deliver: deliver) }
     delivering.wait()
-    outbox.post(event(2), waits: false, deliver: deliver)
+    outbox.post(contentsOf: [event(2)], waits: false, deliver: deliver)
     let seenOnReturn = Mutex<[Int]>([])
     let waiting = thread {
-      outbox.post(.hostConnect(host: "web1"), waits: true, deliver: deliver)
+      outbox.post(contentsOf: [.hostConnect(host: "web1")], waits: true, deliver: deliver)
       seenOnReturn.withLock { $0 = delivered.withLock { $0 } }
     }
     goOn.signal()
@@ -93,7 +93,7 @@ import Testing
     let threads = (0..<8).map { index in
       thread {
         for number in 0..<2000 {
-          outbox.post(event(number), waits: number % 500 == 0, deliver: deliver)
+          outbox.post(contentsOf: [event(number)], waits: number % 500 == 0, deliver: deliver)
         }
       }
     }

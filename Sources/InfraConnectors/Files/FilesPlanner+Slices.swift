@@ -1,7 +1,6 @@
 import Foundation
 import InfraCore
 import InfraEngine
-import Synchronization
 
 extension FilesPlanner {
   /// A file whose diff needs its live content, set aside until that is fetched.
@@ -13,21 +12,11 @@ extension FilesPlanner {
   func planSlices(_ items: [PlanItem], _ found: HostFindings.Findings) throws
     -> ([Outcome], [Waiting])
   {
-    let count = min(ProcessInfo.processInfo.activeProcessorCount, items.count / 500)
-    guard count > 1 else { return try planSlice(items[...], found) }
-    let size = (items.count + count - 1) / count
-    let slices = Mutex<[Result<([Outcome], [Waiting]), any Error>?]>(
-      Array(repeating: nil, count: count))
-    DispatchQueue.concurrentPerform(iterations: count) { slice in
-      let range = slice * size..<min(items.count, (slice + 1) * size)
-      let result = Result { try planSlice(items[range], found) }
-      slices.withLock { $0[slice] = result }
-    }
+    let slices = items.mapSlicesOnEveryCore { slice in Result { try planSlice(slice, found) } }
     var outcomes: [Outcome] = []
     var waiting: [Waiting] = []
-    // concurrentPerform returns once every slice ran, so each has its result.
-    for result in slices.withLock({ $0 }) {
-      let (sliceOutcomes, sliceWaiting) = try result!.get()
+    for result in slices {
+      let (sliceOutcomes, sliceWaiting) = try result.get()
       outcomes += sliceOutcomes
       waiting += sliceWaiting
     }

@@ -28,15 +28,10 @@ final class EventOutbox: @unchecked Sendable {
   private var delivered = 0
   private var delivering = false
 
-  /// Numbers `event` and delivers it, or leaves it to the thread delivering now; with `waits`,
-  /// returns once it was delivered. `deliver` is called with each batch, in order, by one
-  /// thread at a time; every caller passes the same.
-  func post(_ event: RunEvent, waits: Bool, deliver: ([Numbered]) -> Void) {
-    post(contentsOf: CollectionOfOne(event), waits: waits, deliver: deliver)
-  }
-
   /// Numbers `events`, which happened together, one after the other, and delivers them in one
-  /// batch (with any waiting before them), or leaves them to the thread delivering now.
+  /// batch (with any waiting before them), or leaves them to the thread delivering now; with
+  /// `waits`, returns once they were delivered. `deliver` is called with each batch, in order,
+  /// by one thread at a time; every caller passes the same.
   func post(
     contentsOf events: some Collection<RunEvent>, waits: Bool, deliver: ([Numbered]) -> Void
   ) {

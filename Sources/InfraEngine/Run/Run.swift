@@ -223,10 +223,10 @@ public final class Run<Job: RunJob>: Sendable {
   /// delivered by another thread a moment later; the run's and hosts' own are delivered, with
   /// everything before them, before `emit` returns.
   private func emit(_ event: RunEvent) {
-    outbox.post(event, waits: event.address == nil) { deliver($0) }
+    emit(contentsOf: CollectionOfOne(event))
   }
 
-  private func emit(contentsOf events: [RunEvent]) {
+  private func emit(contentsOf events: some Collection<RunEvent>) {
     outbox.post(contentsOf: events, waits: events.contains { $0.address == nil }) {
       deliver($0)
     }
@@ -249,21 +249,11 @@ public final class Run<Job: RunJob>: Sendable {
   /// The batch's records, each serialized once: on every core when there are many (a host's
   /// 10,000 planned changes took 0.1 s on one core while the other was idle).
   private func records(of batch: [EventOutbox.Numbered]) -> [RunEventRecord] {
-    let record: @Sendable (EventOutbox.Numbered) -> RunEventRecord = { [id] numbered in
-      RunEventRecord(
-        runID: id, counter: numbered.counter, time: numbered.time, event: numbered.event)
-    }
-    // Asked only of large batches: the count is read from the system each time.
-    guard batch.count >= 1000 else { return batch.map(record) }
-    let count = min(ProcessInfo.processInfo.activeProcessorCount, batch.count / 500)
-    guard count > 1 else { return batch.map(record) }
-    let size = (batch.count + count - 1) / count
-    let slices = Mutex([[RunEventRecord]](repeating: [], count: count))
-    DispatchQueue.concurrentPerform(iterations: count) { slice in
-      let made = batch[slice * size..<min(batch.count, (slice + 1) * size)].map(record)
-      slices.withLock { $0[slice] = made }
-    }
-    return slices.withLock { $0 }.flatMap { $0 }
+    batch.mapSlicesOnEveryCore { [id] slice in
+      slice.map {
+        RunEventRecord(runID: id, counter: $0.counter, time: $0.time, event: $0.event)
+      }
+    }.flatMap { $0 }
   }
 
   private func set(_ status: RunStatus) {
